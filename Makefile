@@ -1,0 +1,39 @@
+# The README's two commands. Each installs what is missing (Debian packages), configures and
+# builds; `run` then runs the plan's baseline scenario, `test` runs every test.
+BUILD      := build
+PYTHON     := /usr/bin/python3
+SUDO       := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
+PACKAGES   := cmake make g++ pkg-config git \
+              libeigen3-dev libtbb-dev libhdf5-dev librandom123-dev libyaml-cpp-dev \
+              libcli11-dev libspdlog-dev libfmt-dev libgtest-dev libgmock-dev libbenchmark-dev \
+              pybind11-dev python3-dev python3-numpy python3-h5py python3-xarray python3-h5netcdf \
+              python3-pandas python3-pytest netcdf-bin
+
+.PHONY: all deps configure build run test clean
+
+all: build
+
+deps:
+	@missing=$$(for p in $(PACKAGES); do \
+	  dpkg-query -W -f='$${Status}\n' $$p 2>/dev/null | grep -q '^install ok installed' || echo $$p; \
+	done); \
+	if [ -n "$$missing" ]; then \
+	  echo "Installing missing Debian packages:" $$missing; \
+	  $(SUDO) apt-get update -qq && \
+	  DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y -qq --no-install-recommends $$missing; \
+	fi
+
+configure: deps
+	cmake -S . -B $(BUILD) -DCMAKE_BUILD_TYPE=Release -DPython_EXECUTABLE=$(PYTHON)
+
+build: configure
+	cmake --build $(BUILD) -j$$(nproc)
+
+run: build
+	$(BUILD)/bin/clustersim run scenarios/shandong-2015.yaml -o results/shandong-2015.h5 --force
+
+test: build
+	cd $(BUILD) && ctest --output-on-failure -j$$(nproc)
+
+clean:
+	rm -rf $(BUILD)

@@ -1,0 +1,109 @@
+#include "models/cluster.hpp"
+
+#include <cmath>
+#include <fmt/format.h>
+
+#include "sim/csv.hpp"
+
+namespace models {
+
+std::vector<ClusterStart> read_cluster_starts(const sim::Scenario& sc) {
+  const std::string& file = sc.path("world.initial_state_file");
+  const sim::CsvTable table = [&] {
+    try {
+      return sim::read_csv(file);
+    } catch (const sim::InputError& e) {
+      if (e.where().line > 0) throw;
+      sc.fail("world.initial_state_file", fmt::format("cannot use '{}': {}", file, e.detail()));
+    }
+  }();
+  const std::size_t id_col = table.column("cluster_id");
+  const std::size_t field_col = table.column("field");
+  const std::size_t value_col = table.column("value");
+  table.column("source");
+  table.column("confidence");
+  const auto& clusters = sc.clusters();
+  std::vector<ClusterStart> starts(clusters.size());
+  std::vector<int> seen(clusters.size(), 0);
+  for (std::size_t r = 0; r < table.rows.size(); ++r) {
+    const auto& row = table.rows[r];
+    const auto index = clusters.index_of(row[id_col]);
+    if (!index) {
+      throw sim::InputError({file, table.row_lines[r], 1}, "cluster_id",
+                            fmt::format("cluster '{}' is not in the catalogue", row[id_col]));
+    }
+    const double value = table.number(r, value_col);
+    ClusterStart& s = starts[*index];
+    const std::string& field = row[field_col];
+    if (field == "output") {
+      s.output = value;
+      seen[*index] |= 1;
+    } else if (field == "firms") {
+      s.firms = value;
+      seen[*index] |= 2;
+    } else if (field == "demand_growth") {
+      s.demand_growth = value;
+      seen[*index] |= 4;
+    } else if (field == "backbone_firms") {
+      s.backbone_firms = value;
+    }
+  }
+  for (std::size_t c = 0; c < clusters.size(); ++c) {
+    if (seen[c] != 7) {
+      throw sim::InputError({file, 0, 0}, "",
+                            fmt::format("cluster '{}' lacks one of the fields output, firms, "
+                                        "demand_growth",
+                                        clusters[c].id));
+    }
+    const int q = sc.calendar().first_quarter;
+    if (const double o = sc.number("world.initial_output", q, c); o > 0) starts[c].output = o;
+    if (const double f = sc.number("world.initial_firms", q, c); f > 0) starts[c].firms = f;
+    if (starts[c].output > 0 && starts[c].firms < 1) {
+      sc.fail("world.initial_firms",
+              fmt::format("cluster '{}' starts with output {:g} yuan/year but no firms; set "
+                          "world.initial_firms for it",
+                          clusters[c].id, starts[c].output));
+    }
+  }
+  return starts;
+}
+
+double clearing_price(double demand_shifter, double real_output, double elasticity) {
+  if (real_output <= 0.0) return 0.0;
+  return std::pow(demand_shifter / real_output, 1.0 / elasticity);
+}
+
+double next_demand_shifter(double demand_shifter, double annual_growth, double volatility,
+                           double standard_normal) {
+  // The shock is mean-one in levels: E[exp(s z - s^2/2)] = 1.
+  return demand_shifter * std::pow(1.0 + annual_growth, 0.25) *
+         std::exp(volatility * standard_normal - 0.5 * volatility * volatility);
+}
+
+void add_cluster_settings(sim::Schema& s) {
+  s.add(sim::path("world.initial_state_file", "data/initial-state-2014.csv",
+                  "Starting state of every cluster (CSV: cluster_id, field, value, unit, year, "
+                  "source, confidence, ...), relative to the scenario file that sets it."));
+  sim::Setting output = sim::number("world.initial_output", "yuan/year", 0, 1e14, "0",
+                                    "Overrides a cluster's starting output (0 = the data file's).");
+  output.by_cluster = true;
+  s.add(output);
+  sim::Setting firms = sim::number("world.initial_firms", "firms", 0, 1e8, "0",
+                                   "Overrides a cluster's starting number of firms (0 = data).");
+  firms.by_cluster = true;
+  s.add(firms);
+  sim::Setting elasticity =
+      sim::number("market.demand_elasticity", "1", 1.01, 20, "2.0",
+                  "Price elasticity of demand for a cluster's products (eta > 1: the cluster "
+                  "competes with producers elsewhere; assumption).");
+  elasticity.by_cluster = true;
+  s.add(elasticity);
+  s.add(sim::lever("market.demand_growth_adjust", "1/year", -1, 5, "0",
+                   "Added to the data file's sector demand growth (e.g. a what-if slump)."));
+  s.add(sim::lever("market.demand_volatility", "1", 0, 1, "0.03",
+                   "Standard deviation of quarterly log shocks to a cluster's demand "
+                   "(assumption)."));
+  s.add_check([](const sim::Scenario& sc) { read_cluster_starts(sc); });
+}
+
+}  // namespace models

@@ -1,0 +1,32 @@
+// Clusters: their starting state (scenarios/data), the demand each faces and its market price.
+#pragma once
+
+#include <vector>
+
+#include "sim/schema.hpp"
+#include "sim/scenario.hpp"
+
+namespace models {
+
+// A cluster's starting state, from the initial-state data file and its overrides.
+struct ClusterStart {
+  double output = 0.0;         // yuan/year in the base year
+  double firms = 0.0;          // number of firms
+  double demand_growth = 0.0;  // nominal growth of sector demand, 1/year
+  double backbone_firms = 0.0;
+};
+
+// Reads the initial-state file named by world.initial_state_file (long CSV: cluster_id, field,
+// value, ...) and applies world.initial_output / world.initial_firms overrides.
+std::vector<ClusterStart> read_cluster_starts(const sim::Scenario& scenario);
+
+// The demand side of a cluster's market: nominal demand B grows at the sector's rate with
+// log-normal shocks; the price clears real output Q on a demand curve of constant elasticity,
+// P = (B / Q)^(1/eta), so the cluster's sales P Q rise with its real output when eta > 1.
+double clearing_price(double demand_shifter, double real_output, double elasticity);
+double next_demand_shifter(double demand_shifter, double annual_growth, double volatility,
+                           double standard_normal);
+
+void add_cluster_settings(sim::Schema& schema);
+
+}  // namespace models

@@ -1,0 +1,178 @@
+#include "models/firm.hpp"
+
+#include <algorithm>
+#include <cmath>
+
+namespace models {
+
+FirmTable::FirmTable() {
+  agents.add_column(cluster);
+  agents.add_column(type);
+  agents.add_column(capital);
+  agents.add_column(log_productivity);
+  agents.add_column(cash);
+  agents.add_column(age);
+  agents.add_column(loss_quarters);
+  agents.add_column(hnte_quarters_left);
+  agents.add_column(hightech_products);
+  agents.add_column(takeup_draw);
+  agents.add_column(sales);
+  agents.add_column(rd_real);
+  agents.add_column(rd_reported);
+  agents.add_column(rd_reported_avg);
+  agents.add_column(sales_avg);
+  agents.add_column(profit);
+  agents.add_column(tax);
+  agents.add_column(next_log_productivity);
+  agents.add_column(alive);
+}
+
+FirmParams FirmParams::from(const sim::Scenario& sc) {
+  FirmParams p{};
+  p.rd_share_backbone = sc.number("firm.rd_share.backbone");
+  p.rd_share_sme = sc.number("firm.rd_share.sme");
+  p.rd_share_startup = sc.number("firm.rd_share.startup");
+  p.startup_burn_rate = sc.number("firm.startup_burn_rate");
+  p.rd_user_cost_elasticity = sc.number("firm.rd_user_cost_elasticity");
+  p.rd_reference_user_cost = sc.number("firm.rd_reference_user_cost");
+  p.innovation_share = sc.number("firm.innovation_share");
+  p.innovation_rate = sc.number("firm.innovation_rate");
+  p.imitation_rate = sc.number("firm.imitation_rate");
+  p.innovation_support = sc.number("firm.innovation_support");
+  p.imitation_gap_share = sc.number("firm.imitation_gap_share");
+  p.rd_cost_per_researcher = sc.number("firm.rd_cost_per_researcher");
+  p.patent_scale = sc.number("firm.patent_scale");
+  p.patent_elasticity = sc.number("firm.patent_elasticity");
+  p.depreciation = sc.number("firm.depreciation");
+  p.interest_rate = sc.number("firm.interest_rate");
+  p.collateral_ratio = sc.number("firm.collateral_ratio");
+  p.max_investment_rate = sc.number("firm.max_investment_rate");
+  p.exit_loss_quarters = static_cast<int>(sc.integer("firm.exit_loss_quarters"));
+  p.startup_age_quarters = static_cast<int>(sc.integer("firm.startup_age_quarters"));
+  p.backbone_revenue = sc.number("firm.backbone_revenue");
+  p.relabel_share = sc.number("firm.rd_relabel_share");
+  p.hnte_average_weight = 1.0 / static_cast<double>(sc.integer("policy.hnte.status_quarters"));
+  p.initial_margin = sc.number("firm.initial_margin");
+  p.entry_rate = sc.number("firm.entry.rate");
+  p.entry_capital = sc.number("firm.entry.capital");
+  p.entry_productivity_spread = sc.number("firm.entry.productivity_spread");
+  p.entry_equity_ratio = sc.number("firm.entry.equity_ratio");
+  return p;
+}
+
+double desired_rd(double nu, double sales, double user_cost, double reference_user_cost,
+                  double elasticity) {
+  if (sales <= 0.0) return 0.0;
+  return nu * sales * std::pow(user_cost / reference_user_cost, -elasticity);
+}
+
+double nw_investment_rate(double price, double productivity, double unit_cost, double share,
+                          double depreciation) {
+  // A firm holding (nearly) the whole market would divide by zero; NW's rule is meant for
+  // firms with a share below one, so the share is capped where the rule is still defined.
+  const double s = std::min(share, 0.95);
+  const double markup = price * productivity / unit_cost;
+  if (markup <= 0.0) return 0.0;
+  return std::max(0.0, 1.0 + depreciation - (2.0 - s) / (markup * (2.0 - 2.0 * s)));
+}
+
+double search_success(double zeta, double researchers) {
+  return researchers > 0.0 ? 1.0 - std::exp(-zeta * researchers) : 0.0;
+}
+
+double expected_patents(double rd_yuan, double scale, double elasticity) {
+  return rd_yuan > 0.0 ? scale * std::pow(rd_yuan / 1e6, elasticity) : 0.0;
+}
+
+FirmType classify(double annual_sales, int age_quarters, const FirmParams& p) {
+  if (annual_sales >= p.backbone_revenue) return FirmType::Backbone;
+  if (age_quarters < p.startup_age_quarters) return FirmType::Startup;
+  return FirmType::Sme;
+}
+
+void add_firm_settings(sim::Schema& s) {
+  using sim::integer;
+  using sim::number;
+  s.add(number("firm.rd_share.backbone", "1", 0, 1, "0.02",
+               "R&D budget of a backbone firm as a share of sales at the reference user cost "
+               "(nu; MODEL.md 0.02-0.04)."));
+  s.add(number("firm.rd_share.sme", "1", 0, 1, "0.01",
+               "R&D budget share of an SME (nu; MODEL.md 0.01-0.03)."));
+  s.add(number("firm.rd_share.startup", "1", 0, 1, "0.03",
+               "R&D budget share of a startup's sales (nu)."));
+  s.add(number("firm.startup_burn_rate", "1/quarter", 0, 1, "0.05",
+               "Share of its cash a startup spends on R&D each quarter when that exceeds the "
+               "sales-based budget (assumption)."));
+  s.add(number("firm.rd_user_cost_elasticity", "1", 0, 5, "1.1",
+               "Elasticity of real R&D to its user cost (Chen, Liu, Serrato, Xu 2021)."));
+  s.add(number("firm.rd_reference_user_cost", "1", 0.01, 1, "0.75",
+               "User cost at which the R&D shares hold: a standard-rate firm claiming nothing."));
+  s.add(number("firm.innovation_share", "1", 0, 1, "0.5",
+               "Share of R&D spent on innovation, the rest on imitation (xi; Dosi et al. 2010)."));
+  s.add(number("firm.innovation_rate", "1/FTE", 0, 10, "0.3",
+               "zeta of innovation: success = 1 - exp(-zeta * researchers) (Dosi et al. 2010)."));
+  s.add(number("firm.imitation_rate", "1/FTE", 0, 10, "0.3",
+               "zeta of imitation (Dosi et al. 2010)."));
+  s.add(number("firm.innovation_support", "1", 0, 1, "0.05",
+               "Half-width of the Beta(3,3) innovation draw on log-productivity (assumption; "
+               "K+S use 0.15 per period)."));
+  s.add(number("firm.imitation_gap_share", "1", 0, 1, "0.5",
+               "Share of the productivity gap to the imitated firm closed by a success "
+               "(assumption)."));
+  s.add(number("firm.rd_cost_per_researcher", "yuan/quarter", 1, 1e8, "122700",
+               "R&D spending per full-time-equivalent researcher per quarter: Shandong R&D "
+               "140.5 bn yuan over 286,352 FTE (2014-15 statistics), divided by 4."));
+  s.add(number("firm.patent_scale", "patents/quarter", 0, 100, "0.12",
+               "pi0: patents of a firm spending 1 m yuan of R&D a quarter (Shandong 2015: "
+               "16,881 invention patents granted per 140.5 bn yuan R&D)."));
+  s.add(number("firm.patent_elasticity", "1", 0, 2, "0.6",
+               "beta: elasticity of patents to R&D (MODEL.md 0.5-0.8)."));
+  s.add(number("firm.depreciation", "1/quarter", 0, 1, "0.03",
+               "Depreciation of capital per quarter (delta; Nelson and Winter 1982)."));
+  s.add(number("firm.interest_rate", "1/quarter", 0, 1, "0.015",
+               "Interest on debt per quarter (about the 6%/year PBoC benchmark lending rate, 2014)."));
+  s.add(number("firm.collateral_ratio", "1", 0, 5, "0.5",
+               "Bank credit limit as a share of capital pledged as collateral (assumption)."));
+  s.add(number("firm.max_investment_rate", "1/quarter", 0, 1, "0.1",
+               "Upper bound on gross investment per unit of capital in a quarter (assumption)."));
+  s.add(integer("firm.exit_loss_quarters", "quarters", 1, 100, "5",
+                "Consecutive loss quarters after which an established firm exits (Nelson and "
+                "Winter 1982)."));
+  s.add(integer("firm.startup_age_quarters", "quarters", 0, 100, "12",
+                "Age below which a firm that is not backbone counts as a startup (assumption)."));
+  s.add(number("firm.backbone_revenue", "yuan/year", 0, 1e13, "4e8",
+               "Annual revenue from which a firm counts as backbone: the NBS large industrial "
+               "enterprise threshold (Guotongzi [2011] 75)."));
+  s.add(number("firm.rd_relabel_share", "1", 0, 1, "0.24",
+               "Share of the R&D added to reach an HNTE threshold that is relabelled rather than "
+               "real (Chen, Liu, Serrato, Xu 2021)."));
+  s.add(number("firm.initial_margin", "1", -1, 1, "0.07",
+               "Operating margin before R&D in the starting state, which sets each cluster's unit "
+               "cost (NBS 2014 above-scale industry, see models/README.md)."));
+  s.add(number("firm.initial_turnover", "1/quarter", 0.01, 10, "0.29",
+               "Sales per yuan of capital per quarter in the starting state (NBS 2014 "
+               "above-scale industry, revenue over assets, see models/README.md)."));
+  s.add(number("firm.initial_productivity_spread", "1", 0, 3, "0.35",
+               "Standard deviation of log-productivity within a cluster at the start (90/10 "
+               "ratio about 2.5; MODEL.md)."));
+  s.add(number("firm.size_tail_exponent", "1", 0.5, 5, "1.06",
+               "Pareto exponent of initial firm sizes (Axtell 2001)."));
+  s.add(number("firm.hightech_share.emerging", "1", 0, 1, "0.6",
+               "Share of firms in emerging clusters meeting the HNTE high-tech product criterion "
+               "(assumption)."));
+  s.add(number("firm.hightech_share.traditional", "1", 0, 1, "0.15",
+               "Share of firms in traditional clusters meeting the product criterion "
+               "(assumption; high-tech output was 32.5% of Shandong industry in 2015)."));
+  s.add(number("firm.entry.rate", "1/quarter", 0, 1, "0.025",
+               "Expected entrants per quarter per incumbent firm (about 10%/year; assumption "
+               "after Chinese manufacturing entry rates)."));
+  s.add(number("firm.entry.capital", "yuan", 0, 1e12, "5e6",
+               "Capital of an entrant (assumption)."));
+  s.add(number("firm.entry.productivity_spread", "1", 0, 3, "0.3",
+               "Standard deviation of an entrant's log-productivity around the cluster's "
+               "output-weighted mean (assumption)."));
+  s.add(number("firm.entry.equity_ratio", "1", 0, 10, "1.0",
+               "Cash an entrant brings per yuan of capital (founders' and investors' equity)."));
+}
+
+}  // namespace models

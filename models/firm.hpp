@@ -1,0 +1,92 @@
+// Firms (backbone, SME, startup): state in structure-of-arrays form and the rules of the
+// Nelson-Winter / Keynes+Schumpeter core (MODEL.md, models/README.md).
+#pragma once
+
+#include <cstdint>
+#include <vector>
+
+#include "sim/agents.hpp"
+#include "sim/random.hpp"
+#include "sim/schema.hpp"
+#include "sim/scenario.hpp"
+
+namespace models {
+
+enum class FirmType : std::uint8_t { Backbone = 0, Sme = 1, Startup = 2 };
+
+struct FirmTable {
+  FirmTable();
+
+  sim::AgentTable agents;  // ids, births, deaths
+  std::vector<std::uint16_t> cluster;
+  std::vector<std::uint8_t> type;               // FirmType
+  std::vector<double> capital;                  // k, yuan
+  std::vector<double> log_productivity;         // a: ln(output per yuan of capital per quarter)
+  std::vector<double> cash;                     // liquid net position, yuan (negative = debt)
+  std::vector<std::int32_t> age;                // quarters since entry
+  std::vector<std::int32_t> loss_quarters;      // consecutive quarters with a loss
+  std::vector<std::int32_t> hnte_quarters_left;  // 0 = not certified
+  std::vector<std::uint8_t> hightech_products;  // meets the HNTE product criterion
+  std::vector<double> takeup_draw;              // claims the super-deduction when below take-up
+  std::vector<double> sales;                    // this quarter, yuan
+  std::vector<double> rd_real;                  // R&D that buys knowledge, yuan/quarter
+  std::vector<double> rd_reported;              // R&D reported for tax (incl. relabelled)
+  std::vector<double> rd_reported_avg;          // moving average for the HNTE test
+  std::vector<double> sales_avg;                // moving average for the HNTE test
+  std::vector<double> profit;                   // before tax, yuan/quarter
+  std::vector<double> tax;                      // income tax, yuan/quarter
+  std::vector<double> next_log_productivity;    // result of this quarter's innovation
+  std::vector<std::uint8_t> alive;
+
+  std::size_t size() const { return agents.size(); }
+};
+
+// Parameters of the firm rules (settings under firm.*; sources in models/README.md).
+struct FirmParams {
+  double rd_share_backbone, rd_share_sme, rd_share_startup;  // nu
+  double startup_burn_rate;
+  double rd_user_cost_elasticity;  // epsilon
+  double rd_reference_user_cost;   // rho_0
+  double innovation_share;         // xi
+  double innovation_rate, imitation_rate;  // zeta per researcher (FTE) per quarter
+  double innovation_support;       // half-width of the Beta(3,3) draw
+  double imitation_gap_share;
+  double rd_cost_per_researcher;   // yuan per FTE per quarter
+  double patent_scale, patent_elasticity;
+  double depreciation;
+  double interest_rate;
+  double collateral_ratio;
+  double max_investment_rate;
+  int exit_loss_quarters;
+  int startup_age_quarters;
+  double backbone_revenue;
+  double relabel_share;
+  double hnte_average_weight;
+  double initial_margin;
+  double entry_rate, entry_capital, entry_productivity_spread, entry_equity_ratio;
+
+  static FirmParams from(const sim::Scenario& scenario);
+};
+
+// --- rules (pure functions, unit-tested) ---------------------------------------------------
+
+// Desired R&D: nu * sales * (rho / rho0)^(-epsilon).
+double desired_rd(double nu, double sales, double user_cost, double reference_user_cost,
+                  double elasticity);
+
+// Nelson-Winter investment rule: gross investment per unit of capital,
+// 1 + delta - (2 - s) / ((P A / c) (2 - 2 s)), floored at 0.
+double nw_investment_rate(double price, double productivity, double unit_cost, double share,
+                          double depreciation);
+
+// Success probability of a search with `researchers` FTE: 1 - exp(-zeta * researchers).
+double search_success(double zeta, double researchers);
+
+// Expected patents of a quarter: pi0 * (R&D in million yuan)^beta.
+double expected_patents(double rd_yuan, double scale, double elasticity);
+
+FirmType classify(double annual_sales, int age_quarters, const FirmParams& p);
+
+void add_firm_settings(sim::Schema& schema);
+
+}  // namespace models

@@ -1,0 +1,8 @@
+// The clustersim executable: the engine's command line with the plan's model plugged in.
+#include "models/world.hpp"
+#include "sim/cli.hpp"
+
+int main(int argc, char** argv) {
+  const models::ClusterModel model;
+  return sim::run_cli(argc, argv, model);
+}

@@ -1,0 +1,150 @@
+#include "models/tax.hpp"
+
+#include <algorithm>
+#include <fmt/format.h>
+
+namespace models {
+
+TaxRules tax_rules_at(const sim::Scenario& sc, int q, std::size_t c) {
+  TaxRules r;
+  r.standard_rate = sc.number("tax.standard_rate", q, c);
+  r.hnte_rate = sc.number("policy.hnte_tax_rate", q, c);
+  r.small_ceiling = sc.number("tax.small_profit.ceiling", q, c);
+  r.small_bracket = sc.number("tax.small_profit.bracket", q, c);
+  r.small_rate_low = sc.number("tax.small_profit.rate_low", q, c);
+  r.small_rate_high = sc.number("tax.small_profit.rate_high", q, c);
+  r.small_max_assets = sc.number("tax.small_profit.max_assets", q, c);
+  r.deduction_general = sc.number("policy.rd_super_deduction", q, c);
+  r.deduction_tech_sme = sc.number("policy.rd_super_deduction_tech_sme", q, c);
+  r.deduction_takeup = sc.number("policy.rd_deduction_takeup", q, c);
+  r.tech_sme_max_revenue = sc.number("tax.tech_sme.max_revenue", q, c);
+  r.tech_sme_max_assets = sc.number("tax.tech_sme.max_assets", q, c);
+  r.hnte_intensity_small = sc.number("policy.hnte.rd_intensity_small", q, c);
+  r.hnte_intensity_medium = sc.number("policy.hnte.rd_intensity_medium", q, c);
+  r.hnte_intensity_large = sc.number("policy.hnte.rd_intensity_large", q, c);
+  r.hnte_small_sales = sc.number("policy.hnte.small_sales_limit", q, c);
+  r.hnte_large_sales = sc.number("policy.hnte.large_sales_limit", q, c);
+  return r;
+}
+
+namespace {
+
+bool qualifies_small(double taxable, double assets, const TaxRules& r) {
+  return taxable <= r.small_ceiling && assets <= r.small_max_assets;
+}
+
+double small_profit_tax(double taxable, const TaxRules& r) {
+  return r.small_rate_low * std::min(taxable, r.small_bracket) +
+         r.small_rate_high * std::max(0.0, taxable - r.small_bracket);
+}
+
+}  // namespace
+
+double annual_income_tax(double taxable, bool hnte, double assets, const TaxRules& r) {
+  if (taxable <= 0.0) return 0.0;
+  double tax = r.standard_rate * taxable;
+  if (hnte) tax = std::min(tax, r.hnte_rate * taxable);
+  if (qualifies_small(taxable, assets, r)) tax = std::min(tax, small_profit_tax(taxable, r));
+  return tax;
+}
+
+double marginal_tax_rate(double taxable, bool hnte, double assets, const TaxRules& r) {
+  if (taxable <= 0.0) return 0.0;
+  double rate = r.standard_rate;
+  double tax = r.standard_rate * taxable;
+  if (hnte && r.hnte_rate * taxable < tax) {
+    rate = r.hnte_rate;
+    tax = r.hnte_rate * taxable;
+  }
+  if (qualifies_small(taxable, assets, r) && small_profit_tax(taxable, r) < tax) {
+    rate = taxable <= r.small_bracket ? r.small_rate_low : r.small_rate_high;
+  }
+  return rate;
+}
+
+bool is_tech_sme(double annual_revenue, double assets, const TaxRules& r) {
+  return annual_revenue <= r.tech_sme_max_revenue && assets <= r.tech_sme_max_assets;
+}
+
+double super_deduction(bool tech_sme, bool takes_up, const TaxRules& r) {
+  if (!takes_up) return 0.0;
+  return tech_sme ? std::max(r.deduction_tech_sme, r.deduction_general) : r.deduction_general;
+}
+
+double rd_user_cost(double marginal_rate, double deduction) {
+  return 1.0 - marginal_rate * (1.0 + deduction);
+}
+
+double hnte_intensity_threshold(double annual_sales, const TaxRules& r) {
+  if (annual_sales <= r.hnte_small_sales) return r.hnte_intensity_small;
+  if (annual_sales <= r.hnte_large_sales) return r.hnte_intensity_medium;
+  return r.hnte_intensity_large;
+}
+
+void add_tax_settings(sim::Schema& s) {
+  using sim::lever;
+  s.add(lever("tax.standard_rate", "1", 0, 1, "0.25",
+              "Standard enterprise income tax rate (EIT law 2008)."));
+  s.add(lever("tax.small_profit.ceiling", "yuan/year", 0, 1e9,
+              "{2014: 1e5, 2015: 2e5, 2015Q4: 3e5, 2017: 5e5, 2018: 1e6, 2019: 3e6}",
+              "Largest annual taxable income of a small low-profit enterprise (Caishui [2014] 34, "
+              "[2015] 34, [2015] 99, [2017] 43, [2018] 77, [2019] 13)."));
+  s.add(lever("tax.small_profit.bracket", "yuan/year", 0, 1e9,
+              "{2014: 1e5, 2015: 2e5, 2015Q4: 3e5, 2017: 5e5, 2018: 1e6}",
+              "Taxable income up to which the low small-profit rate applies (1 m from 2019)."));
+  s.add(lever("tax.small_profit.rate_low", "1", 0, 1, "{2014: 0.10, 2019: 0.05, 2021: 0.025}",
+              "Effective rate on small-profit income up to the bracket."));
+  s.add(lever("tax.small_profit.rate_high", "1", 0, 1, "0.10",
+              "Effective rate on small-profit income between the bracket and the ceiling."));
+  s.add(lever("tax.small_profit.max_assets", "yuan", 0, 1e12, "{2014: 3e7, 2019: 5e7}",
+              "Largest total assets of a small low-profit industrial enterprise."));
+  s.add(lever("tax.tech_sme.max_revenue", "yuan/year", 0, 1e12, "2e8",
+              "Largest annual revenue of a technology-based SME (Guokefazheng [2017] 115)."));
+  s.add(lever("tax.tech_sme.max_assets", "yuan", 0, 1e12, "2e8",
+              "Largest total assets of a technology-based SME (Guokefazheng [2017] 115)."));
+  s.add(lever("policy.rd_super_deduction", "1", 0, 3, "{2014: 0.5, 2018: 0.75}",
+              "R&D super-deduction for firms in general: extra share of R&D expense deducted "
+              "(Caishui [2015] 119, [2018] 99); 0 = lever off."));
+  s.add(lever("policy.rd_super_deduction_tech_sme", "1", 0, 3, "{2014: 0.5, 2017: 0.75}",
+              "R&D super-deduction for technology-based SMEs (Caishui [2017] 34); 0 = off."));
+  s.add(lever("policy.rd_deduction_takeup", "1", 0, 1, "0.5",
+              "Share of firms that claim the super-deduction; enforcement and outreach raise it "
+              "(assumption)."));
+  s.add(lever("policy.hnte_tax_rate", "1", 0, 1, "0.15",
+              "Income tax rate of certified high and new technology enterprises (HNTE); set "
+              "equal to tax.standard_rate to switch the preference off."));
+  s.add(lever("policy.hnte.rd_intensity_small", "1", 0, 1, "{2014: 0.06, 2016: 0.05}",
+              "HNTE criterion: R&D over sales for annual sales up to the small limit "
+              "(Guokefahuo [2008] 172, [2016] 32)."));
+  s.add(lever("policy.hnte.rd_intensity_medium", "1", 0, 1, "0.04",
+              "HNTE criterion: R&D over sales between the small and large limits."));
+  s.add(lever("policy.hnte.rd_intensity_large", "1", 0, 1, "0.03",
+              "HNTE criterion: R&D over sales above the large limit."));
+  s.add(lever("policy.hnte.small_sales_limit", "yuan/year", 0, 1e12, "5e7",
+              "HNTE criterion: upper edge of the small sales band."));
+  s.add(lever("policy.hnte.large_sales_limit", "yuan/year", 0, 1e12, "2e8",
+              "HNTE criterion: lower edge of the large sales band."));
+  s.add(sim::integer("policy.hnte.status_quarters", "quarters", 1, 40, "12",
+                     "Length of an HNTE certification (three years)."));
+  s.add_check([](const sim::Scenario& sc) {
+    for (std::size_t c = 0; c < sc.clusters().size(); ++c) {
+      for (int q = sc.calendar().first_quarter; q <= sc.calendar().last_quarter; ++q) {
+        const TaxRules r = tax_rules_at(sc, q, c);
+        const auto where = fmt::format("in {} for cluster {}", sim::quarter_label(q),
+                                       sc.clusters()[c].id);
+        if (r.small_bracket > r.small_ceiling) {
+          sc.fail("tax.small_profit.bracket",
+                  fmt::format("the bracket ({:g}) exceeds the ceiling ({:g}) {}", r.small_bracket,
+                              r.small_ceiling, where));
+        }
+        if (r.hnte_small_sales >= r.hnte_large_sales) {
+          sc.fail("policy.hnte.large_sales_limit",
+                  fmt::format("the large sales limit ({:g}) must exceed the small one ({:g}) {}",
+                              r.hnte_large_sales, r.hnte_small_sales, where));
+        }
+      }
+    }
+  });
+}
+
+}  // namespace models

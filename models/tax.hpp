@@ -1,0 +1,60 @@
+// China's enterprise income tax as it bears on the plan's firms: the standard and HNTE rates,
+// the small low-profit enterprise regime, the R&D super-deduction and the HNTE criteria. The
+// rates are settings whose defaults follow the national schedule (models/README.md).
+#pragma once
+
+#include "sim/schema.hpp"
+#include "sim/scenario.hpp"
+
+namespace models {
+
+// The tax law in force in one quarter for one cluster.
+struct TaxRules {
+  double standard_rate = 0.25;
+  double hnte_rate = 0.15;
+  // Small low-profit enterprises: annual taxable income up to `small_ceiling` (and assets up to
+  // `small_max_assets`) is taxed at small_rate_low up to small_bracket and small_rate_high above.
+  double small_ceiling = 0.0;
+  double small_bracket = 0.0;
+  double small_rate_low = 0.10;
+  double small_rate_high = 0.10;
+  double small_max_assets = 0.0;
+  // R&D super-deduction: share of R&D expense deducted on top of the expense itself.
+  double deduction_general = 0.5;
+  double deduction_tech_sme = 0.5;
+  double deduction_takeup = 1.0;  // share of firms that claim it
+  // Technology-based SMEs (the 75% deduction from 2017): annual revenue and assets limits.
+  double tech_sme_max_revenue = 2e8;
+  double tech_sme_max_assets = 2e8;
+  // HNTE criteria: R&D intensity by annual sales band, and the status's length.
+  double hnte_intensity_small = 0.06;
+  double hnte_intensity_medium = 0.04;
+  double hnte_intensity_large = 0.03;
+  double hnte_small_sales = 5e7;
+  double hnte_large_sales = 2e8;
+};
+
+// Reads the rules for a quarter and cluster from a scenario.
+TaxRules tax_rules_at(const sim::Scenario& scenario, int quarter, std::size_t cluster);
+
+// Annual income tax on annual taxable income: the cheapest regime the firm qualifies for
+// (standard; HNTE when certified; small low-profit when income and assets are small enough).
+double annual_income_tax(double taxable, bool hnte, double assets, const TaxRules& rules);
+
+// Marginal rate of that tax at the given income: what a yuan of deduction saves.
+double marginal_tax_rate(double taxable, bool hnte, double assets, const TaxRules& rules);
+
+bool is_tech_sme(double annual_revenue, double assets, const TaxRules& rules);
+
+// Super-deduction rate a firm can claim (0 when it does not take the deduction up).
+double super_deduction(bool tech_sme, bool takes_up, const TaxRules& rules);
+
+// R&D user cost per yuan after tax: 1 - t (1 + theta) (Hall-Jorgenson form, MODEL.md).
+double rd_user_cost(double marginal_rate, double deduction);
+
+// R&D intensity an HNTE must reach for its annual sales band.
+double hnte_intensity_threshold(double annual_sales, const TaxRules& rules);
+
+void add_tax_settings(sim::Schema& schema);
+
+}  // namespace models

@@ -1,0 +1,26 @@
+#include "sim/agents.hpp"
+
+namespace sim {
+
+std::size_t AgentTable::append(std::size_t n) {
+  const std::size_t first = id.size();
+  id.resize(first + n);
+  for (std::size_t i = first; i < first + n; ++i) id[i] = next_id_++;
+  for (auto& column : columns_) column->resize(first + n);
+  return first;
+}
+
+std::size_t AgentTable::compact(const std::vector<std::uint8_t>& alive) {
+  kept_.clear();
+  for (std::size_t i = 0; i < id.size(); ++i) {
+    if (alive[i] != 0) kept_.push_back(i);
+  }
+  const std::size_t removed = id.size() - kept_.size();
+  if (removed == 0) return 0;
+  for (std::size_t to = 0; to < kept_.size(); ++to) id[to] = id[kept_[to]];
+  id.resize(kept_.size());
+  for (auto& column : columns_) column->keep_only(kept_);
+  return removed;
+}
+
+}  // namespace sim

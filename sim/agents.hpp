@@ -1,0 +1,66 @@
+// Structure-of-arrays agent storage with stable 64-bit ids.
+//
+// An agent type is a set of columns (one std::vector per field) of equal length plus the id
+// column. Births are appended at the end with fresh ids; deaths are removed at the end of a
+// step by a stable compaction, so survivors keep their relative order and every run orders its
+// agents the same way.
+#pragma once
+
+#include <cstddef>
+#include <cstdint>
+#include <memory>
+#include <vector>
+
+namespace sim {
+
+class AgentTable {
+ public:
+  AgentTable() = default;
+  AgentTable(const AgentTable&) = delete;
+  AgentTable& operator=(const AgentTable&) = delete;
+
+  // Registers a field column; it is resized with the table and compacted with it.
+  template <typename T>
+  void add_column(std::vector<T>& column) {
+    columns_.push_back(std::make_unique<Column<T>>(column));
+    column.resize(id.size());
+  }
+
+  std::size_t size() const { return id.size(); }
+
+  // Appends n agents with fresh ids (value-initialised fields); returns the first new index.
+  std::size_t append(std::size_t n);
+
+  // Keeps the agents whose alive flag is non-zero, in their current order; returns how many
+  // were removed.
+  std::size_t compact(const std::vector<std::uint8_t>& alive);
+
+  std::uint64_t next_id() const { return next_id_; }
+
+  std::vector<std::uint64_t> id;
+
+ private:
+  struct ColumnBase {
+    virtual ~ColumnBase() = default;
+    virtual void resize(std::size_t n) = 0;
+    // Moves element kept[j] to j for every j, then shrinks to kept.size().
+    virtual void keep_only(const std::vector<std::size_t>& kept) = 0;
+  };
+  template <typename T>
+  struct Column final : ColumnBase {
+    explicit Column(std::vector<T>& v) : data(v) {}
+    void resize(std::size_t n) override { data.resize(n); }
+    void keep_only(const std::vector<std::size_t>& kept) override {
+      // Destinations never pass their sources, so moving front to back is safe in place.
+      for (std::size_t to = 0; to < kept.size(); ++to) data[to] = data[kept[to]];
+      data.resize(kept.size());
+    }
+    std::vector<T>& data;
+  };
+
+  std::vector<std::unique_ptr<ColumnBase>> columns_;
+  std::vector<std::size_t> kept_;
+  std::uint64_t next_id_ = 0;
+};
+
+}  // namespace sim

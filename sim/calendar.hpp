@@ -1,0 +1,44 @@
+// Dates and the quarterly calendar of a run.
+#pragma once
+
+#include <optional>
+#include <string>
+#include <string_view>
+
+namespace sim {
+
+// A calendar date. Schedules in scenario files name dates as a year (2015), a quarter (2015Q4)
+// or an ISO date (2015-10-01); all three become a Date.
+struct Date {
+  int year = 0;
+  int month = 1;
+  int day = 1;
+
+  auto operator<=>(const Date&) const = default;
+  std::string iso() const;
+};
+
+// Parses "2015", "2015Q4" or "2015-10-01"; nullopt when the text is none of these or names a
+// day that does not exist.
+std::optional<Date> parse_date(std::string_view text);
+
+// Quarters are counted from year 0, so that differences of quarter numbers are step counts.
+int quarter_number(const Date& d);
+Date quarter_start(int quarter);
+Date quarter_end(int quarter);
+// Decimal year at the end of a quarter: 2014Q1 -> 2014.25, 2015Q4 -> 2016.0.
+double quarter_end_decimal_year(int quarter);
+std::string quarter_label(int quarter);  // "2015Q4"
+
+// The run's time axis: steps are the quarters first..last inclusive.
+struct Calendar {
+  int first_quarter = 0;
+  int last_quarter = 0;
+
+  int steps() const { return last_quarter - first_quarter + 1; }
+  int quarter_of_step(int step) const { return first_quarter + step; }
+  // Step index of the quarter containing d, or nullopt when d falls outside the run.
+  std::optional<int> step_of(const Date& d) const;
+};
+
+}  // namespace sim

@@ -1,0 +1,154 @@
+#include "sim/cli.hpp"
+
+#include <CLI/CLI.hpp>
+#include <hdf5.h>
+#include <tbb/global_control.h>
+#include <tbb/info.h>
+
+#include <filesystem>
+#include <fmt/format.h>
+#include <iostream>
+#include <memory>
+
+#include "sim/ensemble.hpp"
+#include "sim/result_file.hpp"
+
+namespace fs = std::filesystem;
+
+namespace sim {
+namespace {
+
+struct ScenarioArgs {
+  std::string file;
+  std::vector<std::string> sets;
+};
+
+void add_scenario_args(CLI::App& cmd, ScenarioArgs& args) {
+  cmd.add_option("scenario", args.file, "Scenario file (YAML)")->required();
+  cmd.add_option("--set", args.sets, "Override a setting: --set path.to.key=value (repeatable)")
+      ->allow_extra_args(false);
+}
+
+std::string command_line(int argc, char** argv) {
+  std::string out;
+  for (int i = 0; i < argc; ++i) out += (i > 0 ? " " : "") + std::string(argv[i]);
+  return out;
+}
+
+int run_command(const Model& model, const ScenarioArgs& args, std::string output,
+                std::optional<long> replicates, std::optional<long> seed, int threads, bool quiet,
+                bool force, const std::string& invocation) {
+  LoadOptions options{args.sets};
+  if (replicates) options.overrides.push_back(fmt::format("run.replicates={}", *replicates));
+  if (seed) options.overrides.push_back(fmt::format("run.seed={}", *seed));
+  const Scenario scenario = Scenario::load(args.file, model.schema(), options);
+  if (output.empty()) output = (fs::path("results") / (fs::path(args.file).stem().string() + ".h5"));
+  check_output_path(output, force);
+
+  const int max_threads = tbb::info::default_concurrency();
+  const int used_threads = threads > 0 ? std::min(threads, max_threads) : max_threads;
+  tbb::global_control limit(tbb::global_control::max_allowed_parallelism,
+                            static_cast<std::size_t>(used_threads));
+  if (!quiet) {
+    fmt::print(stderr, "clustersim {}: {} ({} clusters, {} to {}, {} replicates, {} threads)\n",
+               clustersim_version(), scenario.name(), scenario.clusters().size(),
+               quarter_label(scenario.calendar().first_quarter),
+               quarter_label(scenario.calendar().last_quarter), scenario.replicates(),
+               used_threads);
+  }
+  ProgressCounter counter;
+  EnsembleResult result;
+  {
+    ProgressPrinter printer(counter, quiet ? ProgressStyle::Quiet : default_progress_style(stderr));
+    result = run_ensemble(model, scenario, &counter);
+  }
+  write_result_file(output, model, scenario, result, Provenance{invocation, used_threads});
+  if (!quiet) {
+    fmt::print(stderr, "simulated in {:.2f} s; wrote {}\n", result.wall_seconds, output);
+  }
+  fmt::print("{}", goals_report_text(summarise(result.goals)));
+  return kExitOk;
+}
+
+int validate_command(const Model& model, const ScenarioArgs& args) {
+  const Scenario scenario = Scenario::load(args.file, model.schema(), LoadOptions{args.sets});
+  fmt::print("{}: valid ({} clusters, {} to {}, {} replicates)\n", args.file,
+             scenario.clusters().size(), quarter_label(scenario.calendar().first_quarter),
+             quarter_label(scenario.calendar().last_quarter), scenario.replicates());
+  return kExitOk;
+}
+
+int goals_command(const std::string& file, bool json) {
+  const auto summaries = summarise(read_goal_results(file));
+  fmt::print("{}", json ? goals_report_json(summaries) : goals_report_text(summaries));
+  return kExitOk;
+}
+
+}  // namespace
+
+int run_cli(int argc, char** argv, const Model& model) {
+  // HDF5 would print its own error stack; errors are reported here instead.
+  H5Eset_auto2(H5E_DEFAULT, nullptr, nullptr);
+
+  CLI::App app{"clustersim: agent-based simulator of innovative industrial clusters"};
+  app.require_subcommand(1);
+  app.set_version_flag("--version", clustersim_version());
+
+  ScenarioArgs run_args;
+  std::string output;
+  std::optional<long> replicates, seed;
+  int threads = 0;
+  bool quiet = false, force = false;
+  CLI::App* run = app.add_subcommand("run", "Run a scenario's ensemble and write an HDF5 result");
+  add_scenario_args(*run, run_args);
+  run->add_option("-o,--output", output, "Result file (default results/<scenario>.h5)");
+  run->add_option("--replicates", replicates, "Number of replicates (overrides run.replicates)")
+      ->check(CLI::Range(1L, 100000L));
+  run->add_option("--seed", seed, "Random seed (overrides run.seed)")
+      ->check(CLI::Range(0L, 9007199254740991L));
+  run->add_option("--threads", threads, "Worker threads (default: all cores)")
+      ->check(CLI::Range(1, 1024));
+  run->add_flag("-q,--quiet", quiet, "No progress output");
+  run->add_flag("-f,--force", force, "Replace an existing result file");
+
+  ScenarioArgs validate_args;
+  CLI::App* validate = app.add_subcommand("validate", "Check a scenario without running it");
+  add_scenario_args(*validate, validate_args);
+
+  CLI::App* schema = app.add_subcommand("schema", "Print every setting as a Markdown table");
+
+  std::string goals_file;
+  bool json = false;
+  CLI::App* goals = app.add_subcommand("goals", "Report the plan's goals from a result file");
+  goals->add_option("result", goals_file, "Result file (HDF5)")->required();
+  goals->add_flag("--json", json, "Machine-readable JSON");
+
+  try {
+    app.parse(argc, argv);
+  } catch (const CLI::ParseError& e) {
+    const int code = app.exit(e);
+    return code == 0 ? kExitOk : kExitBadInput;
+  }
+
+  try {
+    if (*run) {
+      return run_command(model, run_args, output, replicates, seed, threads, quiet, force,
+                         command_line(argc, argv));
+    }
+    if (*validate) return validate_command(model, validate_args);
+    if (*schema) {
+      fmt::print("{}", model.schema().markdown());
+      return kExitOk;
+    }
+    if (*goals) return goals_command(goals_file, json);
+  } catch (const InputError& e) {
+    fmt::print(stderr, "{}\n", e.what());
+    return kExitBadInput;
+  } catch (const std::exception& e) {
+    fmt::print(stderr, "error: {}\n", e.what());
+    return kExitFailure;
+  }
+  return kExitFailure;
+}
+
+}  // namespace sim

@@ -1,0 +1,50 @@
+#include "sim/clusters.hpp"
+
+#include <fmt/format.h>
+
+#include "sim/csv.hpp"
+#include "sim/errors.hpp"
+
+namespace sim {
+
+ClusterCatalog::ClusterCatalog(std::vector<ClusterInfo> clusters) : clusters_(std::move(clusters)) {}
+
+ClusterCatalog ClusterCatalog::read(const std::string& path) {
+  const CsvTable table = read_csv(path);
+  const std::size_t id = table.column("id");
+  const std::size_t name = table.column("name");
+  const std::size_t name_zh = table.column("name_zh");
+  const std::size_t region = table.column("region");
+  const std::size_t kind = table.column("kind");
+  const std::size_t host = table.column("host_city");
+  std::vector<ClusterInfo> clusters;
+  for (std::size_t r = 0; r < table.rows.size(); ++r) {
+    const auto& row = table.rows[r];
+    const Location where{path, table.row_lines[r], 1};
+    ClusterInfo info{row[id], row[name], row[name_zh], row[region], row[kind], row[host]};
+    if (info.id.empty() || info.id == "default") {
+      throw InputError(where, "id", "a cluster id must be non-empty and not 'default'");
+    }
+    for (const auto& other : clusters) {
+      if (other.id == info.id) {
+        throw InputError(where, "id", fmt::format("cluster id '{}' appears twice", info.id));
+      }
+    }
+    if (info.kind != "emerging" && info.kind != "traditional") {
+      throw InputError(where, "kind",
+                       fmt::format("kind is '{}'; expected emerging or traditional", info.kind));
+    }
+    clusters.push_back(std::move(info));
+  }
+  if (clusters.empty()) throw InputError({path, 0, 0}, "", "the catalogue lists no cluster");
+  return ClusterCatalog(std::move(clusters));
+}
+
+std::optional<std::size_t> ClusterCatalog::index_of(const std::string& id) const {
+  for (std::size_t i = 0; i < clusters_.size(); ++i) {
+    if (clusters_[i].id == id) return i;
+  }
+  return std::nullopt;
+}
+
+}  // namespace sim

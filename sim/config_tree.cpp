@@ -1,0 +1,218 @@
+#include "sim/config_tree.hpp"
+
+#include <yaml-cpp/yaml.h>
+
+#include <filesystem>
+#include <fmt/format.h>
+#include <fstream>
+#include <sstream>
+
+#include "sim/schema.hpp"
+
+namespace fs = std::filesystem;
+
+namespace sim {
+namespace {
+
+Location location_of(const YAML::Mark& mark, const std::string& file) {
+  return Location{file, mark.line + 1, mark.column + 1};
+}
+
+ConfigNode convert(const YAML::Node& node, const std::string& file, const std::string& key_path) {
+  ConfigNode out;
+  out.where = location_of(node.Mark(), file);
+  switch (node.Type()) {
+    case YAML::NodeType::Undefined:
+    case YAML::NodeType::Null:
+      out.kind = ConfigNode::Kind::Null;
+      break;
+    case YAML::NodeType::Scalar:
+      out.kind = ConfigNode::Kind::Scalar;
+      out.scalar = node.Scalar();
+      out.quoted = node.Tag() == "!";
+      break;
+    case YAML::NodeType::Sequence:
+      out.kind = ConfigNode::Kind::Sequence;
+      for (const auto& item : node) out.items.push_back(convert(item, file, key_path));
+      break;
+    case YAML::NodeType::Map:
+      out.kind = ConfigNode::Kind::Map;
+      for (const auto& kv : node) {
+        const Location key_where = location_of(kv.first.Mark(), file);
+        if (!kv.first.IsScalar()) throw InputError(key_where, key_path, "a key must be plain text");
+        const std::string key = kv.first.Scalar();
+        const std::string full = key_path.empty() ? key : key_path + "." + key;
+        if (out.child(key) != nullptr) {
+          throw InputError(key_where, full, "this key appears twice in the same mapping");
+        }
+        out.entries.push_back({key, key_where, convert(kv.second, file, full)});
+      }
+      break;
+  }
+  return out;
+}
+
+std::string read_text(const std::string& path, const Location& referenced_from) {
+  std::error_code ec;
+  if (!fs::exists(path, ec)) {
+    throw InputError(referenced_from, "", fmt::format("scenario file '{}' does not exist", path));
+  }
+  if (fs::is_directory(path, ec)) {
+    throw InputError(referenced_from, "",
+                     fmt::format("cannot read scenario file '{}': it is a directory", path));
+  }
+  std::ifstream in(path, std::ios::binary);
+  std::stringstream buffer;
+  if (in) buffer << in.rdbuf();
+  if (!in || in.bad()) {
+    throw InputError(referenced_from, "", fmt::format("cannot read scenario file '{}'", path));
+  }
+  return buffer.str();
+}
+
+ConfigNode parse_document(const std::string& text, const std::string& file) {
+  YAML::Node root;
+  try {
+    root = YAML::Load(text);
+  } catch (const YAML::Exception& e) {
+    throw InputError(location_of(e.mark, file), "", fmt::format("not valid YAML: {}", e.msg));
+  }
+  ConfigNode tree = convert(root, file, "");
+  if (tree.kind == ConfigNode::Kind::Null) {
+    throw InputError({file, 0, 0}, "", "the scenario file is empty");
+  }
+  if (tree.kind != ConfigNode::Kind::Map) {
+    throw InputError(tree.where, "",
+                     fmt::format("a scenario must be a mapping of settings, found a {}",
+                                 tree.kind_name()));
+  }
+  return tree;
+}
+
+// Overlays `top` on `base`: settings and non-mappings replace whole, groups merge.
+void merge(ConfigNode& base, ConfigNode top, const std::string& prefix, const Schema& schema) {
+  for (auto& entry : top.entries) {
+    const std::string full = prefix.empty() ? entry.key : prefix + "." + entry.key;
+    ConfigEntry* existing = nullptr;
+    for (auto& e : base.entries) {
+      if (e.key == entry.key) existing = &e;
+    }
+    const bool both_groups = existing != nullptr && schema.find(full) == nullptr &&
+                             existing->value.kind == ConfigNode::Kind::Map &&
+                             entry.value.kind == ConfigNode::Kind::Map;
+    if (both_groups) {
+      merge(existing->value, std::move(entry.value), full, schema);
+    } else if (existing != nullptr) {
+      *existing = std::move(entry);
+    } else {
+      base.entries.push_back(std::move(entry));
+    }
+  }
+}
+
+ConfigNode read_with_parents(const std::string& path, const Location& referenced_from,
+                             const Schema& schema, std::vector<std::string>& chain) {
+  std::error_code ec;
+  const std::string canonical = fs::weakly_canonical(path, ec).string();
+  for (const auto& seen : chain) {
+    if (seen == canonical) {
+      std::string cycle;
+      for (const auto& p : chain) cycle += p + " -> ";
+      throw InputError(referenced_from, "extends",
+                       fmt::format("extends cycle: {}{}", cycle, canonical));
+    }
+  }
+  ConfigNode tree = parse_document(read_text(path, referenced_from), path);
+  auto it = std::find_if(tree.entries.begin(), tree.entries.end(),
+                         [](const ConfigEntry& e) { return e.key == "extends"; });
+  if (it == tree.entries.end()) return tree;
+  const ConfigNode parent_ref = it->value;
+  tree.entries.erase(it);
+  if (parent_ref.kind != ConfigNode::Kind::Scalar || parent_ref.scalar.empty()) {
+    throw InputError(parent_ref.where, "extends", "expected the path of another scenario file");
+  }
+  fs::path parent = parent_ref.scalar;
+  if (parent.is_relative()) parent = fs::path(path).parent_path() / parent;
+  chain.push_back(canonical);
+  ConfigNode merged =
+      read_with_parents(parent.lexically_normal().string(), parent_ref.where, schema, chain);
+  chain.pop_back();
+  merge(merged, std::move(tree), "", schema);
+  return merged;
+}
+
+}  // namespace
+
+ConfigNode parse_scenario_text(const std::string& text, const std::string& file) {
+  return parse_document(text, file);
+}
+
+const ConfigNode* ConfigNode::child(const std::string& key) const {
+  for (const auto& e : entries) {
+    if (e.key == key) return &e.value;
+  }
+  return nullptr;
+}
+
+std::string ConfigNode::kind_name() const {
+  switch (kind) {
+    case Kind::Null: return "empty value";
+    case Kind::Scalar: return "single value";
+    case Kind::Map: return "mapping";
+    case Kind::Sequence: return "list";
+  }
+  return "?";
+}
+
+ConfigNode read_scenario_tree(const std::string& path, const Schema& schema) {
+  std::vector<std::string> chain;
+  return read_with_parents(path, Location{path, 0, 0}, schema, chain);
+}
+
+void apply_override(ConfigNode& tree, const std::string& assignment) {
+  const std::string file = "--set " + assignment;
+  const auto eq = assignment.find('=');
+  if (eq == std::string::npos || eq == 0) {
+    throw InputError({file, 1, 1}, "", "expected --set path.to.key=value");
+  }
+  const std::string key = assignment.substr(0, eq);
+  const std::string value_text = assignment.substr(eq + 1);
+  const int value_column = static_cast<int>(eq) + 2;
+  ConfigNode value;
+  try {
+    value = convert(YAML::Load(value_text), file, key);
+  } catch (const YAML::Exception& e) {
+    throw InputError({file, 1, value_column + e.mark.column}, key,
+                     fmt::format("not valid YAML: {}", e.msg));
+  }
+  // Every node of an override points at the assignment itself.
+  value.where = Location{file, 1, value_column};
+  ConfigNode* node = &tree;
+  std::size_t start = 0;
+  while (true) {
+    const auto dot = key.find('.', start);
+    const std::string part = key.substr(start, dot == std::string::npos ? dot : dot - start);
+    if (part.empty()) throw InputError({file, 1, 1}, key, "empty component in key path");
+    ConfigNode* next = nullptr;
+    for (auto& e : node->entries) {
+      if (e.key == part) next = &e.value;
+    }
+    if (next == nullptr) {
+      node->entries.push_back({part, Location{file, 1, 1}, ConfigNode{}});
+      next = &node->entries.back().value;
+      next->where = Location{file, 1, 1};
+    }
+    if (dot == std::string::npos) {
+      *next = std::move(value);
+      return;
+    }
+    if (next->kind != ConfigNode::Kind::Map) {
+      next->kind = ConfigNode::Kind::Map;
+      next->entries.clear();
+    }
+    node = next;
+    start = dot + 1;
+  }
+}
+
+}  // namespace sim

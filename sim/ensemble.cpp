@@ -1,0 +1,43 @@
+#include "sim/ensemble.hpp"
+
+#include <tbb/parallel_for.h>
+
+#include <chrono>
+
+namespace sim {
+
+EnsembleResult run_ensemble(const Model& model, const Scenario& scenario,
+                            ProgressCounter* progress) {
+  const auto start = std::chrono::steady_clock::now();
+  const std::size_t replicates = static_cast<std::size_t>(scenario.replicates());
+  const std::size_t steps = static_cast<std::size_t>(scenario.calendar().steps());
+  const std::size_t clusters = scenario.clusters().size();
+  const std::size_t metrics = model.metrics().size();
+  EnsembleResult result;
+  result.metrics = MetricsArray(metrics, replicates, steps, clusters);
+  if (progress != nullptr) {
+    progress->total_steps = static_cast<long>(replicates * steps);
+    progress->total_replicates = static_cast<long>(replicates);
+  }
+  tbb::parallel_for(std::size_t{0}, replicates, [&](std::size_t r) {
+    auto replicate = model.start(scenario, r);
+    std::vector<double> row(metrics * clusters);
+    for (std::size_t t = 0; t < steps; ++t) {
+      replicate->step(static_cast<int>(t));
+      replicate->record(row);
+      for (std::size_t m = 0; m < metrics; ++m) {
+        for (std::size_t c = 0; c < clusters; ++c) {
+          result.metrics.at(m, r, t, c) = row[m * clusters + c];
+        }
+      }
+      if (progress != nullptr) ++progress->steps_done;
+    }
+    if (progress != nullptr) ++progress->replicates_done;
+  });
+  result.goals = model.evaluate_goals(scenario, result.metrics);
+  result.wall_seconds =
+      std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+  return result;
+}
+
+}  // namespace sim

@@ -1,0 +1,21 @@
+// Runs the replicates of an ensemble in parallel (TBB tasks; each replicate's phases are
+// parallel loops nested inside) and gathers their metrics.
+#pragma once
+
+#include "sim/model.hpp"
+#include "sim/progress.hpp"
+
+namespace sim {
+
+struct EnsembleResult {
+  MetricsArray metrics;  // [metric][replicate][step][cluster]
+  GoalResults goals;
+  double wall_seconds = 0.0;
+};
+
+// Runs replicates 0..scenario.replicates()-1. Each replicate's output depends only on the
+// scenario, the seed and its index, never on scheduling.
+EnsembleResult run_ensemble(const Model& model, const Scenario& scenario,
+                            ProgressCounter* progress = nullptr);
+
+}  // namespace sim

@@ -1,0 +1,120 @@
+#include "sim/goals.hpp"
+
+#include <algorithm>
+#include <cmath>
+#include <cstdint>
+#include <fmt/format.h>
+#include <limits>
+
+namespace sim {
+namespace {
+
+constexpr double kNaN = std::numeric_limits<double>::quiet_NaN();
+
+std::string year_text(double decimal_year) {
+  if (std::isnan(decimal_year)) return "never";
+  // Decimal years mark quarter ends: 2016.0 is the end of 2015Q4.
+  const int quarter = static_cast<int>(std::lround(decimal_year * 4)) - 1;
+  return fmt::format("{}Q{}", quarter / 4, quarter % 4 + 1);
+}
+
+std::string json_number(double x) { return std::isnan(x) ? "null" : fmt::format("{}", x); }
+
+std::string json_string(const std::string& s) {
+  std::string out = "\"";
+  for (char c : s) {
+    if (c == '"' || c == '\\') out += '\\';
+    if (static_cast<unsigned char>(c) < 0x20) {
+      out += fmt::format("\\u{:04x}", static_cast<int>(c));
+      continue;
+    }
+    out += c;
+  }
+  return out + "\"";
+}
+
+}  // namespace
+
+double quantile(std::vector<double> values, double p) {
+  if (values.empty()) return kNaN;
+  std::sort(values.begin(), values.end());
+  const double h = p * static_cast<double>(values.size() - 1);
+  const auto lo = static_cast<std::size_t>(std::floor(h));
+  const std::size_t hi = std::min(lo + 1, values.size() - 1);
+  return values[lo] + (h - static_cast<double>(lo)) * (values[hi] - values[lo]);
+}
+
+std::vector<GoalSummary> summarise(const GoalResults& results) {
+  std::vector<GoalSummary> out;
+  for (std::size_t g = 0; g < results.goals.size(); ++g) {
+    GoalSummary s;
+    s.goal = results.goals[g];
+    s.replicates = results.replicates;
+    std::vector<double> values, first;
+    std::size_t met = 0;
+    for (std::size_t r = 0; r < results.replicates; ++r) {
+      const std::size_t i = results.index(g, r);
+      if (results.met[i] >= 0) {
+        ++s.decided;
+        met += results.met[i] == 1 ? 1 : 0;
+        values.push_back(results.value_at_deadline[i]);
+      }
+      if (!std::isnan(results.first_met[i])) first.push_back(results.first_met[i]);
+    }
+    s.share_met = s.decided > 0 ? static_cast<double>(met) / static_cast<double>(s.decided) : kNaN;
+    s.value_median = quantile(values, 0.5);
+    s.value_p05 = quantile(values, 0.05);
+    s.value_p95 = quantile(values, 0.95);
+    s.share_ever_met =
+        s.replicates > 0 ? static_cast<double>(first.size()) / static_cast<double>(s.replicates) : kNaN;
+    s.first_met_median = quantile(first, 0.5);
+    s.first_met_earliest = first.empty() ? kNaN : *std::min_element(first.begin(), first.end());
+    out.push_back(s);
+  }
+  return out;
+}
+
+std::string goals_report_text(const std::vector<GoalSummary>& summaries) {
+  std::string out;
+  for (const auto& s : summaries) {
+    out += fmt::format("{}  {}\n", s.goal.id, s.goal.description);
+    if (s.decided == 0) {
+      out += fmt::format("    not decided: the run ends before the deadline {}\n",
+                         year_text(s.goal.deadline));
+    } else {
+      out += fmt::format("    met by {} in {:.0f}% of {} replicates\n", year_text(s.goal.deadline),
+                         100.0 * s.share_met, s.decided);
+      out += fmt::format("    {} at the deadline: median {:g} (90% interval {:g} to {:g}), target {:g}\n",
+                         s.goal.unit, s.value_median, s.value_p05, s.value_p95, s.goal.target);
+    }
+    if (std::isnan(s.first_met_median)) {
+      out += "    target never reached within the run\n";
+    } else {
+      out += fmt::format(
+          "    first reached: median {} (earliest {}), in {:.0f}% of replicates within the run\n",
+          year_text(s.first_met_median), year_text(s.first_met_earliest),
+          100.0 * s.share_ever_met);
+    }
+  }
+  return out;
+}
+
+std::string goals_report_json(const std::vector<GoalSummary>& summaries) {
+  std::string out = "{\"goals\": [";
+  for (std::size_t i = 0; i < summaries.size(); ++i) {
+    const auto& s = summaries[i];
+    out += fmt::format(
+        "{}{{\"id\": {}, \"description\": {}, \"unit\": {}, \"target\": {}, \"deadline\": {}, "
+        "\"replicates\": {}, \"decided\": {}, \"share_met\": {}, \"value_median\": {}, "
+        "\"value_p05\": {}, \"value_p95\": {}, \"share_ever_met\": {}, \"first_met_median\": {}, "
+        "\"first_met_earliest\": {}}}",
+        i == 0 ? "" : ", ", json_string(s.goal.id), json_string(s.goal.description),
+        json_string(s.goal.unit), json_number(s.goal.target), json_number(s.goal.deadline),
+        s.replicates, s.decided, json_number(s.share_met), json_number(s.value_median),
+        json_number(s.value_p05), json_number(s.value_p95), json_number(s.share_ever_met),
+        json_number(s.first_met_median), json_number(s.first_met_earliest));
+  }
+  return out + "]}\n";
+}
+
+}  // namespace sim

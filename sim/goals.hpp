@@ -1,0 +1,51 @@
+// Goals of a plan and their evaluation over an ensemble: which replicates meet each goal by its
+// deadline, the value reached at the deadline, and when the target is first reached.
+#pragma once
+
+#include <string>
+#include <vector>
+
+namespace sim {
+
+struct GoalDefinition {
+  std::string id;           // "G1"
+  std::string description;  // one line
+  std::string unit;         // unit of the goal's value, e.g. "clusters"
+  double target = 0.0;      // met when value >= target at the deadline
+  double deadline = 0.0;    // decimal year at the end of the deadline quarter
+};
+
+// Per goal g and replicate r (row-major [goal][replicate]).
+struct GoalResults {
+  std::vector<GoalDefinition> goals;
+  std::size_t replicates = 0;
+  std::vector<double> value_at_deadline;  // NaN when the run ends before the deadline
+  std::vector<std::int8_t> met;           // 1 met by the deadline, 0 not, -1 undecided
+  std::vector<double> first_met;          // decimal year the target is first reached, or NaN
+
+  std::size_t index(std::size_t goal, std::size_t replicate) const {
+    return goal * replicates + replicate;
+  }
+};
+
+// Ensemble summary of one goal.
+struct GoalSummary {
+  GoalDefinition goal;
+  std::size_t replicates = 0;
+  std::size_t decided = 0;          // replicates whose run reaches the deadline
+  double share_met = 0.0;           // among decided replicates
+  double value_median = 0.0, value_p05 = 0.0, value_p95 = 0.0;
+  double share_ever_met = 0.0;      // share reaching the target at any time in the run
+  double first_met_median = 0.0;    // among those reaching it; NaN if none
+  double first_met_earliest = 0.0;  // NaN if none
+};
+
+std::vector<GoalSummary> summarise(const GoalResults& results);
+std::string goals_report_text(const std::vector<GoalSummary>& summaries);
+std::string goals_report_json(const std::vector<GoalSummary>& summaries);
+
+// The p-quantile (0..1) of values, by linear interpolation between order statistics (type 7);
+// NaN for an empty input.
+double quantile(std::vector<double> values, double p);
+
+}  // namespace sim

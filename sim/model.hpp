@@ -1,0 +1,74 @@
+// What the engine needs from a model: its settings, its metrics, a way to start one replicate,
+// and its goals. The engine runs, stores and reports; the model holds the economics.
+#pragma once
+
+#include <cstdint>
+#include <memory>
+#include <span>
+#include <string>
+#include <vector>
+
+#include "sim/goals.hpp"
+#include "sim/scenario.hpp"
+
+namespace sim {
+
+struct MetricInfo {
+  std::string name;
+  std::string units;
+  std::string description;
+};
+
+// Metrics of a whole ensemble: value(metric, replicate, step, cluster).
+class MetricsArray {
+ public:
+  MetricsArray() = default;
+  MetricsArray(std::size_t metrics, std::size_t replicates, std::size_t steps, std::size_t clusters)
+      : metrics_(metrics), replicates_(replicates), steps_(steps), clusters_(clusters),
+        data_(metrics * replicates * steps * clusters, 0.0) {}
+
+  std::size_t metrics() const { return metrics_; }
+  std::size_t replicates() const { return replicates_; }
+  std::size_t steps() const { return steps_; }
+  std::size_t clusters() const { return clusters_; }
+
+  double& at(std::size_t m, std::size_t r, std::size_t t, std::size_t c) {
+    return data_[((m * replicates_ + r) * steps_ + t) * clusters_ + c];
+  }
+  double at(std::size_t m, std::size_t r, std::size_t t, std::size_t c) const {
+    return data_[((m * replicates_ + r) * steps_ + t) * clusters_ + c];
+  }
+  // The [replicate, step, cluster] block of one metric.
+  const double* metric(std::size_t m) const {
+    return data_.data() + m * replicates_ * steps_ * clusters_;
+  }
+  double* metric(std::size_t m) { return data_.data() + m * replicates_ * steps_ * clusters_; }
+
+ private:
+  std::size_t metrics_ = 0, replicates_ = 0, steps_ = 0, clusters_ = 0;
+  std::vector<double> data_;
+};
+
+// One stochastic replicate of a model, advanced a quarter at a time.
+class Replicate {
+ public:
+  virtual ~Replicate() = default;
+  // Advances by one step (step 0 is the run's first quarter).
+  virtual void step(int step) = 0;
+  // This step's metrics, out[metric * clusters + cluster].
+  virtual void record(std::span<double> out) const = 0;
+};
+
+class Model {
+ public:
+  virtual ~Model() = default;
+  virtual const Schema& schema() const = 0;
+  virtual const std::vector<MetricInfo>& metrics() const = 0;
+  virtual std::unique_ptr<Replicate> start(const Scenario& scenario,
+                                           std::uint64_t replicate) const = 0;
+  // Goals of the plan, evaluated on a finished ensemble.
+  virtual GoalResults evaluate_goals(const Scenario& scenario,
+                                     const MetricsArray& metrics) const = 0;
+};
+
+}  // namespace sim

@@ -1,0 +1,38 @@
+// Result files: one HDF5 file per run, laid out as results/README.md describes, readable by
+// netCDF-4 tools (dimension scales) as well as by clustersim.
+#pragma once
+
+#include <string>
+
+#include "sim/ensemble.hpp"
+
+namespace sim {
+
+inline constexpr const char* kResultFiletype = "clustersim-result";
+inline constexpr int kResultSchemaMajor = 1;
+inline constexpr int kResultSchemaMinor = 0;
+
+struct Provenance {
+  std::string command_line;
+  int threads = 0;
+};
+
+// Writes to a temporary name in the same folder, then renames it to `path` once complete, so
+// that `path` is either absent, the previous file, or the whole new result.
+void write_result_file(const std::string& path, const Model& model, const Scenario& scenario,
+                       const EnsembleResult& result, const Provenance& provenance);
+
+// Checks that `path` can be written before a run starts: the folder exists and is writable,
+// and an existing file is replaced only when `force` is set. Throws InputError otherwise.
+void check_output_path(const std::string& path, bool force);
+
+// Reads the per-replicate goal results of a result file; InputError when the file is not a
+// clustersim result or is damaged.
+GoalResults read_goal_results(const std::string& path);
+
+// Build facts recorded in every file.
+std::string clustersim_version();
+std::string git_commit();
+std::string build_flags();
+
+}  // namespace sim
