@@ -40,7 +40,6 @@ FirmParams FirmParams::from(const sim::Scenario& sc) {
   p.imitation_rate = sc.number("firm.imitation_rate");
   p.innovation_support = sc.number("firm.innovation_support");
   p.imitation_gap_share = sc.number("firm.imitation_gap_share");
-  p.rd_cost_per_researcher = sc.number("firm.rd_cost_per_researcher");
   p.patent_scale = sc.number("firm.patent_scale");
   p.patent_elasticity = sc.number("firm.patent_elasticity");
   p.depreciation = sc.number("firm.depreciation");
@@ -76,12 +75,32 @@ double nw_investment_rate(double price, double productivity, double unit_cost, d
   return std::max(0.0, 1.0 + depreciation - (2.0 - s) / (markup * (2.0 - 2.0 * s)));
 }
 
-double search_success(double zeta, double researchers) {
-  return researchers > 0.0 ? 1.0 - std::exp(-zeta * researchers) : 0.0;
+double balanced_growth_return(double turnover, double margin, double annual_growth) {
+  // NW rule for a small firm: I/k = 1 + delta - c / (P A). Setting I/k = delta + g_q with
+  // P = 1 and c = (1 - margin) A + r gives r = A (margin - g_q).
+  const double quarterly_growth = std::pow(1.0 + annual_growth, 0.25) - 1.0;
+  return std::max(0.0, turnover * (margin - quarterly_growth));
+}
+
+double search_success(double zeta, double effort) {
+  return effort > 0.0 ? 1.0 - std::exp(-zeta * effort) : 0.0;
 }
 
 double expected_patents(double rd_yuan, double scale, double elasticity) {
   return rd_yuan > 0.0 ? scale * std::pow(rd_yuan / 1e6, elasticity) : 0.0;
+}
+
+RdPlan plan_rd_for_hnte(double rd, double sales, double threshold_intensity, double profit,
+                        double rate_cut, double user_cost, double liquidity,
+                        double relabel_share) {
+  const double target = threshold_intensity * sales;
+  if (sales <= 0.0 || target <= rd) return {rd, rd};
+  const double real_extra = (1.0 - relabel_share) * (target - rd);
+  const double benefit = rate_cut * std::max(0.0, profit);
+  if (benefit > real_extra * user_cost && rd + real_extra <= liquidity) {
+    return {rd + real_extra, target};
+  }
+  return {rd, rd};
 }
 
 FirmType classify(double annual_sales, int age_quarters, const FirmParams& p) {
@@ -109,19 +128,18 @@ void add_firm_settings(sim::Schema& s) {
                "User cost at which the R&D shares hold: a standard-rate firm claiming nothing."));
   s.add(number("firm.innovation_share", "1", 0, 1, "0.5",
                "Share of R&D spent on innovation, the rest on imitation (xi; Dosi et al. 2010)."));
-  s.add(number("firm.innovation_rate", "1/FTE", 0, 10, "0.3",
-               "zeta of innovation: success = 1 - exp(-zeta * researchers) (Dosi et al. 2010)."));
-  s.add(number("firm.imitation_rate", "1/FTE", 0, 10, "0.3",
-               "zeta of imitation (Dosi et al. 2010)."));
+  s.add(number("firm.innovation_rate", "1", 0, 10000, "100",
+               "zeta of innovation: success = 1 - exp(-zeta * innovation R&D / sales) each "
+               "quarter (assumption: about 2%/year productivity growth at 2% R&D intensity)."));
+  s.add(number("firm.imitation_rate", "1", 0, 10000, "20",
+               "zeta of imitation: success = 1 - exp(-zeta * imitation R&D / sales) "
+               "(assumption)."));
   s.add(number("firm.innovation_support", "1", 0, 1, "0.05",
                "Half-width of the Beta(3,3) innovation draw on log-productivity (assumption; "
                "K+S use 0.15 per period)."));
-  s.add(number("firm.imitation_gap_share", "1", 0, 1, "0.5",
+  s.add(number("firm.imitation_gap_share", "1", 0, 1, "0.25",
                "Share of the productivity gap to the imitated firm closed by a success "
                "(assumption)."));
-  s.add(number("firm.rd_cost_per_researcher", "yuan/quarter", 1, 1e8, "122700",
-               "R&D spending per full-time-equivalent researcher per quarter: Shandong R&D "
-               "140.5 bn yuan over 286,352 FTE (2014-15 statistics), divided by 4."));
   s.add(number("firm.patent_scale", "patents/quarter", 0, 100, "0.12",
                "pi0: patents of a firm spending 1 m yuan of R&D a quarter (Shandong 2015: "
                "16,881 invention patents granted per 140.5 bn yuan R&D)."));

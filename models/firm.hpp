@@ -48,10 +48,9 @@ struct FirmParams {
   double rd_user_cost_elasticity;  // epsilon
   double rd_reference_user_cost;   // rho_0
   double innovation_share;         // xi
-  double innovation_rate, imitation_rate;  // zeta per researcher (FTE) per quarter
+  double innovation_rate, imitation_rate;  // zeta per unit of R&D intensity
   double innovation_support;       // half-width of the Beta(3,3) draw
   double imitation_gap_share;
-  double rd_cost_per_researcher;   // yuan per FTE per quarter
   double patent_scale, patent_elasticity;
   double depreciation;
   double interest_rate;
@@ -79,11 +78,30 @@ double desired_rd(double nu, double sales, double user_cost, double reference_us
 double nw_investment_rate(double price, double productivity, double unit_cost, double share,
                           double depreciation);
 
-// Success probability of a search with `researchers` FTE: 1 - exp(-zeta * researchers).
-double search_success(double zeta, double researchers);
+// Return on capital (yuan per yuan per quarter) that firms require before expanding, set so
+// that the starting state is a balanced-growth state of the NW rule: at price 1 and the
+// starting margin, the average firm invests depreciation plus the demand growth of its cluster.
+// Floored at 0.
+double balanced_growth_return(double turnover, double margin, double annual_growth);
+
+// Success probability of a quarter's search with the given effort: 1 - exp(-zeta * effort).
+double search_success(double zeta, double effort);
 
 // Expected patents of a quarter: pi0 * (R&D in million yuan)^beta.
 double expected_patents(double rd_yuan, double scale, double elasticity);
+
+// A quarter's R&D: real spending (buys knowledge) and reported spending (counts for tax).
+struct RdPlan {
+  double real = 0.0;
+  double reported = 0.0;
+};
+
+// Bunching at the HNTE threshold (Chen et al. 2021): a firm eligible for certification raises
+// reported R&D to the threshold when the rate cut on its profit exceeds the after-tax cost of
+// the real part of the increase; a share `relabel_share` of the increase is relabelled spending.
+RdPlan plan_rd_for_hnte(double rd, double sales, double threshold_intensity, double profit,
+                        double rate_cut, double user_cost, double liquidity,
+                        double relabel_share);
 
 FirmType classify(double annual_sales, int age_quarters, const FirmParams& p);
 

@@ -73,7 +73,7 @@ class WorldReplicate final : public sim::Replicate {
   FirmTable firms_;
 
   // Per cluster.
-  std::vector<double> demand_shifter_, unit_cost_, price_, real_output_, elasticity_;
+  std::vector<double> demand_shifter_, unit_cost_, required_return_, price_, real_output_, elasticity_;
   std::vector<double> base_growth_, growth_, volatility_, hightech_share_;
   std::vector<TaxRules> rules_;
   std::vector<double> entries_;
@@ -94,6 +94,7 @@ WorldReplicate::WorldReplicate(const sim::Scenario& scenario, std::uint64_t repl
   const auto starts = read_cluster_starts(scenario);
   demand_shifter_.assign(clusters_, 0.0);
   unit_cost_.assign(clusters_, 0.0);
+  required_return_.assign(clusters_, 0.0);
   price_.assign(clusters_, 1.0);
   real_output_.assign(clusters_, 0.0);
   elasticity_.assign(clusters_, 0.0);
@@ -150,7 +151,10 @@ void WorldReplicate::initialise_firms(const std::vector<ClusterStart>& starts) {
       capital_total += firms_.capital[i];
     }
     // Unit cost per yuan of capital (depreciation included) that gives the starting margin.
-    unit_cost_[c] = (1.0 - params_.initial_margin) * quarterly_output / capital_total;
+    const double turnover_c = quarterly_output / capital_total;
+    unit_cost_[c] = (1.0 - params_.initial_margin) * turnover_c;
+    required_return_[c] = balanced_growth_return(turnover_c, params_.initial_margin,
+                                                 base_growth_[c]);
     demand_shifter_[c] = quarterly_output;  // price 1 at the start
     for (std::size_t i = first; i < first + n; ++i) {
       const auto type = classify(4 * firms_.sales[i], firms_.age[i], params_);
@@ -158,11 +162,27 @@ void WorldReplicate::initialise_firms(const std::vector<ClusterStart>& starts) {
       const double nu = type == FirmType::Backbone ? params_.rd_share_backbone
                         : type == FirmType::Sme    ? params_.rd_share_sme
                                                    : params_.rd_share_startup;
-      firms_.rd_reported_avg[i] = nu * firms_.sales[i];
-      firms_.profit[i] = firms_.sales[i] - unit_cost_[c] * firms_.capital[i] - nu * firms_.sales[i];
+      // The starting state is where the firm's own R&D rule puts it: firms for which bunching
+      // at the HNTE threshold pays are certified, part-way through their term.
+      const double sales = firms_.sales[i];
+      const double k = firms_.capital[i];
       const TaxRules& r = rules_[c];
+      const double profit = sales - unit_cost_[c] * k - nu * sales;
+      const double rate = marginal_tax_rate(4 * profit, false, k, r);
+      const double user_cost = rd_user_cost(
+          rate, super_deduction(is_tech_sme(4 * sales, k, r),
+                                firms_.takeup_draw[i] < r.deduction_takeup, r));
+      const RdPlan plan =
+          firms_.hightech_products[i] != 0
+              ? plan_rd_for_hnte(nu * sales, sales, hnte_intensity_threshold(4 * sales, r),
+                                 profit, r.standard_rate - r.hnte_rate, user_cost,
+                                 firms_.cash[i] + params_.collateral_ratio * k,
+                                 params_.relabel_share)
+              : RdPlan{nu * sales, nu * sales};
+      firms_.rd_reported_avg[i] = plan.reported;
+      firms_.profit[i] = sales - unit_cost_[c] * k - plan.real;
       if (firms_.hightech_products[i] != 0 &&
-          nu >= hnte_intensity_threshold(4 * firms_.sales[i], r)) {
+          plan.reported >= hnte_intensity_threshold(4 * sales, r) * sales) {
         // Certified at some point of the last term: the remaining quarters are uniform.
         const auto term = static_cast<double>(scenario_.integer("policy.hnte.status_quarters"));
         firms_.hnte_quarters_left[i] =
@@ -240,16 +260,14 @@ void WorldReplicate::produce_and_pay_tax() {
         const double liquidity = std::max(0.0, firms_.cash[i] + p.collateral_ratio * k);
         rd = std::min(rd, liquidity);
         double rd_reported = rd;
-        // Bunching at the HNTE threshold: worth it when the rate cut on this quarter's profit
-        // exceeds the after-tax cost of the real part of the extra R&D.
-        if (firms_.hightech_products[i] != 0 && firms_.hnte_quarters_left[i] <= 1 && sales > 0) {
-          const double target = hnte_intensity_threshold(4 * firms_.sales_avg[i], r) * sales;
-          const double real_extra = (1.0 - p.relabel_share) * (target - rd);
-          const double benefit = (r.standard_rate - r.hnte_rate) * std::max(0.0, firms_.profit[i]);
-          if (target > rd && benefit > real_extra * user_cost && rd + real_extra <= liquidity) {
-            rd += real_extra;
-            rd_reported = target;
-          }
+        // Firms seeking certification, or keeping the three-year average up for renewal, may
+        // bunch at the threshold.
+        if (firms_.hightech_products[i] != 0) {
+          const RdPlan plan = plan_rd_for_hnte(
+              rd, sales, hnte_intensity_threshold(4 * firms_.sales_avg[i], r), firms_.profit[i],
+              r.standard_rate - r.hnte_rate, user_cost, liquidity, p.relabel_share);
+          rd = plan.real;
+          rd_reported = plan.reported;
         }
 
         const double interest = p.interest_rate * std::max(0.0, -firms_.cash[i]);
@@ -319,15 +337,18 @@ void WorldReplicate::innovate(int step) {
       [&](std::size_t i, double* acc) {
         auto rng = stream(static_cast<std::uint64_t>(step), kPhaseInnovation, firms_.agents.id[i]);
         const double a = firms_.log_productivity[i];
-        const double researchers = firms_.rd_real[i] / p.rd_cost_per_researcher;
+        // Search effort is R&D relative to the firm's size (h / L-bar of MODEL.md, with the
+        // firm's sales as its scale), so a large firm does not succeed every quarter by size.
+        const double sales = firms_.sales[i];
+        const double effort = sales > 0 ? firms_.rd_real[i] / sales : 0.0;
         double best = a;
-        if (rng.uniform() < search_success(p.innovation_rate, p.innovation_share * researchers)) {
+        if (rng.uniform() < search_success(p.innovation_rate, p.innovation_share * effort)) {
           best = std::max(best, a + p.innovation_support * (2.0 * rng.beta33() - 1.0));
         }
         const std::size_t last = cluster_begin_[firms_.cluster[i] + 1] - 1;
         const std::size_t better = last - rank_[i];
         if (rng.uniform() <
-                search_success(p.imitation_rate, (1.0 - p.innovation_share) * researchers) &&
+                search_success(p.imitation_rate, (1.0 - p.innovation_share) * effort) &&
             better > 0) {
           const auto pick = static_cast<std::size_t>(rng.uniform() * static_cast<double>(better));
           const double target = firms_.log_productivity[ranked_[rank_[i] + 1 + pick]];
@@ -350,7 +371,8 @@ void WorldReplicate::invest_and_age() {
     const double share = real_output_[c] > 0 ? productivity * k / real_output_[c] : 0.0;
     const double rate =
         std::min(p.max_investment_rate,
-                 nw_investment_rate(price_[c], productivity, unit_cost_[c], share, p.depreciation));
+                 nw_investment_rate(price_[c], productivity, unit_cost_[c] + required_return_[c],
+                                    share, p.depreciation));
     const double investment =
         std::min(rate * k, std::max(0.0, firms_.cash[i] + p.collateral_ratio * k));
     firms_.cash[i] -= investment;
