@@ -213,7 +213,8 @@ GoalResults read_goal_results(const std::string& path) {
   if (H5Fis_hdf5(path.c_str()) <= 0) throw InputError(where, "", "not an HDF5 file");
   try {
     h5::Handle file = h5::open_file(path);
-    if (h5::read_string_attribute(file, "filetype") != kResultFiletype) {
+    if (H5Aexists(file, "filetype") <= 0 ||
+        h5::read_string_attribute(file, "filetype") != kResultFiletype) {
       throw InputError(where, "", "not a clustersim result file (filetype attribute)");
     }
     const auto version = h5::read_int_attribute(file, "schema_version");

@@ -1,0 +1,26 @@
+"""Shared fixtures for the end-to-end tests: the built executable and the test scenarios."""
+import os
+import pathlib
+import subprocess
+
+import pytest
+
+SOURCE_DIR = pathlib.Path(os.environ.get("CLUSTERSIM_SOURCE_DIR",
+                                         pathlib.Path(__file__).resolve().parents[2]))
+EXECUTABLE = pathlib.Path(os.environ.get("CLUSTERSIM", SOURCE_DIR / "build" / "bin" / "clustersim"))
+SMALL = SOURCE_DIR / "tests" / "data" / "small.yaml"
+
+
+def clustersim(*args, cwd=None):
+    """Runs the executable; returns the CompletedProcess (text output)."""
+    return subprocess.run([str(EXECUTABLE), *map(str, args)], capture_output=True, text=True,
+                          cwd=cwd, timeout=600)
+
+
+@pytest.fixture(scope="session")
+def small_result(tmp_path_factory):
+    """A result file of the small test scenario, run once per session."""
+    out = tmp_path_factory.mktemp("small") / "small.h5"
+    done = clustersim("run", SMALL, "-o", out, "--quiet")
+    assert done.returncode == 0, done.stderr
+    return out

@@ -1,0 +1,156 @@
+"""The command line end to end: run, validate, goals, schema, errors and exit codes."""
+import json
+import pathlib
+
+import h5py
+import numpy as np
+import pytest
+
+from conftest import SMALL, SOURCE_DIR, clustersim
+
+
+def read_metrics(path):
+    with h5py.File(path, "r") as f:
+        return {name: f["metrics"][name][...] for name in f["metrics"]}
+
+
+def test_run_writes_result_and_prints_goals(small_result):
+    assert small_result.exists()
+    report = clustersim("goals", small_result)
+    assert report.returncode == 0, report.stderr
+    assert "G1" in report.stdout and "G3" in report.stdout
+    assert "met by 2015Q4 in 100% of 4 replicates" in report.stdout
+
+
+def test_goals_json_matches_the_file(small_result):
+    done = clustersim("goals", small_result, "--json")
+    assert done.returncode == 0, done.stderr
+    goals = {g["id"]: g for g in json.loads(done.stdout)["goals"]}
+    assert set(goals) == {"G1", "G3"}
+    with h5py.File(small_result, "r") as f:
+        met = f["goals/met"][...]
+        value = f["goals/value_at_deadline"][...]
+    assert goals["G1"]["share_met"] == pytest.approx(np.mean(met[0] == 1))
+    assert goals["G3"]["value_median"] == pytest.approx(np.median(value[1]))
+    assert goals["G1"]["replicates"] == 4
+
+
+def test_one_and_two_threads_give_identical_metrics(tmp_path):
+    one, two = tmp_path / "one.h5", tmp_path / "two.h5"
+    for out, threads in ((one, 1), (two, 2)):
+        done = clustersim("run", SMALL, "-o", out, "--threads", threads, "--quiet")
+        assert done.returncode == 0, done.stderr
+    a, b = read_metrics(one), read_metrics(two)
+    assert a.keys() == b.keys() and len(a) >= 9
+    for name in a:
+        assert a[name].tobytes() == b[name].tobytes(), name
+
+
+def test_resolved_scenario_reproduces_the_run(tmp_path, small_result):
+    with h5py.File(small_result, "r") as f:
+        resolved = f["scenario"][()].decode()
+    scenario = tmp_path / "resolved.yaml"
+    scenario.write_text(resolved)
+    again = tmp_path / "again.h5"
+    done = clustersim("run", scenario, "-o", again, "--quiet")
+    assert done.returncode == 0, done.stderr
+    a, b = read_metrics(small_result), read_metrics(again)
+    for name in a:
+        assert a[name].tobytes() == b[name].tobytes(), name
+
+
+def test_layout_and_provenance(small_result):
+    with h5py.File(small_result, "r") as f:
+        assert f.attrs["filetype"] == "clustersim-result"
+        assert list(f.attrs["schema_version"]) == [1, 0]
+        for key in ("clustersim_version", "git_commit", "build_flags", "created", "seed",
+                    "threads", "wall_time_seconds", "command_line"):
+            assert key in f.attrs, key
+        assert f.attrs["seed"] == 7
+        assert [c.decode() for c in f["cluster"][...]] == ["alpha", "beta", "gamma"]
+        assert f["time"][0] == pytest.approx(2014.25) and f["time"].shape == (12,)
+        assert f["coords/time_iso"][0].decode() == "2014-03-31"
+        assert f["coords/cluster_kind"][1].decode() == "traditional"
+        required = ["output_value", "firms_backbone", "firms_sme", "firms_startup", "rd_spend",
+                    "patents_granted", "hnte_count", "tax_paid", "fiscal_cost_rd_deduction"]
+        for name in required:
+            ds = f["metrics"][name]
+            assert ds.shape == (4, 12, 3), name
+            assert ds.attrs["units"] and ds.attrs["description"], name
+            assert [d[0].name for d in ds.dims] == ["/replicate", "/time", "/cluster"], name
+        assert f["goals/met"].shape == (2, 4)
+
+
+def test_progress_lines_when_not_a_terminal_and_silence_when_quiet(tmp_path):
+    done = clustersim("run", SMALL, "-o", tmp_path / "a.h5")
+    assert done.returncode == 0
+    assert "progress: replicates 4/4, quarters 48/48" in done.stderr
+    quiet = clustersim("run", SMALL, "-o", tmp_path / "b.h5", "--quiet")
+    assert quiet.returncode == 0 and quiet.stderr == ""
+
+
+def test_existing_output_needs_force(tmp_path):
+    out = tmp_path / "kept.h5"
+    out.write_text("previous result")
+    done = clustersim("run", SMALL, "-o", out, "--quiet")
+    assert done.returncode == 2
+    assert "--force" in done.stderr
+    assert out.read_text() == "previous result"
+    assert clustersim("run", SMALL, "-o", out, "--quiet", "--force").returncode == 0
+
+
+@pytest.mark.parametrize("args, message", [
+    (["--set", "polcy.hnte_tax_rate=0.1"], "did you mean 'policy'"),
+    (["--set", "policy.hnte_tax_rate=1.5"], "outside the allowed range"),
+    (["--set", "policy.hnte_tax_rate={2015Q5: 0.1}"], "bad date '2015Q5'"),
+    (["--set", "policy.hnte_tax_rate={delta: 0.1}"], "unknown cluster id 'delta'"),
+    (["--set", "run.end=2013Q4"], "before it starts"),
+    (["--set", "run.replicates=two"], "expected a integer"),
+])
+def test_bad_input_exits_2_with_location_and_no_output(tmp_path, args, message):
+    out = tmp_path / "never.h5"
+    done = clustersim("run", SMALL, "-o", out, *args)
+    assert done.returncode == 2, done.stderr
+    assert message in done.stderr
+    assert ":1:" in done.stderr or "small.yaml:" in done.stderr
+    assert "error:" in done.stderr
+    assert not out.exists()
+    assert list(tmp_path.iterdir()) == []
+
+
+def test_scenario_file_errors_name_file_line_and_column(tmp_path):
+    bad = tmp_path / "bad.yaml"
+    bad.write_text(f"extends: {SMALL}\npolicy:\n  hnte_tax_rat: 0.1\n")
+    done = clustersim("validate", bad)
+    assert done.returncode == 2
+    assert f"{bad}:3:3: error: key 'policy.hnte_tax_rat': unknown setting; did you mean " \
+           "'policy.hnte_tax_rate'?" in done.stderr
+    missing = clustersim("validate", tmp_path / "missing.yaml")
+    assert missing.returncode == 2 and "does not exist" in missing.stderr
+
+
+def test_validate_accepts_every_shipped_scenario():
+    for scenario in sorted((SOURCE_DIR / "scenarios").rglob("*.yaml")):
+        done = clustersim("validate", scenario)
+        assert done.returncode == 0, f"{scenario}: {done.stderr}"
+        assert "valid" in done.stdout
+
+
+def test_goals_refuses_other_files(tmp_path):
+    other = tmp_path / "other.h5"
+    with h5py.File(other, "w") as f:
+        f["x"] = 1
+    done = clustersim("goals", other)
+    assert done.returncode == 2
+    assert "not a clustersim result file" in done.stderr and str(other) in done.stderr
+    text = tmp_path / "text.h5"
+    text.write_text("hello")
+    done = clustersim("goals", text)
+    assert done.returncode == 2 and "not an HDF5 file" in done.stderr
+
+
+def test_unknown_option_and_help():
+    assert clustersim("run", SMALL, "--no-such-option").returncode == 2
+    helped = clustersim("run", "--help")
+    assert helped.returncode == 0 and "--threads" in helped.stdout
+    assert clustersim().returncode == 2

@@ -1,0 +1,174 @@
+// Whole runs of the model: determinism across thread counts and placements, accounting
+// identities, and each tax lever moving its outcomes in the documented direction.
+#include <gtest/gtest.h>
+#include <tbb/global_control.h>
+
+#include <cmath>
+#include <cstring>
+
+#include "models/world.hpp"
+#include "sim/ensemble.hpp"
+
+namespace {
+
+const std::string kSmall = std::string(CLUSTERSIM_TEST_DATA) + "/small.yaml";
+
+sim::EnsembleResult run_with_threads(const models::ClusterModel& model, const sim::Scenario& sc,
+                                     std::size_t threads) {
+  tbb::global_control limit(tbb::global_control::max_allowed_parallelism, threads);
+  return sim::run_ensemble(model, sc);
+}
+
+bool bit_identical(const sim::MetricsArray& a, const sim::MetricsArray& b) {
+  const std::size_t n = a.metrics() * a.replicates() * a.steps() * a.clusters();
+  return n == b.metrics() * b.replicates() * b.steps() * b.clusters() &&
+         std::memcmp(a.metric(0), b.metric(0), n * sizeof(double)) == 0;
+}
+
+double total(const sim::MetricsArray& m, models::Metric metric) {
+  double sum = 0.0;
+  for (std::size_t r = 0; r < m.replicates(); ++r)
+    for (std::size_t t = 0; t < m.steps(); ++t)
+      for (std::size_t c = 0; c < m.clusters(); ++c) sum += m.at(metric, r, t, c);
+  return sum;
+}
+
+TEST(Ensemble, BitIdenticalForOneAndTwoThreads) {
+  const models::ClusterModel model;
+  const auto sc = sim::Scenario::load(kSmall, model.schema());
+  const auto one = run_with_threads(model, sc, 1);
+  const auto two = run_with_threads(model, sc, 2);
+  EXPECT_TRUE(bit_identical(one.metrics, two.metrics));
+  EXPECT_EQ(one.goals.first_met.size(), two.goals.first_met.size());
+}
+
+TEST(Ensemble, LargeClusterIsBitIdenticalAcrossThreadCounts) {
+  // Enough firms that a step spans several blocks of sim::kBlockSize, so the parallel loops
+  // and block reductions really split the work.
+  const models::ClusterModel model;
+  const auto sc = sim::Scenario::load(
+      kSmall, model.schema(),
+      {{"world.initial_firms={default: 0, alpha: 5000}", "run.replicates=2", "run.end=2014Q4"}});
+  EXPECT_TRUE(bit_identical(run_with_threads(model, sc, 1).metrics,
+                            run_with_threads(model, sc, 2).metrics));
+}
+
+TEST(Ensemble, ReplicateAloneEqualsReplicateInEnsemble) {
+  const models::ClusterModel model;
+  const auto sc = sim::Scenario::load(kSmall, model.schema());
+  const auto ensemble = sim::run_ensemble(model, sc);
+  const std::size_t r = 2;
+  auto alone = model.start(sc, r);
+  const std::size_t clusters = sc.clusters().size();
+  std::vector<double> row(model.metrics().size() * clusters);
+  for (int t = 0; t < sc.calendar().steps(); ++t) {
+    alone->step(t);
+    alone->record(row);
+    for (std::size_t m = 0; m < model.metrics().size(); ++m) {
+      for (std::size_t c = 0; c < clusters; ++c) {
+        ASSERT_EQ(row[m * clusters + c], ensemble.metrics.at(m, r, static_cast<std::size_t>(t), c))
+            << model.metrics()[m].name << " step " << t << " cluster " << c;
+      }
+    }
+  }
+}
+
+TEST(Ensemble, SeedChangesResultsAndReplicatesDiffer) {
+  const models::ClusterModel model;
+  const auto a = sim::run_ensemble(model, sim::Scenario::load(kSmall, model.schema()));
+  const auto b =
+      sim::run_ensemble(model, sim::Scenario::load(kSmall, model.schema(), {{"run.seed=8"}}));
+  EXPECT_FALSE(bit_identical(a.metrics, b.metrics));
+  const std::size_t last = a.metrics.steps() - 1;
+  EXPECT_NE(a.metrics.at(models::kOutputValue, 0, last, 0),
+            a.metrics.at(models::kOutputValue, 1, last, 0));
+}
+
+TEST(Ensemble, FirmsAreConservedByEntryAndExit) {
+  // firms(t) = firms(t-1) + entries(t) - exits(t), starting from the data file's counts.
+  const models::ClusterModel model;
+  const auto sc = sim::Scenario::load(kSmall, model.schema());
+  const auto result = sim::run_ensemble(model, sc);
+  const double initial[] = {120, 80, 40};
+  const auto& m = result.metrics;
+  for (std::size_t r = 0; r < m.replicates(); ++r) {
+    for (std::size_t c = 0; c < m.clusters(); ++c) {
+      double firms = initial[c];
+      for (std::size_t t = 0; t < m.steps(); ++t) {
+        firms += m.at(models::kFirmEntries, r, t, c) - m.at(models::kFirmExits, r, t, c);
+        const double counted = m.at(models::kFirmsBackbone, r, t, c) +
+                               m.at(models::kFirmsSme, r, t, c) +
+                               m.at(models::kFirmsStartup, r, t, c);
+        ASSERT_EQ(firms, counted) << "replicate " << r << " step " << t << " cluster " << c;
+        ASSERT_LE(m.at(models::kHnteCount, r, t, c), counted + m.at(models::kFirmExits, r, t, c));
+      }
+    }
+  }
+}
+
+TEST(Ensemble, MetricsStayInTheirDomains) {
+  const models::ClusterModel model;
+  const auto result = sim::run_ensemble(model, sim::Scenario::load(kSmall, model.schema()));
+  const auto& m = result.metrics;
+  for (std::size_t k = 0; k < m.metrics(); ++k) {
+    for (std::size_t r = 0; r < m.replicates(); ++r)
+      for (std::size_t t = 0; t < m.steps(); ++t)
+        for (std::size_t c = 0; c < m.clusters(); ++c) {
+          const double x = m.at(k, r, t, c);
+          ASSERT_TRUE(std::isfinite(x)) << model.metrics()[k].name;
+          if (k != models::kMeanLogProductivity) {
+            ASSERT_GE(x, 0.0) << model.metrics()[k].name;
+          }
+        }
+  }
+  EXPECT_LE(m.at(models::kRdIntensity, 0, 0, 0), 1.0);
+}
+
+TEST(Ensemble, StartsAtTheDataFilesOutput) {
+  // Step 0 sells the starting real output at a price moved only by one quarter of demand
+  // growth and a shock, so output is within a few percent of the data (1.2e11 for alpha).
+  const models::ClusterModel model;
+  const auto result = sim::run_ensemble(
+      model, sim::Scenario::load(kSmall, model.schema(), {{"market.demand_volatility=0"}}));
+  const double growth_quarter = std::pow(1.10, 0.25);  // alpha grows 10%/year
+  // P = (B/Q)^(1/eta) with B/Q = growth_quarter and eta = 2.
+  EXPECT_NEAR(result.metrics.at(models::kOutputValue, 0, 0, 0), 1.2e11 * std::sqrt(growth_quarter),
+              1.0);
+}
+
+TEST(Ensemble, SuperDeductionRaisesRdAndCostsRevenue) {
+  const models::ClusterModel model;
+  const auto with = sim::run_ensemble(model, sim::Scenario::load(kSmall, model.schema()));
+  const auto without = sim::run_ensemble(
+      model, sim::Scenario::load(kSmall, model.schema(),
+                                 {{"policy.rd_super_deduction=0",
+                                   "policy.rd_super_deduction_tech_sme=0"}}));
+  EXPECT_GT(total(with.metrics, models::kFiscalCostRdDeduction), 0.0);
+  EXPECT_EQ(total(without.metrics, models::kFiscalCostRdDeduction), 0.0);
+  EXPECT_GT(total(with.metrics, models::kRdSpend), total(without.metrics, models::kRdSpend));
+}
+
+TEST(Ensemble, HntePreferenceOffCostsNothingAndCertifiesLess) {
+  const models::ClusterModel model;
+  const auto with = sim::run_ensemble(model, sim::Scenario::load(kSmall, model.schema()));
+  const auto without = sim::run_ensemble(
+      model, sim::Scenario::load(kSmall, model.schema(), {{"policy.hnte_tax_rate=0.25"}}));
+  EXPECT_GT(total(with.metrics, models::kFiscalCostHnte), 0.0);
+  EXPECT_EQ(total(without.metrics, models::kFiscalCostHnte), 0.0);
+  // Without a rate cut nobody bunches, so reported R&D falls.
+  EXPECT_GT(total(with.metrics, models::kRdReported), total(without.metrics, models::kRdReported));
+}
+
+TEST(Ensemble, GoalsFollowFromOutput) {
+  // alpha starts over the 100 bn mark, so G1 of small.yaml (1 cluster by 2015Q4) is met in
+  // the first quarter in every replicate.
+  const models::ClusterModel model;
+  const auto result = sim::run_ensemble(
+      model, sim::Scenario::load(kSmall, model.schema(), {{"market.demand_volatility=0"}}));
+  for (std::size_t r = 0; r < result.goals.replicates; ++r) {
+    EXPECT_EQ(result.goals.met[result.goals.index(0, r)], 1);
+    EXPECT_DOUBLE_EQ(result.goals.first_met[result.goals.index(0, r)], 2014.25);
+  }
+}
+
+}  // namespace
