@@ -6,6 +6,8 @@
 #include <tbb/info.h>
 
 #include <filesystem>
+#include <fstream>
+#include <sstream>
 #include <fmt/format.h>
 #include <iostream>
 #include <memory>
@@ -78,6 +80,26 @@ int validate_command(const Model& model, const ScenarioArgs& args) {
   return kExitOk;
 }
 
+// Rewrites the part of a Markdown file between kSchemaBegin and kSchemaEnd with the schema.
+int update_schema_table(const std::string& file, const Schema& schema) {
+  constexpr std::string_view kSchemaBegin = "<!-- schema:begin -->\n";
+  constexpr std::string_view kSchemaEnd = "<!-- schema:end -->";
+  std::ifstream in(file);
+  if (!in) throw InputError({file, 0, 0}, "", "cannot read the file to update");
+  std::stringstream buffer;
+  buffer << in.rdbuf();
+  std::string text = buffer.str();
+  const auto begin = text.find(kSchemaBegin);
+  const auto end = text.find(kSchemaEnd);
+  if (begin == std::string::npos || end == std::string::npos || end < begin) {
+    throw InputError({file, 0, 0}, "", "the file lacks the <!-- schema:begin/end --> markers");
+  }
+  text.replace(begin + kSchemaBegin.size(), end - begin - kSchemaBegin.size(), schema.markdown());
+  std::ofstream(file) << text;
+  fmt::print("updated the settings table in {}\n", file);
+  return kExitOk;
+}
+
 int goals_command(const std::string& file, bool json) {
   const auto summaries = summarise(read_goal_results(file));
   fmt::print("{}", json ? goals_report_json(summaries) : goals_report_text(summaries));
@@ -115,7 +137,10 @@ int run_cli(int argc, char** argv, const Model& model) {
   CLI::App* validate = app.add_subcommand("validate", "Check a scenario without running it");
   add_scenario_args(*validate, validate_args);
 
+  std::string schema_update;
   CLI::App* schema = app.add_subcommand("schema", "Print every setting as a Markdown table");
+  schema->add_option("--update", schema_update,
+                     "Replace the table between the schema markers of this Markdown file");
 
   std::string goals_file;
   bool json = false;
@@ -137,6 +162,7 @@ int run_cli(int argc, char** argv, const Model& model) {
     }
     if (*validate) return validate_command(model, validate_args);
     if (*schema) {
+      if (!schema_update.empty()) return update_schema_table(schema_update, model.schema());
       fmt::print("{}", model.schema().markdown());
       return kExitOk;
     }

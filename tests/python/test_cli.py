@@ -154,3 +154,14 @@ def test_unknown_option_and_help():
     helped = clustersim("run", "--help")
     assert helped.returncode == 0 and "--threads" in helped.stdout
     assert clustersim().returncode == 2
+
+
+def test_schema_table_in_scenarios_readme_is_current():
+    done = clustersim("schema")
+    assert done.returncode == 0
+    readme = (SOURCE_DIR / "scenarios" / "README.md").read_text()
+    begin = readme.index("<!-- schema:begin -->\n") + len("<!-- schema:begin -->\n")
+    end = readme.index("<!-- schema:end -->")
+    assert readme[begin:end] == done.stdout, (
+        "scenarios/README.md is stale: run build/bin/clustersim schema --update "
+        "scenarios/README.md")
