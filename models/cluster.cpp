@@ -1,7 +1,7 @@
 #include "models/cluster.hpp"
 
-#include <cmath>
 #include <fmt/format.h>
+#include <cmath>
 
 #include "sim/csv.hpp"
 

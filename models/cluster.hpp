@@ -3,8 +3,8 @@
 
 #include <vector>
 
-#include "sim/schema.hpp"
 #include "sim/scenario.hpp"
+#include "sim/schema.hpp"
 
 namespace models {
 

@@ -91,8 +91,7 @@ double expected_patents(double rd_yuan, double scale, double elasticity) {
 }
 
 RdPlan plan_rd_for_hnte(double rd, double sales, double threshold_intensity, double profit,
-                        double rate_cut, double user_cost, double liquidity,
-                        double relabel_share) {
+                        double rate_cut, double user_cost, double liquidity, double relabel_share) {
   const double target = threshold_intensity * sales;
   if (sales <= 0.0 || target <= rd) return {rd, rd};
   const double real_extra = (1.0 - relabel_share) * (target - rd);
@@ -147,8 +146,9 @@ void add_firm_settings(sim::Schema& s) {
                "beta: elasticity of patents to R&D (MODEL.md 0.5-0.8)."));
   s.add(number("firm.depreciation", "1/quarter", 0, 1, "0.03",
                "Depreciation of capital per quarter (delta; Nelson and Winter 1982)."));
-  s.add(number("firm.interest_rate", "1/quarter", 0, 1, "0.015",
-               "Interest on debt per quarter (about the 6%/year PBoC benchmark lending rate, 2014)."));
+  s.add(number(
+      "firm.interest_rate", "1/quarter", 0, 1, "0.015",
+      "Interest on debt per quarter (about the 6%/year PBoC benchmark lending rate, 2014)."));
   s.add(number("firm.collateral_ratio", "1", 0, 5, "0.5",
                "Bank credit limit as a share of capital pledged as collateral (assumption)."));
   s.add(number("firm.max_investment_rate", "1/quarter", 0, 1, "0.1",
@@ -184,8 +184,8 @@ void add_firm_settings(sim::Schema& s) {
   s.add(number("firm.entry.rate", "1/quarter", 0, 1, "0.025",
                "Expected entrants per quarter per incumbent firm (about 10%/year; assumption "
                "after Chinese manufacturing entry rates)."));
-  s.add(number("firm.entry.capital", "yuan", 0, 1e12, "5e6",
-               "Capital of an entrant (assumption)."));
+  s.add(
+      number("firm.entry.capital", "yuan", 0, 1e12, "5e6", "Capital of an entrant (assumption)."));
   s.add(number("firm.entry.productivity_spread", "1", 0, 3, "0.3",
                "Standard deviation of an entrant's log-productivity around the cluster's "
                "output-weighted mean (assumption)."));

@@ -7,8 +7,8 @@
 
 #include "sim/agents.hpp"
 #include "sim/random.hpp"
-#include "sim/schema.hpp"
 #include "sim/scenario.hpp"
+#include "sim/schema.hpp"
 
 namespace models {
 
@@ -19,23 +19,23 @@ struct FirmTable {
 
   sim::AgentTable agents;  // ids, births, deaths
   std::vector<std::uint16_t> cluster;
-  std::vector<std::uint8_t> type;               // FirmType
-  std::vector<double> capital;                  // k, yuan
-  std::vector<double> log_productivity;         // a: ln(output per yuan of capital per quarter)
-  std::vector<double> cash;                     // liquid net position, yuan (negative = debt)
-  std::vector<std::int32_t> age;                // quarters since entry
-  std::vector<std::int32_t> loss_quarters;      // consecutive quarters with a loss
+  std::vector<std::uint8_t> type;                // FirmType
+  std::vector<double> capital;                   // k, yuan
+  std::vector<double> log_productivity;          // a: ln(output per yuan of capital per quarter)
+  std::vector<double> cash;                      // liquid net position, yuan (negative = debt)
+  std::vector<std::int32_t> age;                 // quarters since entry
+  std::vector<std::int32_t> loss_quarters;       // consecutive quarters with a loss
   std::vector<std::int32_t> hnte_quarters_left;  // 0 = not certified
-  std::vector<std::uint8_t> hightech_products;  // meets the HNTE product criterion
-  std::vector<double> takeup_draw;              // claims the super-deduction when below take-up
-  std::vector<double> sales;                    // this quarter, yuan
-  std::vector<double> rd_real;                  // R&D that buys knowledge, yuan/quarter
-  std::vector<double> rd_reported;              // R&D reported for tax (incl. relabelled)
-  std::vector<double> rd_reported_avg;          // moving average for the HNTE test
-  std::vector<double> sales_avg;                // moving average for the HNTE test
-  std::vector<double> profit;                   // before tax, yuan/quarter
-  std::vector<double> tax;                      // income tax, yuan/quarter
-  std::vector<double> next_log_productivity;    // result of this quarter's innovation
+  std::vector<std::uint8_t> hightech_products;   // meets the HNTE product criterion
+  std::vector<double> takeup_draw;               // claims the super-deduction when below take-up
+  std::vector<double> sales;                     // this quarter, yuan
+  std::vector<double> rd_real;                   // R&D that buys knowledge, yuan/quarter
+  std::vector<double> rd_reported;               // R&D reported for tax (incl. relabelled)
+  std::vector<double> rd_reported_avg;           // moving average for the HNTE test
+  std::vector<double> sales_avg;                 // moving average for the HNTE test
+  std::vector<double> profit;                    // before tax, yuan/quarter
+  std::vector<double> tax;                       // income tax, yuan/quarter
+  std::vector<double> next_log_productivity;     // result of this quarter's innovation
   std::vector<std::uint8_t> alive;
 
   std::size_t size() const { return agents.size(); }
@@ -45,11 +45,11 @@ struct FirmTable {
 struct FirmParams {
   double rd_share_backbone, rd_share_sme, rd_share_startup;  // nu
   double startup_burn_rate;
-  double rd_user_cost_elasticity;  // epsilon
-  double rd_reference_user_cost;   // rho_0
-  double innovation_share;         // xi
+  double rd_user_cost_elasticity;          // epsilon
+  double rd_reference_user_cost;           // rho_0
+  double innovation_share;                 // xi
   double innovation_rate, imitation_rate;  // zeta per unit of R&D intensity
-  double innovation_support;       // half-width of the Beta(3,3) draw
+  double innovation_support;               // half-width of the Beta(3,3) draw
   double imitation_gap_share;
   double patent_scale, patent_elasticity;
   double depreciation;
@@ -100,8 +100,7 @@ struct RdPlan {
 // reported R&D to the threshold when the rate cut on its profit exceeds the after-tax cost of
 // the real part of the increase; a share `relabel_share` of the increase is relabelled spending.
 RdPlan plan_rd_for_hnte(double rd, double sales, double threshold_intensity, double profit,
-                        double rate_cut, double user_cost, double liquidity,
-                        double relabel_share);
+                        double rate_cut, double user_cost, double liquidity, double relabel_share);
 
 FirmType classify(double annual_sales, int age_quarters, const FirmParams& p);
 

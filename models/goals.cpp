@@ -1,7 +1,7 @@
 #include "models/goals.hpp"
 
-#include <cmath>
 #include <fmt/format.h>
+#include <cmath>
 #include <limits>
 
 namespace models {
@@ -29,8 +29,8 @@ std::vector<double> clusters_over_mark(const std::vector<double>& annual, std::s
   return count;
 }
 
-void evaluate_count_goal(const std::vector<double>& count, const sim::Calendar& cal,
-                         std::size_t g, std::size_t r, sim::GoalResults& out) {
+void evaluate_count_goal(const std::vector<double>& count, const sim::Calendar& cal, std::size_t g,
+                         std::size_t r, sim::GoalResults& out) {
   const sim::GoalDefinition& goal = out.goals[g];
   const std::size_t i = out.index(g, r);
   const int deadline_quarter = static_cast<int>(std::lround(goal.deadline * 4)) - 1;
@@ -60,11 +60,13 @@ std::vector<sim::GoalDefinition> plan_goals(const sim::Scenario& sc) {
   return {
       {"G1",
        fmt::format("{:g} clusters with annual output over {} by {}", sc.number("goals.g1.target"),
-                   mark_text, sim::quarter_label(sim::quarter_number(sc.date("goals.g1.deadline")))),
+                   mark_text,
+                   sim::quarter_label(sim::quarter_number(sc.date("goals.g1.deadline")))),
        "clusters", sc.number("goals.g1.target"), deadline("goals.g1.deadline")},
       {"G3",
        fmt::format("{:g} clusters with annual output over {} by {}", sc.number("goals.g3.target"),
-                   mark_text, sim::quarter_label(sim::quarter_number(sc.date("goals.g3.deadline")))),
+                   mark_text,
+                   sim::quarter_label(sim::quarter_number(sc.date("goals.g3.deadline")))),
        "clusters", sc.number("goals.g3.target"), deadline("goals.g3.deadline")},
   };
 }

@@ -5,16 +5,16 @@
 #include <vector>
 
 #include "sim/goals.hpp"
-#include "sim/schema.hpp"
 #include "sim/scenario.hpp"
+#include "sim/schema.hpp"
 
 namespace models {
 
 // Annual output of each cluster over the four quarters ending at each step, from quarterly
 // sales (output_value / 4); the first three steps use the quarters available, annualised.
 // trailing[t * clusters + c].
-std::vector<double> trailing_annual_output(const double* output_value_annualised,
-                                           std::size_t steps, std::size_t clusters);
+std::vector<double> trailing_annual_output(const double* output_value_annualised, std::size_t steps,
+                                           std::size_t clusters);
 
 // Per replicate: the number of clusters over `mark` at each step.
 std::vector<double> clusters_over_mark(const std::vector<double>& annual, std::size_t steps,

@@ -1,7 +1,7 @@
 #include "models/tax.hpp"
 
-#include <algorithm>
 #include <fmt/format.h>
+#include <algorithm>
 
 namespace models {
 
@@ -130,8 +130,8 @@ void add_tax_settings(sim::Schema& s) {
     for (std::size_t c = 0; c < sc.clusters().size(); ++c) {
       for (int q = sc.calendar().first_quarter; q <= sc.calendar().last_quarter; ++q) {
         const TaxRules r = tax_rules_at(sc, q, c);
-        const auto where = fmt::format("in {} for cluster {}", sim::quarter_label(q),
-                                       sc.clusters()[c].id);
+        const auto where =
+            fmt::format("in {} for cluster {}", sim::quarter_label(q), sc.clusters()[c].id);
         if (r.small_bracket > r.small_ceiling) {
           sc.fail("tax.small_profit.bracket",
                   fmt::format("the bracket ({:g}) exceeds the ceiling ({:g}) {}", r.small_bracket,

@@ -3,8 +3,8 @@
 // rates are settings whose defaults follow the national schedule (models/README.md).
 #pragma once
 
-#include "sim/schema.hpp"
 #include "sim/scenario.hpp"
+#include "sim/schema.hpp"
 
 namespace models {
 

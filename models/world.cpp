@@ -73,7 +73,8 @@ class WorldReplicate final : public sim::Replicate {
   FirmTable firms_;
 
   // Per cluster.
-  std::vector<double> demand_shifter_, unit_cost_, required_return_, price_, real_output_, elasticity_;
+  std::vector<double> demand_shifter_, unit_cost_, required_return_, price_, real_output_,
+      elasticity_;
   std::vector<double> base_growth_, growth_, volatility_, hightech_share_;
   std::vector<TaxRules> rules_;
   std::vector<double> entries_;
@@ -153,8 +154,8 @@ void WorldReplicate::initialise_firms(const std::vector<ClusterStart>& starts) {
     // Unit cost per yuan of capital (depreciation included) that gives the starting margin.
     const double turnover_c = quarterly_output / capital_total;
     unit_cost_[c] = (1.0 - params_.initial_margin) * turnover_c;
-    required_return_[c] = balanced_growth_return(turnover_c, params_.initial_margin,
-                                                 base_growth_[c]);
+    required_return_[c] =
+        balanced_growth_return(turnover_c, params_.initial_margin, base_growth_[c]);
     demand_shifter_[c] = quarterly_output;  // price 1 at the start
     for (std::size_t i = first; i < first + n; ++i) {
       const auto type = classify(4 * firms_.sales[i], firms_.age[i], params_);
@@ -169,13 +170,13 @@ void WorldReplicate::initialise_firms(const std::vector<ClusterStart>& starts) {
       const TaxRules& r = rules_[c];
       const double profit = sales - unit_cost_[c] * k - nu * sales;
       const double rate = marginal_tax_rate(4 * profit, false, k, r);
-      const double user_cost = rd_user_cost(
-          rate, super_deduction(is_tech_sme(4 * sales, k, r),
-                                firms_.takeup_draw[i] < r.deduction_takeup, r));
+      const double user_cost =
+          rd_user_cost(rate, super_deduction(is_tech_sme(4 * sales, k, r),
+                                             firms_.takeup_draw[i] < r.deduction_takeup, r));
       const RdPlan plan =
           firms_.hightech_products[i] != 0
-              ? plan_rd_for_hnte(nu * sales, sales, hnte_intensity_threshold(4 * sales, r),
-                                 profit, r.standard_rate - r.hnte_rate, user_cost,
+              ? plan_rd_for_hnte(nu * sales, sales, hnte_intensity_threshold(4 * sales, r), profit,
+                                 r.standard_rate - r.hnte_rate, user_cost,
                                  firms_.cash[i] + params_.collateral_ratio * k,
                                  params_.relabel_share)
               : RdPlan{nu * sales, nu * sales};
@@ -252,8 +253,8 @@ void WorldReplicate::produce_and_pay_tax() {
         const double nu = type == FirmType::Backbone ? p.rd_share_backbone
                           : type == FirmType::Sme    ? p.rd_share_sme
                                                      : p.rd_share_startup;
-        double rd = desired_rd(nu, sales, user_cost, p.rd_reference_user_cost,
-                               p.rd_user_cost_elasticity);
+        double rd =
+            desired_rd(nu, sales, user_cost, p.rd_reference_user_cost, p.rd_user_cost_elasticity);
         if (type == FirmType::Startup) {
           rd = std::max(rd, p.startup_burn_rate * std::max(0.0, firms_.cash[i]));
         }
@@ -347,8 +348,7 @@ void WorldReplicate::innovate(int step) {
         }
         const std::size_t last = cluster_begin_[firms_.cluster[i] + 1] - 1;
         const std::size_t better = last - rank_[i];
-        if (rng.uniform() <
-                search_success(p.imitation_rate, (1.0 - p.innovation_share) * effort) &&
+        if (rng.uniform() < search_success(p.imitation_rate, (1.0 - p.innovation_share) * effort) &&
             better > 0) {
           const auto pick = static_cast<std::size_t>(rng.uniform() * static_cast<double>(better));
           const double target = firms_.log_productivity[ranked_[rank_[i] + 1 + pick]];
@@ -428,9 +428,15 @@ void WorldReplicate::count_types() {
   accumulate(
       [&](std::size_t i, double* acc) {
         switch (static_cast<FirmType>(firms_.type[i])) {
-          case FirmType::Backbone: acc[kSumBackbone] += 1; break;
-          case FirmType::Sme: acc[kSumSme] += 1; break;
-          case FirmType::Startup: acc[kSumStartup] += 1; break;
+          case FirmType::Backbone:
+            acc[kSumBackbone] += 1;
+            break;
+          case FirmType::Sme:
+            acc[kSumSme] += 1;
+            break;
+          case FirmType::Startup:
+            acc[kSumStartup] += 1;
+            break;
         }
       },
       {kSumBackbone, kSumSme, kSumStartup});

@@ -1,7 +1,7 @@
 #include "sim/calendar.hpp"
 
-#include <charconv>
 #include <fmt/format.h>
+#include <charconv>
 
 namespace sim {
 namespace {
@@ -13,7 +13,9 @@ bool parse_int(std::string_view text, int& out) {
   return ec == std::errc() && ptr == end;
 }
 
-bool is_leap(int year) { return (year % 4 == 0 && year % 100 != 0) || year % 400 == 0; }
+bool is_leap(int year) {
+  return (year % 4 == 0 && year % 100 != 0) || year % 400 == 0;
+}
 
 int days_in_month(int year, int month) {
   static constexpr int kDays[12] = {31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31};
@@ -26,7 +28,9 @@ constexpr int kLastYear = 2200;
 
 }  // namespace
 
-std::string Date::iso() const { return fmt::format("{:04d}-{:02d}-{:02d}", year, month, day); }
+std::string Date::iso() const {
+  return fmt::format("{:04d}-{:02d}-{:02d}", year, month, day);
+}
 
 std::optional<Date> parse_date(std::string_view text) {
   Date d;
@@ -53,9 +57,13 @@ std::optional<Date> parse_date(std::string_view text) {
   return d;
 }
 
-int quarter_number(const Date& d) { return d.year * 4 + (d.month - 1) / 3; }
+int quarter_number(const Date& d) {
+  return d.year * 4 + (d.month - 1) / 3;
+}
 
-Date quarter_start(int quarter) { return Date{quarter / 4, 3 * (quarter % 4) + 1, 1}; }
+Date quarter_start(int quarter) {
+  return Date{quarter / 4, 3 * (quarter % 4) + 1, 1};
+}
 
 Date quarter_end(int quarter) {
   Date d{quarter / 4, 3 * (quarter % 4) + 3, 1};
@@ -63,9 +71,13 @@ Date quarter_end(int quarter) {
   return d;
 }
 
-double quarter_end_decimal_year(int quarter) { return (quarter + 1) / 4.0; }
+double quarter_end_decimal_year(int quarter) {
+  return (quarter + 1) / 4.0;
+}
 
-std::string quarter_label(int quarter) { return fmt::format("{}Q{}", quarter / 4, quarter % 4 + 1); }
+std::string quarter_label(int quarter) {
+  return fmt::format("{}Q{}", quarter / 4, quarter % 4 + 1);
+}
 
 std::optional<int> Calendar::step_of(const Date& d) const {
   const int q = quarter_number(d);

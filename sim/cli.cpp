@@ -1,16 +1,16 @@
 #include "sim/cli.hpp"
 
-#include <CLI/CLI.hpp>
 #include <hdf5.h>
 #include <tbb/global_control.h>
 #include <tbb/info.h>
+#include <CLI/CLI.hpp>
 
+#include <fmt/format.h>
 #include <filesystem>
 #include <fstream>
-#include <sstream>
-#include <fmt/format.h>
 #include <iostream>
 #include <memory>
+#include <sstream>
 
 #include "sim/ensemble.hpp"
 #include "sim/result_file.hpp"
@@ -44,7 +44,8 @@ int run_command(const Model& model, const ScenarioArgs& args, std::string output
   if (replicates) options.overrides.push_back(fmt::format("run.replicates={}", *replicates));
   if (seed) options.overrides.push_back(fmt::format("run.seed={}", *seed));
   const Scenario scenario = Scenario::load(args.file, model.schema(), options);
-  if (output.empty()) output = (fs::path("results") / (fs::path(args.file).stem().string() + ".h5"));
+  if (output.empty())
+    output = (fs::path("results") / (fs::path(args.file).stem().string() + ".h5"));
   check_output_path(output, force);
 
   const int max_threads = tbb::info::default_concurrency();

@@ -7,7 +7,8 @@
 
 namespace sim {
 
-ClusterCatalog::ClusterCatalog(std::vector<ClusterInfo> clusters) : clusters_(std::move(clusters)) {}
+ClusterCatalog::ClusterCatalog(std::vector<ClusterInfo> clusters)
+    : clusters_(std::move(clusters)) {}
 
 ClusterCatalog ClusterCatalog::read(const std::string& path) {
   const CsvTable table = read_csv(path);

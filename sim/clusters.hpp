@@ -8,11 +8,11 @@
 namespace sim {
 
 struct ClusterInfo {
-  std::string id;      // stable key used in scenario files, e.g. "lithium_battery"
-  std::string name;    // English name
-  std::string name_zh; // name in the plan's text
-  std::string region;  // e.g. "yellow_river_delta"
-  std::string kind;    // "emerging" or "traditional"
+  std::string id;       // stable key used in scenario files, e.g. "lithium_battery"
+  std::string name;     // English name
+  std::string name_zh;  // name in the plan's text
+  std::string region;   // e.g. "yellow_river_delta"
+  std::string kind;     // "emerging" or "traditional"
   std::string host_city;
 };
 

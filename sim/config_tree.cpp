@@ -2,8 +2,8 @@
 
 #include <yaml-cpp/yaml.h>
 
-#include <filesystem>
 #include <fmt/format.h>
+#include <filesystem>
 #include <fstream>
 #include <sstream>
 
@@ -41,7 +41,9 @@ ConfigNode convert(const YAML::Node& node, const std::string& file, const std::s
         const Location key_where = location_of(kv.first.Mark(), file);
         if (!kv.first.IsScalar()) throw InputError(key_where, key_path, "a key must be plain text");
         const std::string key = kv.first.Scalar();
-        const std::string full = key_path.empty() ? key : key_path + "." + key;
+        std::string full = key_path;
+        if (!full.empty()) full += '.';
+        full += key;
         if (out.child(key) != nullptr) {
           throw InputError(key_where, full, "this key appears twice in the same mapping");
         }
@@ -82,9 +84,9 @@ ConfigNode parse_document(const std::string& text, const std::string& file) {
     throw InputError({file, 0, 0}, "", "the scenario file is empty");
   }
   if (tree.kind != ConfigNode::Kind::Map) {
-    throw InputError(tree.where, "",
-                     fmt::format("a scenario must be a mapping of settings, found a {}",
-                                 tree.kind_name()));
+    throw InputError(
+        tree.where, "",
+        fmt::format("a scenario must be a mapping of settings, found a {}", tree.kind_name()));
   }
   return tree;
 }
@@ -156,10 +158,14 @@ const ConfigNode* ConfigNode::child(const std::string& key) const {
 
 std::string ConfigNode::kind_name() const {
   switch (kind) {
-    case Kind::Null: return "empty value";
-    case Kind::Scalar: return "single value";
-    case Kind::Map: return "mapping";
-    case Kind::Sequence: return "list";
+    case Kind::Null:
+      return "empty value";
+    case Kind::Scalar:
+      return "single value";
+    case Kind::Map:
+      return "mapping";
+    case Kind::Sequence:
+      return "list";
   }
   return "?";
 }

@@ -1,8 +1,8 @@
 #include "sim/csv.hpp"
 
+#include <fmt/format.h>
 #include <charconv>
 #include <cmath>
-#include <fmt/format.h>
 #include <fstream>
 #include <sstream>
 
@@ -13,7 +13,8 @@ namespace {
 
 // Splits CSV text into records of fields; quoted fields may hold commas, quotes ("") and
 // newlines.
-std::vector<std::vector<std::string>> split_records(const std::string& text, const std::string& file,
+std::vector<std::vector<std::string>> split_records(const std::string& text,
+                                                    const std::string& file,
                                                     std::vector<int>& lines) {
   std::vector<std::vector<std::string>> records;
   std::vector<std::string> record;

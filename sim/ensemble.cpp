@@ -9,8 +9,8 @@ namespace sim {
 EnsembleResult run_ensemble(const Model& model, const Scenario& scenario,
                             ProgressCounter* progress) {
   const auto start = std::chrono::steady_clock::now();
-  const std::size_t replicates = static_cast<std::size_t>(scenario.replicates());
-  const std::size_t steps = static_cast<std::size_t>(scenario.calendar().steps());
+  const auto replicates = static_cast<std::size_t>(scenario.replicates());
+  const auto steps = static_cast<std::size_t>(scenario.calendar().steps());
   const std::size_t clusters = scenario.clusters().size();
   const std::size_t metrics = model.metrics().size();
   EnsembleResult result;

@@ -1,9 +1,9 @@
 #include "sim/goals.hpp"
 
+#include <fmt/format.h>
 #include <algorithm>
 #include <cmath>
 #include <cstdint>
-#include <fmt/format.h>
 #include <limits>
 
 namespace sim {
@@ -18,7 +18,9 @@ std::string year_text(double decimal_year) {
   return fmt::format("{}Q{}", quarter / 4, quarter % 4 + 1);
 }
 
-std::string json_number(double x) { return std::isnan(x) ? "null" : fmt::format("{}", x); }
+std::string json_number(double x) {
+  return std::isnan(x) ? "null" : fmt::format("{}", x);
+}
 
 std::string json_string(const std::string& s) {
   std::string out = "\"";
@@ -65,8 +67,9 @@ std::vector<GoalSummary> summarise(const GoalResults& results) {
     s.value_median = quantile(values, 0.5);
     s.value_p05 = quantile(values, 0.05);
     s.value_p95 = quantile(values, 0.95);
-    s.share_ever_met =
-        s.replicates > 0 ? static_cast<double>(first.size()) / static_cast<double>(s.replicates) : kNaN;
+    s.share_ever_met = s.replicates > 0
+                           ? static_cast<double>(first.size()) / static_cast<double>(s.replicates)
+                           : kNaN;
     s.first_met_median = quantile(first, 0.5);
     s.first_met_earliest = first.empty() ? kNaN : *std::min_element(first.begin(), first.end());
     out.push_back(s);
@@ -84,16 +87,16 @@ std::string goals_report_text(const std::vector<GoalSummary>& summaries) {
     } else {
       out += fmt::format("    met by {} in {:.0f}% of {} replicates\n", year_text(s.goal.deadline),
                          100.0 * s.share_met, s.decided);
-      out += fmt::format("    {} at the deadline: median {:g} (90% interval {:g} to {:g}), target {:g}\n",
-                         s.goal.unit, s.value_median, s.value_p05, s.value_p95, s.goal.target);
+      out += fmt::format(
+          "    {} at the deadline: median {:g} (90% interval {:g} to {:g}), target {:g}\n",
+          s.goal.unit, s.value_median, s.value_p05, s.value_p95, s.goal.target);
     }
     if (std::isnan(s.first_met_median)) {
       out += "    target never reached within the run\n";
     } else {
       out += fmt::format(
           "    first reached: median {} (earliest {}), in {:.0f}% of replicates within the run\n",
-          year_text(s.first_met_median), year_text(s.first_met_earliest),
-          100.0 * s.share_ever_met);
+          year_text(s.first_met_median), year_text(s.first_met_earliest), 100.0 * s.share_ever_met);
     }
   }
   return out;

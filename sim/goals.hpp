@@ -32,8 +32,8 @@ struct GoalResults {
 struct GoalSummary {
   GoalDefinition goal;
   std::size_t replicates = 0;
-  std::size_t decided = 0;          // replicates whose run reaches the deadline
-  double share_met = 0.0;           // among decided replicates
+  std::size_t decided = 0;  // replicates whose run reaches the deadline
+  double share_met = 0.0;   // among decided replicates
   double value_median = 0.0, value_p05 = 0.0, value_p95 = 0.0;
   double share_ever_met = 0.0;      // share reaching the target at any time in the run
   double first_met_median = 0.0;    // among those reaching it; NaN if none

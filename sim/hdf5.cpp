@@ -95,10 +95,10 @@ void write_attribute(hid_t object, const std::string& name, const std::string& v
 
 void write_attribute(hid_t object, const std::string& name, double value) {
   Handle space(check(H5Screate(H5S_SCALAR), "scalar space"), H5Sclose);
-  Handle attr(check(H5Acreate2(object, name.c_str(), H5T_IEEE_F64LE, space, H5P_DEFAULT,
-                               H5P_DEFAULT),
-                    "attribute " + name),
-              H5Aclose);
+  Handle attr(
+      check(H5Acreate2(object, name.c_str(), H5T_IEEE_F64LE, space, H5P_DEFAULT, H5P_DEFAULT),
+            "attribute " + name),
+      H5Aclose);
   check(H5Awrite(attr, H5T_NATIVE_DOUBLE, &value), "write attribute " + name);
 }
 
@@ -111,10 +111,10 @@ void write_attribute(hid_t object, const std::string& name,
   const hsize_t n = value.size();
   Handle space(check(n == 1 ? H5Screate(H5S_SCALAR) : H5Screate_simple(1, &n, nullptr), "space"),
                H5Sclose);
-  Handle attr(check(H5Acreate2(object, name.c_str(), H5T_STD_I64LE, space, H5P_DEFAULT,
-                               H5P_DEFAULT),
-                    "attribute " + name),
-              H5Aclose);
+  Handle attr(
+      check(H5Acreate2(object, name.c_str(), H5T_STD_I64LE, space, H5P_DEFAULT, H5P_DEFAULT),
+            "attribute " + name),
+      H5Aclose);
   check(H5Awrite(attr, H5T_NATIVE_INT64, value.data()), "write attribute " + name);
 }
 
@@ -138,14 +138,15 @@ Handle write_strings(hid_t parent, const std::string& name, const std::vector<st
                      bool scalar) {
   Handle type = string_type();
   std::vector<const char*> pointers;
+  pointers.reserve(values.size());
   for (const auto& v : values) pointers.push_back(v.c_str());
   const hsize_t n = values.size();
   Handle space(check(scalar ? H5Screate(H5S_SCALAR) : H5Screate_simple(1, &n, nullptr), "space"),
                H5Sclose);
-  Handle ds(check(H5Dcreate2(parent, name.c_str(), type, space, H5P_DEFAULT, H5P_DEFAULT,
-                             H5P_DEFAULT),
-                  "create dataset " + name),
-            H5Dclose);
+  Handle ds(
+      check(H5Dcreate2(parent, name.c_str(), type, space, H5P_DEFAULT, H5P_DEFAULT, H5P_DEFAULT),
+            "create dataset " + name),
+      H5Dclose);
   check(H5Dwrite(ds, type, H5S_ALL, H5S_ALL, H5P_DEFAULT, pointers.data()),
         "write dataset " + name);
   return ds;
@@ -218,6 +219,7 @@ std::vector<std::string> read_strings(hid_t dataset) {
   std::vector<char*> pointers(element_count(dataset), nullptr);
   check(H5Dread(dataset, type, H5S_ALL, H5S_ALL, H5P_DEFAULT, pointers.data()), "read strings");
   std::vector<std::string> out;
+  out.reserve(pointers.size());
   for (char* p : pointers) out.emplace_back(p != nullptr ? p : "");
   Handle space(check(H5Dget_space(dataset), "dataspace"), H5Sclose);
   H5Dvlen_reclaim(type, space, H5P_DEFAULT, pointers.data());

@@ -24,7 +24,10 @@ class MetricsArray {
  public:
   MetricsArray() = default;
   MetricsArray(std::size_t metrics, std::size_t replicates, std::size_t steps, std::size_t clusters)
-      : metrics_(metrics), replicates_(replicates), steps_(steps), clusters_(clusters),
+      : metrics_(metrics),
+        replicates_(replicates),
+        steps_(steps),
+        clusters_(clusters),
         data_(metrics * replicates * steps * clusters, 0.0) {}
 
   std::size_t metrics() const { return metrics_; }

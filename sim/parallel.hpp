@@ -14,7 +14,9 @@ namespace sim {
 
 inline constexpr std::size_t kBlockSize = 1024;
 
-inline std::size_t block_count(std::size_t n) { return (n + kBlockSize - 1) / kBlockSize; }
+inline std::size_t block_count(std::size_t n) {
+  return (n + kBlockSize - 1) / kBlockSize;
+}
 
 // Calls body(begin, end, block) for every block of [0, n), in parallel.
 template <typename Body>

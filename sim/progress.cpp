@@ -11,10 +11,9 @@ namespace {
 std::string duration_text(double seconds) {
   if (!std::isfinite(seconds) || seconds < 0) return "?";
   if (seconds < 60) return fmt::format("{:.0f}s", seconds);
-  if (seconds < 3600) return fmt::format("{:.0f}m{:02.0f}s", std::floor(seconds / 60),
-                                         std::fmod(seconds, 60.0));
-  return fmt::format("{:.0f}h{:02.0f}m", std::floor(seconds / 3600),
-                     std::fmod(seconds / 60, 60.0));
+  if (seconds < 3600)
+    return fmt::format("{:.0f}m{:02.0f}s", std::floor(seconds / 60), std::fmod(seconds, 60.0));
+  return fmt::format("{:.0f}h{:02.0f}m", std::floor(seconds / 3600), std::fmod(seconds / 60, 60.0));
 }
 
 }  // namespace
@@ -28,8 +27,8 @@ std::string ProgressPrinter::describe(long steps, long total_steps, long replica
   const double rate = seconds > 0 ? static_cast<double>(steps) / seconds : 0.0;
   const double eta = rate > 0 ? static_cast<double>(total_steps - steps) / rate : NAN;
   return fmt::format("replicates {}/{}, quarters {}/{}, {:.0f} quarters/s, elapsed {}, ETA {}",
-                     replicates, total_replicates, steps, total_steps, rate,
-                     duration_text(seconds), steps >= total_steps ? "0s" : duration_text(eta));
+                     replicates, total_replicates, steps, total_steps, rate, duration_text(seconds),
+                     steps >= total_steps ? "0s" : duration_text(eta));
 }
 
 ProgressPrinter::ProgressPrinter(const ProgressCounter& counter, ProgressStyle style,
@@ -38,7 +37,9 @@ ProgressPrinter::ProgressPrinter(const ProgressCounter& counter, ProgressStyle s
   if (style_ != ProgressStyle::Quiet) thread_ = std::thread([this] { loop(); });
 }
 
-ProgressPrinter::~ProgressPrinter() { stop(); }
+ProgressPrinter::~ProgressPrinter() {
+  stop();
+}
 
 void ProgressPrinter::stop() {
   if (!thread_.joinable()) return;

@@ -6,8 +6,8 @@
 // on the thread count, or on how runs are spread over processes.
 #pragma once
 
-#include <Random123/boxmuller.hpp>
 #include <Random123/philox.h>
+#include <Random123/boxmuller.hpp>
 #include <Random123/uniform.hpp>
 #include <cstdint>
 #include <limits>
@@ -24,8 +24,8 @@ class RandomStream {
   using result_type = std::uint64_t;
   using Philox = r123::Philox4x64;
 
-  RandomStream(std::uint64_t seed, std::uint64_t replicate, std::uint64_t step,
-               std::uint64_t phase, std::uint64_t agent_id) {
+  RandomStream(std::uint64_t seed, std::uint64_t replicate, std::uint64_t step, std::uint64_t phase,
+               std::uint64_t agent_id) {
     key_ = {{seed, replicate}};
     counter_ = {{0, agent_id, phase, step}};
   }

@@ -3,11 +3,11 @@
 #include <fcntl.h>
 #include <unistd.h>
 
+#include <fmt/format.h>
 #include <chrono>
 #include <cstdio>
 #include <ctime>
 #include <filesystem>
-#include <fmt/format.h>
 
 #include "sim/hdf5.hpp"
 
@@ -110,8 +110,9 @@ void write_goals(hid_t file, const GoalResults& goals, hid_t replicate) {
     if (!units_text.empty()) h5::write_attribute(ds, "units", units_text);
     h5::write_attribute(ds, "description", text);
   };
-  per_replicate(h5::write_doubles(group, "value_at_deadline", shape, goals.value_at_deadline.data()),
-                "", "the goal's value at its deadline (NaN if the run ends earlier)");
+  per_replicate(
+      h5::write_doubles(group, "value_at_deadline", shape, goals.value_at_deadline.data()), "",
+      "the goal's value at its deadline (NaN if the run ends earlier)");
   per_replicate(h5::write_bytes(group, "met", shape, goals.met.data()), "",
                 "1 met by the deadline, 0 not met, -1 undecided (run ends before the deadline)");
   per_replicate(h5::write_doubles(group, "first_met", shape, goals.first_met.data()), "year",
@@ -166,9 +167,15 @@ void fsync_path(const std::string& path, int flags) {
 
 }  // namespace
 
-std::string clustersim_version() { return CLUSTERSIM_VERSION; }
-std::string git_commit() { return CLUSTERSIM_GIT_COMMIT; }
-std::string build_flags() { return CLUSTERSIM_BUILD_FLAGS; }
+std::string clustersim_version() {
+  return CLUSTERSIM_VERSION;
+}
+std::string git_commit() {
+  return CLUSTERSIM_GIT_COMMIT;
+}
+std::string build_flags() {
+  return CLUSTERSIM_BUILD_FLAGS;
+}
 
 void check_output_path(const std::string& path, bool force) {
   const fs::path p = fs::absolute(path);
@@ -192,8 +199,8 @@ void check_output_path(const std::string& path, bool force) {
 void write_result_file(const std::string& path, const Model& model, const Scenario& scenario,
                        const EnsembleResult& result, const Provenance& provenance) {
   const fs::path final_path = fs::absolute(path);
-  const fs::path temporary =
-      final_path.parent_path() / fmt::format(".{}.tmp-{}", final_path.filename().string(), getpid());
+  const fs::path temporary = final_path.parent_path() /
+                             fmt::format(".{}.tmp-{}", final_path.filename().string(), getpid());
   try {
     write_contents(temporary.string(), model, scenario, result, provenance);
     fsync_path(temporary.string(), O_RDONLY);
@@ -231,8 +238,8 @@ GoalResults read_goal_results(const std::string& path) {
     const auto targets = h5::read_doubles(h5::open_dataset(file, "goals/target"));
     const auto deadlines = h5::read_doubles(h5::open_dataset(file, "goals/deadline"));
     for (std::size_t g = 0; g < ids.size(); ++g) {
-      goals.goals.push_back({ids[g], descriptions.at(g), units.at(g), targets.at(g),
-                             deadlines.at(g)});
+      goals.goals.push_back(
+          {ids[g], descriptions.at(g), units.at(g), targets.at(g), deadlines.at(g)});
     }
     h5::Handle value = h5::open_dataset(file, "goals/value_at_deadline");
     const auto shape = h5::shape_of(value);

@@ -2,11 +2,11 @@
 
 #include <yaml-cpp/yaml.h>
 
+#include <fmt/format.h>
 #include <algorithm>
 #include <charconv>
 #include <cmath>
 #include <filesystem>
-#include <fmt/format.h>
 #include <limits>
 #include <stdexcept>
 
@@ -103,8 +103,7 @@ double Schedule::at(int quarter) const {
   return value;
 }
 
-Scenario Scenario::load(const std::string& path, const Schema& schema,
-                        const LoadOptions& options) {
+Scenario Scenario::load(const std::string& path, const Schema& schema, const LoadOptions& options) {
   ConfigNode tree = read_scenario_tree(path, schema);
   const std::string base_dir = fs::absolute(path).parent_path().string();
   return resolve(std::move(tree), path, base_dir, schema, options);
@@ -132,10 +131,9 @@ Scenario Scenario::resolve(ConfigNode tree, const std::string& source, const std
   // The catalogue comes first: per-cluster values are checked against its ids.
   const Setting* catalogue_setting = schema.find("world.clusters_file");
   const ConfigNode* catalogue_node = find_path(tree, "world.clusters_file");
-  const SettingValue catalogue =
-      sc.resolve_setting(*catalogue_setting, catalogue_node != nullptr
-                                                 ? *catalogue_node
-                                                 : parse_default(*catalogue_setting));
+  const SettingValue catalogue = sc.resolve_setting(
+      *catalogue_setting,
+      catalogue_node != nullptr ? *catalogue_node : parse_default(*catalogue_setting));
   if (!fs::is_regular_file(catalogue.text)) {
     throw InputError(catalogue.where, "world.clusters_file",
                      fmt::format("cluster catalogue '{}' is not a readable file", catalogue.text));
@@ -144,7 +142,7 @@ Scenario Scenario::resolve(ConfigNode tree, const std::string& source, const std
 
   sc.walk(tree, "");
   for (const auto& setting : schema.settings()) {
-    if (sc.values_.count(setting.key) == 0) {
+    if (!sc.values_.contains(setting.key)) {
       sc.values_[setting.key] = sc.resolve_setting(setting, parse_default(setting));
     }
   }
@@ -177,7 +175,7 @@ void Scenario::walk(const ConfigNode& node, const std::string& prefix) {
   }
 }
 
-double Scenario::parse_scalar(const Setting& setting, const ConfigNode& node) const {
+double Scenario::parse_scalar(const Setting& setting, const ConfigNode& node) {
   const std::string& key = setting.key;
   if (node.kind != ConfigNode::Kind::Scalar || node.quoted) {
     throw InputError(node.where, key,
@@ -208,7 +206,7 @@ double Scenario::parse_scalar(const Setting& setting, const ConfigNode& node) co
 }
 
 Schedule Scenario::parse_schedule(const Setting& setting, const ConfigNode& node,
-                                  const Schedule& before) const {
+                                  const Schedule& before) {
   if (node.kind != ConfigNode::Kind::Map) return Schedule(parse_scalar(setting, node));
   if (!setting.by_date) {
     throw InputError(node.where, setting.key,
@@ -243,9 +241,9 @@ SettingValue Scenario::resolve_setting(const Setting& setting, const ConfigNode&
   const std::string& key = setting.key;
   auto scalar_text = [&]() -> const std::string& {
     if (node.kind != ConfigNode::Kind::Scalar) {
-      throw InputError(node.where, key,
-                       fmt::format("expected a {}, found a {}", type_name(setting.type),
-                                   node.kind_name()));
+      throw InputError(
+          node.where, key,
+          fmt::format("expected a {}, found a {}", type_name(setting.type), node.kind_name()));
     }
     return node.scalar;
   };
@@ -283,9 +281,11 @@ SettingValue Scenario::resolve_setting(const Setting& setting, const ConfigNode&
     v.base = parse_schedule(setting, node, fallback);
   } else {
     if (!setting.by_cluster) {
-      const auto& first_bad = *std::find_if(node.entries.begin(), node.entries.end(),
-                                            [](const ConfigEntry& e) { return !parse_date(e.key); });
-      const bool looks_like_date = !first_bad.key.empty() && std::isdigit(first_bad.key[0]);
+      const auto& first_bad =
+          *std::find_if(node.entries.begin(), node.entries.end(),
+                        [](const ConfigEntry& e) { return !parse_date(e.key); });
+      const bool looks_like_date =
+          !first_bad.key.empty() && std::isdigit(static_cast<unsigned char>(first_bad.key[0])) != 0;
       throw InputError(first_bad.key_where, key,
                        looks_like_date
                            ? fmt::format("bad date '{}': expected {}", first_bad.key, kDateForms)
@@ -301,7 +301,8 @@ SettingValue Scenario::resolve_setting(const Setting& setting, const ConfigNode&
                            "a mapping mixes dates and cluster ids; write per-cluster schedules "
                            "as {default: {2015: x}, cluster_id: {2016: y}}");
         }
-        const bool looks_like_date = !entry.key.empty() && std::isdigit(entry.key[0]);
+        const bool looks_like_date =
+            !entry.key.empty() && std::isdigit(static_cast<unsigned char>(entry.key[0])) != 0;
         if (looks_like_date) {
           throw InputError(entry.key_where, key,
                            fmt::format("bad date '{}': expected {}", entry.key, kDateForms));

@@ -95,9 +95,9 @@ class Scenario {
   static Scenario resolve(ConfigNode tree, const std::string& source, const std::string& base_dir,
                           const Schema& schema, const LoadOptions& options);
   SettingValue resolve_setting(const Setting& setting, const ConfigNode& node) const;
-  Schedule parse_schedule(const Setting& setting, const ConfigNode& node,
-                          const Schedule& before) const;
-  double parse_scalar(const Setting& setting, const ConfigNode& node) const;
+  static Schedule parse_schedule(const Setting& setting, const ConfigNode& node,
+                                 const Schedule& before);
+  static double parse_scalar(const Setting& setting, const ConfigNode& node);
   Schedule values_default(const Setting& setting) const;
   void walk(const ConfigNode& node, const std::string& prefix);
 

@@ -1,8 +1,8 @@
 #include "sim/schema.hpp"
 
+#include <fmt/format.h>
 #include <algorithm>
 #include <cmath>
-#include <fmt/format.h>
 #include <stdexcept>
 
 namespace sim {
@@ -54,12 +54,18 @@ constexpr double kInf = std::numeric_limits<double>::infinity();
 
 std::string type_name(SettingType type) {
   switch (type) {
-    case SettingType::Number: return "number";
-    case SettingType::Integer: return "integer";
-    case SettingType::Boolean: return "boolean";
-    case SettingType::Text: return "text";
-    case SettingType::Date: return "date";
-    case SettingType::Path: return "path";
+    case SettingType::Number:
+      return "number";
+    case SettingType::Integer:
+      return "integer";
+    case SettingType::Boolean:
+      return "boolean";
+    case SettingType::Text:
+      return "text";
+    case SettingType::Date:
+      return "date";
+    case SettingType::Path:
+      return "path";
   }
   return "?";
 }
@@ -70,8 +76,8 @@ Setting number(std::string key, std::string unit, double min, double max, std::s
               std::move(default_yaml), std::move(description));
 }
 
-Setting integer(std::string key, std::string unit, double min, double max,
-                std::string default_yaml, std::string description) {
+Setting integer(std::string key, std::string unit, double min, double max, std::string default_yaml,
+                std::string description) {
   return make(std::move(key), SettingType::Integer, std::move(unit), min, max,
               std::move(default_yaml), std::move(description));
 }

@@ -32,8 +32,8 @@ struct Setting {
 // Shorthands for declaring settings.
 Setting number(std::string key, std::string unit, double min, double max, std::string default_yaml,
                std::string description);
-Setting integer(std::string key, std::string unit, double min, double max,
-                std::string default_yaml, std::string description);
+Setting integer(std::string key, std::string unit, double min, double max, std::string default_yaml,
+                std::string description);
 Setting boolean(std::string key, std::string default_yaml, std::string description);
 Setting text(std::string key, std::string default_yaml, std::string description);
 Setting date(std::string key, std::string default_yaml, std::string description);

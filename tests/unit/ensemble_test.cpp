@@ -140,9 +140,9 @@ TEST(Ensemble, SuperDeductionRaisesRdAndCostsRevenue) {
   const models::ClusterModel model;
   const auto with = sim::run_ensemble(model, sim::Scenario::load(kSmall, model.schema()));
   const auto without = sim::run_ensemble(
-      model, sim::Scenario::load(kSmall, model.schema(),
-                                 {{"policy.rd_super_deduction=0",
-                                   "policy.rd_super_deduction_tech_sme=0"}}));
+      model, sim::Scenario::load(
+                 kSmall, model.schema(),
+                 {{"policy.rd_super_deduction=0", "policy.rd_super_deduction_tech_sme=0"}}));
   EXPECT_GT(total(with.metrics, models::kFiscalCostRdDeduction), 0.0);
   EXPECT_EQ(total(without.metrics, models::kFiscalCostRdDeduction), 0.0);
   EXPECT_GT(total(with.metrics, models::kRdSpend), total(without.metrics, models::kRdSpend));

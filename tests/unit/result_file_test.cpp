@@ -27,8 +27,8 @@ class ResultFile : public ::testing::Test {
 
 TEST_F(ResultFile, RoundTripsGoalsAndLeavesNoTemporaryFile) {
   const models::ClusterModel model;
-  const auto sc = sim::Scenario::load(std::string(CLUSTERSIM_TEST_DATA) + "/small.yaml",
-                                      model.schema());
+  const auto sc =
+      sim::Scenario::load(std::string(CLUSTERSIM_TEST_DATA) + "/small.yaml", model.schema());
   const auto result = sim::run_ensemble(model, sc);
   const std::string path = (dir_ / "out.h5").string();
   sim::write_result_file(path, model, sc, result, {"test", 1});
