@@ -44,7 +44,7 @@ class RandomStream {
   }
 
   // Uniform on (0, 1): never exactly 0 or 1, so logs and inverse CDFs are safe.
-  double uniform() { return r123::u01<double>((*this)() >> 1); }
+  double uniform() { return r123::u01fixedpt<double>((*this)()); }
   double uniform(double lo, double hi) { return lo + (hi - lo) * uniform(); }
   bool bernoulli(double p) { return uniform() < p; }
 

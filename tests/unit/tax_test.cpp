@@ -1,0 +1,269 @@
+// Enterprise income tax rules (models/tax.hpp): regimes, marginal rates, the super-deduction,
+// the R&D user cost and the HNTE criteria, with hand-computed values of the national schedule,
+// and the schedule as read from the plan's scenario.
+#include <gtest/gtest.h>
+
+#include <string>
+
+#include "models/tax.hpp"
+#include "models/world.hpp"
+#include "sim/calendar.hpp"
+#include "sim/scenario.hpp"
+
+namespace {
+
+// The national rules in 2015Q4 (Caishui [2015] 99): small low-profit ceiling 3e5, one bracket
+// taxed at an effective 10% (half the income at 20%), industrial assets up to 3e7.
+models::TaxRules rules_2015q4() {
+  models::TaxRules r;
+  r.standard_rate = 0.25;
+  r.hnte_rate = 0.15;
+  r.small_ceiling = 3e5;
+  r.small_bracket = 3e5;
+  r.small_rate_low = 0.10;
+  r.small_rate_high = 0.10;
+  r.small_max_assets = 3e7;
+  return r;
+}
+
+// The 2019 rules (Caishui [2019] 13): ceiling 3e6, 5% up to 1e6 and 10% above, assets up to
+// 5e7.
+models::TaxRules rules_2019() {
+  models::TaxRules r;
+  r.standard_rate = 0.25;
+  r.hnte_rate = 0.15;
+  r.small_ceiling = 3e6;
+  r.small_bracket = 1e6;
+  r.small_rate_low = 0.05;
+  r.small_rate_high = 0.10;
+  r.small_max_assets = 5e7;
+  return r;
+}
+
+int quarter(const char* text) {
+  return sim::quarter_number(*sim::parse_date(text));
+}
+
+// --- annual_income_tax ---------------------------------------------------------------------
+
+TEST(TaxIncome, SmallLowProfitIn2015) {
+  // Taxable 2e5 <= 3e5 ceiling, assets 1e7 <= 3e7: 0.10 * 2e5 = 2e4 (standard: 5e4).
+  EXPECT_DOUBLE_EQ(models::annual_income_tax(2e5, false, 1e7, rules_2015q4()), 2e4);
+  // At the ceiling itself the regime still applies: 0.10 * 3e5 = 3e4.
+  EXPECT_DOUBLE_EQ(models::annual_income_tax(3e5, false, 1e7, rules_2015q4()), 3e4);
+}
+
+TEST(TaxIncome, SmallLowProfitIn2019TwoBrackets) {
+  // Taxable 2e6: 0.05 * 1e6 + 0.10 * (2e6 - 1e6) = 5e4 + 1e5 = 1.5e5.
+  EXPECT_DOUBLE_EQ(models::annual_income_tax(2e6, false, 1e7, rules_2019()), 1.5e5);
+  // Taxable 5e5, inside the first bracket: 0.05 * 5e5 = 2.5e4.
+  EXPECT_DOUBLE_EQ(models::annual_income_tax(5e5, false, 1e7, rules_2019()), 2.5e4);
+  // Taxable 3e6 at the ceiling: 5e4 + 0.10 * 2e6 = 2.5e5.
+  EXPECT_DOUBLE_EQ(models::annual_income_tax(3e6, false, 1e7, rules_2019()), 2.5e5);
+}
+
+TEST(TaxIncome, AboveTheCeilingPaysTheStandardRateOnEverything) {
+  // 2015: taxable 3.5e5 > 3e5: 0.25 * 3.5e5 = 87,500.
+  EXPECT_DOUBLE_EQ(models::annual_income_tax(3.5e5, false, 1e7, rules_2015q4()), 87'500.0);
+  // 2019: taxable 4e6 > 3e6: 0.25 * 4e6 = 1e6.
+  EXPECT_DOUBLE_EQ(models::annual_income_tax(4e6, false, 1e7, rules_2019()), 1e6);
+}
+
+TEST(TaxIncome, HnteRateVersusStandardRate) {
+  // Taxable 1e8 (far above the small ceiling): HNTE 0.15 * 1e8 = 1.5e7, standard 2.5e7.
+  EXPECT_DOUBLE_EQ(models::annual_income_tax(1e8, true, 1e9, rules_2015q4()), 1.5e7);
+  EXPECT_DOUBLE_EQ(models::annual_income_tax(1e8, false, 1e9, rules_2015q4()), 2.5e7);
+}
+
+TEST(TaxIncome, SmallRegimeRefusedWhenAssetsExceedTheLimit) {
+  // Taxable 2e5 qualifies by income, but assets 4e7 > 3e7: standard 0.25 * 2e5 = 5e4, or
+  // HNTE 0.15 * 2e5 = 3e4; at exactly 3e7 the regime applies again (2e4).
+  EXPECT_DOUBLE_EQ(models::annual_income_tax(2e5, false, 4e7, rules_2015q4()), 5e4);
+  EXPECT_DOUBLE_EQ(models::annual_income_tax(2e5, true, 4e7, rules_2015q4()), 3e4);
+  EXPECT_DOUBLE_EQ(models::annual_income_tax(2e5, false, 3e7, rules_2015q4()), 2e4);
+}
+
+TEST(TaxIncome, CheapestRegimeWinsForAnHnteSmallFirm) {
+  // An HNTE with taxable 2e5 and small assets: small regime 2e4 < HNTE 3e4 < standard 5e4.
+  EXPECT_DOUBLE_EQ(models::annual_income_tax(2e5, true, 1e7, rules_2015q4()), 2e4);
+  // 2019, taxable 2.5e6: small 5e4 + 1.5e5 = 2e5 < HNTE 0.15 * 2.5e6 = 3.75e5.
+  EXPECT_DOUBLE_EQ(models::annual_income_tax(2.5e6, true, 1e7, rules_2019()), 2e5);
+}
+
+TEST(TaxIncome, NoTaxOnLossesOrZeroIncome) {
+  EXPECT_EQ(models::annual_income_tax(-5e6, false, 1e7, rules_2019()), 0.0);
+  EXPECT_EQ(models::annual_income_tax(-1.0, true, 1e9, rules_2015q4()), 0.0);
+  EXPECT_EQ(models::annual_income_tax(0.0, false, 1e7, rules_2019()), 0.0);
+}
+
+// --- marginal_tax_rate ---------------------------------------------------------------------
+
+TEST(TaxMarginalRate, FollowsTheRegimeAndBracket) {
+  const auto r19 = rules_2019();
+  EXPECT_DOUBLE_EQ(models::marginal_tax_rate(5e5, false, 1e7, r19), 0.05);  // first bracket
+  EXPECT_DOUBLE_EQ(models::marginal_tax_rate(1e6, false, 1e7, r19), 0.05);  // bracket edge
+  EXPECT_DOUBLE_EQ(models::marginal_tax_rate(2e6, false, 1e7, r19), 0.10);  // second bracket
+  EXPECT_DOUBLE_EQ(models::marginal_tax_rate(4e6, false, 1e7, r19), 0.25);  // above ceiling
+  EXPECT_DOUBLE_EQ(models::marginal_tax_rate(4e6, true, 1e7, r19), 0.15);   // HNTE
+  EXPECT_DOUBLE_EQ(models::marginal_tax_rate(2e6, false, 6e7, r19), 0.25);  // assets too big
+  EXPECT_DOUBLE_EQ(models::marginal_tax_rate(2e6, true, 6e7, r19), 0.15);
+  EXPECT_DOUBLE_EQ(models::marginal_tax_rate(2e5, true, 1e7, rules_2015q4()), 0.10);
+}
+
+TEST(TaxMarginalRate, ZeroWithoutTaxableIncome) {
+  EXPECT_EQ(models::marginal_tax_rate(0.0, false, 1e7, rules_2019()), 0.0);
+  EXPECT_EQ(models::marginal_tax_rate(-1e6, true, 1e7, rules_2019()), 0.0);
+}
+
+TEST(TaxMarginalRate, HnteRateSwitchedOffEqualsStandard) {
+  // Setting the HNTE rate to the standard rate switches the preference off: 0.25 either way.
+  auto r = rules_2019();
+  r.hnte_rate = r.standard_rate;
+  EXPECT_DOUBLE_EQ(models::marginal_tax_rate(1e8, true, 1e9, r), 0.25);
+  EXPECT_DOUBLE_EQ(models::annual_income_tax(1e8, true, 1e9, r), 2.5e7);
+}
+
+// --- technology-based SMEs and the super-deduction -----------------------------------------
+
+TEST(TaxTechSme, RevenueAndAssetLimitsAreInclusive) {
+  const models::TaxRules r;  // limits 2e8 revenue and 2e8 assets
+  EXPECT_TRUE(models::is_tech_sme(1e8, 1e8, r));
+  EXPECT_TRUE(models::is_tech_sme(2e8, 2e8, r));
+  EXPECT_FALSE(models::is_tech_sme(2.5e8, 1e8, r));
+  EXPECT_FALSE(models::is_tech_sme(1e8, 2.5e8, r));
+}
+
+TEST(TaxSuperDeduction, TechSmeGetsTheHigherRateFrom2017) {
+  // 2017: general 50%, tech SMEs 75%.
+  models::TaxRules r;
+  r.deduction_general = 0.5;
+  r.deduction_tech_sme = 0.75;
+  EXPECT_DOUBLE_EQ(models::super_deduction(true, true, r), 0.75);
+  EXPECT_DOUBLE_EQ(models::super_deduction(false, true, r), 0.5);
+  EXPECT_EQ(models::super_deduction(true, false, r), 0.0);
+  EXPECT_EQ(models::super_deduction(false, false, r), 0.0);
+  // Should the general rate exceed the tech-SME one, a tech SME still gets the larger.
+  r.deduction_general = 1.0;
+  EXPECT_DOUBLE_EQ(models::super_deduction(true, true, r), 1.0);
+}
+
+TEST(TaxUserCost, HallJorgensonForm) {
+  // 1 - t (1 + theta): 1 - 0.25 * 1.5 = 0.625; 1 - 0.25 * 1.75 = 0.5625;
+  // 1 - 0.15 * 1.75 = 0.7375; no tax: 1; no deduction: 1 - 0.25 = 0.75.
+  EXPECT_DOUBLE_EQ(models::rd_user_cost(0.25, 0.5), 0.625);
+  EXPECT_DOUBLE_EQ(models::rd_user_cost(0.25, 0.75), 0.5625);
+  EXPECT_DOUBLE_EQ(models::rd_user_cost(0.15, 0.75), 0.7375);
+  EXPECT_DOUBLE_EQ(models::rd_user_cost(0.0, 0.75), 1.0);
+  EXPECT_DOUBLE_EQ(models::rd_user_cost(0.25, 0.0), 0.75);
+}
+
+// --- HNTE criteria -------------------------------------------------------------------------
+
+TEST(TaxHnte, IntensityThresholdBySalesBand) {
+  // Guokefahuo [2016] 32: sales <= 5e7 -> 5%, 5e7 .. 2e8 (inclusive) -> 4%, above -> 3%.
+  models::TaxRules r;
+  r.hnte_intensity_small = 0.05;
+  EXPECT_DOUBLE_EQ(models::hnte_intensity_threshold(1e7, r), 0.05);
+  EXPECT_DOUBLE_EQ(models::hnte_intensity_threshold(5e7, r), 0.05);
+  EXPECT_DOUBLE_EQ(models::hnte_intensity_threshold(5e7 + 1, r), 0.04);
+  EXPECT_DOUBLE_EQ(models::hnte_intensity_threshold(2e8, r), 0.04);
+  EXPECT_DOUBLE_EQ(models::hnte_intensity_threshold(2e8 + 1, r), 0.03);
+  EXPECT_DOUBLE_EQ(models::hnte_intensity_threshold(1e10, r), 0.03);
+}
+
+// --- the schedule of the plan's scenario ---------------------------------------------------
+
+class TaxScenario : public ::testing::Test {
+ protected:
+  static void SetUpTestSuite() {
+    model_ = new models::ClusterModel();
+    scenario_ = new sim::Scenario(sim::Scenario::load(
+        std::string(CLUSTERSIM_SOURCE_DIR) + "/scenarios/shandong-2015.yaml", model_->schema()));
+  }
+  static void TearDownTestSuite() {
+    delete scenario_;
+    delete model_;
+    scenario_ = nullptr;
+    model_ = nullptr;
+  }
+  static models::TaxRules at(const char* date) {
+    return models::tax_rules_at(*scenario_, quarter(date), 0);
+  }
+  static models::ClusterModel* model_;
+  static sim::Scenario* scenario_;
+};
+
+models::ClusterModel* TaxScenario::model_ = nullptr;
+sim::Scenario* TaxScenario::scenario_ = nullptr;
+
+TEST_F(TaxScenario, SuperDeductionSchedule) {
+  // General firms: 50% until 2017Q4, 75% from 2018Q1 (Caishui [2018] 99).
+  EXPECT_DOUBLE_EQ(at("2014Q1").deduction_general, 0.5);
+  EXPECT_DOUBLE_EQ(at("2017Q4").deduction_general, 0.5);
+  EXPECT_DOUBLE_EQ(at("2018Q1").deduction_general, 0.75);
+  EXPECT_DOUBLE_EQ(at("2020Q4").deduction_general, 0.75);
+  // Tech SMEs: 50% until 2016Q4, 75% from 2017Q1 (Caishui [2017] 34).
+  EXPECT_DOUBLE_EQ(at("2016Q4").deduction_tech_sme, 0.5);
+  EXPECT_DOUBLE_EQ(at("2017Q1").deduction_tech_sme, 0.75);
+  // Default take-up 0.5.
+  EXPECT_DOUBLE_EQ(at("2016Q1").deduction_takeup, 0.5);
+}
+
+TEST_F(TaxScenario, SmallProfitSchedule) {
+  EXPECT_DOUBLE_EQ(at("2014Q2").small_ceiling, 1e5);
+  EXPECT_DOUBLE_EQ(at("2015Q1").small_ceiling, 2e5);
+  EXPECT_DOUBLE_EQ(at("2015Q3").small_ceiling, 2e5);
+  EXPECT_DOUBLE_EQ(at("2015Q4").small_ceiling, 3e5);
+  EXPECT_DOUBLE_EQ(at("2017Q2").small_ceiling, 5e5);
+  EXPECT_DOUBLE_EQ(at("2018Q3").small_ceiling, 1e6);
+  EXPECT_DOUBLE_EQ(at("2019Q1").small_ceiling, 3e6);
+  EXPECT_DOUBLE_EQ(at("2019Q1").small_bracket, 1e6);
+  EXPECT_DOUBLE_EQ(at("2018Q4").small_rate_low, 0.10);
+  EXPECT_DOUBLE_EQ(at("2019Q1").small_rate_low, 0.05);
+  EXPECT_DOUBLE_EQ(at("2019Q1").small_rate_high, 0.10);
+  EXPECT_DOUBLE_EQ(at("2018Q4").small_max_assets, 3e7);
+  EXPECT_DOUBLE_EQ(at("2019Q1").small_max_assets, 5e7);
+}
+
+TEST_F(TaxScenario, RatesAndHnteCriteria) {
+  const auto r = at("2015Q2");
+  EXPECT_DOUBLE_EQ(r.standard_rate, 0.25);
+  EXPECT_DOUBLE_EQ(r.hnte_rate, 0.15);
+  // Small-band intensity 6% before 2016 (Guokefahuo [2008] 172), 5% from 2016 ([2016] 32).
+  EXPECT_DOUBLE_EQ(at("2015Q4").hnte_intensity_small, 0.06);
+  EXPECT_DOUBLE_EQ(at("2016Q1").hnte_intensity_small, 0.05);
+  EXPECT_DOUBLE_EQ(r.hnte_intensity_medium, 0.04);
+  EXPECT_DOUBLE_EQ(r.hnte_intensity_large, 0.03);
+  EXPECT_DOUBLE_EQ(r.hnte_small_sales, 5e7);
+  EXPECT_DOUBLE_EQ(r.hnte_large_sales, 2e8);
+  EXPECT_DOUBLE_EQ(r.tech_sme_max_revenue, 2e8);
+  EXPECT_DOUBLE_EQ(r.tech_sme_max_assets, 2e8);
+}
+
+TEST_F(TaxScenario, HandComputedTaxWithTheScheduleRules) {
+  // 2015Q4 rules, taxable 2e5, assets 1e7: 0.10 * 2e5 = 2e4.
+  EXPECT_DOUBLE_EQ(models::annual_income_tax(2e5, false, 1e7, at("2015Q4")), 2e4);
+  // 2015Q3 rules (ceiling 2e5): taxable 2.5e5 is too much: 0.25 * 2.5e5 = 62,500;
+  // a quarter later (ceiling 3e5) the same income pays 0.10 * 2.5e5 = 25,000.
+  EXPECT_DOUBLE_EQ(models::annual_income_tax(2.5e5, false, 1e7, at("2015Q3")), 62'500.0);
+  EXPECT_DOUBLE_EQ(models::annual_income_tax(2.5e5, false, 1e7, at("2015Q4")), 25'000.0);
+  // 2019 rules, taxable 2e6: 0.05 * 1e6 + 0.10 * 1e6 = 1.5e5.
+  EXPECT_DOUBLE_EQ(models::annual_income_tax(2e6, false, 1e7, at("2019Q2")), 1.5e5);
+  // User cost of a standard-rate tech SME claiming 75% in 2017: 1 - 0.25 * 1.75 = 0.5625.
+  const auto r17 = at("2017Q1");
+  const double theta = models::super_deduction(models::is_tech_sme(1e8, 1e8, r17), true, r17);
+  EXPECT_DOUBLE_EQ(models::rd_user_cost(models::marginal_tax_rate(1e8, false, 1e8, r17), theta),
+                   0.5625);
+}
+
+TEST_F(TaxScenario, EveryClusterHasTheNationalSchedule) {
+  // National law applies to all clusters alike in the plan's scenario.
+  const int q = quarter("2019Q1");
+  for (std::size_t c = 0; c < scenario_->clusters().size(); ++c) {
+    const auto r = models::tax_rules_at(*scenario_, q, c);
+    EXPECT_DOUBLE_EQ(r.small_ceiling, 3e6) << "cluster " << c;
+    EXPECT_DOUBLE_EQ(r.deduction_general, 0.75) << "cluster " << c;
+  }
+}
+
+}  // namespace
