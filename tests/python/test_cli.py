@@ -165,3 +165,28 @@ def test_schema_table_in_scenarios_readme_is_current():
     assert readme[begin:end] == done.stdout, (
         "scenarios/README.md is stale: run build/bin/clustersim schema --update "
         "scenarios/README.md")
+
+
+def test_progress_bar_on_a_terminal(tmp_path):
+    import os
+    import pty
+    import subprocess
+    from conftest import EXECUTABLE
+    leader, follower = pty.openpty()
+    done = subprocess.run([str(EXECUTABLE), "run", str(SMALL), "-o", str(tmp_path / "t.h5")],
+                          stdout=subprocess.PIPE, stderr=follower, timeout=600)
+    os.close(follower)
+    seen = b""
+    while True:
+        try:
+            chunk = os.read(leader, 65536)
+        except OSError:
+            break
+        if not chunk:
+            break
+        seen += chunk
+    os.close(leader)
+    assert done.returncode == 0
+    text = seen.decode()
+    assert "\r[" in text and "100%" in text, text
+    assert "replicates 4/4, quarters 48/48" in text and "ETA" in text
