@@ -59,10 +59,11 @@ std::vector<ClusterStart> read_cluster_starts(const sim::Scenario& sc) {
     if (const double o = sc.number("world.initial_output", q, c); o > 0) starts[c].output = o;
     if (const double f = sc.number("world.initial_firms", q, c); f > 0) starts[c].firms = f;
     if (starts[c].output > 0 && starts[c].firms < 1) {
-      sc.fail("world.initial_firms",
-              fmt::format("cluster '{}' starts with output {:g} yuan/year but no firms; set "
-                          "world.initial_firms for it",
-                          clusters[c].id, starts[c].output));
+      sc.fail_written(
+          {"world.initial_output", "world.initial_firms", "world.initial_state_file"},
+          fmt::format("cluster '{}' starts with output {:g} yuan/year but no firms; set "
+                      "world.initial_firms for it",
+                      clusters[c].id, starts[c].output));
     }
   }
   return starts;

@@ -133,14 +133,15 @@ void add_tax_settings(sim::Schema& s) {
         const auto where =
             fmt::format("in {} for cluster {}", sim::quarter_label(q), sc.clusters()[c].id);
         if (r.small_bracket > r.small_ceiling) {
-          sc.fail("tax.small_profit.bracket",
-                  fmt::format("the bracket ({:g}) exceeds the ceiling ({:g}) {}", r.small_bracket,
-                              r.small_ceiling, where));
+          sc.fail_written({"tax.small_profit.bracket", "tax.small_profit.ceiling"},
+                          fmt::format("the bracket ({:g}) exceeds the ceiling ({:g}) {}",
+                                      r.small_bracket, r.small_ceiling, where));
         }
         if (r.hnte_small_sales >= r.hnte_large_sales) {
-          sc.fail("policy.hnte.large_sales_limit",
-                  fmt::format("the large sales limit ({:g}) must exceed the small one ({:g}) {}",
-                              r.hnte_large_sales, r.hnte_small_sales, where));
+          sc.fail_written(
+              {"policy.hnte.large_sales_limit", "policy.hnte.small_sales_limit"},
+              fmt::format("the large sales limit ({:g}) must exceed the small one ({:g}) {}",
+                          r.hnte_large_sales, r.hnte_small_sales, where));
         }
       }
     }

@@ -5,6 +5,7 @@
 #include <fmt/format.h>
 #include <filesystem>
 #include <fstream>
+#include <optional>
 #include <sstream>
 
 #include "sim/schema.hpp"
@@ -47,29 +48,72 @@ ConfigNode convert(const YAML::Node& node, const std::string& file, const std::s
         if (out.child(key) != nullptr) {
           throw InputError(key_where, full, "this key appears twice in the same mapping");
         }
-        out.entries.push_back({key, key_where, convert(kv.second, file, full)});
+        ConfigNode value = convert(kv.second, file, full);
+        // yaml-cpp places an empty value at the next token; the key is where the user looks.
+        if (value.kind == ConfigNode::Kind::Null) value.where = key_where;
+        out.entries.push_back({key, key_where, std::move(value)});
       }
       break;
   }
   return out;
 }
 
-std::string read_text(const std::string& path, const Location& referenced_from) {
+// Reads a scenario file; errors point at `referenced_from` (the `extends` line that names it,
+// or the file itself) with `key`.
+std::string read_text(const std::string& path, const Location& referenced_from,
+                      const std::string& key) {
   std::error_code ec;
   if (!fs::exists(path, ec)) {
-    throw InputError(referenced_from, "", fmt::format("scenario file '{}' does not exist", path));
+    throw InputError(referenced_from, key, fmt::format("scenario file '{}' does not exist", path));
   }
   if (fs::is_directory(path, ec)) {
-    throw InputError(referenced_from, "",
+    throw InputError(referenced_from, key,
                      fmt::format("cannot read scenario file '{}': it is a directory", path));
   }
   std::ifstream in(path, std::ios::binary);
   std::stringstream buffer;
   if (in) buffer << in.rdbuf();
   if (!in || in.bad()) {
-    throw InputError(referenced_from, "", fmt::format("cannot read scenario file '{}'", path));
+    throw InputError(referenced_from, key, fmt::format("cannot read scenario file '{}'", path));
   }
   return buffer.str();
+}
+
+// The line and column of the last [ or { left open in YAML text, skipping quoted text and
+// comments; nullopt when every one is closed.
+std::optional<std::pair<int, int>> unclosed_flow_opener(const std::string& text) {
+  std::vector<std::pair<int, int>> open;
+  int line = 1, column = 0;
+  char quote = 0;
+  bool comment = false;
+  char previous = '\n';
+  for (const char c : text) {
+    ++column;
+    if (c == '\n') {
+      ++line;
+      column = 0;
+      comment = false;
+      quote = 0;  // an apostrophe in plain text must not hide the rest of the file
+      previous = c;
+      continue;
+    }
+    if (comment) continue;
+    if (quote != 0) {
+      if (c == quote) quote = 0;
+    } else if ((c == '"' || c == '\'') &&
+               std::string_view(" \t\n[{,:").find(previous) != std::string_view::npos) {
+      quote = c;
+    } else if (c == '#' && (previous == ' ' || previous == '\t' || previous == '\n')) {
+      comment = true;
+    } else if (c == '[' || c == '{') {
+      open.emplace_back(line, column);
+    } else if ((c == ']' || c == '}') && !open.empty()) {
+      open.pop_back();
+    }
+    previous = c;
+  }
+  if (open.empty()) return std::nullopt;
+  return open.back();
 }
 
 ConfigNode parse_document(const std::string& text, const std::string& file) {
@@ -77,7 +121,11 @@ ConfigNode parse_document(const std::string& text, const std::string& file) {
   try {
     root = YAML::Load(text);
   } catch (const YAML::Exception& e) {
-    throw InputError(location_of(e.mark, file), "", fmt::format("not valid YAML: {}", e.msg));
+    Location where = location_of(e.mark, file);
+    // yaml-cpp reports an unclosed [ or { at the end of the text; point at the opener.
+    if (const auto opener = unclosed_flow_opener(text))
+      where = Location{file, opener->first, opener->second};
+    throw InputError(where, "", fmt::format("not valid YAML: {}", e.msg));
   }
   ConfigNode tree = convert(root, file, "");
   if (tree.kind == ConfigNode::Kind::Null) {
@@ -86,7 +134,7 @@ ConfigNode parse_document(const std::string& text, const std::string& file) {
   if (tree.kind != ConfigNode::Kind::Map) {
     throw InputError(
         tree.where, "",
-        fmt::format("a scenario must be a mapping of settings, found a {}", tree.kind_name()));
+        fmt::format("a scenario must be a mapping of settings, found {}", tree.kind_name()));
   }
   return tree;
 }
@@ -112,6 +160,16 @@ void merge(ConfigNode& base, ConfigNode top, const std::string& prefix, const Sc
   }
 }
 
+// Moves every first-line location of a tree `by` columns to the right.
+void shift_columns(ConfigNode& node, int by) {
+  if (node.where.line <= 1) node.where = Location{node.where.file, 1, node.where.column + by};
+  for (auto& entry : node.entries) {
+    if (entry.key_where.line <= 1) entry.key_where.column += by;
+    shift_columns(entry.value, by);
+  }
+  for (auto& item : node.items) shift_columns(item, by);
+}
+
 ConfigNode read_with_parents(const std::string& path, const Location& referenced_from,
                              const Schema& schema, std::vector<std::string>& chain) {
   std::error_code ec;
@@ -124,7 +182,8 @@ ConfigNode read_with_parents(const std::string& path, const Location& referenced
                        fmt::format("extends cycle: {}{}", cycle, canonical));
     }
   }
-  ConfigNode tree = parse_document(read_text(path, referenced_from), path);
+  const std::string key = referenced_from.line > 0 ? "extends" : "";
+  ConfigNode tree = parse_document(read_text(path, referenced_from, key), path);
   auto it = std::find_if(tree.entries.begin(), tree.entries.end(),
                          [](const ConfigEntry& e) { return e.key == "extends"; });
   if (it == tree.entries.end()) return tree;
@@ -159,13 +218,13 @@ const ConfigNode* ConfigNode::child(const std::string& key) const {
 std::string ConfigNode::kind_name() const {
   switch (kind) {
     case Kind::Null:
-      return "empty value";
+      return "an empty value";
     case Kind::Scalar:
-      return "single value";
+      return "a single value";
     case Kind::Map:
-      return "mapping";
+      return "a mapping";
     case Kind::Sequence:
-      return "list";
+      return "a list";
   }
   return "?";
 }
@@ -191,8 +250,8 @@ void apply_override(ConfigNode& tree, const std::string& assignment) {
     throw InputError({file, 1, value_column + e.mark.column}, key,
                      fmt::format("not valid YAML: {}", e.msg));
   }
-  // Every node of an override points at the assignment itself.
-  value.where = Location{file, 1, value_column};
+  // Columns count from the start of the assignment, not of its value.
+  shift_columns(value, value_column - 1);
   ConfigNode* node = &tree;
   std::size_t start = 0;
   while (true) {

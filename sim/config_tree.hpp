@@ -22,7 +22,7 @@ struct ConfigNode {
   std::vector<ConfigNode> items;     // when a Sequence
 
   const ConfigNode* child(const std::string& key) const;
-  std::string kind_name() const;
+  std::string kind_name() const;  // with its article: "a mapping", "an empty value"
 };
 
 struct ConfigEntry {

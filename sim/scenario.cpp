@@ -17,6 +17,12 @@ namespace {
 
 constexpr const char* kDateForms = "a year (2015), a quarter (2015Q4) or an ISO date (2015-10-01)";
 
+// "a number", "an integer", ...
+std::string a_type(SettingType type) {
+  const std::string name = type_name(type);
+  return (name.front() == 'i' ? "an " : "a ") + name;
+}
+
 std::string join_key(const std::string& prefix, const std::string& key) {
   return prefix.empty() ? key : prefix + "." + key;
 }
@@ -128,7 +134,8 @@ Scenario Scenario::resolve(ConfigNode tree, const std::string& source, const std
   sc.base_dir_ = base_dir;
   sc.schema_ = &schema;
 
-  // The catalogue comes first: per-cluster values are checked against its ids.
+  // Unknown keys first, then the catalogue: per-cluster values are checked against its ids.
+  check_keys(tree, "", schema);
   const Setting* catalogue_setting = schema.find("world.clusters_file");
   const ConfigNode* catalogue_node = find_path(tree, "world.clusters_file");
   const SettingValue catalogue = sc.resolve_setting(
@@ -152,25 +159,35 @@ Scenario Scenario::resolve(ConfigNode tree, const std::string& source, const std
   return sc;
 }
 
+void Scenario::check_keys(const ConfigNode& node, const std::string& prefix, const Schema& schema) {
+  for (const auto& entry : node.entries) {
+    const std::string key = join_key(prefix, entry.key);
+    if (schema.find(key) != nullptr) continue;
+    if (!schema.is_group(key)) {
+      std::string detail = "unknown setting";
+      if (auto suggestion = schema.suggest(key)) {
+        detail += fmt::format("; did you mean '{}'?", *suggestion);
+      }
+      throw InputError(entry.key_where, key, detail);
+    }
+    if (entry.value.kind == ConfigNode::Kind::Map) {
+      check_keys(entry.value, key, schema);
+    } else if (entry.value.kind != ConfigNode::Kind::Null) {
+      throw InputError(entry.value.where, key,
+                       fmt::format("'{}' is a group of settings; expected a mapping, found {}", key,
+                                   entry.value.kind_name()));
+    }
+  }
+}
+
 void Scenario::walk(const ConfigNode& node, const std::string& prefix) {
+  // Keys were checked by check_keys: each entry is a setting or a group.
   for (const auto& entry : node.entries) {
     const std::string key = join_key(prefix, entry.key);
     if (const Setting* setting = schema_->find(key)) {
       values_[key] = resolve_setting(*setting, entry.value);
-    } else if (schema_->is_group(key)) {
-      if (entry.value.kind == ConfigNode::Kind::Null) continue;
-      if (entry.value.kind != ConfigNode::Kind::Map) {
-        throw InputError(entry.value.where, key,
-                         fmt::format("'{}' is a group of settings; expected a mapping, found a {}",
-                                     key, entry.value.kind_name()));
-      }
+    } else if (entry.value.kind == ConfigNode::Kind::Map) {
       walk(entry.value, key);
-    } else {
-      std::string detail = "unknown setting";
-      if (auto suggestion = schema_->suggest(key)) {
-        detail += fmt::format("; did you mean '{}'?", *suggestion);
-      }
-      throw InputError(entry.key_where, key, detail);
     }
   }
 }
@@ -179,7 +196,7 @@ double Scenario::parse_scalar(const Setting& setting, const ConfigNode& node) {
   const std::string& key = setting.key;
   if (node.kind != ConfigNode::Kind::Scalar || node.quoted) {
     throw InputError(node.where, key,
-                     fmt::format("expected a {}, found a {}", type_name(setting.type),
+                     fmt::format("expected {}, found {}", a_type(setting.type),
                                  node.quoted ? "quoted text" : node.kind_name()));
   }
   const std::string& t = node.scalar;
@@ -189,11 +206,13 @@ double Scenario::parse_scalar(const Setting& setting, const ConfigNode& node) {
     if (t == "false" || t == "no" || t == "off") return 0.0;
     throw InputError(node.where, key, fmt::format("expected true or false, found '{}'", t));
   }
+  // YAML reads "+0.1" as a number; from_chars does not take the sign.
+  const std::size_t skip = t.size() > 1 && t[0] == '+' && t[1] != '-' && t[1] != '+' ? 1 : 0;
   const char* end = t.data() + t.size();
-  auto [ptr, ec] = std::from_chars(t.data(), end, value);
+  auto [ptr, ec] = std::from_chars(t.data() + skip, end, value);
   if (ec != std::errc() || ptr != end || !std::isfinite(value)) {
     throw InputError(node.where, key,
-                     fmt::format("expected a {}, found '{}'", type_name(setting.type), t));
+                     fmt::format("expected {}, found '{}'", a_type(setting.type), t));
   }
   if (setting.type == SettingType::Integer && value != std::floor(value)) {
     throw InputError(node.where, key, fmt::format("expected a whole number, found '{}'", t));
@@ -243,7 +262,7 @@ SettingValue Scenario::resolve_setting(const Setting& setting, const ConfigNode&
     if (node.kind != ConfigNode::Kind::Scalar) {
       throw InputError(
           node.where, key,
-          fmt::format("expected a {}, found a {}", type_name(setting.type), node.kind_name()));
+          fmt::format("expected {}, found {}", a_type(setting.type), node.kind_name()));
     }
     return node.scalar;
   };
@@ -271,25 +290,26 @@ SettingValue Scenario::resolve_setting(const Setting& setting, const ConfigNode&
   const bool is_default = node.where.file.rfind("<default", 0) == 0;
   const Schedule fallback = is_default ? Schedule{} : values_default(setting);
   v.base = is_default ? Schedule(0.0) : fallback;
+  // A mapping is per cluster when a key reads as a cluster id rather than a (bad) date, so
+  // that {2014: 0.5, 2015Q5: 0.6} reports its bad date.
+  auto cluster_like = [&](const std::string& k) {
+    return k == "default" || clusters_.index_of(k).has_value() ||
+           (!parse_date(k) && !k.empty() && std::isdigit(static_cast<unsigned char>(k[0])) == 0);
+  };
   bool has_cluster_keys = false;
   if (node.kind == ConfigNode::Kind::Map) {
     for (const auto& entry : node.entries) {
-      if (!parse_date(entry.key)) has_cluster_keys = true;
+      if (cluster_like(entry.key)) has_cluster_keys = true;
     }
   }
   if (!has_cluster_keys) {
     v.base = parse_schedule(setting, node, fallback);
   } else {
     if (!setting.by_cluster) {
-      const auto& first_bad =
+      const auto& first_cluster =
           *std::find_if(node.entries.begin(), node.entries.end(),
-                        [](const ConfigEntry& e) { return !parse_date(e.key); });
-      const bool looks_like_date =
-          !first_bad.key.empty() && std::isdigit(static_cast<unsigned char>(first_bad.key[0])) != 0;
-      throw InputError(first_bad.key_where, key,
-                       looks_like_date
-                           ? fmt::format("bad date '{}': expected {}", first_bad.key, kDateForms)
-                           : std::string("this setting does not vary by cluster"));
+                        [&](const ConfigEntry& e) { return cluster_like(e.key); });
+      throw InputError(first_cluster.key_where, key, "this setting does not vary by cluster");
     }
     if (const ConfigNode* d = node.child("default")) v.base = parse_schedule(setting, *d, fallback);
     for (const auto& entry : node.entries) {
@@ -349,6 +369,14 @@ std::int64_t Scenario::integer(const std::string& key) const {
 
 void Scenario::fail(const std::string& key, const std::string& detail) const {
   throw InputError(value(key).where, key, detail);
+}
+
+void Scenario::fail_written(std::initializer_list<std::string> keys,
+                            const std::string& detail) const {
+  for (const auto& key : keys) {
+    if (value(key).where.file.rfind("<default", 0) != 0) fail(key, detail);
+  }
+  fail(*keys.begin(), detail);
 }
 
 std::string Scenario::resolved_yaml() const {
@@ -448,8 +476,9 @@ void add_engine_settings(Schema& schema) {
                   "to the scenario file that sets it."));
   schema.add_check([](const Scenario& sc) {
     if (sc.date("run.end") < sc.date("run.start")) {
-      sc.fail("run.end", fmt::format("the run ends ({}) before it starts ({})",
-                                     sc.date("run.end").iso(), sc.date("run.start").iso()));
+      sc.fail_written({"run.end", "run.start"},
+                      fmt::format("the run ends ({}) before it starts ({})",
+                                  sc.date("run.end").iso(), sc.date("run.start").iso()));
     }
     constexpr int kMaxSteps = 4 * 200;
     if (sc.calendar().steps() > kMaxSteps) {

@@ -87,6 +87,10 @@ class Scenario {
 
   // Throws an InputError at the place where key's value was given.
   [[noreturn]] void fail(const std::string& key, const std::string& detail) const;
+  // For a contradiction between settings: blames the first of `keys` the scenario wrote
+  // (rather than took from the schema's defaults), else the first.
+  [[noreturn]] void fail_written(std::initializer_list<std::string> keys,
+                                 const std::string& detail) const;
 
   // Every setting's effective value as YAML; loading it again gives the same scenario.
   std::string resolved_yaml() const;
@@ -99,6 +103,7 @@ class Scenario {
                                  const Schedule& before);
   static double parse_scalar(const Setting& setting, const ConfigNode& node);
   Schedule values_default(const Setting& setting) const;
+  static void check_keys(const ConfigNode& node, const std::string& prefix, const Schema& schema);
   void walk(const ConfigNode& node, const std::string& prefix);
 
   std::string source_;

@@ -105,7 +105,7 @@ def test_existing_output_needs_force(tmp_path):
     (["--set", "policy.hnte_tax_rate={2015Q5: 0.1}"], "bad date '2015Q5'"),
     (["--set", "policy.hnte_tax_rate={delta: 0.1}"], "unknown cluster id 'delta'"),
     (["--set", "run.end=2013Q4"], "before it starts"),
-    (["--set", "run.replicates=two"], "expected a integer"),
+    (["--set", "run.replicates=two"], "expected an integer"),
 ])
 def test_bad_input_exits_2_with_location_and_no_output(tmp_path, args, message):
     out = tmp_path / "never.h5"
