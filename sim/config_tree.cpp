@@ -204,6 +204,16 @@ ConfigNode read_with_parents(const std::string& path, const Location& referenced
 
 }  // namespace
 
+std::vector<std::string> split_key(const std::string& key) {
+  std::vector<std::string> parts;
+  for (std::size_t from = 0;;) {
+    const auto dot = key.find('.', from);
+    parts.push_back(key.substr(from, dot == std::string::npos ? dot : dot - from));
+    if (dot == std::string::npos) return parts;
+    from = dot + 1;
+  }
+}
+
 ConfigNode parse_scenario_text(const std::string& text, const std::string& file) {
   return parse_document(text, file);
 }
@@ -252,11 +262,11 @@ void apply_override(ConfigNode& tree, const std::string& assignment) {
   }
   // Columns count from the start of the assignment, not of its value.
   shift_columns(value, value_column - 1);
+  tree.kind = ConfigNode::Kind::Map;  // an empty tree becomes the mapping that holds the value
   ConfigNode* node = &tree;
-  std::size_t start = 0;
-  while (true) {
-    const auto dot = key.find('.', start);
-    const std::string part = key.substr(start, dot == std::string::npos ? dot : dot - start);
+  const auto parts = split_key(key);
+  for (std::size_t p = 0;; ++p) {
+    const std::string& part = parts[p];
     if (part.empty()) throw InputError({file, 1, 1}, key, "empty component in key path");
     ConfigNode* next = nullptr;
     for (auto& e : node->entries) {
@@ -267,7 +277,7 @@ void apply_override(ConfigNode& tree, const std::string& assignment) {
       next = &node->entries.back().value;
       next->where = Location{file, 1, 1};
     }
-    if (dot == std::string::npos) {
+    if (p + 1 == parts.size()) {
       *next = std::move(value);
       return;
     }
@@ -276,7 +286,6 @@ void apply_override(ConfigNode& tree, const std::string& assignment) {
       next->entries.clear();
     }
     node = next;
-    start = dot + 1;
   }
 }
 

@@ -37,6 +37,9 @@ struct ConfigEntry {
 // keys, an `extends` cycle) are InputErrors naming file, line and column.
 ConfigNode read_scenario_tree(const std::string& path, const Schema& schema);
 
+// The components of a dotted key path: "policy.hnte.status_quarters" -> {policy, hnte, ...}.
+std::vector<std::string> split_key(const std::string& key);
+
 // Parses one scenario document (no `extends` handling); errors name `file`.
 ConfigNode parse_scenario_text(const std::string& text, const std::string& file);
 

@@ -38,36 +38,24 @@ std::string describe_range(const Setting& s) {
   return fmt::format("[{:g}, {:g}]{}", s.min, s.max, unit);
 }
 
+const ConfigNode* find_path(const ConfigNode& tree, const std::string& key) {
+  const ConfigNode* n = &tree;
+  for (const auto& part : split_key(key)) {
+    if (n == nullptr || n->kind != ConfigNode::Kind::Map) return nullptr;
+    n = n->child(part);
+  }
+  return n;
+}
+
 ConfigNode parse_default(const Setting& setting) {
   const std::string file = "<default of " + setting.key + ">";
   ConfigNode root;
   // Reuse the tree reader through a one-entry override so that defaults parse exactly like
   // user values.
   apply_override(root, setting.key + "=" + setting.default_yaml);
-  const ConfigNode* n = &root;
-  std::size_t start = 0;
-  while (true) {
-    const auto dot = setting.key.find('.', start);
-    n = n->child(setting.key.substr(start, dot == std::string::npos ? dot : dot - start));
-    if (dot == std::string::npos) break;
-    start = dot + 1;
-  }
-  ConfigNode out = *n;
+  ConfigNode out = *find_path(root, setting.key);
   out.where = Location{file, 0, 0};
   return out;
-}
-
-const ConfigNode* find_path(const ConfigNode& tree, const std::string& key) {
-  const ConfigNode* n = &tree;
-  std::size_t start = 0;
-  while (n != nullptr) {
-    const auto dot = key.find('.', start);
-    if (n->kind != ConfigNode::Kind::Map) return nullptr;
-    n = n->child(key.substr(start, dot == std::string::npos ? dot : dot - start));
-    if (dot == std::string::npos) return n;
-    start = dot + 1;
-  }
-  return nullptr;
 }
 
 // Folder against which a relative path written at `where` is resolved.
@@ -432,13 +420,7 @@ std::string Scenario::resolved_yaml() const {
   std::vector<std::string> open;
   out << YAML::BeginMap;
   for (const auto& [key, v] : values_) {
-    std::vector<std::string> parts;
-    for (std::size_t from = 0;;) {
-      const auto dot = key.find('.', from);
-      parts.push_back(key.substr(from, dot == std::string::npos ? dot : dot - from));
-      if (dot == std::string::npos) break;
-      from = dot + 1;
-    }
+    const auto parts = split_key(key);
     std::size_t common = 0;
     while (common < open.size() && common + 1 < parts.size() && open[common] == parts[common]) {
       ++common;
