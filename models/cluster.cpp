@@ -1,9 +1,12 @@
 #include "models/cluster.hpp"
 
 #include <fmt/format.h>
+#include <algorithm>
 #include <cmath>
+#include <thread>
 
 #include "sim/csv.hpp"
+#include "sim/memory.hpp"
 
 namespace models {
 
@@ -104,7 +107,17 @@ void add_cluster_settings(sim::Schema& s) {
   s.add(sim::lever("market.demand_volatility", "1", 0, 1, "0.03",
                    "Standard deviation of quarterly log shocks to a cluster's demand "
                    "(assumption)."));
-  s.add_check([](const sim::Scenario& sc) { read_cluster_starts(sc); });
+  s.add_check([](const sim::Scenario& sc) {
+    const auto starts = read_cluster_starts(sc);
+    double total_firms = 0.0;
+    for (const auto& start : starts) total_firms += start.firms;
+    // Each replicate running at once holds its firms; entry can grow them, so allow threefold.
+    const double concurrent =
+        std::min<double>(sc.replicates(), std::thread::hardware_concurrency());
+    sim::check_fits_in_memory(sc, {"world.initial_firms", "run.replicates"},
+                              3.0 * total_firms * kBytesPerFirm * std::max(1.0, concurrent),
+                              fmt::format("{:.3g} starting firms", total_firms));
+  });
 }
 
 }  // namespace models

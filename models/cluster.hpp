@@ -27,6 +27,10 @@ double clearing_price(double demand_shifter, double real_output, double elastici
 double next_demand_shifter(double demand_shifter, double annual_growth, double volatility,
                            double standard_normal);
 
+// Memory a firm takes in a running replicate: its columns in models::FirmTable plus the
+// per-step ranking and exit flags (an upper estimate).
+inline constexpr double kBytesPerFirm = 192.0;
+
 void add_cluster_settings(sim::Schema& schema);
 
 }  // namespace models

@@ -44,6 +44,7 @@ int run_command(const Model& model, const ScenarioArgs& args, std::string output
   if (replicates) options.overrides.push_back(fmt::format("run.replicates={}", *replicates));
   if (seed) options.overrides.push_back(fmt::format("run.seed={}", *seed));
   const Scenario scenario = Scenario::load(args.file, model.schema(), options);
+  check_ensemble_fits(model, scenario);
   if (output.empty())
     output = (fs::path("results") / (fs::path(args.file).stem().string() + ".h5"));
   check_output_path(output, force);
@@ -75,6 +76,7 @@ int run_command(const Model& model, const ScenarioArgs& args, std::string output
 
 int validate_command(const Model& model, const ScenarioArgs& args) {
   const Scenario scenario = Scenario::load(args.file, model.schema(), LoadOptions{args.sets});
+  check_ensemble_fits(model, scenario);
   fmt::print("{}: valid ({} clusters, {} to {}, {} replicates)\n", args.file,
              scenario.clusters().size(), quarter_label(scenario.calendar().first_quarter),
              quarter_label(scenario.calendar().last_quarter), scenario.replicates());

@@ -2,9 +2,24 @@
 
 #include <tbb/parallel_for.h>
 
+#include <fmt/format.h>
 #include <chrono>
 
+#include "sim/memory.hpp"
+
 namespace sim {
+
+void check_ensemble_fits(const Model& model, const Scenario& scenario) {
+  const std::size_t metrics = model.metrics().size();
+  const auto replicates = static_cast<std::size_t>(scenario.replicates());
+  const auto steps = static_cast<std::size_t>(scenario.calendar().steps());
+  const std::size_t clusters = scenario.clusters().size();
+  check_fits_in_memory(scenario, {"run.replicates", "run.end"},
+                       8.0 * static_cast<double>(metrics * replicates * steps * clusters),
+                       fmt::format("the ensemble's metrics ({} metrics x {} replicates x {} "
+                                   "quarters x {} clusters)",
+                                   metrics, replicates, steps, clusters));
+}
 
 EnsembleResult run_ensemble(const Model& model, const Scenario& scenario,
                             ProgressCounter* progress) {
@@ -13,6 +28,7 @@ EnsembleResult run_ensemble(const Model& model, const Scenario& scenario,
   const auto steps = static_cast<std::size_t>(scenario.calendar().steps());
   const std::size_t clusters = scenario.clusters().size();
   const std::size_t metrics = model.metrics().size();
+  check_ensemble_fits(model, scenario);
   EnsembleResult result;
   result.metrics = MetricsArray(metrics, replicates, steps, clusters);
   if (progress != nullptr) {

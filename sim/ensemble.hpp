@@ -13,6 +13,9 @@ struct EnsembleResult {
   double wall_seconds = 0.0;
 };
 
+// Throws an InputError when the ensemble's results would not fit in memory.
+void check_ensemble_fits(const Model& model, const Scenario& scenario);
+
 // Runs replicates 0..scenario.replicates()-1. Each replicate's output depends only on the
 // scenario, the seed and its index, never on scheduling.
 EnsembleResult run_ensemble(const Model& model, const Scenario& scenario,

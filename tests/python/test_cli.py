@@ -190,3 +190,15 @@ def test_progress_bar_on_a_terminal(tmp_path):
     text = seen.decode()
     assert "\r[" in text and "100%" in text, text
     assert "replicates 4/4, quarters 48/48" in text and "ETA" in text
+
+
+@pytest.mark.parametrize("sets, message", [
+    (["world.initial_firms={alpha: 1e8}", "run.replicates=64"], "starting firms would need about"),
+    (["run.replicates=100000", "run.end=2199Q4"], "the ensemble's metrics"),
+])
+def test_runs_too_large_for_memory_are_refused_before_allocating(tmp_path, sets, message):
+    args = [a for s in sets for a in ("--set", s)]
+    done = clustersim("run", SMALL, "-o", tmp_path / "big.h5", *args)
+    assert done.returncode == 2, done.stderr
+    assert message in done.stderr and "GB" in done.stderr
+    assert not (tmp_path / "big.h5").exists()
