@@ -38,6 +38,17 @@ std::vector<ClusterStart> read_cluster_starts(const sim::Scenario& sc) {
     const double value = table.number(r, value_col);
     ClusterStart& s = starts[*index];
     const std::string& field = row[field_col];
+    // Domains: output and firms count something real; growth must keep demand positive.
+    const bool money = field.rfind("output", 0) == 0;
+    const bool count = field == "firms" || field == "backbone_firms";
+    const double low = field == "demand_growth" ? -0.99 : 0.0;
+    const double high = money ? 1e14 : count ? 1e8 : 10.0;
+    const bool checked = money || count || field == "demand_growth";
+    if (checked && (value < low || value > high)) {
+      throw sim::InputError(
+          {file, table.row_lines[r], static_cast<int>(value_col) + 1}, field,
+          fmt::format("{:g} is outside the allowed range [{:g}, {:g}]", value, low, high));
+    }
     if (field == "output") {
       s.output = value;
       seen[*index] |= 1;
@@ -109,14 +120,29 @@ void add_cluster_settings(sim::Schema& s) {
                    "(assumption)."));
   s.add_check([](const sim::Scenario& sc) {
     const auto starts = read_cluster_starts(sc);
+    for (std::size_t c = 0; c < starts.size(); ++c) {
+      for (int q = sc.calendar().first_quarter; q <= sc.calendar().last_quarter; ++q) {
+        const double growth =
+            starts[c].demand_growth + sc.number("market.demand_growth_adjust", q, c);
+        if (growth <= -1.0) {
+          sc.fail("market.demand_growth_adjust",
+                  fmt::format("demand growth of cluster '{}' in {} would be {:g}/year; it must "
+                              "stay above -1 (demand cannot fall below zero)",
+                              sc.clusters()[c].id, sim::quarter_label(q), growth));
+        }
+      }
+    }
     double total_firms = 0.0;
     for (const auto& start : starts) total_firms += start.firms;
     // Each replicate running at once holds its firms; entry can grow them, so allow threefold.
     const double concurrent =
         std::min<double>(sc.replicates(), std::thread::hardware_concurrency());
-    sim::check_fits_in_memory(sc, {"world.initial_firms", "run.replicates"},
-                              3.0 * total_firms * kBytesPerFirm * std::max(1.0, concurrent),
-                              fmt::format("{:.3g} starting firms", total_firms));
+    // Entry multiplies firms by at most (1 + rate) a quarter; exits only lower that.
+    const double growth = std::pow(1.0 + sc.number("firm.entry.rate"), sc.calendar().steps());
+    sim::check_fits_in_memory(
+        sc, {"world.initial_firms", "firm.entry.rate", "run.replicates"},
+        std::max(3.0, growth) * total_firms * kBytesPerFirm * std::max(1.0, concurrent),
+        fmt::format("{:.3g} starting firms", total_firms));
   });
 }
 

@@ -181,11 +181,11 @@ void add_firm_settings(sim::Schema& s) {
   s.add(number("firm.hightech_share.traditional", "1", 0, 1, "0.15",
                "Share of firms in traditional clusters meeting the product criterion "
                "(assumption; high-tech output was 32.5% of Shandong industry in 2015)."));
-  s.add(number("firm.entry.rate", "1/quarter", 0, 1, "0.025",
+  s.add(number("firm.entry.rate", "1/quarter", 0, 0.25, "0.025",
                "Expected entrants per quarter per incumbent firm (about 10%/year; assumption "
                "after Chinese manufacturing entry rates)."));
-  s.add(
-      number("firm.entry.capital", "yuan", 0, 1e12, "5e6", "Capital of an entrant (assumption)."));
+  s.add(number("firm.entry.capital", "yuan", 1e4, 1e12, "5e6",
+               "Capital of an entrant (assumption)."));
   s.add(number("firm.entry.productivity_spread", "1", 0, 3, "0.3",
                "Standard deviation of an entrant's log-productivity around the cluster's "
                "output-weighted mean (assumption)."));

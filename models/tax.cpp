@@ -132,6 +132,18 @@ void add_tax_settings(sim::Schema& s) {
         const TaxRules r = tax_rules_at(sc, q, c);
         const auto where =
             fmt::format("in {} for cluster {}", sim::quarter_label(q), sc.clusters()[c].id);
+        const double top_rate =
+            std::max({r.standard_rate, r.hnte_rate, r.small_rate_low, r.small_rate_high});
+        const double top_deduction = std::max(r.deduction_general, r.deduction_tech_sme);
+        if (rd_user_cost(top_rate, top_deduction) <= 0.0) {
+          sc.fail_written(
+              {"policy.rd_super_deduction", "policy.rd_super_deduction_tech_sme",
+               "tax.standard_rate", "policy.hnte_tax_rate"},
+              fmt::format("a tax rate of {:g} with a super-deduction of {:g} {} makes "
+                          "the R&D user cost 1 - t (1 + theta) = {:g}, not positive: "
+                          "the state would pay more than each yuan of R&D",
+                          top_rate, top_deduction, where, rd_user_cost(top_rate, top_deduction)));
+        }
         if (r.small_bracket > r.small_ceiling) {
           sc.fail_written({"tax.small_profit.bracket", "tax.small_profit.ceiling"},
                           fmt::format("the bracket ({:g}) exceeds the ceiling ({:g}) {}",

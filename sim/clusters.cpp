@@ -2,13 +2,16 @@
 
 #include <fmt/format.h>
 
+#include <unordered_set>
+
 #include "sim/csv.hpp"
 #include "sim/errors.hpp"
 
 namespace sim {
 
-ClusterCatalog::ClusterCatalog(std::vector<ClusterInfo> clusters)
-    : clusters_(std::move(clusters)) {}
+ClusterCatalog::ClusterCatalog(std::vector<ClusterInfo> clusters) : clusters_(std::move(clusters)) {
+  for (std::size_t i = 0; i < clusters_.size(); ++i) index_.emplace(clusters_[i].id, i);
+}
 
 ClusterCatalog ClusterCatalog::read(const std::string& path) {
   const CsvTable table = read_csv(path);
@@ -19,6 +22,7 @@ ClusterCatalog ClusterCatalog::read(const std::string& path) {
   const std::size_t kind = table.column("kind");
   const std::size_t host = table.column("host_city");
   std::vector<ClusterInfo> clusters;
+  std::unordered_set<std::string> ids;
   for (std::size_t r = 0; r < table.rows.size(); ++r) {
     const auto& row = table.rows[r];
     const Location where{path, table.row_lines[r], 1};
@@ -26,10 +30,12 @@ ClusterCatalog ClusterCatalog::read(const std::string& path) {
     if (info.id.empty() || info.id == "default") {
       throw InputError(where, "id", "a cluster id must be non-empty and not 'default'");
     }
-    for (const auto& other : clusters) {
-      if (other.id == info.id) {
-        throw InputError(where, "id", fmt::format("cluster id '{}' appears twice", info.id));
-      }
+    if (!ids.insert(info.id).second) {
+      throw InputError(where, "id", fmt::format("cluster id '{}' appears twice", info.id));
+    }
+    if (clusters.size() == kMaxClusters) {
+      throw InputError(where, "",
+                       fmt::format("a catalogue holds at most {} clusters", kMaxClusters));
     }
     if (info.kind != "emerging" && info.kind != "traditional") {
       throw InputError(where, "kind",
@@ -42,10 +48,9 @@ ClusterCatalog ClusterCatalog::read(const std::string& path) {
 }
 
 std::optional<std::size_t> ClusterCatalog::index_of(const std::string& id) const {
-  for (std::size_t i = 0; i < clusters_.size(); ++i) {
-    if (clusters_[i].id == id) return i;
-  }
-  return std::nullopt;
+  const auto it = index_.find(id);
+  if (it == index_.end()) return std::nullopt;
+  return it->second;
 }
 
 }  // namespace sim

@@ -1,8 +1,11 @@
 // The catalogue of clusters: the spatial unit of every run (the cluster dimension of results).
 #pragma once
 
+#include <cstdint>
+#include <limits>
 #include <optional>
 #include <string>
+#include <unordered_map>
 #include <vector>
 
 namespace sim {
@@ -15,6 +18,9 @@ struct ClusterInfo {
   std::string kind;     // "emerging" or "traditional"
   std::string host_city;
 };
+
+// Cluster indices are stored in 16 bits per agent.
+inline constexpr std::size_t kMaxClusters = std::numeric_limits<std::uint16_t>::max();
 
 class ClusterCatalog {
  public:
@@ -32,6 +38,7 @@ class ClusterCatalog {
 
  private:
   std::vector<ClusterInfo> clusters_;
+  std::unordered_map<std::string, std::size_t> index_;
 };
 
 }  // namespace sim

@@ -170,18 +170,6 @@ Handle open_dataset(hid_t parent, const std::string& path) {
                 H5Dclose);
 }
 
-bool exists(hid_t parent, const std::string& path) {
-  // Check each link of the path in turn, as H5Lexists requires.
-  std::size_t start = path.front() == '/' ? 1 : 0;
-  while (true) {
-    const auto slash = path.find('/', start);
-    const std::string prefix = path.substr(0, slash);
-    if (H5Lexists(parent, prefix.c_str(), H5P_DEFAULT) <= 0) return false;
-    if (slash == std::string::npos) return true;
-    start = slash + 1;
-  }
-}
-
 std::vector<hsize_t> shape_of(hid_t dataset) {
   Handle space(check(H5Dget_space(dataset), "dataspace"), H5Sclose);
   const auto rank = check(H5Sget_simple_extent_ndims(space), "rank");
@@ -229,8 +217,9 @@ std::vector<std::string> read_strings(hid_t dataset) {
 std::string read_string_attribute(hid_t object, const std::string& name) {
   Handle attr = open_attribute(object, name);
   Handle file_type(check(H5Aget_type(attr), "attribute type"), H5Tclose);
-  if (H5Tget_class(file_type) != H5T_STRING) {
-    throw std::runtime_error("attribute " + name + " is not text");
+  Handle space(check(H5Aget_space(attr), "attribute space"), H5Sclose);
+  if (H5Tget_class(file_type) != H5T_STRING || H5Sget_simple_extent_npoints(space) != 1) {
+    throw std::runtime_error("attribute " + name + " is not a single text");
   }
   if (H5Tis_variable_str(file_type) > 0) {
     Handle type = string_type();
@@ -240,8 +229,11 @@ std::string read_string_attribute(hid_t object, const std::string& name) {
     H5free_memory(text);
     return out;
   }
-  std::string out(H5Tget_size(file_type), '\0');
-  check(H5Aread(attr, file_type, out.data()), "read attribute " + name);
+  const std::size_t size = H5Tget_size(file_type);
+  Handle type(check(H5Tcopy(H5T_C_S1), "string type"), H5Tclose);
+  check(H5Tset_size(type, size), "string size");
+  std::string out(size, '\0');
+  check(H5Aread(attr, type, out.data()), "read attribute " + name);
   out.erase(std::find(out.begin(), out.end(), '\0'), out.end());
   return out;
 }
@@ -253,19 +245,6 @@ std::vector<std::int64_t> read_int_attribute(hid_t object, const std::string& na
   std::vector<std::int64_t> out(static_cast<std::size_t>(std::max<hssize_t>(n, 0)));
   check(H5Aread(attr, H5T_NATIVE_INT64, out.data()), "read attribute " + name);
   return out;
-}
-
-std::vector<std::string> list_group(hid_t parent, const std::string& path) {
-  Handle group(check(H5Gopen2(parent, path.c_str(), H5P_DEFAULT), "open group " + path), H5Gclose);
-  std::vector<std::string> names;
-  H5Literate(
-      group, H5_INDEX_NAME, H5_ITER_INC, nullptr,
-      [](hid_t, const char* name, const H5L_info_t*, void* out) -> herr_t {
-        static_cast<std::vector<std::string>*>(out)->emplace_back(name);
-        return 0;
-      },
-      &names);
-  return names;
 }
 
 }  // namespace sim::h5

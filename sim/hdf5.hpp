@@ -72,13 +72,12 @@ void attach_dimension(hid_t dataset, hid_t scale, unsigned index);
 // --- reading -----------------------------------------------------------------------------
 Handle open_file(const std::string& path);
 Handle open_dataset(hid_t parent, const std::string& path);
-bool exists(hid_t parent, const std::string& path);
+
 std::vector<hsize_t> shape_of(hid_t dataset);
 std::vector<double> read_doubles(hid_t dataset);
 std::vector<std::int64_t> read_ints(hid_t dataset);
 std::vector<std::string> read_strings(hid_t dataset);
 std::string read_string_attribute(hid_t object, const std::string& name);
 std::vector<std::int64_t> read_int_attribute(hid_t object, const std::string& name);
-std::vector<std::string> list_group(hid_t parent, const std::string& path);
 
 }  // namespace sim::h5

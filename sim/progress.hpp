@@ -15,8 +15,8 @@ namespace sim {
 struct ProgressCounter {
   std::atomic<long> steps_done{0};
   std::atomic<long> replicates_done{0};
-  long total_steps = 0;
-  long total_replicates = 0;
+  std::atomic<long> total_steps{0};
+  std::atomic<long> total_replicates{0};
 };
 
 enum class ProgressStyle { Bar, Lines, Quiet };

@@ -237,6 +237,11 @@ GoalResults read_goal_results(const std::string& path) {
     const auto units = h5::read_strings(h5::open_dataset(file, "goals/unit"));
     const auto targets = h5::read_doubles(h5::open_dataset(file, "goals/target"));
     const auto deadlines = h5::read_doubles(h5::open_dataset(file, "goals/deadline"));
+    const std::size_t goal_count = ids.size();
+    if (descriptions.size() != goal_count || units.size() != goal_count ||
+        targets.size() != goal_count || deadlines.size() != goal_count) {
+      throw InputError(where, "", "the /goals definitions disagree in length with /goal");
+    }
     for (std::size_t g = 0; g < ids.size(); ++g) {
       goals.goals.push_back(
           {ids[g], descriptions.at(g), units.at(g), targets.at(g), deadlines.at(g)});
@@ -257,8 +262,9 @@ GoalResults read_goal_results(const std::string& path) {
       throw InputError(where, "", "the /goals datasets disagree in size");
     }
     return goals;
-  } catch (const std::runtime_error& e) {
-    if (dynamic_cast<const InputError*>(&e) != nullptr) throw;
+  } catch (const InputError&) {
+    throw;
+  } catch (const std::exception& e) {
     throw InputError(where, "", fmt::format("damaged or incomplete result file ({})", e.what()));
   }
 }

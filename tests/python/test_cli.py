@@ -194,7 +194,7 @@ def test_progress_bar_on_a_terminal(tmp_path):
 
 @pytest.mark.parametrize("sets, message", [
     (["world.initial_firms={alpha: 1e8}", "run.replicates=64"], "starting firms would need about"),
-    (["run.replicates=100000", "run.end=2199Q4"], "the ensemble's metrics"),
+    (["run.replicates=100000", "run.end=2199Q4", "firm.entry.rate=0"], "the ensemble's metrics"),
 ])
 def test_runs_too_large_for_memory_are_refused_before_allocating(tmp_path, sets, message):
     args = [a for s in sets for a in ("--set", s)]
@@ -202,3 +202,37 @@ def test_runs_too_large_for_memory_are_refused_before_allocating(tmp_path, sets,
     assert done.returncode == 2, done.stderr
     assert message in done.stderr and "GB" in done.stderr
     assert not (tmp_path / "big.h5").exists()
+
+
+def test_goals_refuses_hostile_attributes_and_shapes(tmp_path, small_result):
+    import shutil
+    fixed = tmp_path / "fixed.h5"
+    with h5py.File(fixed, "w") as f:
+        f.attrs["filetype"] = np.array([b"clustersim-result", b"x"], dtype="S20")
+    vlen = tmp_path / "vlen.h5"
+    with h5py.File(vlen, "w") as f:
+        f.attrs.create("filetype", ["clustersim-result", "y"], dtype=h5py.string_dtype())
+    short = tmp_path / "short.h5"
+    shutil.copy(small_result, short)
+    with h5py.File(short, "r+") as f:
+        del f["goals/unit"]
+        f["goals/unit"] = np.array(["clusters"], dtype=h5py.string_dtype())
+    for path, message in ((fixed, "not a single text"), (vlen, "not a single text"),
+                          (short, "disagree in length")):
+        done = clustersim("goals", path)
+        assert done.returncode == 2, (path, done.stderr)
+        assert message in done.stderr and str(path) in done.stderr
+
+
+def test_out_of_domain_economics_is_refused(tmp_path):
+    growth = clustersim("validate", SMALL, "--set", "market.demand_growth_adjust=-1")
+    assert growth.returncode == 2 and "demand growth of cluster 'beta'" in growth.stderr
+    cost = clustersim("validate", SMALL, "--set", "tax.standard_rate=0.3", "--set",
+                      "policy.rd_super_deduction=3")
+    assert cost.returncode == 2 and "R&D user cost" in cost.stderr
+    data = tmp_path / "initial.csv"
+    rows = (SOURCE_DIR / "tests" / "data" / "initial-state.csv").read_text().replace(
+        "beta,firms,80", "beta,firms,-5")
+    data.write_text(rows)
+    bad = clustersim("validate", SMALL, "--set", f"world.initial_state_file={data}")
+    assert bad.returncode == 2 and f"{data}:6:3: error: key 'firms'" in bad.stderr
