@@ -3,6 +3,8 @@
 #include <algorithm>
 #include <cmath>
 
+#include <tbb/parallel_for.h>
+
 namespace models {
 
 FirmTable::FirmTable() {
@@ -50,7 +52,9 @@ FirmParams FirmParams::from(const sim::Scenario& sc) {
   p.startup_age_quarters = static_cast<int>(sc.integer("firm.startup_age_quarters"));
   p.backbone_revenue = sc.number("firm.backbone_revenue");
   p.relabel_share = sc.number("firm.rd_relabel_share");
-  p.hnte_average_weight = 1.0 / static_cast<double>(sc.integer("policy.hnte.status_quarters"));
+  p.hnte_status_quarters = static_cast<int>(sc.integer("policy.hnte.status_quarters"));
+  p.hnte_average_weight = 1.0 / static_cast<double>(p.hnte_status_quarters);
+  p.initial_cash_ratio = sc.number("firm.initial_cash_ratio");
   p.initial_margin = sc.number("firm.initial_margin");
   p.entry_rate = sc.number("firm.entry.rate");
   p.entry_capital = sc.number("firm.entry.capital");
@@ -106,6 +110,64 @@ FirmType classify(double annual_sales, int age_quarters, const FirmParams& p) {
   if (annual_sales >= p.backbone_revenue) return FirmType::Backbone;
   if (age_quarters < p.startup_age_quarters) return FirmType::Startup;
   return FirmType::Sme;
+}
+
+double rd_share(FirmType type, const FirmParams& p) {
+  switch (type) {
+    case FirmType::Backbone:
+      return p.rd_share_backbone;
+    case FirmType::Sme:
+      return p.rd_share_sme;
+    case FirmType::Startup:
+      return p.rd_share_startup;
+  }
+  return 0.0;
+}
+
+QuarterRd plan_quarter_rd(const FirmTable& f, std::size_t i, double sales, double profit_basis,
+                          const TaxRules& r, const FirmParams& p) {
+  const double k = f.capital[i];
+  const bool hnte = f.hnte_quarters_left[i] > 0;
+  const auto type = static_cast<FirmType>(f.type[i]);
+  const double marginal = marginal_tax_rate(4 * profit_basis, hnte, k, r);
+  const bool tech_sme = is_tech_sme(4 * f.sales_avg[i], k, r);
+  QuarterRd out;
+  out.deduction = super_deduction(tech_sme, f.takeup_draw[i] < r.deduction_takeup, r);
+  const double user_cost = rd_user_cost(marginal, out.deduction);
+  double rd = desired_rd(rd_share(type, p), sales, user_cost, p.rd_reference_user_cost,
+                         p.rd_user_cost_elasticity);
+  if (type == FirmType::Startup) rd = std::max(rd, p.startup_burn_rate * std::max(0.0, f.cash[i]));
+  const double liquidity = std::max(0.0, f.cash[i] + p.collateral_ratio * k);
+  rd = std::min(rd, liquidity);
+  out.plan = {rd, rd};
+  // Firms seeking certification, or keeping the three-year average up for renewal, may bunch.
+  if (f.hightech_products[i] != 0) {
+    out.plan =
+        plan_rd_for_hnte(rd, sales, hnte_intensity_threshold(4 * f.sales_avg[i], r), profit_basis,
+                         r.standard_rate - r.hnte_rate, user_cost, liquidity, p.relabel_share);
+  }
+  return out;
+}
+
+void ProductivityRanking::build(const FirmTable& firms, std::size_t clusters) {
+  const std::size_t n = firms.size();
+  begin.assign(clusters + 1, 0);
+  for (std::size_t i = 0; i < n; ++i) ++begin[firms.cluster[i] + 1];
+  for (std::size_t c = 0; c < clusters; ++c) begin[c + 1] += begin[c];
+  ranked.resize(n);
+  rank.resize(n);
+  // Counting sort by cluster keeps firm order; then each cluster is sorted on its own.
+  std::vector<std::size_t> next(begin.begin(), begin.end() - 1);
+  for (std::size_t i = 0; i < n; ++i) ranked[next[firms.cluster[i]]++] = i;
+  tbb::parallel_for(std::size_t{0}, clusters, [&](std::size_t c) {
+    const auto first = ranked.begin() + static_cast<std::ptrdiff_t>(begin[c]);
+    const auto last = ranked.begin() + static_cast<std::ptrdiff_t>(begin[c + 1]);
+    std::sort(first, last, [&](std::size_t x, std::size_t y) {
+      const double ax = firms.log_productivity[x], ay = firms.log_productivity[y];
+      return ax < ay || (ax == ay && firms.agents.id[x] < firms.agents.id[y]);
+    });
+    for (std::size_t j = begin[c]; j < begin[c + 1]; ++j) rank[ranked[j]] = j;
+  });
 }
 
 void add_firm_settings(sim::Schema& s) {
@@ -170,6 +232,8 @@ void add_firm_settings(sim::Schema& s) {
   s.add(number("firm.initial_turnover", "1/quarter", 0.01, 10, "0.29",
                "Sales per yuan of capital per quarter in the starting state (NBS 2014 "
                "above-scale industry, revenue over assets, see models/README.md)."));
+  s.add(number("firm.initial_cash_ratio", "1", 0, 10, "0.1",
+               "Cash of a starting firm per yuan of its capital (assumption)."));
   s.add(number("firm.initial_productivity_spread", "1", 0, 3, "0.35",
                "Standard deviation of log-productivity within a cluster at the start (90/10 "
                "ratio about 2.5; MODEL.md)."));

@@ -5,6 +5,7 @@
 #include <cstdint>
 #include <vector>
 
+#include "models/tax.hpp"
 #include "sim/agents.hpp"
 #include "sim/random.hpp"
 #include "sim/scenario.hpp"
@@ -61,6 +62,8 @@ struct FirmParams {
   double backbone_revenue;
   double relabel_share;
   double hnte_average_weight;
+  int hnte_status_quarters;
+  double initial_cash_ratio;
   double initial_margin;
   double entry_rate, entry_capital, entry_productivity_spread, entry_equity_ratio;
 
@@ -103,6 +106,32 @@ RdPlan plan_rd_for_hnte(double rd, double sales, double threshold_intensity, dou
                         double rate_cut, double user_cost, double liquidity, double relabel_share);
 
 FirmType classify(double annual_sales, int age_quarters, const FirmParams& p);
+
+// nu of a firm type.
+double rd_share(FirmType type, const FirmParams& p);
+
+// A firm's R&D for the quarter, given its sales and the profit its tax position is judged on:
+// the budget at its user cost (desired_rd), a startup's burn, the liquidity cap, and bunching
+// at the HNTE threshold when its products qualify. Also returns the super-deduction it claims.
+struct QuarterRd {
+  RdPlan plan;
+  double deduction = 0.0;
+};
+QuarterRd plan_quarter_rd(const FirmTable& firms, std::size_t i, double sales, double profit_basis,
+                          const TaxRules& rules, const FirmParams& p);
+
+// Firms grouped by cluster and sorted by (log-productivity, id) within each: ranked[begin[c] ..
+// begin[c+1]) are cluster c's firm indices, rank[i] is firm i's position in `ranked`.
+struct ProductivityRanking {
+  std::vector<std::size_t> ranked, begin, rank;
+  void build(const FirmTable& firms, std::size_t clusters);
+  // Firms of i's cluster more productive than i (ties broken by id).
+  std::size_t better_than(std::size_t i, std::uint16_t cluster) const {
+    return begin[cluster + 1] - 1 - rank[i];
+  }
+  // The k-th (0-based) of those, as a firm index.
+  std::size_t better(std::size_t i, std::size_t k) const { return ranked[rank[i] + 1 + k]; }
+};
 
 void add_firm_settings(sim::Schema& schema);
 

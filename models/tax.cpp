@@ -81,6 +81,13 @@ double hnte_intensity_threshold(double annual_sales, const TaxRules& r) {
   return r.hnte_intensity_large;
 }
 
+bool meets_hnte_intensity(double rd_average, double sales_average, const TaxRules& r) {
+  if (sales_average <= 0.0) return false;
+  constexpr double kRelativeTolerance = 1e-9;
+  return rd_average >= hnte_intensity_threshold(4 * sales_average, r) * sales_average *
+                           (1.0 - kRelativeTolerance);
+}
+
 void add_tax_settings(sim::Schema& s) {
   using sim::lever;
   s.add(lever("tax.standard_rate", "1", 0, 1, "0.25",

@@ -55,6 +55,11 @@ double rd_user_cost(double marginal_rate, double deduction);
 // R&D intensity an HNTE must reach for its annual sales band.
 double hnte_intensity_threshold(double annual_sales, const TaxRules& rules);
 
+// HNTE R&D criterion on average reported R&D and sales. A firm that reports exactly the
+// threshold every quarter has averages equal up to rounding, so the comparison allows a relative
+// 1e-9 (far below any economic difference).
+bool meets_hnte_intensity(double rd_average, double sales_average, const TaxRules& rules);
+
 void add_tax_settings(sim::Schema& schema);
 
 }  // namespace models

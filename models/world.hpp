@@ -11,8 +11,7 @@ class ClusterModel final : public sim::Model {
   ClusterModel();
   const sim::Schema& schema() const override { return schema_; }
   const std::vector<sim::MetricInfo>& metrics() const override { return metrics_; }
-  std::unique_ptr<sim::Replicate> start(const sim::Scenario& scenario,
-                                        std::uint64_t replicate) const override;
+  std::unique_ptr<sim::PreparedModel> prepare(const sim::Scenario& scenario) const override;
   sim::GoalResults evaluate_goals(const sim::Scenario& scenario,
                                   const sim::MetricsArray& metrics) const override;
 

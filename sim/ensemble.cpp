@@ -35,8 +35,9 @@ EnsembleResult run_ensemble(const Model& model, const Scenario& scenario,
     progress->total_steps = static_cast<long>(replicates * steps);
     progress->total_replicates = static_cast<long>(replicates);
   }
+    const auto prepared = model.prepare(scenario);
   tbb::parallel_for(std::size_t{0}, replicates, [&](std::size_t r) {
-    auto replicate = model.start(scenario, r);
+    auto replicate = prepared->start(r);
     std::vector<double> row(metrics * clusters);
     for (std::size_t t = 0; t < steps; ++t) {
       replicate->step(static_cast<int>(t));

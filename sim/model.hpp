@@ -62,13 +62,22 @@ class Replicate {
   virtual void record(std::span<double> out) const = 0;
 };
 
+// A model bound to one validated scenario: what all replicates share (data read once, policy
+// tables) and the factory of replicates.
+class PreparedModel {
+ public:
+  virtual ~PreparedModel() = default;
+    // The replicate refers to this object, which must outlive it.
+  virtual std::unique_ptr<Replicate> start(std::uint64_t replicate) const = 0;
+};
+
 class Model {
  public:
   virtual ~Model() = default;
   virtual const Schema& schema() const = 0;
   virtual const std::vector<MetricInfo>& metrics() const = 0;
-  virtual std::unique_ptr<Replicate> start(const Scenario& scenario,
-                                           std::uint64_t replicate) const = 0;
+  // Prepares a scenario for running; the scenario must outlive the result.
+  virtual std::unique_ptr<PreparedModel> prepare(const Scenario& scenario) const = 0;
   // Goals of the plan, evaluated on a finished ensemble.
   virtual GoalResults evaluate_goals(const Scenario& scenario,
                                      const MetricsArray& metrics) const = 0;

@@ -58,7 +58,8 @@ TEST(Ensemble, ReplicateAloneEqualsReplicateInEnsemble) {
   const auto sc = sim::Scenario::load(kSmall, model.schema());
   const auto ensemble = sim::run_ensemble(model, sc);
   const std::size_t r = 2;
-  auto alone = model.start(sc, r);
+      const auto prepared = model.prepare(sc);
+  auto alone = prepared->start(r);
   const std::size_t clusters = sc.clusters().size();
   std::vector<double> row(model.metrics().size() * clusters);
   for (int t = 0; t < sc.calendar().steps(); ++t) {
