@@ -6,6 +6,7 @@
 #include <CLI/CLI.hpp>
 
 #include <fmt/format.h>
+#include <csignal>
 #include <filesystem>
 #include <fstream>
 #include <iostream>
@@ -19,6 +20,25 @@ namespace fs = std::filesystem;
 
 namespace sim {
 namespace {
+
+// Set by SIGINT/SIGTERM: the run stops at the next quarter and writes nothing.
+std::atomic<bool> g_cancel{false};
+std::atomic<int> g_signal{0};
+static_assert(std::atomic<bool>::is_always_lock_free && std::atomic<int>::is_always_lock_free,
+              "signal handlers need lock-free atomics");
+
+extern "C" void on_stop_signal(int signal) {
+  g_signal.store(signal);
+  g_cancel.store(true);
+}
+
+void install_stop_handlers() {
+  struct sigaction action {};
+  action.sa_handler = on_stop_signal;
+  sigemptyset(&action.sa_mask);
+  sigaction(SIGINT, &action, nullptr);
+  sigaction(SIGTERM, &action, nullptr);
+}
 
 struct ScenarioArgs {
   std::string file;
@@ -62,9 +82,13 @@ int run_command(const Model& model, const ScenarioArgs& args, std::string output
   }
   ProgressCounter counter;
   EnsembleResult result;
-  {
+  install_stop_handlers();
+  try {
     ProgressPrinter printer(counter, quiet ? ProgressStyle::Quiet : default_progress_style(stderr));
-    result = run_ensemble(model, scenario, &counter);
+    result = run_ensemble(model, scenario, RunControl{&counter, &g_cancel});
+  } catch (const Cancelled&) {
+    fmt::print(stderr, "stopped by signal {}; no result written\n", g_signal.load());
+    return 128 + g_signal.load();
   }
   write_result_file(output, model, scenario, result, Provenance{invocation, used_threads});
   if (!quiet) {

@@ -22,7 +22,8 @@ void check_ensemble_fits(const Model& model, const Scenario& scenario) {
 }
 
 EnsembleResult run_ensemble(const Model& model, const Scenario& scenario,
-                            ProgressCounter* progress) {
+                            const RunControl& control) {
+  ProgressCounter* progress = control.progress;
   const auto start = std::chrono::steady_clock::now();
   const auto replicates = static_cast<std::size_t>(scenario.replicates());
   const auto steps = static_cast<std::size_t>(scenario.calendar().steps());
@@ -35,11 +36,15 @@ EnsembleResult run_ensemble(const Model& model, const Scenario& scenario,
     progress->total_steps = static_cast<long>(replicates * steps);
     progress->total_replicates = static_cast<long>(replicates);
   }
-    const auto prepared = model.prepare(scenario);
+  const auto prepared = model.prepare(scenario);
   tbb::parallel_for(std::size_t{0}, replicates, [&](std::size_t r) {
     auto replicate = prepared->start(r);
     std::vector<double> row(metrics * clusters);
     for (std::size_t t = 0; t < steps; ++t) {
+      // TBB passes the exception to the caller and cancels the replicates not yet started.
+      if (control.cancel != nullptr && control.cancel->load(std::memory_order_relaxed)) {
+        throw Cancelled();
+      }
       replicate->step(static_cast<int>(t));
       replicate->record(row);
       for (std::size_t m = 0; m < metrics; ++m) {

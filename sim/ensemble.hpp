@@ -2,6 +2,9 @@
 // parallel loops nested inside) and gathers their metrics.
 #pragma once
 
+#include <atomic>
+#include <stdexcept>
+
 #include "sim/model.hpp"
 #include "sim/progress.hpp"
 
@@ -13,12 +16,24 @@ struct EnsembleResult {
   double wall_seconds = 0.0;
 };
 
+// Thrown by run_ensemble when its cancel flag is raised; there is no partial result.
+class Cancelled : public std::runtime_error {
+ public:
+  Cancelled() : std::runtime_error("the run was cancelled") {}
+};
+
+// What a caller can watch and steer while an ensemble runs.
+struct RunControl {
+  ProgressCounter* progress = nullptr;        // bumped once per replicate-step
+  const std::atomic<bool>* cancel = nullptr;  // checked once per replicate-step
+};
+
 // Throws an InputError when the ensemble's results would not fit in memory.
 void check_ensemble_fits(const Model& model, const Scenario& scenario);
 
 // Runs replicates 0..scenario.replicates()-1. Each replicate's output depends only on the
 // scenario, the seed and its index, never on scheduling.
 EnsembleResult run_ensemble(const Model& model, const Scenario& scenario,
-                            ProgressCounter* progress = nullptr);
+                            const RunControl& control = {});
 
 }  // namespace sim

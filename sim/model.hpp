@@ -67,7 +67,7 @@ class Replicate {
 class PreparedModel {
  public:
   virtual ~PreparedModel() = default;
-    // The replicate refers to this object, which must outlive it.
+  // The replicate refers to this object, which must outlive it.
   virtual std::unique_ptr<Replicate> start(std::uint64_t replicate) const = 0;
 };
 

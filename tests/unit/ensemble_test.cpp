@@ -173,3 +173,16 @@ TEST(Ensemble, GoalsFollowFromOutput) {
 }
 
 }  // namespace
+
+namespace {
+
+TEST(Ensemble, RaisedCancelFlagStopsTheRun) {
+  const models::ClusterModel model;
+  const auto sc = sim::Scenario::load(kSmall, model.schema());
+  std::atomic<bool> cancel{true};
+  sim::ProgressCounter progress;
+  EXPECT_THROW(sim::run_ensemble(model, sc, {&progress, &cancel}), sim::Cancelled);
+  EXPECT_EQ(progress.steps_done.load(), 0);
+}
+
+}  // namespace
