@@ -16,6 +16,7 @@
 #include <vector>
 
 #include "models/world.hpp"
+#include "scenario_files.hpp"
 #include "sim/errors.hpp"
 #include "sim/scenario.hpp"
 
@@ -23,14 +24,8 @@ namespace fs = std::filesystem;
 
 namespace {
 
-const sim::Schema& schema() {
-  static const models::ClusterModel model;
-  return model.schema();
-}
-
-fs::path test_data(const std::string& name) {
-  return fs::path(CLUSTERSIM_TEST_DATA) / name;
-}
+using scenario_tests::schema;
+using scenario_tests::test_data;
 
 std::string read_text(const fs::path& path) {
   std::ifstream in(path, std::ios::binary);
@@ -67,43 +62,12 @@ void expect_error(const std::optional<sim::InputError>& error, const std::string
   EXPECT_EQ(message.rfind(error->where().str() + ": error: ", 0), 0u);
 }
 
-class ScenarioErrors : public ::testing::Test {
+class ScenarioErrors : public scenario_tests::ScenarioFiles {
  protected:
-  void SetUp() override {
-    static std::atomic<int> counter{0};
-    const auto* info = ::testing::UnitTest::GetInstance()->current_test_info();
-    dir_ = (fs::temp_directory_path() /
-            ("clustersim-scenario-errors-" + std::string(info->name()) + "-" +
-             std::to_string(::getpid()) + "-" + std::to_string(counter++)))
-               .lexically_normal();
-    fs::remove_all(dir_);
-    fs::create_directories(dir_ / "data");
-    // The schema defaults: data/clusters.csv and data/initial-state-2014.csv next to the file.
-    fs::copy_file(test_data("clusters.csv"), dir_ / "data" / "clusters.csv");
-    fs::copy_file(test_data("initial-state.csv"), dir_ / "data" / "initial-state-2014.csv");
-  }
-
-  void TearDown() override {
-    std::error_code ec;
-    fs::remove_all(dir_, ec);
-  }
-
-  std::string path(const std::string& name) const { return (dir_ / name).string(); }
-
-  std::string write(const std::string& name, const std::string& text) const {
-    const fs::path p = dir_ / name;
-    fs::create_directories(p.parent_path());
-    std::ofstream out(p, std::ios::binary);
-    out << text;
-    return p.string();
-  }
-
   std::optional<sim::InputError> load_error(const std::string& file,
                                             std::vector<std::string> overrides = {}) const {
     return error_of([&] { sim::Scenario::load(file, schema(), {std::move(overrides)}); });
   }
-
-  fs::path dir_;
 };
 
 // --- the fixture itself ----------------------------------------------------------------------

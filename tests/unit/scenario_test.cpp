@@ -16,6 +16,7 @@
 #include <vector>
 
 #include "models/world.hpp"
+#include "scenario_files.hpp"
 #include "sim/calendar.hpp"
 #include "sim/errors.hpp"
 #include "sim/scenario.hpp"
@@ -25,14 +26,8 @@ namespace fs = std::filesystem;
 
 namespace {
 
-const sim::Schema& schema() {
-  static const models::ClusterModel model;
-  return model.schema();
-}
-
-fs::path test_data(const std::string& name) {
-  return fs::path(CLUSTERSIM_TEST_DATA) / name;
-}
+using scenario_tests::schema;
+using scenario_tests::test_data;
 
 // Quarter number of a date written as in a scenario ("2015", "2015Q4", "2015-10-01").
 int q(const std::string& date) {
@@ -43,36 +38,8 @@ int q(const std::string& date) {
 
 constexpr std::size_t kAlpha = 0, kBeta = 1, kGamma = 2;
 
-class ScenarioLoad : public ::testing::Test {
+class ScenarioLoad : public scenario_tests::ScenarioFiles {
  protected:
-  void SetUp() override {
-    static std::atomic<int> counter{0};
-    const auto* info = ::testing::UnitTest::GetInstance()->current_test_info();
-    dir_ =
-        (fs::temp_directory_path() / ("clustersim-scenario-" + std::string(info->name()) + "-" +
-                                      std::to_string(::getpid()) + "-" + std::to_string(counter++)))
-            .lexically_normal();
-    fs::remove_all(dir_);
-    fs::create_directories(dir_ / "data");
-    fs::copy_file(test_data("clusters.csv"), dir_ / "data" / "clusters.csv");
-    fs::copy_file(test_data("initial-state.csv"), dir_ / "data" / "initial-state-2014.csv");
-  }
-
-  void TearDown() override {
-    std::error_code ec;
-    fs::remove_all(dir_, ec);
-  }
-
-  std::string path(const std::string& name) const { return (dir_ / name).string(); }
-
-  std::string write(const std::string& name, const std::string& text) const {
-    const fs::path p = dir_ / name;
-    fs::create_directories(p.parent_path());
-    std::ofstream out(p, std::ios::binary);
-    out << text;
-    return p.string();
-  }
-
   sim::Scenario load(const std::string& file, std::vector<std::string> overrides = {}) const {
     return sim::Scenario::load(file, schema(), {std::move(overrides)});
   }
@@ -81,8 +48,6 @@ class ScenarioLoad : public ::testing::Test {
   sim::Scenario load_text(const std::string& text, std::vector<std::string> overrides = {}) const {
     return load(write("scenario.yaml", text), std::move(overrides));
   }
-
-  fs::path dir_;
 };
 
 // The value of a numeric setting at a quarter, for every cluster.
