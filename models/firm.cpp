@@ -198,7 +198,7 @@ void add_firm_settings(sim::Schema& s) {
   s.add(number("firm.innovation_support", "1", 0, 1, "0.05",
                "Half-width of the Beta(3,3) innovation draw on log-productivity (assumption; "
                "K+S use 0.15 per period)."));
-  s.add(number("firm.imitation_gap_share", "1", 0, 1, "0.25",
+  s.add(number("firm.imitation_gap_share", "1", 0, 1, "0.1",
                "Share of the productivity gap to the imitated firm closed by a success "
                "(assumption)."));
   s.add(number("firm.patent_scale", "patents/quarter", 0, 100, "0.12",
@@ -213,8 +213,9 @@ void add_firm_settings(sim::Schema& s) {
       "Interest on debt per quarter (about the 6%/year PBoC benchmark lending rate, 2014)."));
   s.add(number("firm.collateral_ratio", "1", 0, 5, "0.5",
                "Bank credit limit as a share of capital pledged as collateral (assumption)."));
-  s.add(number("firm.max_investment_rate", "1/quarter", 0, 1, "0.1",
-               "Upper bound on gross investment per unit of capital in a quarter (assumption)."));
+  s.add(number("firm.max_investment_rate", "1/quarter", 0, 1, "0.05",
+               "Upper bound on gross investment per unit of capital in a quarter (assumption, "
+               "see models/README.md on calibration)."));
   s.add(integer("firm.exit_loss_quarters", "quarters", 1, 100, "5",
                 "Consecutive loss quarters after which an established firm exits (Nelson and "
                 "Winter 1982)."));
@@ -234,9 +235,9 @@ void add_firm_settings(sim::Schema& s) {
                "above-scale industry, revenue over assets, see models/README.md)."));
   s.add(number("firm.initial_cash_ratio", "1", 0, 10, "0.1",
                "Cash of a starting firm per yuan of its capital (assumption)."));
-  s.add(number("firm.initial_productivity_spread", "1", 0, 3, "0.35",
+  s.add(number("firm.initial_productivity_spread", "1", 0, 3, "0.2",
                "Standard deviation of log-productivity within a cluster at the start (90/10 "
-               "ratio about 2.5; MODEL.md)."));
+               "ratio 1.7; see models/README.md on why not larger)."));
   s.add(number("firm.size_tail_exponent", "1", 0.5, 5, "1.06",
                "Pareto exponent of initial firm sizes (Axtell 2001)."));
   s.add(number("firm.hightech_share.emerging", "1", 0, 1, "0.6",
