@@ -276,8 +276,9 @@ SettingValue Scenario::resolve_setting(const Setting& setting, const ConfigNode&
   }
   // Numbers: before the first date of a value, the schema default applies.
   const bool is_default = node.where.file.rfind("<default", 0) == 0;
+  // A default has nothing before it: its first value extends back to the beginning of time.
   const Schedule fallback = is_default ? Schedule{} : values_default(setting);
-  v.base = is_default ? Schedule(0.0) : fallback;
+  v.base = is_default ? Schedule(0.0) : fallback;  // (schema defaults are never per cluster)
   // A mapping is per cluster when a key reads as a cluster id rather than a (bad) date, so
   // that {2014: 0.5, 2015Q5: 0.6} reports its bad date.
   auto cluster_like = [&](const std::string& k) {
