@@ -27,7 +27,7 @@ def test_small_world_matches_reference(small_result):
     summary = summarise(small_result)
     if os.environ.get("CLUSTERSIM_UPDATE_REGRESSION"):
         REFERENCE.parent.mkdir(parents=True, exist_ok=True)
-                REFERENCE.write_text(json.dumps(summary, indent=1, sort_keys=True) + "\n")
+        REFERENCE.write_text(json.dumps(summary, indent=1, sort_keys=True) + "\n")
     reference = json.loads(REFERENCE.read_text())
     assert sorted(summary) == sorted(reference)
     for name, values in reference.items():
