@@ -120,8 +120,7 @@ void write_attribute(hid_t object, const std::string& name,
 
 Handle write_doubles(hid_t parent, const std::string& name, const std::vector<hsize_t>& shape,
                      const double* data) {
-  Handle ds = write_array(parent, name, shape, H5T_IEEE_F64LE, data);
-  return ds;
+  return write_array(parent, name, shape, H5T_IEEE_F64LE, data);
 }
 
 Handle write_ints(hid_t parent, const std::string& name, const std::vector<hsize_t>& shape,

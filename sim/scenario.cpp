@@ -4,6 +4,7 @@
 
 #include <fmt/format.h>
 #include <algorithm>
+#include <cctype>
 #include <charconv>
 #include <cmath>
 #include <filesystem>
@@ -16,6 +17,11 @@ namespace sim {
 namespace {
 
 constexpr const char* kDateForms = "a year (2015), a quarter (2015Q4) or an ISO date (2015-10-01)";
+
+// A key that starts with a digit was meant as a date, even when it is not a valid one.
+bool looks_like_date(const std::string& key) {
+  return !key.empty() && std::isdigit(static_cast<unsigned char>(key[0])) != 0;
+}
 
 // "a number", "an integer", ...
 std::string a_type(SettingType type) {
@@ -283,7 +289,7 @@ SettingValue Scenario::resolve_setting(const Setting& setting, const ConfigNode&
   // that {2014: 0.5, 2015Q5: 0.6} reports its bad date.
   auto cluster_like = [&](const std::string& k) {
     return k == "default" || clusters_.index_of(k).has_value() ||
-           (!parse_date(k) && !k.empty() && std::isdigit(static_cast<unsigned char>(k[0])) == 0);
+           (!parse_date(k) && !looks_like_date(k));
   };
   bool has_cluster_keys = false;
   if (node.kind == ConfigNode::Kind::Map) {
@@ -310,9 +316,7 @@ SettingValue Scenario::resolve_setting(const Setting& setting, const ConfigNode&
                            "a mapping mixes dates and cluster ids; write per-cluster schedules "
                            "as {default: {2015: x}, cluster_id: {2016: y}}");
         }
-        const bool looks_like_date =
-            !entry.key.empty() && std::isdigit(static_cast<unsigned char>(entry.key[0])) != 0;
-        if (looks_like_date) {
+        if (looks_like_date(entry.key)) {
           throw InputError(entry.key_where, key,
                            fmt::format("bad date '{}': expected {}", entry.key, kDateForms));
         }
