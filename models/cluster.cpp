@@ -2,6 +2,8 @@
 
 #include <fmt/format.h>
 #include <algorithm>
+#include <array>
+#include <string_view>
 #include <cmath>
 #include <thread>
 
@@ -9,6 +11,50 @@
 #include "sim/memory.hpp"
 
 namespace models {
+namespace {
+
+// The fields of the initial-state file: where each goes, its domain, and whether every cluster
+// must give it (bit != 0).
+struct StartField {
+  std::string_view name;
+  double ClusterStart::*member;
+  double low, high;
+  int required_bit;
+};
+constexpr double kMoney = 1e14, kCount = 1e8;
+const std::array<StartField, 14> kFields = {{
+    {"output", &ClusterStart::output, 0, kMoney, 1},
+    {"output_low", &ClusterStart::output_low, 0, kMoney, 0},
+    {"output_high", &ClusterStart::output_high, 0, kMoney, 0},
+    {"firms", &ClusterStart::firms, 0, kCount, 2},
+    {"demand_growth", &ClusterStart::demand_growth, -0.99, 10, 4},
+    {"backbone_firms", &ClusterStart::backbone_firms, 0, kCount, 0},
+    {"startup_firms", &ClusterStart::startup_firms, 0, kCount, 8},
+    {"researchers", &ClusterStart::researchers, 0, kCount, 16},
+    {"incubators", &ClusterStart::incubators, 0, kCount, 32},
+    {"incubator_capacity", &ClusterStart::incubator_capacity, 0, kCount, 64},
+    {"platforms", &ClusterStart::platforms, 0, kCount, 128},
+    {"platform_capital", &ClusterStart::platform_capital, 0, kMoney, 256},
+    {"patents_granted", &ClusterStart::patents_granted, 0, kCount, 0},
+    {"rd_intensity", &ClusterStart::rd_intensity, 0, 1, 0},
+}};
+constexpr int kAllRequired = 511;
+
+std::string field_names() {
+  std::string out;
+  for (const auto& f : kFields) out += (out.empty() ? "" : ", ") + std::string(f.name);
+  return out;
+}
+
+std::string required_field_names() {
+  std::string out;
+  for (const auto& f : kFields) {
+    if (f.required_bit != 0) out += (out.empty() ? "" : ", ") + std::string(f.name);
+  }
+  return out;
+}
+
+}  // namespace
 
 std::vector<ClusterStart> read_cluster_starts(const sim::Scenario& sc) {
   const std::string& file = sc.path("world.initial_state_file");
@@ -36,38 +82,28 @@ std::vector<ClusterStart> read_cluster_starts(const sim::Scenario& sc) {
                             fmt::format("cluster '{}' is not in the catalogue", row[id_col]));
     }
     const double value = table.number(r, value_col);
-    ClusterStart& s = starts[*index];
     const std::string& field = row[field_col];
-    // Domains: output and firms count something real; growth must keep demand positive.
-    const bool money = field.rfind("output", 0) == 0;
-    const bool count = field == "firms" || field == "backbone_firms";
-    const double low = field == "demand_growth" ? -0.99 : 0.0;
-    const double high = money ? 1e14 : count ? 1e8 : 10.0;
-    const bool checked = money || count || field == "demand_growth";
-    if (checked && (value < low || value > high)) {
+    const auto known = std::find_if(kFields.begin(), kFields.end(),
+                                    [&](const StartField& f) { return f.name == field; });
+    if (known == kFields.end()) {
+      throw sim::InputError({file, table.row_lines[r], static_cast<int>(field_col) + 1}, "field",
+                            fmt::format("unknown field '{}'; the fields are {}", field,
+                                        field_names()));
+    }
+    if (value < known->low || value > known->high) {
       throw sim::InputError(
           {file, table.row_lines[r], static_cast<int>(value_col) + 1}, field,
-          fmt::format("{:g} is outside the allowed range [{:g}, {:g}]", value, low, high));
+          fmt::format("{:g} is outside the allowed range [{:g}, {:g}]", value, known->low,
+                      known->high));
     }
-    if (field == "output") {
-      s.output = value;
-      seen[*index] |= 1;
-    } else if (field == "firms") {
-      s.firms = value;
-      seen[*index] |= 2;
-    } else if (field == "demand_growth") {
-      s.demand_growth = value;
-      seen[*index] |= 4;
-    } else if (field == "backbone_firms") {
-      s.backbone_firms = value;
-    }
+    starts[*index].*(known->member) = value;
+    seen[*index] |= known->required_bit;
   }
   for (std::size_t c = 0; c < clusters.size(); ++c) {
-    if (seen[c] != 7) {
+    if (seen[c] != kAllRequired) {
       throw sim::InputError({file, 0, 0}, "",
-                            fmt::format("cluster '{}' lacks one of the fields output, firms, "
-                                        "demand_growth",
-                                        clusters[c].id));
+                            fmt::format("cluster '{}' lacks one of the required fields {}",
+                                        clusters[c].id, required_field_names()));
     }
     const int q = sc.calendar().first_quarter;
     if (const double o = sc.number("world.initial_output", q, c); o > 0) starts[c].output = o;

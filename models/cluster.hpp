@@ -11,9 +11,18 @@ namespace models {
 // A cluster's starting state, from the initial-state data file and its overrides.
 struct ClusterStart {
   double output = 0.0;         // yuan/year in the base year
+  double output_low = 0.0, output_high = 0.0;  // plausible range (reference)
   double firms = 0.0;          // number of firms
   double demand_growth = 0.0;  // nominal growth of sector demand, 1/year
   double backbone_firms = 0.0;
+  double startup_firms = 0.0;       // firms younger than about three years
+  double researchers = 0.0;         // R&D personnel, full-time equivalent
+  double incubators = 0.0;          // technology business incubators
+  double incubator_capacity = 0.0;  // their tenant slots
+  double platforms = 0.0;           // provincial-or-higher R&D platforms
+  double platform_capital = 0.0;    // yuan invested in them
+  double patents_granted = 0.0;     // invention patents per year (reference, not an input)
+  double rd_intensity = 0.0;        // R&D over output (reference, not an input)
 };
 
 // Reads the initial-state file named by world.initial_state_file (long CSV: cluster_id, field,

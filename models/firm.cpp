@@ -26,6 +26,23 @@ FirmTable::FirmTable() {
   agents.add_column(profit);
   agents.add_column(tax);
   agents.add_column(next_log_productivity);
+  agents.add_column(researchers);
+  agents.add_column(programme_researchers);
+  agents.add_column(rd_planned);
+  agents.add_column(deduction_claimed);
+  agents.add_column(hires_wanted);
+  agents.add_column(patent_stock);
+  agents.add_column(loss_pool);
+  agents.add_column(loss_pool_age);
+  agents.add_column(post_subsidy_due);
+  agents.add_column(incubator);
+  agents.add_column(tenant_quarters);
+  agents.add_column(incubated);
+  agents.add_column(investor);
+  agents.add_column(invested_step);
+  agents.add_column(stake);
+  agents.add_column(stake_cost);
+  agents.add_column(forced_out);
   agents.add_column(alive);
 }
 
@@ -60,6 +77,20 @@ FirmParams FirmParams::from(const sim::Scenario& sc) {
   p.entry_capital = sc.number("firm.entry.capital");
   p.entry_productivity_spread = sc.number("firm.entry.productivity_spread");
   p.entry_equity_ratio = sc.number("firm.entry.equity_ratio");
+  p.startup_hazard = sc.number("firm.startup_hazard");
+  p.spinoff_rate = sc.number("firm.spinoff_rate");
+  p.spinoff_gap = sc.number("firm.spinoff_gap");
+  p.frontier_pull = sc.number("firm.frontier_pull");
+  p.breakthrough_threshold = sc.number("firm.breakthrough_threshold");
+  p.breakthrough_expectation = sc.number("firm.breakthrough_expectation");
+  p.patent_obsolescence = sc.number("firm.patent_obsolescence");
+  p.licence_income_per_patent = sc.number("firm.licence_income_per_patent");
+  p.ip_imitation_block = sc.number("firm.ip_imitation_block");
+  p.ip_rd_response = sc.number("firm.ip_rd_response");
+  p.collaboration_effect = sc.number("firm.collaboration_effect");
+  p.open_innovation_gap = sc.number("firm.open_innovation_gap");
+  p.risk_credit_response = sc.number("firm.risk_credit_response");
+  p.loan_recovery = sc.number("firm.loan_recovery");
   return p;
 }
 
@@ -125,7 +156,8 @@ double rd_share(FirmType type, const FirmParams& p) {
 }
 
 QuarterRd plan_quarter_rd(const FirmTable& f, std::size_t i, double sales, double profit_basis,
-                          const TaxRules& r, const FirmParams& p) {
+                          const TaxRules& r, const Levers& levers, double credit,
+                          const FirmParams& p) {
   const double k = f.capital[i];
   const bool hnte = f.hnte_quarters_left[i] > 0;
   const auto type = static_cast<FirmType>(f.type[i]);
@@ -133,11 +165,17 @@ QuarterRd plan_quarter_rd(const FirmTable& f, std::size_t i, double sales, doubl
   const bool tech_sme = is_tech_sme(4 * f.sales_avg[i], k, r);
   QuarterRd out;
   out.deduction = super_deduction(tech_sme, f.takeup_draw[i] < r.deduction_takeup, r);
-  const double user_cost = rd_user_cost(marginal, out.deduction);
+  // A post-subsidy expected on part of the R&D lowers its cost like a grant; the floor keeps
+  // the user cost positive whatever the levers.
+  constexpr double kMinUserCost = 0.05;
+  const double user_cost =
+      std::max(kMinUserCost, rd_user_cost(marginal, out.deduction) -
+                                 levers.post_subsidy_rate * p.breakthrough_expectation);
   double rd = desired_rd(rd_share(type, p), sales, user_cost, p.rd_reference_user_cost,
-                         p.rd_user_cost_elasticity);
+                         p.rd_user_cost_elasticity) *
+              (1.0 + p.ip_rd_response * levers.ip_protection);
   if (type == FirmType::Startup) rd = std::max(rd, p.startup_burn_rate * std::max(0.0, f.cash[i]));
-  const double liquidity = std::max(0.0, f.cash[i] + p.collateral_ratio * k);
+  const double liquidity = std::max(0.0, f.cash[i] + credit);
   rd = std::min(rd, liquidity);
   out.plan = {rd, rd};
   // Firms seeking certification, or keeping the three-year average up for renewal, may bunch.
@@ -147,6 +185,38 @@ QuarterRd plan_quarter_rd(const FirmTable& f, std::size_t i, double sales, doubl
                          r.standard_rate - r.hnte_rate, user_cost, liquidity, p.relabel_share);
   }
   return out;
+}
+
+double credit_limit(double capital, double patent_stock, FirmType type, const Levers& l,
+                    const FirmParams& p) {
+  const double widening =
+      type == FirmType::Backbone ? 1.0 : 1.0 + p.risk_credit_response * l.risk_compensation;
+  return p.collateral_ratio * std::max(0.0, capital) * widening +
+         l.ip_pledge * std::max(0.0, patent_stock);
+}
+
+double tech_transfer_relief(double annual_income, double exempt) {
+  if (annual_income <= 0) return 0.0;
+  return std::min(annual_income, exempt) + 0.5 * std::max(0.0, annual_income - exempt);
+}
+
+LossCarry carry_losses(double income, double pool, int age, int limit_quarters) {
+  LossCarry out{0.0, pool, pool > 0 ? age + 1 : 0};
+  if (out.pool > 0 && out.age > limit_quarters) out = {0.0, 0.0, 0};
+  if (income < 0) {
+    if (out.pool == 0) out.age = 0;
+    out.pool += -income;
+    return out;
+  }
+  const double used = std::min(out.pool, income);
+  out.pool -= used;
+  out.taxable = income - used;
+  if (out.pool == 0) out.age = 0;
+  return out;
+}
+
+double default_loss(double cash, double capital, double recovery) {
+  return std::max(0.0, -cash - recovery * std::max(0.0, capital));
 }
 
 void ProductivityRanking::build(const FirmTable& firms, std::size_t clusters) {
@@ -256,6 +326,46 @@ void add_firm_settings(sim::Schema& s) {
                "output-weighted mean (assumption)."));
   s.add(number("firm.entry.equity_ratio", "1", 0, 10, "1.0",
                "Cash an entrant brings per yuan of capital (founders' and investors' equity)."));
+  s.add(number("firm.startup_hazard", "1/quarter", 0, 1, "0.03",
+               "Failure hazard of a startup per quarter besides running out of money "
+               "(assumption: with the cash rule, about half of startups gone in five years)."));
+  s.add(number("firm.spinoff_rate", "1/quarter", 0, 1, "0.005",
+               "Startups spun off per backbone firm per quarter, e.g. engineering centres made "
+               "independent (assumption)."));
+  s.add(number("firm.spinoff_gap", "1", 0, 3, "0.1",
+               "Log-productivity of a spin-off below its parent's (SKIN: spin-offs clone the "
+               "parent's knowledge; size an assumption)."));
+  s.add(number("firm.frontier_pull", "1", 0, 1, "0.01",
+               "Share of the gap to the cluster's technology frontier a successful innovation "
+               "closes on top of its own draw (assumption)."));
+  s.add(number("firm.breakthrough_threshold", "1", 0, 1, "0.03",
+               "Log-productivity step of an innovation that counts as a key-technology "
+               "breakthrough for the post-subsidy (assumption)."));
+  s.add(number("firm.breakthrough_expectation", "1", 0, 1, "0.1",
+               "Share of R&D a firm expects to be paid back by post-subsidies per unit of rate "
+               "(assumption)."));
+  s.add(number("firm.patent_obsolescence", "1/quarter", 0, 1, "0.025",
+               "Valid patents lapsing per quarter (about 10%/year; assumption)."));
+  s.add(number("firm.licence_income_per_patent", "yuan/year", 0, 1e9, "1.5e5",
+               "Technology-transfer income per valid invention patent: Shandong 2015 had 33.97 bn "
+               "yuan of technology contracts over 47,694 valid invention patents (0.71 m each); "
+               "licences and assignments proper are taken as about a fifth of contract value "
+               "(assumption)."));
+  s.add(number("firm.ip_imitation_block", "1", 0, 1, "0.5",
+               "Fall of the chance of imitating a patent holder at full IP protection "
+               "(assumption)."));
+  s.add(number("firm.ip_rd_response", "1", 0, 5, "0.1",
+               "Rise of R&D budgets at full IP protection (assumption)."));
+  s.add(number("firm.collaboration_effect", "1", 0, 5, "0.3",
+               "Rise of effective R&D (innovation and imitation) at full collaboration "
+               "(assumption)."));
+  s.add(number("firm.open_innovation_gap", "1", 0, 5, "0.3",
+               "Outside technology frontier above the cluster's, log points (assumption)."));
+  s.add(number("firm.risk_credit_response", "1", 0, 10, "1",
+               "Widening of SMEs' and startups' credit per unit of risk compensation "
+               "(assumption)."));
+  s.add(number("firm.loan_recovery", "1", 0, 1, "0.5",
+               "Share of a failed firm's capital recovered by its bank (assumption)."));
 }
 
 }  // namespace models

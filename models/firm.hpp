@@ -5,6 +5,7 @@
 #include <cstdint>
 #include <vector>
 
+#include "models/policy.hpp"
 #include "models/tax.hpp"
 #include "sim/agents.hpp"
 #include "sim/random.hpp"
@@ -37,6 +38,25 @@ struct FirmTable {
   std::vector<double> profit;                    // before tax, yuan/quarter
   std::vector<double> tax;                       // income tax, yuan/quarter
   std::vector<double> next_log_productivity;     // result of this quarter's innovation
+  // R&D labour (talent.hpp): researchers employed, of whom talent-programme recruits; the
+  // quarter's planned real R&D and the researchers it still wants to hire.
+  std::vector<double> researchers;
+  std::vector<double> programme_researchers;
+  std::vector<double> rd_planned;
+  std::vector<double> deduction_claimed;          // super-deduction rate claimed this quarter
+  std::vector<double> hires_wanted;
+  std::vector<double> patent_stock;               // valid patents
+  std::vector<double> loss_pool;                  // tax losses carried forward, yuan
+  std::vector<std::int32_t> loss_pool_age;        // quarters since the oldest loss in the pool
+  std::vector<double> post_subsidy_due;           // paid next quarter, yuan
+  std::vector<std::uint32_t> incubator;           // incubator id + 1; 0 = not a tenant
+  std::vector<std::int32_t> tenant_quarters;      // quarters in the incubator
+  std::vector<std::uint8_t> incubated;            // has been a tenant (admitted once only)
+  std::vector<std::uint32_t> investor;            // fund id + 1; 0 = no fund holds equity
+  std::vector<std::int32_t> invested_step;        // step of the investment
+  std::vector<double> stake;                      // equity share held by the fund
+  std::vector<double> stake_cost;                 // yuan paid for it
+  std::vector<std::uint8_t> forced_out;           // closed by the phase-out this quarter
   std::vector<std::uint8_t> alive;
 
   std::size_t size() const { return agents.size(); }
@@ -66,6 +86,20 @@ struct FirmParams {
   double initial_cash_ratio;
   double initial_margin;
   double entry_rate, entry_capital, entry_productivity_spread, entry_equity_ratio;
+  double startup_hazard;            // failure hazard of a startup per quarter
+  double spinoff_rate;              // spin-offs per backbone firm per quarter
+  double spinoff_gap;               // spin-off's log-productivity below its parent's
+  double frontier_pull;             // share of the gap to the frontier an innovation closes
+  double breakthrough_threshold;    // innovation step that earns a post-subsidy
+  double breakthrough_expectation;  // share of R&D firms expect to be subsidised
+  double patent_obsolescence;       // share of valid patents lapsing per quarter
+  double licence_income_per_patent;  // technology-transfer income, yuan/year per valid patent
+  double ip_imitation_block;        // imitation of patent holders at full IP protection
+  double ip_rd_response;            // extra R&D at full IP protection
+  double collaboration_effect;      // extra effective R&D at full collaboration
+  double open_innovation_gap;       // outside frontier above the cluster's, log points
+  double risk_credit_response;      // widening of SME credit at full risk compensation
+  double loan_recovery;             // share of capital recovered on a default
 
   static FirmParams from(const sim::Scenario& scenario);
 };
@@ -117,8 +151,32 @@ struct QuarterRd {
   RdPlan plan;
   double deduction = 0.0;
 };
+// The user cost also falls by the expected post-subsidy (rate * breakthrough_expectation), and
+// the budget rises with IP protection (appropriability); `credit` is the firm's borrowing room.
 QuarterRd plan_quarter_rd(const FirmTable& firms, std::size_t i, double sales, double profit_basis,
-                          const TaxRules& rules, const FirmParams& p);
+                          const TaxRules& rules, const Levers& levers, double credit,
+                          const FirmParams& p);
+
+// Bank credit a firm can draw: collateral_ratio * capital, widened for SMEs and startups by the
+// risk-compensation pool (1 + response * share), plus IP-pledge credit per valid patent.
+double credit_limit(double capital, double patent_stock, FirmType type, const Levers& levers,
+                    const FirmParams& p);
+
+// Technology-transfer income relieved from tax: all of it up to the exempt amount, half above.
+double tech_transfer_relief(double annual_income, double exempt);
+
+// Loss carry-forward: income (after deductions) offsets the pool of past losses, or a loss adds
+// to it. The pool lapses whole once its oldest loss is older than the carry-forward period.
+struct LossCarry {
+  double taxable = 0.0;  // income after offsetting losses (never negative)
+  double pool = 0.0;
+  int age = 0;  // quarters since the oldest loss in the pool
+};
+LossCarry carry_losses(double income, double pool, int age, int limit_quarters);
+
+// Bank loss when a firm with net position `cash` (negative = debt) fails: the debt not covered
+// by the recovered share of its capital.
+double default_loss(double cash, double capital, double recovery);
 
 // Firms grouped by cluster and sorted by (log-productivity, id) within each: ranked[begin[c] ..
 // begin[c+1]) are cluster c's firm indices, rank[i] is firm i's position in `ranked`.

@@ -24,6 +24,10 @@ TaxRules tax_rules_at(const sim::Scenario& sc, int q, std::size_t c) {
   r.hnte_intensity_large = sc.number("policy.hnte.rd_intensity_large", q, c);
   r.hnte_small_sales = sc.number("policy.hnte.small_sales_limit", q, c);
   r.hnte_large_sales = sc.number("policy.hnte.large_sales_limit", q, c);
+  r.tech_transfer_exempt = sc.number("policy.tech_transfer_exemption", q, c);
+  r.loss_carry_quarters = static_cast<int>(4 * sc.number("tax.loss_carry_forward_years", q, c));
+  r.loss_carry_quarters_long =
+      static_cast<int>(4 * sc.number("tax.loss_carry_forward_years_hnte", q, c));
   return r;
 }
 
@@ -114,6 +118,14 @@ void add_tax_settings(sim::Schema& s) {
               "(Caishui [2015] 119, [2018] 99); 0 = lever off."));
   s.add(lever("policy.rd_super_deduction_tech_sme", "1", 0, 3, "{2014: 0.5, 2017: 0.75}",
               "R&D super-deduction for technology-based SMEs (Caishui [2017] 34); 0 = off."));
+  s.add(lever("policy.tech_transfer_exemption", "yuan/year", 0, 1e10, "5e6",
+              "Technology-transfer income exempt from income tax each year; half the tax is "
+              "levied above it (EIT law art. 27, Caishui [2010] 111, [2015] 116); 0 = lever "
+              "off."));
+  s.add(lever("tax.loss_carry_forward_years", "years", 0, 20, "5",
+              "Years a tax loss can be carried forward (EIT law art. 18)."));
+  s.add(lever("tax.loss_carry_forward_years_hnte", "years", 0, 20, "{2014: 5, 2018: 10}",
+              "Carry-forward for HNTEs and technology-based SMEs (Caishui [2018] 76)."));
   s.add(lever("policy.rd_deduction_takeup", "1", 0, 1, "0.5",
               "Share of firms that claim the super-deduction; enforcement and outreach raise it "
               "(assumption)."));

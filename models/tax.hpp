@@ -32,6 +32,11 @@ struct TaxRules {
   double hnte_intensity_large = 0.03;
   double hnte_small_sales = 5e7;
   double hnte_large_sales = 2e8;
+  // Technology-transfer income exempt each year (half of the rest is taxed).
+  double tech_transfer_exempt = 5e6;
+  // Loss carry-forward in quarters: general, and for HNTEs and technology-based SMEs.
+  int loss_carry_quarters = 20;
+  int loss_carry_quarters_long = 20;
 };
 
 // Reads the rules for a quarter and cluster from a scenario.

@@ -2,6 +2,7 @@
 // Model the engine runs; the phase order of a step is in world.cpp.
 #pragma once
 
+#include "models/policy.hpp"
 #include "sim/model.hpp"
 
 namespace models {
@@ -20,7 +21,8 @@ class ClusterModel final : public sim::Model {
   std::vector<sim::MetricInfo> metrics_;
 };
 
-// Index of each metric in ClusterModel::metrics().
+// Index of each metric in ClusterModel::metrics(). The fiscal-cost lines follow in ledger order
+// (policy.hpp), then their total.
 enum Metric : std::size_t {
   kOutputValue,
   kFirmsBackbone,
@@ -33,12 +35,29 @@ enum Metric : std::size_t {
   kRdIntensity,
   kPatentsGranted,
   kHnteCount,
+  kResearchers,
+  kResearcherInflow,
+  kResearcherOutflow,
+  kResearcherWage,
+  kIncubatorTenants,
+  kIncubatorGraduates,
+  kVcInvested,
+  kGuideFundPrivateRaised,
+  kFundNav,
+  kPlatformCapital,
   kTaxPaid,
-  kFiscalCostRdDeduction,
-  kFiscalCostHnte,
   kPrice,
   kMeanLogProductivity,
+  kFiscalCostFirst,
+  kFiscalCostTotal = kFiscalCostFirst + 13,
   kMetricCount
 };
+
+// Metric index of a fiscal-cost ledger line.
+constexpr std::size_t fiscal_cost_metric(Ledger line) {
+  return std::size_t{kFiscalCostFirst} + std::size_t{line};
+}
+
+static_assert(std::size_t{kFiscalCostTotal} == std::size_t{kFiscalCostFirst} + std::size_t{kLedgerCount});
 
 }  // namespace models

@@ -25,7 +25,7 @@ bool bit_identical(const sim::MetricsArray& a, const sim::MetricsArray& b) {
          std::memcmp(a.metric(0), b.metric(0), n * sizeof(double)) == 0;
 }
 
-double total(const sim::MetricsArray& m, models::Metric metric) {
+double total(const sim::MetricsArray& m, std::size_t metric) {
   double sum = 0.0;
   for (std::size_t r = 0; r < m.replicates(); ++r)
     for (std::size_t t = 0; t < m.steps(); ++t)
@@ -144,8 +144,8 @@ TEST(Ensemble, SuperDeductionRaisesRdAndCostsRevenue) {
       model, sim::Scenario::load(
                  kSmall, model.schema(),
                  {{"policy.rd_super_deduction=0", "policy.rd_super_deduction_tech_sme=0"}}));
-  EXPECT_GT(total(with.metrics, models::kFiscalCostRdDeduction), 0.0);
-  EXPECT_EQ(total(without.metrics, models::kFiscalCostRdDeduction), 0.0);
+  EXPECT_GT(total(with.metrics, models::fiscal_cost_metric(models::kCostRdSuperDeduction)), 0.0);
+  EXPECT_EQ(total(without.metrics, models::fiscal_cost_metric(models::kCostRdSuperDeduction)), 0.0);
   EXPECT_GT(total(with.metrics, models::kRdSpend), total(without.metrics, models::kRdSpend));
 }
 
@@ -154,8 +154,8 @@ TEST(Ensemble, HntePreferenceOffCostsNothingAndCertifiesLess) {
   const auto with = sim::run_ensemble(model, sim::Scenario::load(kSmall, model.schema()));
   const auto without = sim::run_ensemble(
       model, sim::Scenario::load(kSmall, model.schema(), {{"policy.hnte_tax_rate=0.25"}}));
-  EXPECT_GT(total(with.metrics, models::kFiscalCostHnte), 0.0);
-  EXPECT_EQ(total(without.metrics, models::kFiscalCostHnte), 0.0);
+  EXPECT_GT(total(with.metrics, models::fiscal_cost_metric(models::kCostHnteTaxRate)), 0.0);
+  EXPECT_EQ(total(without.metrics, models::fiscal_cost_metric(models::kCostHnteTaxRate)), 0.0);
   // Without a rate cut nobody bunches, so reported R&D falls.
   EXPECT_GT(total(with.metrics, models::kRdReported), total(without.metrics, models::kRdReported));
 }

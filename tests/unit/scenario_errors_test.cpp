@@ -511,7 +511,26 @@ TEST_F(ScenarioErrors, InitialOutputForClusterWithoutFirms) {
         "beta,demand_growth,-0.03,1/year,2014,t,L,yes,\n"
         "gamma,output,0,yuan/year,2014,t,L,yes,\n"
         "gamma,firms,0,firms,2014,t,L,yes,\n"
-        "gamma,demand_growth,0.2,1/year,2014,t,L,yes,\n");
+        "gamma,demand_growth,0.2,1/year,2014,t,L,yes,\n"
+        "alpha,startup_firms,0,x,2014,t,L,yes,\n"
+        "alpha,researchers,0,x,2014,t,L,yes,\n"
+        "alpha,incubators,0,x,2014,t,L,yes,\n"
+        "alpha,incubator_capacity,0,x,2014,t,L,yes,\n"
+        "alpha,platforms,0,x,2014,t,L,yes,\n"
+        "alpha,platform_capital,0,x,2014,t,L,yes,\n"
+        "beta,startup_firms,0,x,2014,t,L,yes,\n"
+        "beta,researchers,0,x,2014,t,L,yes,\n"
+        "beta,incubators,0,x,2014,t,L,yes,\n"
+        "beta,incubator_capacity,0,x,2014,t,L,yes,\n"
+        "beta,platforms,0,x,2014,t,L,yes,\n"
+        "beta,platform_capital,0,x,2014,t,L,yes,\n"
+        "gamma,startup_firms,0,x,2014,t,L,yes,\n"
+        "gamma,researchers,0,x,2014,t,L,yes,\n"
+        "gamma,incubators,0,x,2014,t,L,yes,\n"
+        "gamma,incubator_capacity,0,x,2014,t,L,yes,\n"
+        "gamma,platforms,0,x,2014,t,L,yes,\n"
+        "gamma,platform_capital,0,x,2014,t,L,yes,\n"
+  );
   const std::string control = write("control.yaml",
                                     "world:\n"
                                     "  initial_state_file: no-firms.csv\n");

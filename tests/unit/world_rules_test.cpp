@@ -92,19 +92,21 @@ TEST(QuarterRd, BudgetAtUserCostCappedByLiquidity) {
   models::TaxRules r;
   r.deduction_takeup = 0.5;
   r.small_max_assets = 0;
+  const models::Levers off{};
+  const double credit = p.collateral_ratio * f.capital[0];
   // Profitable standard-rate firm, no deduction: user cost 0.75 = rho0, so RD = 1% of sales.
-  auto rd = models::plan_quarter_rd(f, 0, 5e8, 1e7, r, p);
+  auto rd = models::plan_quarter_rd(f, 0, 5e8, 1e7, r, off, credit, p);
   EXPECT_DOUBLE_EQ(rd.deduction, 0.0);
   EXPECT_DOUBLE_EQ(rd.plan.real, 5e6);
   EXPECT_DOUBLE_EQ(rd.plan.reported, 5e6);
   // Claiming 50%: user cost 1 - 0.25 * 1.5 = 0.625, RD = 5e6 * (0.625 / 0.75)^-1.1.
   f.takeup_draw[0] = 0.1;
-  rd = models::plan_quarter_rd(f, 0, 5e8, 1e7, r, p);
+  rd = models::plan_quarter_rd(f, 0, 5e8, 1e7, r, off, credit, p);
   EXPECT_DOUBLE_EQ(rd.deduction, 0.5);
   EXPECT_NEAR(rd.plan.real, 5e6 * std::pow(0.625 / 0.75, -1.1), 1e-6);
   // No cash and no collateral: nothing to spend.
   f.cash[0] = -0.5e9;
-  rd = models::plan_quarter_rd(f, 0, 5e8, 1e7, r, p);
+  rd = models::plan_quarter_rd(f, 0, 5e8, 1e7, r, off, credit, p);
   EXPECT_DOUBLE_EQ(rd.plan.real, 0.0);
 }
 

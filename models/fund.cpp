@@ -1,0 +1,283 @@
+#include "models/fund.hpp"
+
+#include <algorithm>
+#include <cmath>
+
+namespace models {
+
+FundTable::FundTable() {
+  agents.add_column(cluster);
+  agents.add_column(kind);
+  agents.add_column(vintage);
+  agents.add_column(gov_share);
+  agents.add_column(concession);
+  agents.add_column(committed);
+  agents.add_column(cash);
+  agents.add_column(invested);
+  agents.add_column(proceeds);
+  agents.add_column(distributed);
+  agents.add_column(gov_returned);
+  agents.add_column(open);
+}
+
+FundParams FundParams::from(const sim::Scenario& sc) {
+  FundParams p{};
+  p.invest_quarters = static_cast<int>(sc.integer("fund.invest_quarters"));
+  p.life_quarters = static_cast<int>(sc.integer("fund.life_quarters"));
+  p.min_hold_quarters = static_cast<int>(sc.integer("fund.min_hold_quarters"));
+  p.ticket[static_cast<std::size_t>(FundKind::GuideSubFund)] = sc.number("fund.ticket.guide");
+  p.ticket[static_cast<std::size_t>(FundKind::PrivateVc)] = sc.number("fund.ticket.vc");
+  p.ticket[static_cast<std::size_t>(FundKind::Angel)] = sc.number("fund.ticket.angel");
+  p.signal_noise = sc.number("fund.signal_noise");
+  p.hurdle = sc.number("fund.hurdle");
+  p.valuation_multiple = sc.number("fund.valuation_multiple");
+  p.ipo_multiple = sc.number("fund.ipo_multiple");
+  p.ipo_min_sales = sc.number("fund.ipo_min_sales");
+  p.exit_rate = sc.number("fund.exit_rate");
+  p.exit_slope = sc.number("fund.exit_slope");
+  p.secondary_discount = sc.number("fund.secondary_discount");
+  p.realisation_base = sc.number("fund.realisation.base");
+  p.realisation_return_sensitivity = sc.number("fund.realisation.return_sensitivity");
+  p.realisation_concession_sensitivity = sc.number("fund.realisation.concession_sensitivity");
+  p.vc_rate = sc.number("fund.vc.rate");
+  p.vc_return_sensitivity = sc.number("fund.vc.return_sensitivity");
+  p.return_memory = sc.number("fund.return_memory");
+  p.initial_multiple = sc.number("fund.initial_multiple");
+  return p;
+}
+
+double private_realisation(double base, double m, double return_sensitivity, double concession,
+                           double concession_sensitivity) {
+  const double r =
+      base * (1.0 + return_sensitivity * (m - 1.0)) * (1.0 + concession_sensitivity * concession);
+  return std::clamp(r, 0.0, 1.0);
+}
+
+double private_vc_commitment(double rate, double annual_output, double m, double sensitivity) {
+  return rate * std::max(0.0, annual_output) * std::max(0.0, 1.0 + sensitivity * (m - 1.0));
+}
+
+double firm_valuation(double annual_sales, double book_equity, double multiple) {
+  return std::max({0.0, book_equity, multiple * annual_sales});
+}
+
+double equity_stake(double ticket, double pre_money) {
+  return ticket > 0 ? ticket / (std::max(0.0, pre_money) + ticket) : 0.0;
+}
+
+double exit_probability(double rate, double slope, double gap) {
+  return std::min(1.0, rate * std::exp(slope * gap));
+}
+
+double government_part(double proceeds, double cost, double gov_share, double concession) {
+  const double gain = std::max(0.0, proceeds - cost);
+  return gov_share * proceeds - concession * gov_share * gain;
+}
+
+void FundFlows::reset(std::size_t n) {
+  for (auto* v : {&invested, &private_raised, &nav}) v->assign(n, 0.0);
+  gov_paid.assign(n * kFundKinds, 0.0);
+  gov_returned.assign(n * kFundKinds, 0.0);
+}
+
+bool is_fund_target(FundKind kind, FirmType type) {
+  if (kind == FundKind::Angel) return type == FirmType::Startup;
+  return type != FirmType::Backbone;
+}
+
+FundMarket::FundMarket(std::size_t clusters, const FundParams& params)
+    : clusters_(clusters), p_(params), lagged_multiple_(params.initial_multiple) {}
+
+std::size_t FundMarket::fund_index(std::uint32_t handle) const {
+  // Fund ids are increasing and funds are never removed, so an id's index is the id itself.
+  return static_cast<std::size_t>(handle - 1);
+}
+
+void FundMarket::open_fund(int step, std::uint16_t c, FundKind kind, double committed,
+                           double gov_share, double concession) {
+  const std::size_t f = funds_.agents.append(1);
+  funds_.cluster[f] = c;
+  funds_.kind[f] = static_cast<std::uint8_t>(kind);
+  funds_.vintage[f] = step;
+  funds_.gov_share[f] = gov_share;
+  funds_.concession[f] = concession;
+  funds_.committed[f] = committed;
+  funds_.cash[f] = committed;
+  funds_.open[f] = 1;
+}
+
+void FundMarket::commit(int step, const std::vector<Levers>& levers,
+                        const std::vector<double>& annual_output, FundFlows& flows) {
+  for (std::size_t c = 0; c < clusters_; ++c) {
+    const auto cluster = static_cast<std::uint16_t>(c);
+    const Levers& l = levers[c];
+    if (l.guide_fund_capital > 0) {
+      // The government commits G for a share g of the target; private partners close only
+      // part of the rest.
+      const double g = l.guide_fund_gov_share;
+      const double target_private = l.guide_fund_capital * (1.0 - g) / g;
+      const double raised =
+          target_private * private_realisation(p_.realisation_base, lagged_multiple_,
+                                               p_.realisation_return_sensitivity,
+                                               l.guide_fund_concession,
+                                               p_.realisation_concession_sensitivity);
+      const double size = l.guide_fund_capital + raised;
+      open_fund(step, cluster, FundKind::GuideSubFund, size, l.guide_fund_capital / size,
+                l.guide_fund_concession);
+      flows.private_raised[c] += raised;
+      flows.paid(c, FundKind::GuideSubFund) += l.guide_fund_capital;
+    }
+    if (l.angel_fund_capital > 0) {
+      open_fund(step, cluster, FundKind::Angel, l.angel_fund_capital, 1.0, 0.0);
+      flows.paid(c, FundKind::Angel) += l.angel_fund_capital;
+    }
+    const double vc = private_vc_commitment(p_.vc_rate, annual_output[c], lagged_multiple_,
+                                            p_.vc_return_sensitivity);
+    if (vc > 0) open_fund(step, cluster, FundKind::PrivateVc, vc, 0.0, 0.0);
+  }
+}
+
+void FundMarket::sell_stake(FirmTable& firms, std::size_t i, double value, FundFlows& flows) {
+  const std::size_t f = fund_index(firms.investor[i]);
+  const double cost = firms.stake_cost[i];
+  const double gov = government_part(value, cost, funds_.gov_share[f], funds_.concession[f]);
+  funds_.proceeds[f] += value;
+  funds_.distributed[f] += value;
+  funds_.gov_returned[f] += gov;
+  flows.returned(funds_.cluster[f], static_cast<FundKind>(funds_.kind[f])) += gov;
+  if (cost > 0) {
+    lagged_multiple_ += p_.return_memory * (value / cost - lagged_multiple_);
+  }
+  firms.investor[i] = 0;
+  firms.stake[i] = 0;
+  firms.stake_cost[i] = 0;
+}
+
+void FundMarket::write_off(FirmTable& firms, std::size_t i) {
+  if (firms.investor[i] == 0) return;
+  FundFlows none;
+  none.reset(clusters_);
+  sell_stake(firms, i, 0.0, none);
+}
+
+void FundMarket::invest(int step, FirmTable& firms, const std::vector<double>& signal,
+                        FundFlows& flows) {
+  // Candidates: firms without an investor whose signal clears the hurdle, best signal first
+  // (ties by id), grouped by cluster.
+  candidates_.clear();
+  for (std::size_t i = 0; i < firms.size(); ++i) {
+    if (firms.investor[i] == 0 && signal[i] > p_.hurdle &&
+        static_cast<FirmType>(firms.type[i]) != FirmType::Backbone) {
+      candidates_.push_back(i);
+    }
+  }
+  std::sort(candidates_.begin(), candidates_.end(), [&](std::size_t x, std::size_t y) {
+    if (firms.cluster[x] != firms.cluster[y]) return firms.cluster[x] < firms.cluster[y];
+    if (signal[x] != signal[y]) return signal[x] > signal[y];
+    return firms.agents.id[x] < firms.agents.id[y];
+  });
+  for (std::size_t f = 0; f < funds_.size(); ++f) {
+    if (funds_.open[f] == 0 || step - funds_.vintage[f] >= p_.invest_quarters) continue;
+    const auto kind = static_cast<FundKind>(funds_.kind[f]);
+    const double ticket_size = p_.ticket[funds_.kind[f]];
+    double budget =
+        std::min(funds_.cash[f], funds_.committed[f] / static_cast<double>(p_.invest_quarters));
+    const auto first = std::lower_bound(
+        candidates_.begin(), candidates_.end(), funds_.cluster[f],
+        [&](std::size_t i, std::uint16_t c) { return firms.cluster[i] < c; });
+    for (auto it = first; it != candidates_.end() && firms.cluster[*it] == funds_.cluster[f];
+         ++it) {
+      if (budget <= 0) break;
+      const std::size_t i = *it;
+      if (firms.investor[i] != 0 || !is_fund_target(kind, static_cast<FirmType>(firms.type[i]))) {
+        continue;
+      }
+      const double ticket = std::min(ticket_size, budget);
+      const double pre_money =
+          firm_valuation(4 * firms.sales[i], firms.cash[i] + firms.capital[i], p_.valuation_multiple);
+      firms.investor[i] = static_cast<std::uint32_t>(funds_.agents.id[f] + 1);
+      firms.stake[i] = equity_stake(ticket, pre_money);
+      firms.stake_cost[i] = ticket;
+      firms.invested_step[i] = step;
+      firms.cash[i] += ticket;
+      funds_.cash[f] -= ticket;
+      funds_.invested[f] += ticket;
+      flows.invested[funds_.cluster[f]] += ticket;
+      budget -= ticket;
+    }
+  }
+}
+
+void FundMarket::value(const FirmTable& firms, FundFlows& flows) const {
+  for (std::size_t f = 0; f < funds_.size(); ++f) {
+    if (funds_.open[f] != 0) flows.nav[funds_.cluster[f]] += funds_.cash[f];
+  }
+  for (std::size_t i = 0; i < firms.size(); ++i) {
+    if (firms.investor[i] == 0) continue;
+    const std::size_t f = fund_index(firms.investor[i]);
+    flows.nav[funds_.cluster[f]] +=
+        firms.stake[i] *
+        firm_valuation(4 * firms.sales[i], firms.cash[i] + firms.capital[i], p_.valuation_multiple);
+  }
+}
+
+void add_fund_settings(sim::Schema& s) {
+  using sim::integer;
+  using sim::number;
+  s.add(integer("fund.invest_quarters", "quarters", 1, 80, "16",
+                "Investment period of a fund (MODEL.md: 12-20 quarters)."));
+  s.add(integer("fund.life_quarters", "quarters", 4, 160, "32",
+                "Life of a fund, after which it sells what it holds and returns its cash "
+                "(MODEL.md: 7-10 years)."));
+  s.add(integer("fund.min_hold_quarters", "quarters", 0, 80, "8",
+                "Quarters a stake is held before an exit is possible (assumption)."));
+  s.add(number("fund.ticket.guide", "yuan", 1e4, 1e10, "2e7",
+               "Investment per firm by a guide sub-fund (assumption)."));
+  s.add(number("fund.ticket.vc", "yuan", 1e4, 1e10, "1.5e7",
+               "Investment per firm by a private VC fund (assumption)."));
+  s.add(number("fund.ticket.angel", "yuan", 1e4, 1e10, "2e6",
+               "Investment per startup by the angel fund (assumption)."));
+  s.add(number("fund.signal_noise", "1", 0, 5, "0.2",
+               "Standard deviation of the noise in investors' signal of a firm's "
+               "log-productivity (assumption)."));
+  s.add(number("fund.hurdle", "1", -5, 5, "0.1",
+               "Signal above the cluster's mean log-productivity a firm must show to be "
+               "financed (assumption)."));
+  s.add(number("fund.valuation_multiple", "1", 0, 100, "1.5",
+               "Valuation of a private firm per yuan of annual sales (assumption)."));
+  s.add(number("fund.ipo_multiple", "1", 0, 100, "3",
+               "Valuation at an IPO per yuan of annual sales (assumption)."));
+  s.add(number("fund.ipo_min_sales", "yuan/year", 0, 1e13, "2e8",
+               "Annual sales from which an exit is an IPO rather than a trade sale "
+               "(assumption)."));
+  s.add(number("fund.exit_rate", "1/quarter", 0, 1, "0.03",
+               "Exit probability per quarter of a held firm of average productivity "
+               "(assumption)."));
+  s.add(number("fund.exit_slope", "1", 0, 50, "3",
+               "Rise of the exit probability with the firm's log-productivity gap to its "
+               "cluster's mean (assumption)."));
+  s.add(number("fund.secondary_discount", "1", 0, 1, "0.8",
+               "Price of stakes sold at the end of a fund's life per yuan of valuation "
+               "(assumption)."));
+  s.add(number("fund.realisation.base", "1", 0, 1, "0.45",
+               "Share of a sub-fund's private target raised at a lagged multiple of 1 and no "
+               "concession (Wei, Ang, Jia 2023: guide funds raised about 43% of target)."));
+  s.add(number("fund.realisation.return_sensitivity", "1", 0, 10, "0.5",
+               "Rise of realisation per unit of lagged multiple above 1 (assumption)."));
+  s.add(number("fund.realisation.concession_sensitivity", "1", 0, 10, "1",
+               "Rise of realisation per unit of profit concession (assumption)."));
+  s.add(number("fund.vc.rate", "1/year", 0, 0.1, "0.001",
+               "Private VC committed per year per yuan of a cluster's annual output at a lagged "
+               "multiple of 1 (assumption: VC investment is of the order of 0.1% of output in "
+               "Chinese provinces outside the top three)."));
+  s.add(number("fund.vc.return_sensitivity", "1", 0, 10, "1",
+               "Rise of private VC commitments per unit of lagged multiple above 1 "
+               "(assumption)."));
+  s.add(number("fund.return_memory", "1", 0, 1, "0.05",
+               "Weight of each newly realised multiple in the lagged multiple investors "
+               "watch (assumption)."));
+  s.add(number("fund.initial_multiple", "1", 0, 10, "1.2",
+               "Lagged realised multiple before the run starts (assumption)."));
+}
+
+}  // namespace models

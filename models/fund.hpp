@@ -1,0 +1,178 @@
+// Funds: guide-fund sub-funds (government and private partners), private venture capital and
+// the achievement-transformation (angel) fund. Each fund is an agent with a cluster, a kind, a
+// vintage, committed capital and cash; it screens the cluster's young firms on a noisy signal
+// of productivity, takes equity stakes, exits by IPO or trade sale, writes off failures, and
+// returns proceeds to its partners. Government money in and out is the fiscal ledger of the
+// fund levers (models/README.md, "Funds").
+#pragma once
+
+#include <cstdint>
+#include <vector>
+
+#include "models/firm.hpp"
+#include "models/policy.hpp"
+#include "sim/agents.hpp"
+#include "sim/random.hpp"
+#include "sim/scenario.hpp"
+#include "sim/schema.hpp"
+
+namespace models {
+
+enum class FundKind : std::uint8_t { GuideSubFund = 0, PrivateVc = 1, Angel = 2 };
+inline constexpr std::size_t kFundKinds = 3;
+
+struct FundTable {
+  FundTable();
+  sim::AgentTable agents;
+  std::vector<std::uint16_t> cluster;
+  std::vector<std::uint8_t> kind;  // FundKind
+  std::vector<std::int32_t> vintage;  // step of the commitment
+  std::vector<double> gov_share, concession;
+  std::vector<double> committed;    // paid in at commitment, yuan
+  std::vector<double> cash;         // not yet invested, or received and not yet returned
+  std::vector<double> invested;     // cumulative tickets
+  std::vector<double> proceeds;     // cumulative exit proceeds
+  std::vector<double> distributed;  // cumulative returns to partners
+  std::vector<double> gov_returned;  // of which to government
+  std::vector<std::uint8_t> open;
+  std::size_t size() const { return agents.size(); }
+};
+
+struct FundParams {
+  int invest_quarters, life_quarters, min_hold_quarters;
+  double ticket[kFundKinds];
+  double signal_noise, hurdle;
+  double valuation_multiple, ipo_multiple, ipo_min_sales;
+  double exit_rate, exit_slope;
+  double secondary_discount;
+  double realisation_base, realisation_return_sensitivity, realisation_concession_sensitivity;
+  double vc_rate, vc_return_sensitivity;
+  double return_memory;  // weight of the newest realised multiple in the lagged return
+  double initial_multiple;
+
+  static FundParams from(const sim::Scenario& scenario);
+};
+
+// --- rules (pure functions, unit-tested) ---------------------------------------------------
+
+// Share of a sub-fund's private target that is actually raised: base * (1 + s_r (m - 1)) *
+// (1 + s_c concession), within [0, 1]; m is the lagged realised multiple of past investments.
+double private_realisation(double base, double lagged_multiple, double return_sensitivity,
+                           double concession, double concession_sensitivity);
+
+// Private VC committed in a year to a cluster: rate * annual output * max(0, 1 + s (m - 1)).
+double private_vc_commitment(double rate, double annual_output, double lagged_multiple,
+                             double sensitivity);
+
+// Value of a firm to an investor: the larger of its book equity and multiple * annual sales.
+double firm_valuation(double annual_sales, double book_equity, double multiple);
+
+// Equity share bought by a ticket at a pre-money valuation.
+double equity_stake(double ticket, double pre_money);
+
+// Probability per quarter that a held firm is sold (IPO or trade sale): rate * exp(slope *
+// (a - cluster mean a)), at most 1.
+double exit_probability(double rate, double slope, double productivity_gap);
+
+// Government's part of a distribution: gov_share of the proceeds, less the conceded share of the
+// government's gain over its part of the cost.
+double government_part(double proceeds, double cost, double gov_share, double concession);
+
+// What the fund phase reports per cluster.
+struct FundFlows {
+  std::vector<double> invested, private_raised, nav;
+  // Government money by cluster and fund kind, [cluster * kFundKinds + kind].
+  std::vector<double> gov_paid, gov_returned;
+  void reset(std::size_t clusters);
+  double& paid(std::size_t c, FundKind k) { return gov_paid[c * kFundKinds + std::size_t(k)]; }
+  double& returned(std::size_t c, FundKind k) {
+    return gov_returned[c * kFundKinds + std::size_t(k)];
+  }
+};
+
+// Funds and their portfolios across all clusters, for one replicate.
+class FundMarket {
+ public:
+  FundMarket(std::size_t clusters, const FundParams& params);
+
+  // Commitments for a new year (first quarter of each year): guide sub-funds, angel funds and
+  // private VC, per cluster.
+  void commit(int step, const std::vector<Levers>& levers, const std::vector<double>& annual_output,
+              FundFlows& flows);
+  // Screens and invests in firms, then exits and ends funds whose life is over. cluster_mean_a
+  // is each cluster's mean log-productivity; rng_for(firm id) gives the firm's fund-phase stream.
+  template <typename RngFor>
+  void quarter(int step, FirmTable& firms, const std::vector<double>& cluster_mean_a,
+               RngFor&& rng_for, FundFlows& flows);
+  // A failed firm's stake is written off (call before the firm is removed).
+  void write_off(FirmTable& firms, std::size_t i);
+  // NAV per cluster: cash plus the value of stakes.
+  void value(const FirmTable& firms, FundFlows& flows) const;
+
+  const FundTable& table() const { return funds_; }
+  double lagged_multiple() const { return lagged_multiple_; }
+
+ private:
+  std::size_t fund_index(std::uint32_t handle) const;
+  void open_fund(int step, std::uint16_t c, FundKind kind, double committed, double gov_share,
+                 double concession);
+  void sell_stake(FirmTable& firms, std::size_t i, double value, FundFlows& flows);
+  void invest(int step, FirmTable& firms, const std::vector<double>& signal, FundFlows& flows);
+
+  std::size_t clusters_;
+  FundParams p_;
+  FundTable funds_;
+  double lagged_multiple_;
+  std::vector<std::size_t> candidates_;  // reused per step
+};
+
+bool is_fund_target(FundKind kind, FirmType type);
+
+void add_fund_settings(sim::Schema& schema);
+
+// --- template definition ------------------------------------------------------------------
+
+template <typename RngFor>
+void FundMarket::quarter(int step, FirmTable& firms, const std::vector<double>& cluster_mean_a,
+                         RngFor&& rng_for, FundFlows& flows) {
+  // Signals and exits draw from each firm's own stream, so the order of funds does not matter.
+  std::vector<double> signal(firms.size(), 0.0);
+  for (std::size_t i = 0; i < firms.size(); ++i) {
+    auto rng = rng_for(firms.agents.id[i]);
+    const double gap = firms.log_productivity[i] - cluster_mean_a[firms.cluster[i]];
+    signal[i] = gap + p_.signal_noise * rng.normal();
+    const double exit_draw = rng.uniform();
+    if (firms.investor[i] == 0 || step - firms.invested_step[i] < p_.min_hold_quarters) continue;
+    if (exit_draw < exit_probability(p_.exit_rate, p_.exit_slope, gap)) {
+      const double annual_sales = 4 * firms.sales[i];
+      const double multiple =
+          annual_sales >= p_.ipo_min_sales ? p_.ipo_multiple : p_.valuation_multiple;
+      const double value =
+          firms.stake[i] * firm_valuation(annual_sales, firms.cash[i] + firms.capital[i], multiple);
+      sell_stake(firms, i, value, flows);
+    }
+  }
+  invest(step, firms, signal, flows);
+  // Funds at the end of their life sell what they hold at a discount and return everything.
+  for (std::size_t i = 0; i < firms.size(); ++i) {
+    if (firms.investor[i] == 0) continue;
+    const std::size_t f = fund_index(firms.investor[i]);
+    if (step - funds_.vintage[f] < p_.life_quarters) continue;
+    const double value =
+        p_.secondary_discount * firms.stake[i] *
+        firm_valuation(4 * firms.sales[i], firms.cash[i] + firms.capital[i], p_.valuation_multiple);
+    sell_stake(firms, i, value, flows);
+  }
+  for (std::size_t f = 0; f < funds_.size(); ++f) {
+    if (funds_.open[f] == 0 || step - funds_.vintage[f] < p_.life_quarters) continue;
+    const double rest = funds_.cash[f];
+    const double gov = funds_.gov_share[f] * rest;
+    funds_.cash[f] = 0;
+    funds_.distributed[f] += rest;
+    funds_.gov_returned[f] += gov;
+    flows.returned(funds_.cluster[f], static_cast<FundKind>(funds_.kind[f])) += gov;
+    funds_.open[f] = 0;
+  }
+}
+
+}  // namespace models

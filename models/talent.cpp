@@ -1,0 +1,192 @@
+#include "models/talent.hpp"
+
+#include <algorithm>
+#include <cmath>
+
+namespace models {
+
+TalentParams TalentParams::from(const sim::Scenario& sc) {
+  TalentParams p{};
+  p.graduate_rate = sc.number("talent.graduate_rate");
+  p.retirement_rate = sc.number("talent.retirement_rate");
+  p.quit_rate = sc.number("talent.quit_rate");
+  p.mobile_share = sc.number("talent.mobile_share");
+  p.attraction_sensitivity = sc.number("talent.attraction_sensitivity");
+  p.same_region_weight = sc.number("talent.same_region_weight");
+  p.wage_growth = sc.number("talent.wage_growth");
+  p.wage_tightness_elasticity = sc.number("talent.wage_tightness_elasticity");
+  p.initial_free_share = sc.number("talent.initial_free_share");
+  p.programme_skill = sc.number("talent.programme_skill");
+  p.labour_share = sc.number("talent.labour_share_of_rd");
+  p.knowledge_transfer = sc.number("talent.knowledge_transfer");
+  p.founder_rate = sc.number("talent.founder_rate");
+  return p;
+}
+
+TalentPools::TalentPools(std::size_t n)
+    : free(n, 0.0),
+      free_programme(n, 0.0),
+      free_knowledge(n, 0.0),
+      base_wage(n, 0.0),
+      wage(n, 0.0),
+      inflow(n, 0.0),
+      outflow(n, 0.0),
+      graduates(n, 0.0),
+      retirements(n, 0.0),
+      recruits(n, 0.0),
+      hired(n, 0.0),
+      founders(n, 0.0) {}
+
+void TalentPools::clear_flows() {
+  for (auto* v : {&inflow, &outflow, &graduates, &retirements, &recruits, &hired, &founders}) {
+    std::fill(v->begin(), v->end(), 0.0);
+  }
+}
+
+void TalentPools::receive(std::size_t c, double researchers, double programme, double a) {
+  free[c] += researchers;
+  free_programme[c] += programme;
+  free_knowledge[c] += researchers * a;
+}
+
+double tight_wage(double base, double demand, double supply, double elasticity) {
+  double ratio = supply > 0 ? demand / supply : 4.0;
+  ratio = std::clamp(ratio, 0.25, 4.0);
+  return base * std::pow(ratio, elasticity);
+}
+
+Eigen::MatrixXd migration_matrix(const Eigen::VectorXd& a, const Eigen::MatrixXd& links,
+                                 double sensitivity) {
+  // Subtracting the largest attractiveness keeps exp() in range; it cancels in each row.
+  const double top = a.size() > 0 ? a.maxCoeff() : 0.0;
+  const Eigen::RowVectorXd weight = (sensitivity * (a.array() - top)).exp().matrix().transpose();
+  Eigen::MatrixXd p = links.array().rowwise() * weight.array();
+  for (Eigen::Index c = 0; c < p.rows(); ++c) {
+    const double total = p.row(c).sum();
+    if (total > 0) {
+      p.row(c) /= total;
+    } else {
+      p.row(c).setZero();
+      p(c, c) = 1.0;
+    }
+  }
+  return p;
+}
+
+Eigen::MatrixXd region_links(const std::vector<std::string>& regions, double same_region_weight) {
+  const auto n = static_cast<Eigen::Index>(regions.size());
+  Eigen::MatrixXd links(n, n);
+  for (Eigen::Index c = 0; c < n; ++c) {
+    for (Eigen::Index d = 0; d < n; ++d) {
+      links(c, d) = regions[static_cast<std::size_t>(c)] == regions[static_cast<std::size_t>(d)]
+                        ? same_region_weight
+                        : 1.0;
+    }
+  }
+  return links;
+}
+
+Eigen::VectorXd attractiveness(const std::vector<double>& wage,
+                               const std::vector<double>& mean_log_productivity,
+                               const std::vector<double>& amenity,
+                               const std::vector<double>& researchers) {
+  const auto n = static_cast<Eigen::Index>(wage.size());
+  double wage_sum = 0, a_sum = 0, weight = 0;
+  for (std::size_t c = 0; c < wage.size(); ++c) {
+    if (researchers[c] <= 0 || !std::isfinite(mean_log_productivity[c])) continue;
+    wage_sum += wage[c];
+    a_sum += mean_log_productivity[c];
+    weight += 1;
+  }
+  const double mean_wage = weight > 0 ? wage_sum / weight : 1.0;
+  const double mean_a = weight > 0 ? a_sum / weight : 0.0;
+  Eigen::VectorXd out(n);
+  for (std::size_t c = 0; c < wage.size(); ++c) {
+    const bool active = researchers[c] > 0 && std::isfinite(mean_log_productivity[c]);
+    // A cluster with no researchers and no firms offers nothing to move to but its amenity.
+    out(static_cast<Eigen::Index>(c)) =
+        active ? wage[c] / mean_wage + std::exp(mean_log_productivity[c] - mean_a) + amenity[c]
+               : amenity[c];
+  }
+  return out;
+}
+
+void migrate(TalentPools& pools, const Eigen::MatrixXd& shares, double mobile_share) {
+  const auto n = static_cast<Eigen::Index>(pools.free.size());
+  const Eigen::Map<const Eigen::VectorXd> free(pools.free.data(), n);
+  const Eigen::Map<const Eigen::VectorXd> programme(pools.free_programme.data(), n);
+  const Eigen::Map<const Eigen::VectorXd> knowledge(pools.free_knowledge.data(), n);
+  // Movers from c to d: mobile_share * pool(c) * P(c, d); the stayers' diagonal is left in place.
+  Eigen::MatrixXd off = shares;
+  off.diagonal().setZero();
+  const Eigen::VectorXd leave_share = mobile_share * off.rowwise().sum();
+  const Eigen::VectorXd in_people = off.transpose() * (mobile_share * free);
+  const Eigen::VectorXd in_programme = off.transpose() * (mobile_share * programme);
+  const Eigen::VectorXd in_knowledge = off.transpose() * (mobile_share * knowledge);
+  for (Eigen::Index c = 0; c < n; ++c) {
+    const auto i = static_cast<std::size_t>(c);
+    const double out_people = leave_share(c) * pools.free[i];
+    pools.outflow[i] += out_people;
+    pools.inflow[i] += in_people(c);
+    pools.free[i] += in_people(c) - out_people;
+    pools.free_programme[i] += in_programme(c) - leave_share(c) * pools.free_programme[i];
+    pools.free_knowledge[i] += in_knowledge(c) - leave_share(c) * pools.free_knowledge[i];
+  }
+}
+
+std::array<double, 3> fill_by_priority(const std::array<double, 3>& wanted, double available) {
+  std::array<double, 3> fill{1.0, 1.0, 1.0};
+  double left = std::max(0.0, available);
+  for (std::size_t t = 0; t < 3; ++t) {
+    if (wanted[t] <= 0) continue;
+    fill[t] = std::min(1.0, left / wanted[t]);
+    left = std::max(0.0, left - fill[t] * wanted[t]);
+  }
+  return fill;
+}
+
+void add_talent_settings(sim::Schema& s) {
+  using sim::lever;
+  using sim::number;
+  s.add(number("talent.graduate_rate", "1/quarter", 0, 0.25, "0.02",
+               "New researchers entering a cluster's pool per quarter per researcher there "
+               "(assumption: with retirements, about 5%/year growth, the pace of Shandong's R&D "
+               "staff 2010-2014)."));
+  s.add(number("talent.retirement_rate", "1/quarter", 0, 0.25, "0.0075",
+               "Researchers retiring or leaving research per quarter (a 33-year career; "
+               "assumption)."));
+  s.add(number("talent.quit_rate", "1/quarter", 0, 0.5, "0.03",
+               "Employed researchers changing employer per quarter (MODEL.md: 2-5%)."));
+  s.add(number("talent.mobile_share", "1", 0, 1, "0.1",
+               "Share of job seekers who consider other clusters each quarter (InCaLead: about "
+               "90% stay)."));
+  s.add(number("talent.attraction_sensitivity", "1", 0, 100, "2",
+               "beta of the choice among clusters by attractiveness (assumption)."));
+  s.add(number("talent.same_region_weight", "1", 1, 100, "3",
+               "Link weight between clusters of the same region relative to other pairs "
+               "(assumption)."));
+  s.add(lever("talent.amenity", "1", -10, 10, "0",
+              "Amenity term of a cluster's attractiveness to researchers (assumption: 0)."));
+  s.add(number("talent.wage_growth", "1/year", -0.5, 1, "0.08",
+               "Nominal growth of researchers' base pay (about Shandong's average urban wage "
+               "growth 2014-2019)."));
+  s.add(number("talent.wage_tightness_elasticity", "1", 0, 5, "0.5",
+               "phi: elasticity of the wage to labour demand over supply (assumption)."));
+  s.add(number("talent.initial_free_share", "1", 0, 0.9, "0.05",
+               "Share of a cluster's researchers seeking a job at the start (assumption)."));
+  s.add(number("talent.programme_skill", "1", 1, 10, "2",
+               "Effective R&D labour of a talent-programme recruit relative to a regular "
+               "researcher (assumption)."));
+  s.add(number("talent.labour_share_of_rd", "1", 0.05, 1, "0.3",
+               "Share of R&D spending that pays researchers (assumption after NBS R&D "
+               "statistics: labour costs about a quarter to a third of R&D)."));
+  s.add(number("talent.knowledge_transfer", "1", 0, 1, "0.05",
+               "Share of the gap between hires' former employers and the hiring firm that the "
+               "hires close, scaled by hires over staff (assumption after EURACE skill "
+               "convergence)."));
+  s.add(number("talent.founder_rate", "1/quarter", 0, 1, "0.02",
+               "Programme recruits without an employer who found a startup per quarter "
+               "(assumption)."));
+}
+
+}  // namespace models

@@ -1,0 +1,88 @@
+// Researchers (talent) as cohorts: each cluster holds a pool of job-seeking researchers and each
+// firm a count of employed ones, split into regular researchers and high-level talent-programme
+// recruits. Graduates and recruits enter, retirees leave, job seekers move between clusters by
+// attractiveness, firms hire with wages rising with tightness, and movers carry the knowledge
+// of the firm they left (models/README.md, "Talent").
+#pragma once
+
+#include <Eigen/Dense>
+
+#include <array>
+#include <cstddef>
+#include <vector>
+
+#include "sim/scenario.hpp"
+#include "sim/schema.hpp"
+
+namespace models {
+
+struct TalentParams {
+  double graduate_rate;              // new researchers per quarter per researcher in the cluster
+  double retirement_rate;            // per quarter
+  double quit_rate;                  // employed researchers changing jobs per quarter
+  double mobile_share;               // job seekers who look at other clusters
+  double attraction_sensitivity;     // beta of the choice among clusters
+  double same_region_weight;         // link weight of clusters in the same region (others 1)
+  double wage_growth;                // nominal, 1/year
+  double wage_tightness_elasticity;  // phi
+  double initial_free_share;         // job seekers in the starting pool
+  double programme_skill;            // effective R&D labour of a recruit (regular = 1)
+  double labour_share;               // share of R&D spending that is researchers' pay
+  double knowledge_transfer;         // share of the hire-weighted gap closed by new hires
+  double founder_rate;               // programme job seekers founding a startup per quarter
+
+  static TalentParams from(const sim::Scenario& scenario);
+};
+
+// The job-seeking pool of each cluster and the cluster's wage (cohort state, per cluster).
+struct TalentPools {
+  std::vector<double> free;            // researchers without an employer
+  std::vector<double> free_programme;  // of which talent-programme recruits
+  std::vector<double> free_knowledge;  // sum over job seekers of their last employer's log-prod.
+  std::vector<double> base_wage;       // yuan per researcher per quarter at balanced tightness
+  std::vector<double> wage;            // this quarter's wage
+  // This quarter's flows, for the metrics and the accounting checks.
+  std::vector<double> inflow, outflow, graduates, retirements, recruits, hired, founders;
+
+  explicit TalentPools(std::size_t clusters = 0);
+  void clear_flows();
+  // Researchers released by a firm (quits, layoffs, exits) join the pool with the knowledge of
+  // the firm's log-productivity a.
+  void receive(std::size_t c, double researchers, double programme, double a);
+};
+
+// Wage of a cluster: base * (demand / supply)^phi, the ratio kept within [1/4, 4] so that an
+// empty pool or a cluster without hiring does not send the wage to 0 or infinity.
+double tight_wage(double base, double demand, double supply, double elasticity);
+
+// Row-stochastic matrix of where a mobile job seeker of cluster c goes (staying included):
+// P(c, d) = L(c, d) exp(beta A(d)) / sum_e L(c, e) exp(beta A(e)).
+Eigen::MatrixXd migration_matrix(const Eigen::VectorXd& attractiveness, const Eigen::MatrixXd& links,
+                                 double sensitivity);
+
+// Link weights between clusters: 1, or same_region_weight within a region (diagonal included).
+Eigen::MatrixXd region_links(const std::vector<std::string>& regions, double same_region_weight);
+
+// Attractiveness of each cluster: relative wage plus relative R&D productivity (exp of mean
+// log-productivity relative to the mean across clusters with researchers) plus amenity.
+Eigen::VectorXd attractiveness(const std::vector<double>& wage,
+                               const std::vector<double>& mean_log_productivity,
+                               const std::vector<double>& amenity,
+                               const std::vector<double>& researchers);
+
+// Moves the mobile share of every pool by the migration matrix; job seekers carry their
+// programme flag and knowledge. Records inflow and outflow (moves between clusters only).
+void migrate(TalentPools& pools, const Eigen::MatrixXd& shares, double mobile_share);
+
+// Hiring priority: backbone firms first, then SMEs, then startups. Given what each type wants
+// and how many job seekers there are, the share of each type's wish that is filled.
+std::array<double, 3> fill_by_priority(const std::array<double, 3>& wanted, double available);
+
+// A firm's researchers' average skill: regular researchers count 1, recruits programme_skill.
+inline double average_skill(double researchers, double programme, double programme_skill) {
+  return researchers > 0 ? 1.0 + (programme_skill - 1.0) * programme / researchers : 1.0;
+}
+
+void add_talent_settings(sim::Schema& schema);
+
+}  // namespace models
