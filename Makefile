@@ -30,7 +30,7 @@ build: configure
 	cmake --build $(BUILD) -j$$(nproc)
 
 run: build
-	$(BUILD)/bin/clustersim run scenarios/shandong-2015.yaml -o results/shandong-2015.h5 --force
+	$(BUILD)/bin/clustersim run scenarios/shandong-2015.yaml --compare scenarios/no-policy.yaml -o results/shandong-2015.h5 --force
 
 test: build
 	cd $(BUILD) && ctest --output-on-failure -j$$(nproc)

@@ -2,6 +2,7 @@
 
 #include <fmt/format.h>
 #include <cmath>
+#include <string>
 #include <limits>
 
 namespace models {
@@ -18,6 +19,36 @@ std::vector<double> trailing_annual_output(const double* output_value, std::size
     }
   }
   return annual;
+}
+
+std::vector<double> trailing_annual_sum(const double* quarterly, std::size_t steps,
+                                        std::size_t clusters) {
+  std::vector<double> annual(steps * clusters, 0.0);
+  for (std::size_t c = 0; c < clusters; ++c) {
+    for (std::size_t t = 0; t < steps; ++t) {
+      const std::size_t first = t >= 3 ? t - 3 : 0;
+      double total = 0.0;
+      for (std::size_t j = first; j <= t; ++j) total += quarterly[j * clusters + c];
+      annual[t * clusters + c] = total * 4.0 / static_cast<double>(t - first + 1);
+    }
+  }
+  return annual;
+}
+
+bool is_newly_cultivated(double output_at_start, double output_now, double years,
+                         double rd_intensity, const CultivationTest& test) {
+  if (output_at_start >= test.mark || output_at_start <= 0 || years < 1.0) return false;
+  const double growth = std::pow(output_now / output_at_start, 1.0 / years) - 1.0;
+  return growth >= test.min_growth && rd_intensity >= test.min_rd_intensity &&
+         output_now >= test.min_output;
+}
+
+bool is_innovation_leader(double output, double rd, double patents, double researchers,
+                          const LeadingTest& test) {
+  if (output <= 0 || output < test.min_output) return false;
+  const double bn = output / 1e9;
+  return rd / output >= test.min_rd_intensity && patents / bn >= test.min_patents_per_bn &&
+         researchers / bn >= test.min_researchers_per_bn;
 }
 
 std::vector<double> clusters_over_mark(const std::vector<double>& annual, std::size_t steps,
@@ -54,34 +85,73 @@ void evaluate_count_goal(const std::vector<double>& count, const sim::Calendar& 
 std::vector<sim::GoalDefinition> plan_goals(const sim::Scenario& sc) {
   const double mark = sc.number("goals.output_mark");
   const std::string mark_text = fmt::format("{:g} bn yuan", mark / 1e9);
+  auto label = [&](const std::string& key) {
+    return sim::quarter_label(sim::quarter_number(sc.date(key)));
+  };
   auto deadline = [&](const std::string& key) {
     return sim::quarter_end_decimal_year(sim::quarter_number(sc.date(key)));
   };
   return {
       {"G1",
        fmt::format("{:g} clusters with annual output over {} by {}", sc.number("goals.g1.target"),
-                   mark_text,
-                   sim::quarter_label(sim::quarter_number(sc.date("goals.g1.deadline")))),
+                   mark_text, label("goals.g1.deadline")),
        "clusters", sc.number("goals.g1.target"), deadline("goals.g1.deadline")},
+      {"G2",
+       fmt::format("{:g} newly cultivated clusters (growth, R&D, scale) from {} to {}",
+                   sc.number("goals.g2.target"), label("goals.g2.window_start"),
+                   label("goals.g2.deadline")),
+       "clusters", sc.number("goals.g2.target"), deadline("goals.g2.deadline")},
       {"G3",
        fmt::format("{:g} clusters with annual output over {} by {}", sc.number("goals.g3.target"),
-                   mark_text,
-                   sim::quarter_label(sim::quarter_number(sc.date("goals.g3.deadline")))),
+                   mark_text, label("goals.g3.deadline")),
        "clusters", sc.number("goals.g3.target"), deadline("goals.g3.deadline")},
+      {"G4",
+       fmt::format("{:g} clusters at a national-leading level of R&D, patents and talent by {}",
+                   sc.number("goals.g4.target"), label("goals.g4.deadline")),
+       "clusters", sc.number("goals.g4.target"), deadline("goals.g4.deadline")},
   };
 }
 
 void add_goal_settings(sim::Schema& s) {
-  s.add(sim::number("goals.output_mark", "yuan/year", 0, 1e15, "1e11",
-                    "Annual output that makes a cluster a 'hundred-billion' cluster (千亿)."));
-  s.add(sim::number("goals.g1.target", "clusters", 0, 1000, "5",
-                    "G1: number of clusters over the mark."));
-  s.add(sim::date("goals.g1.deadline", "2015Q4",
-                  "G1: the quarter by whose end the target is due (end of the 12th FYP)."));
-  s.add(sim::number("goals.g3.target", "clusters", 0, 1000, "20",
-                    "G3: number of clusters over the mark."));
-  s.add(sim::date("goals.g3.deadline", "2020Q4",
-                  "G3: the quarter by whose end the target is due (end of the 13th FYP)."));
+  using sim::date;
+  using sim::number;
+  s.add(number("goals.output_mark", "yuan/year", 0, 1e15, "1e11",
+               "Annual output that makes a cluster a 'hundred-billion' cluster (千亿)."));
+  s.add(number("goals.g1.target", "clusters", 0, 1000, "5",
+               "G1: number of clusters over the mark."));
+  s.add(date("goals.g1.deadline", "2015Q4",
+             "G1: the quarter by whose end the target is due (end of the 12th FYP)."));
+  s.add(number("goals.g2.target", "clusters", 0, 1000, "15",
+               "G2: newly cultivated clusters with high growth potential and strong innovation."));
+  s.add(date("goals.g2.window_start", "2016Q1",
+             "G2: first quarter of the cultivation window (start of the 13th FYP); a cluster is "
+             "'new' when below the output mark in the quarter before."));
+  s.add(date("goals.g2.deadline", "2020Q4", "G2: last quarter of the window (end of the 13th FYP)."));
+  s.add(number("goals.g2.min_growth", "1/year", -1, 10, "0.12",
+               "G2: least annual growth of output since the window's start (assumption: half "
+               "again Shandong's industrial growth of about 8%)."));
+  s.add(number("goals.g2.min_rd_intensity", "1", 0, 1, "0.015",
+               "G2: least R&D intensity (reported R&D over output, trailing year; assumption: "
+               "about twice Shandong industry's 0.89% in 2015)."));
+  s.add(number("goals.g2.min_output", "yuan/year", 0, 1e15, "1e10",
+               "G2: least annual output (assumption: a tenth of the 100 bn mark)."));
+  s.add(number("goals.g3.target", "clusters", 0, 1000, "20",
+               "G3: number of clusters over the mark."));
+  s.add(date("goals.g3.deadline", "2020Q4",
+             "G3: the quarter by whose end the target is due (end of the 13th FYP)."));
+  s.add(number("goals.g4.target", "clusters", 0, 1000, "5",
+               "G4: clusters at a national-leading level (the plan says 'some'; assumption)."));
+  s.add(date("goals.g4.deadline", "2020Q4", "G4: the quarter by whose end the target is due."));
+  s.add(number("goals.g4.min_rd_intensity", "1", 0, 1, "0.025",
+               "G4: least R&D intensity (assumption: above China's 2.1% of GDP in 2015)."));
+  s.add(number("goals.g4.min_patents_per_bn", "patents/bn yuan", 0, 1e6, "3",
+               "G4: least invention patents granted per year per bn yuan of output (Shandong "
+               "2015: 16,881 over 6.3 trn yuan of GDP, 2.7)."));
+  s.add(number("goals.g4.min_researchers_per_bn", "persons/bn yuan", 0, 1e6, "40",
+               "G4: least researchers (FTE) per bn yuan of annual output: a talent hub "
+               "(Shandong 2014: 286,352 over 5.94 trn yuan, 48)."));
+  s.add(number("goals.g4.min_output", "yuan/year", 0, 1e15, "1e10",
+               "G4: least annual output of a leading cluster (assumption)."));
 }
 
 }  // namespace models

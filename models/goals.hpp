@@ -1,5 +1,7 @@
 // The plan's goals (policy-summary.md): G1, 5 clusters with annual output over 100 bn yuan by
-// the end of 2015; G3, 20 such clusters by the end of 2020.
+// the end of 2015; G2, 15 newly cultivated clusters during 2016-2020; G3, 20 clusters over
+// 100 bn yuan by the end of 2020; G4, clusters at a national-leading level of innovation by
+// 2020. The operational definitions of G2 and G4 are in models/README.md ("Goals").
 #pragma once
 
 #include <vector>
@@ -19,6 +21,28 @@ std::vector<double> trailing_annual_output(const double* output_value_annualised
 // Per replicate: the number of clusters over `mark` at each step.
 std::vector<double> clusters_over_mark(const std::vector<double>& annual, std::size_t steps,
                                        std::size_t clusters, double mark);
+
+// Trailing annual sums of a quarterly flow (e.g. R&D, patents) by step and cluster; the first
+// three steps use the quarters available, annualised.
+std::vector<double> trailing_annual_sum(const double* quarterly, std::size_t steps,
+                                        std::size_t clusters);
+
+// G2's test of one cluster at one step: newly cultivated means below the output mark at the
+// window's start, and since then growing at least min_growth a year (over at least a year),
+// with R&D intensity and output at least the thresholds.
+struct CultivationTest {
+  double mark, min_growth, min_rd_intensity, min_output;
+};
+bool is_newly_cultivated(double output_at_start, double output_now, double years,
+                         double rd_intensity, const CultivationTest& test);
+
+// G4's test: a national-leading innovation hub by R&D intensity, invention patents per bn yuan
+// of output, researchers per bn yuan of output, and scale.
+struct LeadingTest {
+  double min_rd_intensity, min_patents_per_bn, min_researchers_per_bn, min_output;
+};
+bool is_innovation_leader(double annual_output, double annual_rd, double annual_patents,
+                          double researchers, const LeadingTest& test);
 
 // Fills one goal's results for one replicate from the series of its value by step.
 void evaluate_count_goal(const std::vector<double>& count_by_step, const sim::Calendar& calendar,

@@ -1155,24 +1155,116 @@ std::unique_ptr<sim::PreparedModel> ClusterModel::prepare(const sim::Scenario& s
   return std::make_unique<WorldSetup>(scenario);
 }
 
-sim::GoalResults ClusterModel::evaluate_goals(const sim::Scenario& scenario,
+namespace {
+
+// Step of the quarter a date setting names, relative to the run's start (may be outside it).
+int step_of(const sim::Scenario& sc, const std::string& key) {
+  return sim::quarter_number(sc.date(key)) - sc.calendar().first_quarter;
+}
+
+// Sum over clusters and steps [0, last] of one metric of one replicate, /divisor per value.
+double total_to(const sim::MetricsArray& m, std::size_t metric, std::size_t r, int last) {
+  double total = 0.0;
+  for (int t = 0; t <= last && t < static_cast<int>(m.steps()); ++t) {
+    for (std::size_t c = 0; c < m.clusters(); ++c) {
+      total += m.at(metric, r, static_cast<std::size_t>(t), c);
+    }
+  }
+  return total;
+}
+
+}  // namespace
+
+sim::GoalResults ClusterModel::evaluate_goals(const sim::Scenario& sc,
                                               const sim::MetricsArray& metrics) const {
   sim::GoalResults out;
-  out.goals = plan_goals(scenario);
+  out.goals = plan_goals(sc);
   out.replicates = metrics.replicates();
   const std::size_t cells = out.goals.size() * out.replicates;
   out.value_at_deadline.assign(cells, 0.0);
   out.met.assign(cells, 0);
   out.first_met.assign(cells, 0.0);
+  out.cost_to_deadline.assign(cells, 0.0);
   const std::size_t steps = metrics.steps(), clusters = metrics.clusters();
-  const double mark = scenario.number("goals.output_mark");
+  const double mark = sc.number("goals.output_mark");
+  const CultivationTest cultivated{mark, sc.number("goals.g2.min_growth"),
+                                   sc.number("goals.g2.min_rd_intensity"),
+                                   sc.number("goals.g2.min_output")};
+  const LeadingTest leading{sc.number("goals.g4.min_rd_intensity"),
+                            sc.number("goals.g4.min_patents_per_bn"),
+                            sc.number("goals.g4.min_researchers_per_bn"),
+                            sc.number("goals.g4.min_output")};
+  const int window_start = step_of(sc, "goals.g2.window_start");
+  const std::array<std::string, 4> deadlines = {"goals.g1.deadline", "goals.g2.deadline",
+                                                "goals.g3.deadline", "goals.g4.deadline"};
   for (std::size_t r = 0; r < out.replicates; ++r) {
-    const double* output = metrics.metric(kOutputValue) + r * steps * clusters;
-    const auto count =
-        clusters_over_mark(trailing_annual_output(output, steps, clusters), steps, clusters, mark);
-    for (std::size_t g = 0; g < out.goals.size(); ++g) {
-      evaluate_count_goal(count, scenario.calendar(), g, r, out);
+    const auto block = [&](Metric m) { return metrics.metric(m) + r * steps * clusters; };
+    const auto output = trailing_annual_output(block(kOutputValue), steps, clusters);
+    const auto rd = trailing_annual_sum(block(kRdReported), steps, clusters);
+    const auto patents = trailing_annual_sum(block(kPatentsGranted), steps, clusters);
+    const double* researchers = block(kResearchers);
+    const auto over_mark = clusters_over_mark(output, steps, clusters, mark);
+    std::vector<double> new_clusters(steps, 0.0), leaders(steps, 0.0);
+    for (std::size_t t = 0; t < steps; ++t) {
+      const int before = window_start - 1;
+      const auto it = static_cast<int>(t);
+      for (std::size_t c = 0; c < clusters; ++c) {
+        const std::size_t i = t * clusters + c;
+        if (it >= window_start && before >= 0) {
+          const double start = output[static_cast<std::size_t>(before) * clusters + c];
+          const double years = static_cast<double>(it - before) / 4.0;
+          const double intensity = output[i] > 0 ? rd[i] / output[i] : 0.0;
+          new_clusters[t] += is_newly_cultivated(start, output[i], years, intensity, cultivated);
+        }
+        leaders[t] += is_innovation_leader(output[i], rd[i], patents[i], researchers[i], leading);
+      }
     }
+    const std::array<const std::vector<double>*, 4> series = {&over_mark, &new_clusters,
+                                                              &over_mark, &leaders};
+    for (std::size_t g = 0; g < out.goals.size(); ++g) {
+      evaluate_count_goal(*series[g], sc.calendar(), g, r, out);
+      const int last = step_of(sc, deadlines[g]);
+      out.cost_to_deadline[out.index(g, r)] =
+          last < static_cast<int>(steps) ? total_to(metrics, kFiscalCostTotal, r, last)
+                                         : std::numeric_limits<double>::quiet_NaN();
+    }
+  }
+  return out;
+}
+
+std::vector<sim::ComparisonMeasure> ClusterModel::compare(const sim::Scenario& sc,
+                                                          const sim::MetricsArray& run,
+                                                          const sim::MetricsArray& base) const {
+  const std::size_t replicates = run.replicates(), steps = run.steps(), clusters = run.clusters();
+  const int last = static_cast<int>(steps) - 1;
+  const double mark = sc.number("goals.output_mark");
+  std::vector<sim::ComparisonMeasure> out = {
+      {"output_gained", "yuan", "output gained over the run (sum of quarterly sales)", {}},
+      {"public_money", "yuan", "public money spent beyond the counterfactual's", {}},
+      {"output_per_public_yuan", "yuan/yuan", "output gained per yuan of public money", {}},
+      {"rd_gained", "yuan", "real R&D gained over the run", {}},
+      {"patents_gained", "patents", "invention patents gained over the run", {}},
+      {"clusters_over_mark_gained", "clusters", "clusters over the output mark gained at the end",
+       {}},
+  };
+  for (std::size_t r = 0; r < replicates; ++r) {
+    const auto diff = [&](std::size_t metric) {
+      return total_to(run, metric, r, last) - total_to(base, metric, r, last);
+    };
+    const double output = diff(kOutputValue) / 4.0;  // annualised quarterly values
+    const double money = diff(kFiscalCostTotal);
+    const auto count_at_end = [&](const sim::MetricsArray& m) {
+      const auto annual =
+          trailing_annual_output(m.metric(kOutputValue) + r * steps * clusters, steps, clusters);
+      return clusters_over_mark(annual, steps, clusters, mark).back();
+    };
+    out[0].per_replicate.push_back(output);
+    out[1].per_replicate.push_back(money);
+    out[2].per_replicate.push_back(money > 0 ? output / money
+                                             : std::numeric_limits<double>::quiet_NaN());
+    out[3].per_replicate.push_back(diff(kRdSpend));
+    out[4].per_replicate.push_back(diff(kPatentsGranted));
+    out[5].per_replicate.push_back(count_at_end(run) - count_at_end(base));
   }
   return out;
 }

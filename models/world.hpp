@@ -15,6 +15,9 @@ class ClusterModel final : public sim::Model {
   std::unique_ptr<sim::PreparedModel> prepare(const sim::Scenario& scenario) const override;
   sim::GoalResults evaluate_goals(const sim::Scenario& scenario,
                                   const sim::MetricsArray& metrics) const override;
+  std::vector<sim::ComparisonMeasure> compare(const sim::Scenario& scenario,
+                                              const sim::MetricsArray& run,
+                                              const sim::MetricsArray& counterfactual) const override;
 
  private:
   sim::Schema schema_;

@@ -1,5 +1,7 @@
 #include "sim/cli.hpp"
 
+#include <algorithm>
+
 #include <hdf5.h>
 #include <tbb/global_control.h>
 #include <tbb/info.h>
@@ -57,14 +59,41 @@ std::string command_line(int argc, char** argv) {
   return out;
 }
 
+// Loads the counterfactual scenario on the run's calendar, seed and replicates, and checks that
+// it describes the same clusters.
+std::optional<Scenario> load_counterfactual(const Model& model, const std::string& file,
+                                            const Scenario& run) {
+  if (file.empty()) return std::nullopt;
+  LoadOptions options;
+  options.overrides = {
+      fmt::format("run.start={}", quarter_label(run.calendar().first_quarter)),
+      fmt::format("run.end={}", quarter_label(run.calendar().last_quarter)),
+      fmt::format("run.replicates={}", run.replicates()),
+      fmt::format("run.seed={}", run.seed()),
+  };
+  Scenario counterfactual = Scenario::load(file, model.schema(), options);
+  const auto& a = run.clusters();
+  const auto& b = counterfactual.clusters();
+  bool same = a.size() == b.size();
+  for (std::size_t c = 0; same && c < a.size(); ++c) same = a[c].id == b[c].id;
+  if (!same) {
+    throw InputError({file, 0, 0}, "world.clusters_file",
+                     "the counterfactual must have the same clusters, in the same order, as the "
+                     "run it is compared with");
+  }
+  check_ensemble_fits(model, counterfactual);
+  return counterfactual;
+}
+
 int run_command(const Model& model, const ScenarioArgs& args, std::string output,
                 std::optional<long> replicates, std::optional<long> seed, int threads, bool quiet,
-                bool force, const std::string& invocation) {
+                bool force, const std::string& compare, const std::string& invocation) {
   LoadOptions options{args.sets};
   if (replicates) options.overrides.push_back(fmt::format("run.replicates={}", *replicates));
   if (seed) options.overrides.push_back(fmt::format("run.seed={}", *seed));
   const Scenario scenario = Scenario::load(args.file, model.schema(), options);
   check_ensemble_fits(model, scenario);
+  const std::optional<Scenario> counterfactual = load_counterfactual(model, compare, scenario);
   if (output.empty())
     output = (fs::path("results") / (fs::path(args.file).stem().string() + ".h5"));
   check_output_path(output, force);
@@ -80,21 +109,38 @@ int run_command(const Model& model, const ScenarioArgs& args, std::string output
                quarter_label(scenario.calendar().last_quarter), scenario.replicates(),
                used_threads);
   }
-  ProgressCounter counter;
-  EnsembleResult result;
+  EnsembleResult result, counterfactual_result;
   install_stop_handlers();
-  try {
+  const auto run = [&](const Scenario& which, const char* label) {
+    if (!quiet && counterfactual) fmt::print(stderr, "{}: {}\n", label, which.name());
+    ProgressCounter counter;
     ProgressPrinter printer(counter, quiet ? ProgressStyle::Quiet : default_progress_style(stderr));
-    result = run_ensemble(model, scenario, RunControl{&counter, &g_cancel});
+    return run_ensemble(model, which, RunControl{&counter, &g_cancel});
+  };
+  try {
+    result = run(scenario, "run");
+    if (counterfactual) counterfactual_result = run(*counterfactual, "counterfactual");
   } catch (const Cancelled&) {
     fmt::print(stderr, "stopped by signal {}; no result written\n", g_signal.load());
     return 128 + g_signal.load();
   }
-  write_result_file(output, model, scenario, result, Provenance{invocation, used_threads});
-  if (!quiet) {
-    fmt::print(stderr, "simulated in {:.2f} s; wrote {}\n", result.wall_seconds, output);
+  std::optional<CounterfactualRun> with;
+  if (counterfactual) {
+    result.goals.counterfactual = counterfactual->name();
+    result.goals.comparison =
+        model.compare(scenario, result.metrics, counterfactual_result.metrics);
+    // Files list measures in name order; so does the report, wherever it comes from.
+    std::sort(result.goals.comparison.begin(), result.goals.comparison.end(),
+              [](const auto& x, const auto& y) { return x.name < y.name; });
+    with.emplace(CounterfactualRun{*counterfactual, counterfactual_result});
   }
-  fmt::print("{}", goals_report_text(summarise(result.goals)));
+  write_result_file(output, model, scenario, result, Provenance{invocation, used_threads},
+                    with ? &*with : nullptr);
+  if (!quiet) {
+    fmt::print(stderr, "simulated in {:.2f} s; wrote {}\n",
+               result.wall_seconds + counterfactual_result.wall_seconds, output);
+  }
+  fmt::print("{}", goals_report_text(result.goals));
   return kExitOk;
 }
 
@@ -128,8 +174,8 @@ int update_schema_table(const std::string& file, const Schema& schema) {
 }
 
 int goals_command(const std::string& file, bool json) {
-  const auto summaries = summarise(read_goal_results(file));
-  fmt::print("{}", json ? goals_report_json(summaries) : goals_report_text(summaries));
+  const GoalResults results = read_goal_results(file);
+  fmt::print("{}", json ? goals_report_json(results) : goals_report_text(results));
   return kExitOk;
 }
 
@@ -159,6 +205,10 @@ int run_cli(int argc, char** argv, const Model& model) {
       ->check(CLI::Range(1, 1024));
   run->add_flag("-q,--quiet", quiet, "No progress output");
   run->add_flag("-f,--force", force, "Replace an existing result file");
+  std::string compare;
+  run->add_option("--compare", compare,
+                  "Also run this counterfactual scenario with the same seed and replicates, and "
+                  "report output gained per yuan of public money against it");
 
   ScenarioArgs validate_args;
   CLI::App* validate = app.add_subcommand("validate", "Check a scenario without running it");
@@ -184,7 +234,7 @@ int run_cli(int argc, char** argv, const Model& model) {
 
   try {
     if (*run) {
-      return run_command(model, run_args, output, replicates, seed, threads, quiet, force,
+      return run_command(model, run_args, output, replicates, seed, threads, quiet, force, compare,
                          command_line(argc, argv));
     }
     if (*validate) return validate_command(model, validate_args);

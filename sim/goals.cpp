@@ -72,9 +72,61 @@ std::vector<GoalSummary> summarise(const GoalResults& results) {
                            : kNaN;
     s.first_met_median = quantile(first, 0.5);
     s.first_met_earliest = first.empty() ? kNaN : *std::min_element(first.begin(), first.end());
+    std::vector<double> costs;
+    if (!results.cost_to_deadline.empty()) {
+      for (std::size_t r = 0; r < results.replicates; ++r) {
+        const double c = results.cost_to_deadline[results.index(g, r)];
+        if (!std::isnan(c)) costs.push_back(c);
+      }
+    }
+    s.cost_median = quantile(costs, 0.5);
+    s.cost_p05 = quantile(costs, 0.05);
+    s.cost_p95 = quantile(costs, 0.95);
     out.push_back(s);
   }
   return out;
+}
+
+std::vector<ComparisonSummary> summarise_comparison(const GoalResults& results) {
+  std::vector<ComparisonSummary> out;
+  for (const auto& m : results.comparison) {
+    std::vector<double> values;
+    for (double v : m.per_replicate) {
+      if (std::isfinite(v)) values.push_back(v);
+    }
+    out.push_back({m.name, m.unit, m.description, quantile(values, 0.5), quantile(values, 0.05),
+                   quantile(values, 0.95)});
+  }
+  return out;
+}
+
+std::string goals_report_text(const GoalResults& results) {
+  std::string out = goals_report_text(summarise(results));
+  if (results.counterfactual.empty()) return out;
+  out += fmt::format("Compared with '{}' (same seeds, paired replicates)\n", results.counterfactual);
+  for (const auto& c : summarise_comparison(results)) {
+    out += fmt::format("    {}: median {:.4g} {} (90% interval {:.4g} to {:.4g})\n", c.description,
+                       c.median, c.unit, c.p05, c.p95);
+  }
+  return out;
+}
+
+std::string goals_report_json(const GoalResults& results) {
+  std::string out = goals_report_json(summarise(results));
+  out.pop_back();  // newline
+  out.pop_back();  // closing brace
+  out += fmt::format(", \"counterfactual\": {}, \"comparison\": [",
+                     results.counterfactual.empty() ? "null" : json_string(results.counterfactual));
+  const auto comparison = summarise_comparison(results);
+  for (std::size_t i = 0; i < comparison.size(); ++i) {
+    const auto& c = comparison[i];
+    out += fmt::format(
+        "{}{{\"name\": {}, \"unit\": {}, \"description\": {}, \"median\": {}, \"p05\": {}, "
+        "\"p95\": {}}}",
+        i == 0 ? "" : ", ", json_string(c.name), json_string(c.unit), json_string(c.description),
+        json_number(c.median), json_number(c.p05), json_number(c.p95));
+  }
+  return out + "]}\n";
 }
 
 std::string goals_report_text(const std::vector<GoalSummary>& summaries) {
@@ -98,6 +150,12 @@ std::string goals_report_text(const std::vector<GoalSummary>& summaries) {
           "    first reached: median {} (earliest {}), in {:.0f}% of replicates within the run\n",
           year_text(s.first_met_median), year_text(s.first_met_earliest), 100.0 * s.share_ever_met);
     }
+    if (!std::isnan(s.cost_median)) {
+      out += fmt::format(
+          "    public money spent by the deadline: median {:.4g} bn yuan (90% interval {:.4g} to "
+          "{:.4g})\n",
+          s.cost_median / 1e9, s.cost_p05 / 1e9, s.cost_p95 / 1e9);
+    }
   }
   return out;
 }
@@ -110,12 +168,13 @@ std::string goals_report_json(const std::vector<GoalSummary>& summaries) {
         "{}{{\"id\": {}, \"description\": {}, \"unit\": {}, \"target\": {}, \"deadline\": {}, "
         "\"replicates\": {}, \"decided\": {}, \"share_met\": {}, \"value_median\": {}, "
         "\"value_p05\": {}, \"value_p95\": {}, \"share_ever_met\": {}, \"first_met_median\": {}, "
-        "\"first_met_earliest\": {}}}",
+        "\"first_met_earliest\": {}, \"cost_median\": {}, \"cost_p05\": {}, \"cost_p95\": {}}}",
         i == 0 ? "" : ", ", json_string(s.goal.id), json_string(s.goal.description),
         json_string(s.goal.unit), json_number(s.goal.target), json_number(s.goal.deadline),
         s.replicates, s.decided, json_number(s.share_met), json_number(s.value_median),
         json_number(s.value_p05), json_number(s.value_p95), json_number(s.share_ever_met),
-        json_number(s.first_met_median), json_number(s.first_met_earliest));
+        json_number(s.first_met_median), json_number(s.first_met_earliest),
+        json_number(s.cost_median), json_number(s.cost_p05), json_number(s.cost_p95));
   }
   return out + "]}\n";
 }

@@ -15,6 +15,15 @@ struct GoalDefinition {
   double deadline = 0.0;    // decimal year at the end of the deadline quarter
 };
 
+// A measure comparing each replicate of a run with the same replicate (same seed and index) of
+// a counterfactual scenario, e.g. output gained per yuan of public money.
+struct ComparisonMeasure {
+  std::string name;
+  std::string unit;
+  std::string description;
+  std::vector<double> per_replicate;
+};
+
 // Per goal g and replicate r (row-major [goal][replicate]).
 struct GoalResults {
   std::vector<GoalDefinition> goals;
@@ -22,6 +31,12 @@ struct GoalResults {
   std::vector<double> value_at_deadline;  // NaN when the run ends before the deadline
   std::vector<std::int8_t> met;           // 1 met by the deadline, 0 not, -1 undecided
   std::vector<double> first_met;          // decimal year the target is first reached, or NaN
+  // Public money spent from the run's start to each goal's deadline, yuan (empty when the
+  // model does not cost its policy; NaN when the run ends before the deadline).
+  std::vector<double> cost_to_deadline;
+  // Set when the run was compared with a counterfactual scenario.
+  std::string counterfactual;  // its name
+  std::vector<ComparisonMeasure> comparison;
 
   std::size_t index(std::size_t goal, std::size_t replicate) const {
     return goal * replicates + replicate;
@@ -38,11 +53,22 @@ struct GoalSummary {
   double share_ever_met = 0.0;      // share reaching the target at any time in the run
   double first_met_median = 0.0;    // among those reaching it; NaN if none
   double first_met_earliest = 0.0;  // NaN if none
+  double cost_median = 0.0, cost_p05 = 0.0, cost_p95 = 0.0;  // NaN when not costed
+};
+
+// Ensemble summary of one comparison measure.
+struct ComparisonSummary {
+  std::string name, unit, description;
+  double median = 0.0, p05 = 0.0, p95 = 0.0;
 };
 
 std::vector<GoalSummary> summarise(const GoalResults& results);
+std::vector<ComparisonSummary> summarise_comparison(const GoalResults& results);
 std::string goals_report_text(const std::vector<GoalSummary>& summaries);
 std::string goals_report_json(const std::vector<GoalSummary>& summaries);
+// The whole report: goals, then the comparison with the counterfactual when there is one.
+std::string goals_report_text(const GoalResults& results);
+std::string goals_report_json(const GoalResults& results);
 
 // The p-quantile (0..1) of values, by linear interpolation between order statistics (type 7);
 // NaN for an empty input.

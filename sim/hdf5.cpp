@@ -169,6 +169,26 @@ Handle open_dataset(hid_t parent, const std::string& path) {
                 H5Dclose);
 }
 
+Handle open_group(hid_t parent, const std::string& path) {
+  return Handle(check(H5Gopen2(parent, path.c_str(), H5P_DEFAULT), "open group " + path),
+                H5Gclose);
+}
+
+bool exists(hid_t parent, const std::string& path) {
+  return H5Lexists(parent, path.c_str(), H5P_DEFAULT) > 0;
+}
+
+std::vector<std::string> member_names(hid_t group) {
+  std::vector<std::string> names;
+  const auto collect = [](hid_t, const char* name, const H5L_info_t*, void* out) -> herr_t {
+    static_cast<std::vector<std::string>*>(out)->emplace_back(name);
+    return 0;
+  };
+  check(H5Literate(group, H5_INDEX_NAME, H5_ITER_INC, nullptr, collect, &names),
+        "list group members");
+  return names;
+}
+
 std::vector<hsize_t> shape_of(hid_t dataset) {
   Handle space(check(H5Dget_space(dataset), "dataspace"), H5Sclose);
   const auto rank = check(H5Sget_simple_extent_ndims(space), "rank");

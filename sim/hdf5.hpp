@@ -73,6 +73,10 @@ void attach_dimension(hid_t dataset, hid_t scale, unsigned index);
 Handle open_file(const std::string& path);
 Handle open_dataset(hid_t parent, const std::string& path);
 
+Handle open_group(hid_t parent, const std::string& path);
+bool exists(hid_t parent, const std::string& path);
+// Names of a group's members, in name order.
+std::vector<std::string> member_names(hid_t group);
 std::vector<hsize_t> shape_of(hid_t dataset);
 std::vector<double> read_doubles(hid_t dataset);
 std::vector<std::int64_t> read_ints(hid_t dataset);

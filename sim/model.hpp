@@ -81,6 +81,13 @@ class Model {
   // Goals of the plan, evaluated on a finished ensemble.
   virtual GoalResults evaluate_goals(const Scenario& scenario,
                                      const MetricsArray& metrics) const = 0;
+  // Measures of a run against a counterfactual run of the same calendar, clusters, seed and
+  // replicates (replicate r against replicate r). None by default.
+  virtual std::vector<ComparisonMeasure> compare(const Scenario& /*scenario*/,
+                                                 const MetricsArray& /*run*/,
+                                                 const MetricsArray& /*counterfactual*/) const {
+    return {};
+  }
 };
 
 }  // namespace sim

@@ -117,10 +117,40 @@ void write_goals(hid_t file, const GoalResults& goals, hid_t replicate) {
                 "1 met by the deadline, 0 not met, -1 undecided (run ends before the deadline)");
   per_replicate(h5::write_doubles(group, "first_met", shape, goals.first_met.data()), "year",
                 "decimal year (quarter end) when the target is first reached; NaN if never");
+  if (!goals.cost_to_deadline.empty()) {
+    per_replicate(
+        h5::write_doubles(group, "cost_to_deadline", shape, goals.cost_to_deadline.data()), "yuan",
+        "public money spent from the run's start to the goal's deadline (NaN if undecided)");
+  }
+  if (goals.counterfactual.empty()) return;
+  h5::Handle comparison = h5::create_group(file, "comparison");
+  h5::write_attribute(comparison, "counterfactual", goals.counterfactual);
+  for (const auto& m : goals.comparison) {
+    h5::Handle ds = h5::write_doubles(comparison, m.name, {goals.replicates}, m.per_replicate.data());
+    h5::attach_dimension(ds, replicate, 0);
+    h5::write_attribute(ds, "units", m.unit);
+    h5::write_attribute(ds, "description", m.description);
+  }
+}
+
+void write_metrics(hid_t parent, const Model& model, const MetricsArray& values, hid_t replicate,
+                   hid_t time, hid_t cluster) {
+  h5::Handle metrics = h5::create_group(parent, "metrics");
+  const auto& infos = model.metrics();
+  const std::vector<hsize_t> shape{values.replicates(), values.steps(), values.clusters()};
+  for (std::size_t m = 0; m < infos.size(); ++m) {
+    h5::Handle ds = h5::write_doubles(metrics, infos[m].name, shape, values.metric(m));
+    h5::attach_dimension(ds, replicate, 0);
+    h5::attach_dimension(ds, time, 1);
+    h5::attach_dimension(ds, cluster, 2);
+    h5::write_attribute(ds, "units", infos[m].units);
+    h5::write_attribute(ds, "description", infos[m].description);
+  }
 }
 
 void write_contents(const std::string& path, const Model& model, const Scenario& scenario,
-                    const EnsembleResult& result, const Provenance& provenance) {
+                    const EnsembleResult& result, const Provenance& provenance,
+                    const CounterfactualRun* counterfactual) {
   h5::Handle file = h5::create_file(path);
   h5::write_attribute(file, "filetype", std::string(kResultFiletype));
   h5::write_attribute(file, "schema_version",
@@ -142,17 +172,13 @@ void write_contents(const std::string& path, const Model& model, const Scenario&
   h5::Handle time, cluster, replicate;
   write_coordinates(file, scenario, result.metrics.replicates(), time, cluster, replicate);
 
-  h5::Handle metrics = h5::create_group(file, "metrics");
-  const auto& infos = model.metrics();
-  const std::vector<hsize_t> shape{result.metrics.replicates(), result.metrics.steps(),
-                                   result.metrics.clusters()};
-  for (std::size_t m = 0; m < infos.size(); ++m) {
-    h5::Handle ds = h5::write_doubles(metrics, infos[m].name, shape, result.metrics.metric(m));
-    h5::attach_dimension(ds, replicate, 0);
-    h5::attach_dimension(ds, time, 1);
-    h5::attach_dimension(ds, cluster, 2);
-    h5::write_attribute(ds, "units", infos[m].units);
-    h5::write_attribute(ds, "description", infos[m].description);
+  write_metrics(file, model, result.metrics, replicate, time, cluster);
+  if (counterfactual != nullptr) {
+    h5::Handle group = h5::create_group(file, "counterfactual");
+    h5::write_attribute(group, "scenario_name", counterfactual->scenario.name());
+    h5::write_attribute(group, "scenario_source", counterfactual->scenario.source());
+    h5::write_strings(group, "scenario", {counterfactual->scenario.resolved_yaml()}, true);
+    write_metrics(group, model, counterfactual->result.metrics, replicate, time, cluster);
   }
   write_goals(file, result.goals, replicate);
   h5::check(H5Fflush(file, H5F_SCOPE_GLOBAL), "flush " + path);
@@ -197,12 +223,13 @@ void check_output_path(const std::string& path, bool force) {
 }
 
 void write_result_file(const std::string& path, const Model& model, const Scenario& scenario,
-                       const EnsembleResult& result, const Provenance& provenance) {
+                       const EnsembleResult& result, const Provenance& provenance,
+                       const CounterfactualRun* counterfactual) {
   const fs::path final_path = fs::absolute(path);
   const fs::path temporary = final_path.parent_path() /
                              fmt::format(".{}.tmp-{}", final_path.filename().string(), getpid());
   try {
-    write_contents(temporary.string(), model, scenario, result, provenance);
+    write_contents(temporary.string(), model, scenario, result, provenance, counterfactual);
     fsync_path(temporary.string(), O_RDONLY);
     fs::rename(temporary, final_path);
     fsync_path(final_path.parent_path().string(), O_RDONLY | O_DIRECTORY);
@@ -260,6 +287,25 @@ GoalResults read_goal_results(const std::string& path) {
     if (goals.met.size() != goals.value_at_deadline.size() ||
         goals.first_met.size() != goals.value_at_deadline.size()) {
       throw InputError(where, "", "the /goals datasets disagree in size");
+    }
+    if (h5::exists(file, "goals/cost_to_deadline")) {
+      goals.cost_to_deadline = h5::read_doubles(h5::open_dataset(file, "goals/cost_to_deadline"));
+      if (goals.cost_to_deadline.size() != goals.value_at_deadline.size()) {
+        throw InputError(where, "", "/goals/cost_to_deadline has the wrong size");
+      }
+    }
+    if (h5::exists(file, "comparison")) {
+      h5::Handle group = h5::open_group(file, "comparison");
+      goals.counterfactual = h5::read_string_attribute(group, "counterfactual");
+      for (const auto& name : h5::member_names(group)) {
+        h5::Handle ds = h5::open_dataset(group, name);
+        ComparisonMeasure m{name, h5::read_string_attribute(ds, "units"),
+                            h5::read_string_attribute(ds, "description"), h5::read_doubles(ds)};
+        if (m.per_replicate.size() != goals.replicates) {
+          throw InputError(where, "", fmt::format("/comparison/{} has the wrong size", name));
+        }
+        goals.comparison.push_back(std::move(m));
+      }
     }
     return goals;
   } catch (const InputError&) {

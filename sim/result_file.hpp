@@ -17,10 +17,18 @@ struct Provenance {
   int threads = 0;
 };
 
+// A counterfactual ensemble run alongside (same calendar, clusters, seed and replicates).
+struct CounterfactualRun {
+  const Scenario& scenario;
+  const EnsembleResult& result;
+};
+
 // Writes to a temporary name in the same folder, then renames it to `path` once complete, so
-// that `path` is either absent, the previous file, or the whole new result.
+// that `path` is either absent, the previous file, or the whole new result. With a
+// counterfactual, its metrics go under /counterfactual and the comparison under /comparison.
 void write_result_file(const std::string& path, const Model& model, const Scenario& scenario,
-                       const EnsembleResult& result, const Provenance& provenance);
+                       const EnsembleResult& result, const Provenance& provenance,
+                       const CounterfactualRun* counterfactual = nullptr);
 
 // Checks that `path` can be written before a run starts: the folder exists and is writable,
 // and an existing file is replaced only when `force` is set. Throws InputError otherwise.

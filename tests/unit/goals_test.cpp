@@ -440,7 +440,7 @@ TEST(GoalsReportJson, ControlCharactersAreEscaped) {
 }
 
 TEST(GoalsReportJson, EmptyList) {
-  const std::string json = sim::goals_report_json({});
+  const std::string json = sim::goals_report_json(std::vector<sim::GoalSummary>{});
   EXPECT_TRUE(JsonChecker(json).valid()) << json;
   EXPECT_EQ(json, "{\"goals\": []}\n");
 }
