@@ -26,12 +26,12 @@ def test_goals_json_matches_the_file(small_result):
     done = clustersim("goals", small_result, "--json")
     assert done.returncode == 0, done.stderr
     goals = {g["id"]: g for g in json.loads(done.stdout)["goals"]}
-    assert set(goals) == {"G1", "G3"}
+    assert set(goals) == {"G1", "G2", "G3", "G4"}
     with h5py.File(small_result, "r") as f:
         met = f["goals/met"][...]
         value = f["goals/value_at_deadline"][...]
     assert goals["G1"]["share_met"] == pytest.approx(np.mean(met[0] == 1))
-    assert goals["G3"]["value_median"] == pytest.approx(np.median(value[1]))
+    assert goals["G3"]["value_median"] == pytest.approx(np.median(value[2]))
     assert goals["G1"]["replicates"] == 4
 
 
@@ -71,14 +71,25 @@ def test_layout_and_provenance(small_result):
         assert f["time"][0] == pytest.approx(2014.25) and f["time"].shape == (12,)
         assert f["coords/time_iso"][0].decode() == "2014-03-31"
         assert f["coords/cluster_kind"][1].decode() == "traditional"
-        required = ["output_value", "firms_backbone", "firms_sme", "firms_startup", "rd_spend",
-                    "patents_granted", "hnte_count", "tax_paid", "fiscal_cost_rd_deduction"]
+        # Every metric the issue on the full economics names, and a fiscal-cost line per lever
+        # that costs money.
+        required = ["output_value", "firms_backbone", "firms_sme", "firms_startup",
+                    "firm_entries", "firm_exits", "rd_spend", "rd_intensity", "patents_granted",
+                    "hnte_count", "researchers", "researcher_inflow", "researcher_outflow",
+                    "incubator_tenants", "incubator_graduates", "vc_invested",
+                    "guide_fund_private_raised", "platform_capital", "tax_paid",
+                    "fiscal_cost_total"] + [
+                    "fiscal_cost_" + lever for lever in (
+                        "rd_super_deduction", "hnte_tax_rate", "tech_transfer_exemption",
+                        "post_subsidy", "guide_fund", "angel_fund", "ip_pledge",
+                        "risk_compensation", "incubators", "talent_programme", "platforms",
+                        "collaboration", "phase_out")]
         for name in required:
             ds = f["metrics"][name]
             assert ds.shape == (4, 12, 3), name
             assert ds.attrs["units"] and ds.attrs["description"], name
             assert [d[0].name for d in ds.dims] == ["/replicate", "/time", "/cluster"], name
-        assert f["goals/met"].shape == (2, 4)
+        assert f["goals/met"].shape == (4, 4)
 
 
 def test_progress_lines_when_not_a_terminal_and_silence_when_quiet(tmp_path):
@@ -235,7 +246,7 @@ def test_out_of_domain_economics_is_refused(tmp_path):
         "beta,firms,80", "beta,firms,-5")
     data.write_text(rows)
     bad = clustersim("validate", SMALL, "--set", f"world.initial_state_file={data}")
-    assert bad.returncode == 2 and f"{data}:6:3: error: key 'firms'" in bad.stderr
+    assert bad.returncode == 2 and f"{data}:12:3: error: key 'firms'" in bad.stderr
 
 
 @pytest.mark.parametrize("signal_number, code", [(2, 130), (15, 143)])

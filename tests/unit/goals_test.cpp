@@ -156,18 +156,28 @@ TEST(GoalsPlan, FromThePlanScenario) {
   const auto sc = sim::Scenario::load(
       std::string(CLUSTERSIM_SOURCE_DIR) + "/scenarios/shandong-2015.yaml", model.schema());
   const auto goals = models::plan_goals(sc);
-  ASSERT_EQ(goals.size(), 2u);
+  ASSERT_EQ(goals.size(), 4u);
   // G1: 5 clusters over 1e11 yuan by the end of 2015Q4 = 2016.0.
   EXPECT_EQ(goals[0].id, "G1");
   EXPECT_EQ(goals[0].unit, "clusters");
   EXPECT_EQ(goals[0].target, 5.0);
   EXPECT_DOUBLE_EQ(goals[0].deadline, 2016.0);
   EXPECT_EQ(goals[0].description, "5 clusters with annual output over 100 bn yuan by 2015Q4");
-  // G3: 20 clusters by the end of 2020Q4 = 2021.0.
-  EXPECT_EQ(goals[1].id, "G3");
-  EXPECT_EQ(goals[1].target, 20.0);
+  // G2: 15 newly cultivated clusters in 2016Q1-2020Q4.
+  EXPECT_EQ(goals[1].id, "G2");
+  EXPECT_EQ(goals[1].target, 15.0);
   EXPECT_DOUBLE_EQ(goals[1].deadline, 2021.0);
-  EXPECT_EQ(goals[1].description, "20 clusters with annual output over 100 bn yuan by 2020Q4");
+  EXPECT_EQ(goals[1].description,
+            "15 newly cultivated clusters (growth, R&D, scale) from 2016Q1 to 2020Q4");
+  // G3: 20 clusters by the end of 2020Q4 = 2021.0.
+  EXPECT_EQ(goals[2].id, "G3");
+  EXPECT_EQ(goals[2].target, 20.0);
+  EXPECT_DOUBLE_EQ(goals[2].deadline, 2021.0);
+  EXPECT_EQ(goals[2].description, "20 clusters with annual output over 100 bn yuan by 2020Q4");
+  // G4: 5 national-leading clusters by the end of 2020.
+  EXPECT_EQ(goals[3].id, "G4");
+  EXPECT_EQ(goals[3].target, 5.0);
+  EXPECT_DOUBLE_EQ(goals[3].deadline, 2021.0);
 }
 
 TEST(GoalsPlan, OverridesChangeTargetsAndDeadlines) {
@@ -176,7 +186,7 @@ TEST(GoalsPlan, OverridesChangeTargetsAndDeadlines) {
       std::string(CLUSTERSIM_SOURCE_DIR) + "/scenarios/shandong-2015.yaml", model.schema(),
       {{"goals.g1.target=3", "goals.g1.deadline=2016Q2", "goals.output_mark=5e10"}});
   const auto goals = models::plan_goals(sc);
-  ASSERT_EQ(goals.size(), 2u);
+  ASSERT_EQ(goals.size(), 4u);
   // 2016Q2 ends at 2016.5.
   EXPECT_EQ(goals[0].target, 3.0);
   EXPECT_DOUBLE_EQ(goals[0].deadline, 2016.5);

@@ -205,8 +205,9 @@ TEST_F(TaxScenario, SuperDeductionSchedule) {
   // Tech SMEs: 50% until 2016Q4, 75% from 2017Q1 (Caishui [2017] 34).
   EXPECT_DOUBLE_EQ(at("2016Q4").deduction_tech_sme, 0.5);
   EXPECT_DOUBLE_EQ(at("2017Q1").deduction_tech_sme, 0.75);
-  // Default take-up 0.5.
-  EXPECT_DOUBLE_EQ(at("2016Q1").deduction_takeup, 0.5);
+  // Take-up: 0.5 before the plan, 0.7 from 2016 as the baseline scenario assumes.
+  EXPECT_DOUBLE_EQ(at("2015Q4").deduction_takeup, 0.5);
+  EXPECT_DOUBLE_EQ(at("2016Q1").deduction_takeup, 0.7);
 }
 
 TEST_F(TaxScenario, SmallProfitSchedule) {
