@@ -13,6 +13,7 @@
 #include "models/goals.hpp"
 #include "models/incubator.hpp"
 #include "models/platform.hpp"
+#include "models/stats.hpp"
 #include "models/talent.hpp"
 #include "models/tax.hpp"
 #include "sim/parallel.hpp"
@@ -142,6 +143,7 @@ class WorldReplicate final : public sim::Replicate {
   WorldReplicate(const WorldSetup& setup, std::uint64_t replicate);
   void step(int step) override;
   void record(std::span<double> out) const override;
+  sim::Snapshot snapshot() const override;
 
  private:
   sim::RandomStream stream(std::uint64_t step, Phase phase, std::uint64_t agent) const {
@@ -1096,6 +1098,27 @@ void WorldReplicate::record(std::span<double> out) const {
   }
 }
 
+sim::Snapshot WorldReplicate::snapshot() const {
+  sim::Snapshot s;
+  s.columns = {"id",    "cluster",         "type",        "age",         "sales",
+               "capital", "log_productivity", "rd_reported", "researchers", "hnte"};
+  const std::size_t n = firms_.size();
+  s.values.assign(s.columns.size(), std::vector<double>(n));
+  for (std::size_t i = 0; i < n; ++i) {
+    s.values[0][i] = static_cast<double>(firms_.agents.id[i]);
+    s.values[1][i] = firms_.cluster[i];
+    s.values[2][i] = firms_.type[i];
+    s.values[3][i] = firms_.age[i];
+    s.values[4][i] = firms_.sales[i];
+    s.values[5][i] = firms_.capital[i];
+    s.values[6][i] = firms_.log_productivity[i];
+    s.values[7][i] = firms_.rd_reported[i];
+    s.values[8][i] = firms_.researchers[i];
+    s.values[9][i] = firms_.hnte_quarters_left[i] > 0 ? 1.0 : 0.0;
+  }
+  return s;
+}
+
 sim::Schema build_schema() {
   sim::Schema schema;
   sim::add_engine_settings(schema);
@@ -1108,6 +1131,9 @@ sim::Schema build_schema() {
   add_incubator_settings(schema);
   add_fund_settings(schema);
   add_goal_settings(schema);
+  schema.add(sim::boolean("output.firm_snapshots", "false",
+                          "Write every firm's state at the end of each year (Q4) to "
+                          "/snapshots, for `clustersim stats`."));
   return schema;
 }
 
@@ -1230,6 +1256,23 @@ sim::GoalResults ClusterModel::evaluate_goals(const sim::Scenario& sc,
     }
   }
   return out;
+}
+
+std::vector<int> ClusterModel::snapshot_steps(const sim::Scenario& sc) const {
+  std::vector<int> steps;
+  if (!sc.flag("output.firm_snapshots")) return steps;
+  for (int t = 0; t < sc.calendar().steps(); ++t) {
+    if (sim::quarter_label(sc.calendar().quarter_of_step(t)).ends_with("Q4")) steps.push_back(t);
+  }
+  return steps;
+}
+
+std::string ClusterModel::diagnostics(const std::vector<sim::Snapshot>& snapshots,
+                                      bool json) const {
+  std::vector<std::string> dates;
+  for (const auto& s : snapshots) dates.push_back(s.label);
+  const StatsReport report = firm_stats(snapshots, dates);
+  return json ? stats_json(report) : stats_text(report);
 }
 
 std::vector<sim::ComparisonMeasure> ClusterModel::compare(const sim::Scenario& sc,

@@ -18,6 +18,8 @@ class ClusterModel final : public sim::Model {
   std::vector<sim::ComparisonMeasure> compare(const sim::Scenario& scenario,
                                               const sim::MetricsArray& run,
                                               const sim::MetricsArray& counterfactual) const override;
+  std::vector<int> snapshot_steps(const sim::Scenario& scenario) const override;
+  std::string diagnostics(const std::vector<sim::Snapshot>& snapshots, bool json) const override;
 
  private:
   sim::Schema schema_;

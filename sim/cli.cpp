@@ -179,6 +179,17 @@ int goals_command(const std::string& file, bool json) {
   return kExitOk;
 }
 
+int stats_command(const Model& model, const std::string& file, bool json) {
+  const std::vector<Snapshot> snapshots = read_snapshots(file);
+  if (snapshots.empty()) {
+    throw InputError({file, 0, 0}, "",
+                     "the file holds no per-agent snapshots; run the scenario with "
+                     "output.firm_snapshots: true");
+  }
+  fmt::print("{}", model.diagnostics(snapshots, json));
+  return kExitOk;
+}
+
 }  // namespace
 
 int run_cli(int argc, char** argv, const Model& model) {
@@ -225,6 +236,14 @@ int run_cli(int argc, char** argv, const Model& model) {
   goals->add_option("result", goals_file, "Result file (HDF5)")->required();
   goals->add_flag("--json", json, "Machine-readable JSON");
 
+  std::string stats_file;
+  bool stats_json = false;
+  CLI::App* stats = app.add_subcommand(
+      "stats", "Stylized facts of the firm snapshots in a result file (sizes, growth, R&D)");
+  stats->add_option("result", stats_file, "Result file (HDF5) written with firm snapshots")
+      ->required();
+  stats->add_flag("--json", stats_json, "Machine-readable JSON");
+
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {
@@ -244,6 +263,7 @@ int run_cli(int argc, char** argv, const Model& model) {
       return kExitOk;
     }
     if (*goals) return goals_command(goals_file, json);
+    if (*stats) return stats_command(model, stats_file, stats_json);
   } catch (const InputError& e) {
     fmt::print(stderr, "{}\n", e.what());
     return kExitBadInput;

@@ -21,6 +21,34 @@ void check_ensemble_fits(const Model& model, const Scenario& scenario) {
                                    metrics, replicates, steps, clusters));
 }
 
+Snapshot stack_snapshots(int step, const std::vector<Snapshot>& per_replicate) {
+  Snapshot out;
+  out.step = step;
+  for (const auto& s : per_replicate) {
+    if (!s.label.empty()) out.label = s.label;
+  }
+  out.columns.push_back("replicate");
+  for (const auto& s : per_replicate) {
+    if (!s.columns.empty()) {
+      out.columns.insert(out.columns.end(), s.columns.begin(), s.columns.end());
+      break;
+    }
+  }
+  out.values.resize(out.columns.size());
+  for (std::size_t r = 0; r < per_replicate.size(); ++r) {
+    const Snapshot& s = per_replicate[r];
+    if (s.columns.empty()) continue;
+    if (s.columns.size() + 1 != out.columns.size()) {
+      throw std::logic_error("replicates' snapshots have different columns");
+    }
+    out.values[0].insert(out.values[0].end(), s.rows(), static_cast<double>(r));
+    for (std::size_t c = 0; c < s.columns.size(); ++c) {
+      out.values[c + 1].insert(out.values[c + 1].end(), s.values[c].begin(), s.values[c].end());
+    }
+  }
+  return out;
+}
+
 EnsembleResult run_ensemble(const Model& model, const Scenario& scenario,
                             const RunControl& control) {
   ProgressCounter* progress = control.progress;
@@ -37,9 +65,14 @@ EnsembleResult run_ensemble(const Model& model, const Scenario& scenario,
     progress->total_replicates = static_cast<long>(replicates);
   }
   const auto prepared = model.prepare(scenario);
+  const std::vector<int> snapshot_steps = model.snapshot_steps(scenario);
+  // [snapshot][replicate]: each replicate fills its own slots; they are stacked afterwards.
+  std::vector<std::vector<Snapshot>> taken(snapshot_steps.size(),
+                                           std::vector<Snapshot>(replicates));
   tbb::parallel_for(std::size_t{0}, replicates, [&](std::size_t r) {
     auto replicate = prepared->start(r);
     std::vector<double> row(metrics * clusters);
+    std::size_t next_snapshot = 0;
     for (std::size_t t = 0; t < steps; ++t) {
       // TBB passes the exception to the caller and cancels the replicates not yet started.
       if (control.cancel != nullptr && control.cancel->load(std::memory_order_relaxed)) {
@@ -52,10 +85,17 @@ EnsembleResult run_ensemble(const Model& model, const Scenario& scenario,
           result.metrics.at(m, r, t, c) = row[m * clusters + c];
         }
       }
+      while (next_snapshot < snapshot_steps.size() &&
+             snapshot_steps[next_snapshot] == static_cast<int>(t)) {
+        taken[next_snapshot++][r] = replicate->snapshot();
+      }
       if (progress != nullptr) ++progress->steps_done;
     }
     if (progress != nullptr) ++progress->replicates_done;
   });
+  for (std::size_t k = 0; k < snapshot_steps.size(); ++k) {
+    result.snapshots.push_back(stack_snapshots(snapshot_steps[k], taken[k]));
+  }
   result.goals = model.evaluate_goals(scenario, result.metrics);
   result.wall_seconds =
       std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();

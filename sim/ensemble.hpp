@@ -13,6 +13,7 @@ namespace sim {
 struct EnsembleResult {
   MetricsArray metrics;  // [metric][replicate][step][cluster]
   GoalResults goals;
+  std::vector<Snapshot> snapshots;  // per snapshot step, replicates stacked in order
   double wall_seconds = 0.0;
 };
 
@@ -30,6 +31,9 @@ struct RunControl {
 
 // Throws an InputError when the ensemble's results would not fit in memory.
 void check_ensemble_fits(const Model& model, const Scenario& scenario);
+
+// Stacks the replicates' snapshots of one step, adding a leading "replicate" column.
+Snapshot stack_snapshots(int step, const std::vector<Snapshot>& per_replicate);
 
 // Runs replicates 0..scenario.replicates()-1. Each replicate's output depends only on the
 // scenario, the seed and its index, never on scheduling.

@@ -52,6 +52,17 @@ class MetricsArray {
   std::vector<double> data_;
 };
 
+// Per-agent state at one step, as named columns of equal length (e.g. firm sales), for the
+// distributions a model's diagnostics compute. An ensemble's snapshot stacks its replicates'
+// rows in replicate order, with a leading "replicate" column.
+struct Snapshot {
+  int step = 0;
+  std::string label;  // the quarter, e.g. "2015Q4" (set when written or read)
+  std::vector<std::string> columns;
+  std::vector<std::vector<double>> values;  // values[column][row]
+  std::size_t rows() const { return values.empty() ? 0 : values.front().size(); }
+};
+
 // One stochastic replicate of a model, advanced a quarter at a time.
 class Replicate {
  public:
@@ -60,6 +71,8 @@ class Replicate {
   virtual void step(int step) = 0;
   // This step's metrics, out[metric * clusters + cluster].
   virtual void record(std::span<double> out) const = 0;
+  // Per-agent state after the current step, for the steps Model::snapshot_steps names.
+  virtual Snapshot snapshot() const { return {}; }
 };
 
 // A model bound to one validated scenario: what all replicates share (data read once, policy
@@ -81,6 +94,13 @@ class Model {
   // Goals of the plan, evaluated on a finished ensemble.
   virtual GoalResults evaluate_goals(const Scenario& scenario,
                                      const MetricsArray& metrics) const = 0;
+  // Steps after which every replicate takes a snapshot (none by default).
+  virtual std::vector<int> snapshot_steps(const Scenario& /*scenario*/) const { return {}; }
+  // Diagnostics of the snapshots of a result file, as text or JSON; empty when the model has
+  // none.
+  virtual std::string diagnostics(const std::vector<Snapshot>& /*snapshots*/, bool /*json*/) const {
+    return {};
+  }
   // Measures of a run against a counterfactual run of the same calendar, clusters, seed and
   // replicates (replicate r against replicate r). None by default.
   virtual std::vector<ComparisonMeasure> compare(const Scenario& /*scenario*/,

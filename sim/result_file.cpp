@@ -1,5 +1,7 @@
 #include "sim/result_file.hpp"
 
+#include <algorithm>
+
 #include <fcntl.h>
 #include <unistd.h>
 
@@ -148,6 +150,22 @@ void write_metrics(hid_t parent, const Model& model, const MetricsArray& values,
   }
 }
 
+void write_snapshots(hid_t file, const Scenario& scenario, const std::vector<Snapshot>& snapshots) {
+  if (snapshots.empty()) return;
+  h5::Handle group = h5::create_group(file, "snapshots");
+  h5::write_attribute(group, "description",
+                      std::string("per-agent state at the end of the named quarter; rows of all "
+                                  "replicates stacked, column 'replicate' says whose"));
+  for (const Snapshot& snap : snapshots) {
+    const int quarter = scenario.calendar().quarter_of_step(snap.step);
+    h5::Handle g = h5::create_group(group, quarter_label(quarter));
+    h5::write_attribute(g, "step", static_cast<std::int64_t>(snap.step));
+    for (std::size_t c = 0; c < snap.columns.size(); ++c) {
+      h5::write_doubles(g, snap.columns[c], {snap.values[c].size()}, snap.values[c].data());
+    }
+  }
+}
+
 void write_contents(const std::string& path, const Model& model, const Scenario& scenario,
                     const EnsembleResult& result, const Provenance& provenance,
                     const CounterfactualRun* counterfactual) {
@@ -181,6 +199,7 @@ void write_contents(const std::string& path, const Model& model, const Scenario&
     write_metrics(group, model, counterfactual->result.metrics, replicate, time, cluster);
   }
   write_goals(file, result.goals, replicate);
+  write_snapshots(file, scenario, result.snapshots);
   h5::check(H5Fflush(file, H5F_SCOPE_GLOBAL), "flush " + path);
 }
 
@@ -240,24 +259,66 @@ void write_result_file(const std::string& path, const Model& model, const Scenar
   }
 }
 
-GoalResults read_goal_results(const std::string& path) {
+namespace {
+
+// Opens a result file after checking that it is one this build can read.
+h5::Handle open_result_file(const std::string& path) {
   const Location where{path, 0, 0};
   std::error_code ec;
   if (!fs::is_regular_file(path, ec)) throw InputError(where, "", "no such result file");
   if (H5Fis_hdf5(path.c_str()) <= 0) throw InputError(where, "", "not an HDF5 file");
+  h5::Handle file = h5::open_file(path);
+  if (H5Aexists(file, "filetype") <= 0 ||
+      h5::read_string_attribute(file, "filetype") != kResultFiletype) {
+    throw InputError(where, "", "not a clustersim result file (filetype attribute)");
+  }
+  const auto version = h5::read_int_attribute(file, "schema_version");
+  if (version.empty() || version[0] != kResultSchemaMajor) {
+    throw InputError(where, "",
+                     fmt::format("result schema version {} is not readable by this build "
+                                 "(expects {}.x)",
+                                 version.empty() ? -1 : version[0], kResultSchemaMajor));
+  }
+  return file;
+}
+
+}  // namespace
+
+std::vector<Snapshot> read_snapshots(const std::string& path) {
+  const Location where{path, 0, 0};
   try {
-    h5::Handle file = h5::open_file(path);
-    if (H5Aexists(file, "filetype") <= 0 ||
-        h5::read_string_attribute(file, "filetype") != kResultFiletype) {
-      throw InputError(where, "", "not a clustersim result file (filetype attribute)");
+    h5::Handle file = open_result_file(path);
+    std::vector<Snapshot> out;
+    if (!h5::exists(file, "snapshots")) return out;
+    h5::Handle group = h5::open_group(file, "snapshots");
+    for (const auto& name : h5::member_names(group)) {
+      h5::Handle g = h5::open_group(group, name);
+      Snapshot snap;
+      snap.label = name;
+      const auto step = h5::read_int_attribute(g, "step");
+      snap.step = step.empty() ? 0 : static_cast<int>(step[0]);
+      for (const auto& column : h5::member_names(g)) {
+        snap.columns.push_back(column);
+        snap.values.push_back(h5::read_doubles(h5::open_dataset(g, column)));
+        if (snap.values.back().size() != snap.values.front().size()) {
+          throw InputError(where, "", fmt::format("/snapshots/{} has columns of unequal length", name));
+        }
+      }
+      out.push_back(std::move(snap));
     }
-    const auto version = h5::read_int_attribute(file, "schema_version");
-    if (version.empty() || version[0] != kResultSchemaMajor) {
-      throw InputError(where, "",
-                       fmt::format("result schema version {} is not readable by this build "
-                                   "(expects {}.x)",
-                                   version.empty() ? -1 : version[0], kResultSchemaMajor));
-    }
+    std::sort(out.begin(), out.end(), [](const auto& a, const auto& b) { return a.step < b.step; });
+    return out;
+  } catch (const InputError&) {
+    throw;
+  } catch (const std::exception& e) {
+    throw InputError(where, "", fmt::format("damaged or incomplete result file ({})", e.what()));
+  }
+}
+
+GoalResults read_goal_results(const std::string& path) {
+  const Location where{path, 0, 0};
+  try {
+    h5::Handle file = open_result_file(path);
     GoalResults goals;
     const auto ids = h5::read_strings(h5::open_dataset(file, "goal"));
     const auto descriptions = h5::read_strings(h5::open_dataset(file, "goals/description"));

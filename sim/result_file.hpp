@@ -38,6 +38,9 @@ void check_output_path(const std::string& path, bool force);
 // clustersim result or is damaged.
 GoalResults read_goal_results(const std::string& path);
 
+// Reads the per-agent snapshots of a result file (none when the run took none), in step order.
+std::vector<Snapshot> read_snapshots(const std::string& path);
+
 // Build facts recorded in every file.
 std::string clustersim_version();
 std::string git_commit();

@@ -1,0 +1,276 @@
+#include "models/stats.hpp"
+
+#include <fmt/format.h>
+
+#include <algorithm>
+#include <cmath>
+#include <limits>
+#include <map>
+#include <numbers>
+#include <unordered_map>
+
+#include "sim/goals.hpp"
+
+namespace models {
+namespace {
+
+constexpr double kNaN = std::numeric_limits<double>::quiet_NaN();
+// HNTE R&D-intensity thresholds of the national rules (3%, 4%, 5% since 2016; 6% before).
+const std::vector<double> kHnteThresholds = {0.03, 0.04, 0.05, 0.06};
+constexpr double kBinWidth = 0.005;
+constexpr double kTopBin = 0.10;
+constexpr double kBunchingWindow = 0.0025;
+
+// Column lookup in a snapshot.
+const std::vector<double>& column(const sim::Snapshot& s, const std::string& name) {
+  const auto it = std::find(s.columns.begin(), s.columns.end(), name);
+  if (it == s.columns.end()) throw std::runtime_error("snapshot lacks column " + name);
+  return s.values[static_cast<std::size_t>(it - s.columns.begin())];
+}
+
+std::string number(double x) { return std::isfinite(x) ? fmt::format("{:.4g}", x) : "null"; }
+
+// Per replicate, the rows of a snapshot.
+std::map<int, std::vector<std::size_t>> rows_by_replicate(const sim::Snapshot& s) {
+  std::map<int, std::vector<std::size_t>> out;
+  const auto& rep = column(s, "replicate");
+  for (std::size_t i = 0; i < rep.size(); ++i) out[static_cast<int>(rep[i])].push_back(i);
+  return out;
+}
+
+// Deviation of each row's log-productivity from its replicate-and-cluster mean.
+std::vector<double> productivity_deviation(const sim::Snapshot& s) {
+  const auto& rep = column(s, "replicate");
+  const auto& cluster = column(s, "cluster");
+  const auto& a = column(s, "log_productivity");
+  std::map<std::pair<double, double>, std::pair<double, double>> mean;  // sum, count
+  for (std::size_t i = 0; i < a.size(); ++i) {
+    auto& m = mean[{rep[i], cluster[i]}];
+    m.first += a[i];
+    m.second += 1;
+  }
+  std::vector<double> out(a.size());
+  for (std::size_t i = 0; i < a.size(); ++i) {
+    const auto& m = mean[{rep[i], cluster[i]}];
+    out[i] = a[i] - m.first / m.second;
+  }
+  return out;
+}
+
+}  // namespace
+
+double hill_tail_exponent(std::vector<double> sizes, std::size_t k) {
+  std::erase_if(sizes, [](double x) { return !(x > 0); });
+  if (k < 2 || sizes.size() <= k) return kNaN;
+  std::sort(sizes.begin(), sizes.end(), std::greater<>());
+  double total = 0;
+  for (std::size_t i = 0; i < k; ++i) total += std::log(sizes[i] / sizes[k]);
+  return total > 0 ? static_cast<double>(k) / total : kNaN;
+}
+
+GrowthShape growth_shape(const std::vector<double>& g) {
+  GrowthShape out;
+  out.n = g.size();
+  if (g.size() < 4) {
+    out.mean = out.sd = out.kurtosis = out.laplace_location = out.laplace_scale = kNaN;
+    out.loglik_laplace_minus_normal = kNaN;
+    return out;
+  }
+  const double n = static_cast<double>(g.size());
+  double sum = 0;
+  for (double x : g) sum += x;
+  out.mean = sum / n;
+  double m2 = 0, m4 = 0;
+  for (double x : g) {
+    const double d = x - out.mean;
+    m2 += d * d;
+    m4 += d * d * d * d;
+  }
+  m2 /= n;
+  m4 /= n;
+  out.sd = std::sqrt(m2);
+  out.kurtosis = m2 > 0 ? m4 / (m2 * m2) : kNaN;
+  out.laplace_location = sim::quantile(g, 0.5);
+  double abs_dev = 0;
+  for (double x : g) abs_dev += std::abs(x - out.laplace_location);
+  out.laplace_scale = abs_dev / n;
+  // Maximised log-likelihoods per observation: Laplace -ln(2b) - 1, normal -ln(s sqrt(2 pi)) - 1/2.
+  if (out.laplace_scale > 0 && out.sd > 0) {
+    out.loglik_laplace_minus_normal = (-std::log(2 * out.laplace_scale) - 1.0) -
+                                      (-std::log(out.sd * std::sqrt(2 * std::numbers::pi)) - 0.5);
+  } else {
+    out.loglik_laplace_minus_normal = kNaN;
+  }
+  return out;
+}
+
+double correlation(const std::vector<double>& x, const std::vector<double>& y) {
+  const std::size_t n = std::min(x.size(), y.size());
+  if (n < 2) return kNaN;
+  double mx = 0, my = 0;
+  for (std::size_t i = 0; i < n; ++i) {
+    mx += x[i];
+    my += y[i];
+  }
+  mx /= static_cast<double>(n);
+  my /= static_cast<double>(n);
+  double sxy = 0, sxx = 0, syy = 0;
+  for (std::size_t i = 0; i < n; ++i) {
+    sxy += (x[i] - mx) * (y[i] - my);
+    sxx += (x[i] - mx) * (x[i] - mx);
+    syy += (y[i] - my) * (y[i] - my);
+  }
+  return sxx > 0 && syy > 0 ? sxy / std::sqrt(sxx * syy) : kNaN;
+}
+
+StatsReport firm_stats(const std::vector<sim::Snapshot>& snapshots,
+                       const std::vector<std::string>& dates) {
+  StatsReport out;
+  if (snapshots.empty()) return out;
+  out.first_date = dates.front();
+  out.last_date = dates.back();
+  const sim::Snapshot& last = snapshots.back();
+  out.firms_last = last.rows();
+
+  // Size: Hill exponent of annual sales over the top 5% of firms (at least 10) per replicate.
+  std::vector<double> tails;
+  const auto& sales_last = column(last, "sales");
+  for (const auto& [r, rows] : rows_by_replicate(last)) {
+    std::vector<double> sizes;
+    for (std::size_t i : rows) sizes.push_back(4 * sales_last[i]);
+    const std::size_t k = std::max<std::size_t>(10, sizes.size() / 20);
+    const double alpha = hill_tail_exponent(sizes, k);
+    if (std::isfinite(alpha)) tails.push_back(alpha);
+  }
+  out.tail_exponent = sim::quantile(tails, 0.5);
+
+  // Growth and persistence: firms present in consecutive snapshots (same replicate and id).
+  std::vector<double> growth, before, after;
+  for (std::size_t s = 0; s + 1 < snapshots.size(); ++s) {
+    const auto& a = snapshots[s];
+    const auto& b = snapshots[s + 1];
+    const auto dev_a = productivity_deviation(a);
+    const auto dev_b = productivity_deviation(b);
+    std::unordered_map<std::uint64_t, std::size_t> where;
+    const auto key = [](double rep, double id) {
+      return (static_cast<std::uint64_t>(rep) << 40) ^ static_cast<std::uint64_t>(id);
+    };
+    const auto& rep_a = column(a, "replicate");
+    const auto& id_a = column(a, "id");
+    for (std::size_t i = 0; i < id_a.size(); ++i) where[key(rep_a[i], id_a[i])] = i;
+    const auto& rep_b = column(b, "replicate");
+    const auto& id_b = column(b, "id");
+    const auto& sales_a = column(a, "sales");
+    const auto& sales_b = column(b, "sales");
+    for (std::size_t j = 0; j < id_b.size(); ++j) {
+      const auto it = where.find(key(rep_b[j], id_b[j]));
+      if (it == where.end()) continue;
+      const std::size_t i = it->second;
+      if (sales_a[i] > 0 && sales_b[j] > 0) growth.push_back(std::log(sales_b[j] / sales_a[i]));
+      before.push_back(dev_a[i]);
+      after.push_back(dev_b[j]);
+    }
+  }
+  out.growth = growth_shape(growth);
+  out.productivity_persistence = correlation(before, after);
+
+  // Productivity dispersion within clusters with at least 10 firms.
+  std::map<std::pair<double, double>, std::vector<double>> by_cluster;
+  const auto& rep = column(last, "replicate");
+  const auto& cluster = column(last, "cluster");
+  const auto& a = column(last, "log_productivity");
+  for (std::size_t i = 0; i < a.size(); ++i) by_cluster[{rep[i], cluster[i]}].push_back(a[i]);
+  std::vector<double> ratios;
+  for (const auto& [k, values] : by_cluster) {
+    if (values.size() >= 10) {
+      ratios.push_back(std::exp(sim::quantile(values, 0.9) - sim::quantile(values, 0.1)));
+    }
+  }
+  out.productivity_90_10 = sim::quantile(ratios, 0.5);
+
+  // R&D intensity (reported R&D over sales) at the last snapshot.
+  const auto& rd = column(last, "rd_reported");
+  std::vector<double> intensity;
+  for (std::size_t i = 0; i < rd.size(); ++i) {
+    if (sales_last[i] > 0) intensity.push_back(rd[i] / sales_last[i]);
+  }
+  const auto bins = static_cast<std::size_t>(std::lround(kTopBin / kBinWidth)) + 1;
+  out.rd_bins.resize(bins);
+  out.rd_shares.assign(bins, 0.0);
+  for (std::size_t b = 0; b < bins; ++b) out.rd_bins[b] = static_cast<double>(b) * kBinWidth;
+  const double n = std::max<double>(1.0, static_cast<double>(intensity.size()));
+  for (double x : intensity) {
+    // A small tolerance keeps firms reporting exactly a threshold in the bin starting there.
+    const auto b = std::min(bins - 1, static_cast<std::size_t>(std::floor(x / kBinWidth + 1e-9)));
+    out.rd_shares[b] += 1.0 / n;
+  }
+  out.thresholds = kHnteThresholds;
+  for (double t : kHnteThresholds) {
+    double above = 0, below = 0;
+    for (double x : intensity) {
+      if (x >= t - 1e-9 && x < t + kBunchingWindow) above += 1;
+      if (x >= t - kBunchingWindow && x < t - 1e-9) below += 1;
+    }
+    out.bunching.push_back(below > 0 ? above / below : kNaN);
+  }
+  return out;
+}
+
+std::string stats_text(const StatsReport& r) {
+  std::string out;
+  out += fmt::format("Firm snapshots {} to {} ({} firms at the last, all replicates)\n",
+                     r.first_date, r.last_date, r.firms_last);
+  out += fmt::format("size: Pareto upper-tail exponent (Hill, top 5%) median {} (Zipf: about 1)\n",
+                     number(r.tail_exponent));
+  out += fmt::format(
+      "growth: annual log sales growth of {} firm-years: mean {}, sd {}, kurtosis {} (normal 3, "
+      "Laplace 6)\n",
+      r.growth.n, number(r.growth.mean), number(r.growth.sd), number(r.growth.kurtosis));
+  out += fmt::format(
+      "        Laplace fit: location {}, scale {}; log-likelihood gain over a normal {} per "
+      "firm-year (> 0 favours Laplace)\n",
+      number(r.growth.laplace_location), number(r.growth.laplace_scale),
+      number(r.growth.loglik_laplace_minus_normal));
+  out += fmt::format(
+      "productivity: 90/10 ratio within clusters, median {} (US manufacturing about 2); "
+      "persistence (year-on-year correlation of the gap to the cluster mean) {}\n",
+      number(r.productivity_90_10), number(r.productivity_persistence));
+  out += "R&D intensity (reported R&D / sales), share of firms by bin:\n";
+  for (std::size_t b = 0; b < r.rd_bins.size(); ++b) {
+    const bool top = b + 1 == r.rd_bins.size();
+    const std::string label =
+        top ? fmt::format(">= {:.1f}%", 100 * r.rd_bins[b])
+            : fmt::format("{:.1f}-{:.1f}%", 100 * r.rd_bins[b], 100 * (r.rd_bins[b] + kBinWidth));
+    const auto bar = static_cast<std::size_t>(std::lround(r.rd_shares[b] * 100));
+    out += fmt::format("    {:>11} {:6.2f}% {}\n", label, 100 * r.rd_shares[b],
+                       std::string(std::min<std::size_t>(bar, 60), '#'));
+  }
+  for (std::size_t t = 0; t < r.thresholds.size(); ++t) {
+    out += fmt::format(
+        "    HNTE threshold {:.0f}%: firms just above / just below (0.25 points) = {}\n",
+        100 * r.thresholds[t], number(r.bunching[t]));
+  }
+  return out;
+}
+
+std::string stats_json(const StatsReport& r) {
+  const auto list = [](const std::vector<double>& v) {
+    std::string s = "[";
+    for (std::size_t i = 0; i < v.size(); ++i) s += (i ? ", " : "") + number(v[i]);
+    return s + "]";
+  };
+  return fmt::format(
+      "{{\"first\": \"{}\", \"last\": \"{}\", \"firms_last\": {}, \"tail_exponent\": {}, "
+      "\"growth\": {{\"n\": {}, \"mean\": {}, \"sd\": {}, \"kurtosis\": {}, "
+      "\"laplace_location\": {}, \"laplace_scale\": {}, \"loglik_laplace_minus_normal\": {}}}, "
+      "\"productivity_90_10\": {}, \"productivity_persistence\": {}, \"rd_bins\": {}, "
+      "\"rd_shares\": {}, \"hnte_thresholds\": {}, \"bunching\": {}}}\n",
+      r.first_date, r.last_date, r.firms_last, number(r.tail_exponent), r.growth.n,
+      number(r.growth.mean), number(r.growth.sd), number(r.growth.kurtosis),
+      number(r.growth.laplace_location), number(r.growth.laplace_scale),
+      number(r.growth.loglik_laplace_minus_normal), number(r.productivity_90_10),
+      number(r.productivity_persistence), list(r.rd_bins), list(r.rd_shares), list(r.thresholds),
+      list(r.bunching));
+}
+
+}  // namespace models
