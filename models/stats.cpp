@@ -28,7 +28,8 @@ const std::vector<double>& column(const sim::Snapshot& s, const std::string& nam
   return s.values[static_cast<std::size_t>(it - s.columns.begin())];
 }
 
-std::string number(double x) { return std::isfinite(x) ? fmt::format("{:.4g}", x) : "null"; }
+std::string number(double x) { return std::isfinite(x) ? fmt::format("{:.4g}", x) : "n/a"; }
+std::string json_number(double x) { return std::isfinite(x) ? fmt::format("{}", x) : "null"; }
 
 // Per replicate, the rows of a snapshot.
 std::map<int, std::vector<std::size_t>> rows_by_replicate(const sim::Snapshot& s) {
@@ -256,7 +257,7 @@ std::string stats_text(const StatsReport& r) {
 std::string stats_json(const StatsReport& r) {
   const auto list = [](const std::vector<double>& v) {
     std::string s = "[";
-    for (std::size_t i = 0; i < v.size(); ++i) s += (i ? ", " : "") + number(v[i]);
+    for (std::size_t i = 0; i < v.size(); ++i) s += (i ? ", " : "") + json_number(v[i]);
     return s + "]";
   };
   return fmt::format(
@@ -265,11 +266,11 @@ std::string stats_json(const StatsReport& r) {
       "\"laplace_location\": {}, \"laplace_scale\": {}, \"loglik_laplace_minus_normal\": {}}}, "
       "\"productivity_90_10\": {}, \"productivity_persistence\": {}, \"rd_bins\": {}, "
       "\"rd_shares\": {}, \"hnte_thresholds\": {}, \"bunching\": {}}}\n",
-      r.first_date, r.last_date, r.firms_last, number(r.tail_exponent), r.growth.n,
-      number(r.growth.mean), number(r.growth.sd), number(r.growth.kurtosis),
-      number(r.growth.laplace_location), number(r.growth.laplace_scale),
-      number(r.growth.loglik_laplace_minus_normal), number(r.productivity_90_10),
-      number(r.productivity_persistence), list(r.rd_bins), list(r.rd_shares), list(r.thresholds),
+      r.first_date, r.last_date, r.firms_last, json_number(r.tail_exponent), r.growth.n,
+      json_number(r.growth.mean), json_number(r.growth.sd), json_number(r.growth.kurtosis),
+      json_number(r.growth.laplace_location), json_number(r.growth.laplace_scale),
+      json_number(r.growth.loglik_laplace_minus_normal), json_number(r.productivity_90_10),
+      json_number(r.productivity_persistence), list(r.rd_bins), list(r.rd_shares), list(r.thresholds),
       list(r.bunching));
 }
 

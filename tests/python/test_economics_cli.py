@@ -1,0 +1,91 @@
+"""The full economics from the command line: the counterfactual comparison, firm snapshots and
+`clustersim stats`, and the documentation of every metric."""
+import json
+import re
+
+import h5py
+import numpy as np
+
+from conftest import SMALL, SOURCE_DIR, clustersim
+
+
+def write_policy_pair(tmp_path):
+    """A supported small world with two levers on, and its counterfactual with support off."""
+    policy = tmp_path / "policy.yaml"
+    policy.write_text(f"extends: {SMALL}\nname: small-policy\n"
+                      "policy:\n  supported_clusters: 1\n"
+                      "  platforms: {investment_per_year: 1e9}\n"
+                      "  talent_programme: {recruits_per_year: 200}\n")
+    none = tmp_path / "none.yaml"
+    none.write_text(f"extends: {policy}\nname: small-none\npolicy:\n  supported_clusters: 0\n")
+    return policy, none
+
+
+def test_compare_stores_the_counterfactual_and_reports_per_yuan(tmp_path):
+    policy, none = write_policy_pair(tmp_path)
+    out = tmp_path / "compared.h5"
+    done = clustersim("run", policy, "--compare", none, "-o", out, "--quiet")
+    assert done.returncode == 0, done.stderr
+    assert "Compared with 'small-none'" in done.stdout
+    assert "output gained per yuan of public money" in done.stdout
+    with h5py.File(out, "r") as f:
+        assert f["comparison"].attrs["counterfactual"] in ("small-none", b"small-none")
+        run_cost = f["metrics/fiscal_cost_total"][...].sum(axis=(1, 2))
+        base_cost = f["counterfactual/metrics/fiscal_cost_total"][...].sum(axis=(1, 2))
+        # public_money is the paired difference of total fiscal cost, replicate by replicate.
+        assert np.allclose(f["comparison/public_money"][...], run_cost - base_cost, rtol=1e-12)
+        # The counterfactual spends nothing on the provincial levers.
+        assert not f["counterfactual/metrics/fiscal_cost_platforms"][...].any()
+        assert f["counterfactual/metrics/output_value"].shape == f["metrics/output_value"].shape
+    # goals reads the same report back from the file.
+    report = clustersim("goals", out)
+    assert report.returncode == 0 and report.stdout == done.stdout
+    parsed = json.loads(clustersim("goals", out, "--json").stdout)
+    assert parsed["counterfactual"] == "small-none"
+    assert {m["name"] for m in parsed["comparison"]} >= {"output_gained", "public_money"}
+    assert all("cost_median" in g for g in parsed["goals"])
+
+
+def test_compare_refuses_a_counterfactual_with_other_clusters(tmp_path):
+    policy, _ = write_policy_pair(tmp_path)
+    out = tmp_path / "never.h5"
+    other = SOURCE_DIR / "scenarios" / "no-policy.yaml"
+    done = clustersim("run", policy, "--compare", other, "-o", out, "--quiet")
+    assert done.returncode == 2
+    assert "same clusters" in done.stderr and str(other) in done.stderr
+    assert not out.exists()
+
+
+def test_stats_needs_snapshots(small_result):
+    done = clustersim("stats", small_result)
+    assert done.returncode == 2 and "output.firm_snapshots" in done.stderr
+
+
+def test_stats_reports_the_stylized_facts(tmp_path):
+    out = tmp_path / "snap.h5"
+    done = clustersim("run", SMALL, "--set", "output.firm_snapshots=true", "-o", out, "--quiet")
+    assert done.returncode == 0, done.stderr
+    with h5py.File(out, "r") as f:
+        assert sorted(f["snapshots"]) == ["2014Q4", "2015Q4", "2016Q4"]
+        snap = f["snapshots/2016Q4"]
+        replicates = snap["replicate"][...]
+        assert set(replicates.astype(int)) == {0, 1, 2, 3}
+        firms_end = f["metrics/firms_backbone"][:, -1, :] + f["metrics/firms_sme"][:, -1, :] + \
+            f["metrics/firms_startup"][:, -1, :]
+        # One row per firm alive at the end of the quarter, in every replicate.
+        assert snap["id"].shape[0] == int(firms_end.sum())
+    text = clustersim("stats", out)
+    assert text.returncode == 0, text.stderr
+    assert "Pareto upper-tail exponent" in text.stdout and "HNTE threshold 5%" in text.stdout
+    stats = json.loads(clustersim("stats", out, "--json").stdout)
+    assert stats["first"] == "2014Q4" and stats["last"] == "2016Q4"
+    assert abs(sum(stats["rd_shares"]) - 1.0) < 1e-9
+    assert stats["growth"]["n"] > 0
+
+
+def test_every_metric_is_documented(small_result):
+    readme = (SOURCE_DIR / "results" / "README.md").read_text()
+    documented = set(re.findall(r"^\| `([a-z0-9_]+)` \|", readme, flags=re.M))
+    with h5py.File(small_result, "r") as f:
+        names = set(f["metrics"])
+    assert names <= documented, sorted(names - documented)
