@@ -591,15 +591,22 @@ void WorldReplicate::produce_and_pay_tax(int step) {
         const double deduction = firms_.deduction_claimed[i] * rd_reported;
         const double relief = tech_transfer_relief(4 * licence, r.tech_transfer_exempt) / 4;
         const bool long_carry = hnte || is_tech_sme(4 * firms_.sales_avg[i], k, r);
-        const LossCarry carry =
-            carry_losses(profit - deduction - relief, firms_.loss_pool[i], firms_.loss_pool_age[i],
-                         long_carry ? r.loss_carry_quarters_long : r.loss_carry_quarters);
-        firms_.loss_pool[i] = carry.pool;
-        firms_.loss_pool_age[i] = carry.age;
+        const int carry_limit = long_carry ? r.loss_carry_quarters_long : r.loss_carry_quarters;
+        // Taxable income after losses carried forward, for this income.
+        const auto taxable_for = [&](double income) {
+          return carry_losses(income, firms_.loss_pool[i], firms_.loss_pool_age[i], carry_limit);
+        };
+        const LossCarry carry = taxable_for(profit - deduction - relief);
         const auto tax_on = [&](double taxable, bool as_hnte) {
           return annual_income_tax(4 * taxable, as_hnte, k, r) / 4;
         };
         const double tax = tax_on(carry.taxable, hnte);
+        // Tax expenditures: the tax this quarter without each preference, all else equal.
+        const double tax_without_deduction = tax_on(taxable_for(profit - relief).taxable, hnte);
+        const double tax_without_relief = tax_on(taxable_for(profit - deduction).taxable, hnte);
+        const double tax_without_hnte = tax_on(carry.taxable, false);
+        firms_.loss_pool[i] = carry.pool;
+        firms_.loss_pool_age[i] = carry.age;
 
         firms_.sales[i] = sales;
         firms_.rd_real[i] = rd_real;
@@ -625,9 +632,9 @@ void WorldReplicate::produce_and_pay_tax(int step) {
         acc[kSumRdReal] += rd_real;
         acc[kSumRdReported] += rd_reported;
         acc[kSumTax] += tax;
-        acc[kSumCostRd] += tax_on(carry.taxable + deduction, hnte) - tax;
-        acc[kSumCostHnte] += tax_on(carry.taxable, false) - tax;
-        acc[kSumCostTech] += tax_on(carry.taxable + relief, hnte) - tax;
+        acc[kSumCostRd] += tax_without_deduction - tax;
+        acc[kSumCostHnte] += tax_without_hnte - tax;
+        acc[kSumCostTech] += tax_without_relief - tax;
         acc[kSumCostPost] += post_subsidy;
         acc[kSumCostPledge] += pledge_subsidy;
         acc[kSumCostCollab] += cofunding;
@@ -1282,10 +1289,10 @@ std::vector<sim::ComparisonMeasure> ClusterModel::compare(const sim::Scenario& s
   const int last = static_cast<int>(steps) - 1;
   const double mark = sc.number("goals.output_mark");
   std::vector<sim::ComparisonMeasure> out = {
-      {"output_gained", "yuan", "output gained over the run (sum of quarterly sales)", {}},
-      {"public_money", "yuan", "public money spent beyond the counterfactual's", {}},
+      {"output_gained", "bn yuan", "output gained over the run (sum of quarterly sales)", {}},
+      {"public_money", "bn yuan", "public money spent beyond the counterfactual's", {}},
       {"output_per_public_yuan", "yuan/yuan", "output gained per yuan of public money", {}},
-      {"rd_gained", "yuan", "real R&D gained over the run", {}},
+      {"rd_gained", "bn yuan", "real R&D gained over the run", {}},
       {"patents_gained", "patents", "invention patents gained over the run", {}},
       {"clusters_over_mark_gained", "clusters", "clusters over the output mark gained at the end",
        {}},
@@ -1301,11 +1308,12 @@ std::vector<sim::ComparisonMeasure> ClusterModel::compare(const sim::Scenario& s
           trailing_annual_output(m.metric(kOutputValue) + r * steps * clusters, steps, clusters);
       return clusters_over_mark(annual, steps, clusters, mark).back();
     };
-    out[0].per_replicate.push_back(output);
-    out[1].per_replicate.push_back(money);
+    constexpr double kBn = 1e9;
+    out[0].per_replicate.push_back(output / kBn);
+    out[1].per_replicate.push_back(money / kBn);
     out[2].per_replicate.push_back(money > 0 ? output / money
                                              : std::numeric_limits<double>::quiet_NaN());
-    out[3].per_replicate.push_back(diff(kRdSpend));
+    out[3].per_replicate.push_back(diff(kRdSpend) / kBn);
     out[4].per_replicate.push_back(diff(kPatentsGranted));
     out[5].per_replicate.push_back(count_at_end(run) - count_at_end(base));
   }

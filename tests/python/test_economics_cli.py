@@ -33,7 +33,8 @@ def test_compare_stores_the_counterfactual_and_reports_per_yuan(tmp_path):
         run_cost = f["metrics/fiscal_cost_total"][...].sum(axis=(1, 2))
         base_cost = f["counterfactual/metrics/fiscal_cost_total"][...].sum(axis=(1, 2))
         # public_money is the paired difference of total fiscal cost, replicate by replicate.
-        assert np.allclose(f["comparison/public_money"][...], run_cost - base_cost, rtol=1e-12)
+        assert np.allclose(f["comparison/public_money"][...], (run_cost - base_cost) / 1e9,
+                           rtol=1e-12)
         # The counterfactual spends nothing on the provincial levers.
         assert not f["counterfactual/metrics/fiscal_cost_platforms"][...].any()
         assert f["counterfactual/metrics/output_value"].shape == f["metrics/output_value"].shape
