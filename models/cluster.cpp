@@ -3,8 +3,8 @@
 #include <fmt/format.h>
 #include <algorithm>
 #include <array>
-#include <string_view>
 #include <cmath>
+#include <string_view>
 #include <thread>
 
 #include "sim/csv.hpp"
@@ -86,15 +86,14 @@ std::vector<ClusterStart> read_cluster_starts(const sim::Scenario& sc) {
     const auto known = std::find_if(kFields.begin(), kFields.end(),
                                     [&](const StartField& f) { return f.name == field; });
     if (known == kFields.end()) {
-      throw sim::InputError({file, table.row_lines[r], static_cast<int>(field_col) + 1}, "field",
-                            fmt::format("unknown field '{}'; the fields are {}", field,
-                                        field_names()));
+      throw sim::InputError(
+          {file, table.row_lines[r], static_cast<int>(field_col) + 1}, "field",
+          fmt::format("unknown field '{}'; the fields are {}", field, field_names()));
     }
     if (value < known->low || value > known->high) {
-      throw sim::InputError(
-          {file, table.row_lines[r], static_cast<int>(value_col) + 1}, field,
-          fmt::format("{:g} is outside the allowed range [{:g}, {:g}]", value, known->low,
-                      known->high));
+      throw sim::InputError({file, table.row_lines[r], static_cast<int>(value_col) + 1}, field,
+                            fmt::format("{:g} is outside the allowed range [{:g}, {:g}]", value,
+                                        known->low, known->high));
     }
     starts[*index].*(known->member) = value;
     seen[*index] |= known->required_bit;

@@ -10,10 +10,10 @@ namespace models {
 
 // A cluster's starting state, from the initial-state data file and its overrides.
 struct ClusterStart {
-  double output = 0.0;         // yuan/year in the base year
+  double output = 0.0;                         // yuan/year in the base year
   double output_low = 0.0, output_high = 0.0;  // plausible range (reference)
-  double firms = 0.0;          // number of firms
-  double demand_growth = 0.0;  // nominal growth of sector demand, 1/year
+  double firms = 0.0;                          // number of firms
+  double demand_growth = 0.0;                  // nominal growth of sector demand, 1/year
   double backbone_firms = 0.0;
   double startup_firms = 0.0;       // firms younger than about three years
   double researchers = 0.0;         // R&D personnel, full-time equivalent

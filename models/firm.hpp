@@ -43,20 +43,20 @@ struct FirmTable {
   std::vector<double> researchers;
   std::vector<double> programme_researchers;
   std::vector<double> rd_planned;
-  std::vector<double> deduction_claimed;          // super-deduction rate claimed this quarter
+  std::vector<double> deduction_claimed;  // super-deduction rate claimed this quarter
   std::vector<double> hires_wanted;
-  std::vector<double> patent_stock;               // valid patents
-  std::vector<double> loss_pool;                  // tax losses carried forward, yuan
-  std::vector<std::int32_t> loss_pool_age;        // quarters since the oldest loss in the pool
-  std::vector<double> post_subsidy_due;           // paid next quarter, yuan
-  std::vector<std::uint32_t> incubator;           // incubator id + 1; 0 = not a tenant
-  std::vector<std::int32_t> tenant_quarters;      // quarters in the incubator
-  std::vector<std::uint8_t> incubated;            // has been a tenant (admitted once only)
-  std::vector<std::uint32_t> investor;            // fund id + 1; 0 = no fund holds equity
-  std::vector<std::int32_t> invested_step;        // step of the investment
-  std::vector<double> stake;                      // equity share held by the fund
-  std::vector<double> stake_cost;                 // yuan paid for it
-  std::vector<std::uint8_t> forced_out;           // closed by the phase-out this quarter
+  std::vector<double> patent_stock;           // valid patents
+  std::vector<double> loss_pool;              // tax losses carried forward, yuan
+  std::vector<std::int32_t> loss_pool_age;    // quarters since the oldest loss in the pool
+  std::vector<double> post_subsidy_due;       // paid next quarter, yuan
+  std::vector<std::uint32_t> incubator;       // incubator id + 1; 0 = not a tenant
+  std::vector<std::int32_t> tenant_quarters;  // quarters in the incubator
+  std::vector<std::uint8_t> incubated;        // has been a tenant (admitted once only)
+  std::vector<std::uint32_t> investor;        // fund id + 1; 0 = no fund holds equity
+  std::vector<std::int32_t> invested_step;    // step of the investment
+  std::vector<double> stake;                  // equity share held by the fund
+  std::vector<double> stake_cost;             // yuan paid for it
+  std::vector<std::uint8_t> forced_out;       // closed by the phase-out this quarter
   std::vector<std::uint8_t> alive;
 
   std::size_t size() const { return agents.size(); }
@@ -86,20 +86,20 @@ struct FirmParams {
   double initial_cash_ratio;
   double initial_margin;
   double entry_rate, entry_capital, entry_productivity_spread, entry_equity_ratio;
-  double startup_hazard;            // failure hazard of a startup per quarter
-  double spinoff_rate;              // spin-offs per backbone firm per quarter
-  double spinoff_gap;               // spin-off's log-productivity below its parent's
-  double frontier_pull;             // share of the gap to the frontier an innovation closes
-  double breakthrough_threshold;    // innovation step that earns a post-subsidy
-  double breakthrough_expectation;  // share of R&D firms expect to be subsidised
-  double patent_obsolescence;       // share of valid patents lapsing per quarter
+  double startup_hazard;             // failure hazard of a startup per quarter
+  double spinoff_rate;               // spin-offs per backbone firm per quarter
+  double spinoff_gap;                // spin-off's log-productivity below its parent's
+  double frontier_pull;              // share of the gap to the frontier an innovation closes
+  double breakthrough_threshold;     // innovation step that earns a post-subsidy
+  double breakthrough_expectation;   // share of R&D firms expect to be subsidised
+  double patent_obsolescence;        // share of valid patents lapsing per quarter
   double licence_income_per_patent;  // technology-transfer income, yuan/year per valid patent
-  double ip_imitation_block;        // imitation of patent holders at full IP protection
-  double ip_rd_response;            // extra R&D at full IP protection
-  double collaboration_effect;      // extra effective R&D at full collaboration
-  double open_innovation_gap;       // outside frontier above the cluster's, log points
-  double risk_credit_response;      // widening of SME credit at full risk compensation
-  double loan_recovery;             // share of capital recovered on a default
+  double ip_imitation_block;         // imitation of patent holders at full IP protection
+  double ip_rd_response;             // extra R&D at full IP protection
+  double collaboration_effect;       // extra effective R&D at full collaboration
+  double open_innovation_gap;        // outside frontier above the cluster's, log points
+  double risk_credit_response;       // widening of SME credit at full risk compensation
+  double loan_recovery;              // share of capital recovered on a default
 
   static FirmParams from(const sim::Scenario& scenario);
 };

@@ -182,9 +182,9 @@ void FundMarket::invest(int step, FirmTable& firms, const std::vector<double>& s
     const double ticket_size = p_.ticket[funds_.kind[f]];
     double budget =
         std::min(funds_.cash[f], funds_.committed[f] / static_cast<double>(p_.invest_quarters));
-    const auto first = std::lower_bound(
-        candidates_.begin(), candidates_.end(), funds_.cluster[f],
-        [&](std::size_t i, std::uint16_t c) { return firms.cluster[i] < c; });
+    const auto first =
+        std::lower_bound(candidates_.begin(), candidates_.end(), funds_.cluster[f],
+                         [&](std::size_t i, std::uint16_t c) { return firms.cluster[i] < c; });
     for (auto it = first; it != candidates_.end() && firms.cluster[*it] == funds_.cluster[f];
          ++it) {
       if (budget <= 0) break;
@@ -193,8 +193,8 @@ void FundMarket::invest(int step, FirmTable& firms, const std::vector<double>& s
         continue;
       }
       const double ticket = std::min(ticket_size, budget);
-      const double pre_money =
-          firm_valuation(4 * firms.sales[i], firms.cash[i] + firms.capital[i], p_.valuation_multiple);
+      const double pre_money = firm_valuation(4 * firms.sales[i], firms.cash[i] + firms.capital[i],
+                                              p_.valuation_multiple);
       firms.investor[i] = static_cast<std::uint32_t>(funds_.agents.id[f] + 1);
       firms.stake[i] = equity_stake(ticket, pre_money);
       firms.stake_cost[i] = ticket;

@@ -25,14 +25,14 @@ struct FundTable {
   FundTable();
   sim::AgentTable agents;
   std::vector<std::uint16_t> cluster;
-  std::vector<std::uint8_t> kind;  // FundKind
+  std::vector<std::uint8_t> kind;     // FundKind
   std::vector<std::int32_t> vintage;  // step of the commitment
   std::vector<double> gov_share, concession;
-  std::vector<double> committed;    // paid in at commitment, yuan
-  std::vector<double> cash;         // not yet invested, or received and not yet returned
-  std::vector<double> invested;     // cumulative tickets
-  std::vector<double> proceeds;     // cumulative exit proceeds
-  std::vector<double> distributed;  // cumulative returns to partners
+  std::vector<double> committed;     // paid in at commitment, yuan
+  std::vector<double> cash;          // not yet invested, or received and not yet returned
+  std::vector<double> invested;      // cumulative tickets
+  std::vector<double> proceeds;      // cumulative exit proceeds
+  std::vector<double> distributed;   // cumulative returns to partners
   std::vector<double> gov_returned;  // of which to government
   std::vector<std::uint8_t> open;
   std::size_t size() const { return agents.size(); }

@@ -2,8 +2,8 @@
 
 #include <fmt/format.h>
 #include <cmath>
-#include <string>
 #include <limits>
+#include <string>
 
 namespace models {
 
@@ -117,8 +117,8 @@ void add_goal_settings(sim::Schema& s) {
   using sim::number;
   s.add(number("goals.output_mark", "yuan/year", 0, 1e15, "1e11",
                "Annual output that makes a cluster a 'hundred-billion' cluster (千亿)."));
-  s.add(number("goals.g1.target", "clusters", 0, 1000, "5",
-               "G1: number of clusters over the mark."));
+  s.add(
+      number("goals.g1.target", "clusters", 0, 1000, "5", "G1: number of clusters over the mark."));
   s.add(date("goals.g1.deadline", "2015Q4",
              "G1: the quarter by whose end the target is due (end of the 12th FYP)."));
   s.add(number("goals.g2.target", "clusters", 0, 1000, "15",
@@ -126,7 +126,8 @@ void add_goal_settings(sim::Schema& s) {
   s.add(date("goals.g2.window_start", "2016Q1",
              "G2: first quarter of the cultivation window (start of the 13th FYP); a cluster is "
              "'new' when below the output mark in the quarter before."));
-  s.add(date("goals.g2.deadline", "2020Q4", "G2: last quarter of the window (end of the 13th FYP)."));
+  s.add(
+      date("goals.g2.deadline", "2020Q4", "G2: last quarter of the window (end of the 13th FYP)."));
   s.add(number("goals.g2.min_growth", "1/year", -1, 10, "0.12",
                "G2: least annual growth of output since the window's start (assumption: half "
                "again Shandong's industrial growth of about 8%)."));

@@ -24,9 +24,9 @@ IncubatorParams IncubatorParams::from(const sim::Scenario& sc) {
   return p;
 }
 
-std::vector<std::uint64_t> adjust_funded_capacity(IncubatorTable& t, std::uint16_t c,
-                                                  double target, double backbone_share,
-                                                  HostCandidates& hosts, double size) {
+std::vector<std::uint64_t> adjust_funded_capacity(IncubatorTable& t, std::uint16_t c, double target,
+                                                  double backbone_share, HostCandidates& hosts,
+                                                  double size) {
   double funded = 0, backbone_run = 0;
   for (std::size_t i = 0; i < t.size(); ++i) {
     if (t.cluster[i] != c || t.funded[i] == 0 || t.open[i] == 0) continue;

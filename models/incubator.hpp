@@ -27,12 +27,12 @@ struct IncubatorTable {
 };
 
 struct IncubatorParams {
-  int period_quarters;          // incubation period
-  double size;                  // slots of a newly funded incubator
-  double hazard_reduction;      // tenants' failure hazard multiplied by (1 - this)
-  double innovation_boost;      // tenants' innovation effort multiplied by (1 + this)
-  double host_imitation_prob;   // a backbone-run tenant's imitation target is its host
-  double procurement_premium;   // host pays this share on top of the tenant's sales
+  int period_quarters;         // incubation period
+  double size;                 // slots of a newly funded incubator
+  double hazard_reduction;     // tenants' failure hazard multiplied by (1 - this)
+  double innovation_boost;     // tenants' innovation effort multiplied by (1 + this)
+  double host_imitation_prob;  // a backbone-run tenant's imitation target is its host
+  double procurement_premium;  // host pays this share on top of the tenant's sales
 
   static IncubatorParams from(const sim::Scenario& scenario);
 };

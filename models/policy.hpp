@@ -63,11 +63,11 @@ const std::array<LedgerLine, kLedgerCount>& ledger_lines();
 
 // Costs of the levers that pay money out (settings under policy_costs.*).
 struct PolicyCosts {
-  double talent_cost_per_recruit;    // yuan per programme recruit
+  double talent_cost_per_recruit;     // yuan per programme recruit
   double incubator_subsidy_per_slot;  // yuan per funded slot per year
-  double collaboration_cofunding;    // public yuan per yuan of joint-project R&D
+  double collaboration_cofunding;     // public yuan per yuan of joint-project R&D
   double ip_pledge_interest_subsidy;  // share of interest on pledge loans paid by the province
-  double phase_out_compensation;     // public yuan per yuan of capital closed
+  double phase_out_compensation;      // public yuan per yuan of capital closed
 
   static PolicyCosts from(const sim::Scenario& scenario);
 };

@@ -28,8 +28,12 @@ const std::vector<double>& column(const sim::Snapshot& s, const std::string& nam
   return s.values[static_cast<std::size_t>(it - s.columns.begin())];
 }
 
-std::string number(double x) { return std::isfinite(x) ? fmt::format("{:.4g}", x) : "n/a"; }
-std::string json_number(double x) { return std::isfinite(x) ? fmt::format("{}", x) : "null"; }
+std::string number(double x) {
+  return std::isfinite(x) ? fmt::format("{:.4g}", x) : "n/a";
+}
+std::string json_number(double x) {
+  return std::isfinite(x) ? fmt::format("{}", x) : "null";
+}
 
 // Per replicate, the rows of a snapshot.
 std::map<int, std::vector<std::size_t>> rows_by_replicate(const sim::Snapshot& s) {
@@ -270,8 +274,8 @@ std::string stats_json(const StatsReport& r) {
       json_number(r.growth.mean), json_number(r.growth.sd), json_number(r.growth.kurtosis),
       json_number(r.growth.laplace_location), json_number(r.growth.laplace_scale),
       json_number(r.growth.loglik_laplace_minus_normal), json_number(r.productivity_90_10),
-      json_number(r.productivity_persistence), list(r.rd_bins), list(r.rd_shares), list(r.thresholds),
-      list(r.bunching));
+      json_number(r.productivity_persistence), list(r.rd_bins), list(r.rd_shares),
+      list(r.thresholds), list(r.bunching));
 }
 
 }  // namespace models

@@ -18,7 +18,7 @@ double hill_tail_exponent(std::vector<double> sizes, std::size_t k);
 struct GrowthShape {
   std::size_t n = 0;
   double mean = 0, sd = 0;
-  double kurtosis = 0;        // 3 for a normal, 6 for a Laplace
+  double kurtosis = 0;                             // 3 for a normal, 6 for a Laplace
   double laplace_location = 0, laplace_scale = 0;  // median and mean absolute deviation from it
   double loglik_laplace_minus_normal = 0;          // per observation; > 0 favours Laplace
 };
@@ -30,14 +30,15 @@ double correlation(const std::vector<double>& x, const std::vector<double>& y);
 struct StatsReport {
   std::string first_date, last_date;
   std::size_t firms_last = 0;
-  double tail_exponent = 0;  // median over replicates, last snapshot
-  GrowthShape growth;        // annual log growth of sales, matched firms, all years pooled
-  double productivity_90_10 = 0;      // median over clusters and replicates, exp(a90 - a10)
-  double productivity_persistence = 0;  // correlation of a's deviation from its cluster mean a year apart
-  std::vector<double> rd_bins;          // lower edges of R&D-intensity bins
-  std::vector<double> rd_shares;        // share of firms with positive sales in each bin
-  std::vector<double> thresholds;       // HNTE intensity thresholds
-  std::vector<double> bunching;         // share just above / share just below each threshold
+  double tail_exponent = 0;       // median over replicates, last snapshot
+  GrowthShape growth;             // annual log growth of sales, matched firms, all years pooled
+  double productivity_90_10 = 0;  // median over clusters and replicates, exp(a90 - a10)
+  double productivity_persistence =
+      0;                          // correlation of a's deviation from its cluster mean a year apart
+  std::vector<double> rd_bins;    // lower edges of R&D-intensity bins
+  std::vector<double> rd_shares;  // share of firms with positive sales in each bin
+  std::vector<double> thresholds;  // HNTE intensity thresholds
+  std::vector<double> bunching;    // share just above / share just below each threshold
 };
 
 StatsReport firm_stats(const std::vector<sim::Snapshot>& snapshots,

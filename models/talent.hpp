@@ -57,8 +57,8 @@ double tight_wage(double base, double demand, double supply, double elasticity);
 
 // Row-stochastic matrix of where a mobile job seeker of cluster c goes (staying included):
 // P(c, d) = L(c, d) exp(beta A(d)) / sum_e L(c, e) exp(beta A(e)).
-Eigen::MatrixXd migration_matrix(const Eigen::VectorXd& attractiveness, const Eigen::MatrixXd& links,
-                                 double sensitivity);
+Eigen::MatrixXd migration_matrix(const Eigen::VectorXd& attractiveness,
+                                 const Eigen::MatrixXd& links, double sensitivity);
 
 // Link weights between clusters: 1, or same_region_weight within a region (diagonal included).
 Eigen::MatrixXd region_links(const std::vector<std::string>& regions, double same_region_weight);

@@ -336,7 +336,8 @@ void WorldReplicate::initialise_firms() {
 void WorldReplicate::initialise_talent() {
   const TalentParams& tp = setup_.talent;
   std::vector<double> planned(clusters_, 0.0);
-  for (std::size_t i = 0; i < firms_.size(); ++i) planned[firms_.cluster[i]] += firms_.rd_planned[i];
+  for (std::size_t i = 0; i < firms_.size(); ++i)
+    planned[firms_.cluster[i]] += firms_.rd_planned[i];
   // The starting wage clears each cluster's market: what its firms plan to pay researchers
   // over the researchers employed.
   double wage_sum = 0.0, wage_count = 0.0;
@@ -511,9 +512,9 @@ void WorldReplicate::clear_talent_market(int step) {
 
     // Recruits without a job may found a startup (entry phase); each founder works in it.
     auto rng = cluster_stream(step, kPhaseTalent, c);
-    const double founders = std::min(std::floor(pool.free_programme[c]),
-                                     static_cast<double>(rng.poisson(
-                                         tp.founder_rate * std::max(0.0, pool.free_programme[c]))));
+    const double founders = std::min(
+        std::floor(pool.free_programme[c]),
+        static_cast<double>(rng.poisson(tp.founder_rate * std::max(0.0, pool.free_programme[c]))));
     const double founder_knowledge = pool.free[c] > 0 ? pool.free_knowledge[c] / pool.free[c] : 0.0;
     pool.free[c] -= founders;
     pool.free_programme[c] -= founders;
@@ -540,7 +541,8 @@ void WorldReplicate::clear_talent_market(int step) {
     pool.wage[c] = tight_wage(pool.base_wage[c], employed + want, employed + pool.free[c],
                               tp.wage_tightness_elasticity);
     fill_[c] = fill_by_priority(wanted, pool.free[c]);
-    const double hired = fill_[c][0] * wanted[0] + fill_[c][1] * wanted[1] + fill_[c][2] * wanted[2];
+    const double hired =
+        fill_[c][0] * wanted[0] + fill_[c][1] * wanted[1] + fill_[c][2] * wanted[2];
     hire_programme_share_[c] = pool.free[c] > 0 ? pool.free_programme[c] / pool.free[c] : 0.0;
     hire_knowledge_[c] = pool.free[c] > 0 ? pool.free_knowledge[c] / pool.free[c] : 0.0;
     // Hiring takes job seekers in proportion: the pool's mix and knowledge are unchanged.
@@ -644,7 +646,8 @@ void WorldReplicate::produce_and_pay_tax(int step) {
       {kSumSales, kSumRdReal, kSumRdReported, kSumTax, kSumCostRd, kSumCostHnte, kSumCostTech,
        kSumCostPost, kSumCostPledge, kSumCostCollab, kSumHnte, kSumSalesTimesLogProductivity});
   for (std::size_t c = 0; c < clusters_; ++c) {
-    if (sum(c, kSumSales) > 0) mean_a_[c] = sum(c, kSumSalesTimesLogProductivity) / sum(c, kSumSales);
+    if (sum(c, kSumSales) > 0)
+      mean_a_[c] = sum(c, kSumSalesTimesLogProductivity) / sum(c, kSumSales);
     cost(c, kCostRdSuperDeduction) = sum(c, kSumCostRd);
     cost(c, kCostHnteTaxRate) = sum(c, kSumCostHnte);
     cost(c, kCostTechTransferExemption) = sum(c, kSumCostTech);
@@ -694,9 +697,10 @@ void WorldReplicate::innovate(int step) {
         const double sales = firms_.sales[i];
         const double intensity = sales > 0 ? firms_.rd_real[i] / sales : 0.0;
         const PlatformEffects& pe = platform_effects_[c];
-        const double labour = average_skill(staff, firms_.programme_researchers[i], programme_skill) *
-                              (1.0 + pe.labour + (type == FirmType::Backbone ? 0.0 : pe.shared)) *
-                              (1.0 + p.collaboration_effect * l.collaboration);
+        const double labour =
+            average_skill(staff, firms_.programme_researchers[i], programme_skill) *
+            (1.0 + pe.labour + (type == FirmType::Backbone ? 0.0 : pe.shared)) *
+            (1.0 + p.collaboration_effect * l.collaboration);
         const bool tenant = firms_.incubator[i] != 0;
         const double effort = intensity * labour;
         const double innovation_effort =
@@ -725,8 +729,8 @@ void WorldReplicate::innovate(int step) {
         if (target == firms_.size()) {
           const std::size_t better = ranking_.better_than(i, firms_.cluster[i]);
           if (better > 0) {
-            const auto k = std::min(better - 1,
-                                    static_cast<std::size_t>(pick_draw * static_cast<double>(better)));
+            const auto k = std::min(
+                better - 1, static_cast<std::size_t>(pick_draw * static_cast<double>(better)));
             target = ranking_.better(i, k);
           }
         }
@@ -739,7 +743,8 @@ void WorldReplicate::innovate(int step) {
           }
         }
         // Open innovation: imitation toward the frontier outside the cluster.
-        if (rng.uniform() < l.open_innovation * search_success(p.imitation_rate, imitation_effort)) {
+        if (rng.uniform() <
+            l.open_innovation * search_success(p.imitation_rate, imitation_effort)) {
           const double outside = frontier_[c] + p.open_innovation_gap;
           best = std::max(best, a + p.imitation_gap_share * (outside - a));
         }
@@ -770,7 +775,8 @@ void WorldReplicate::mark_phase_out(int step) {
     // The least productive firms by the ranking of this quarter's innovation phase.
     const std::size_t n = ranking_.begin[c + 1] - ranking_.begin[c];
     const auto closed = static_cast<std::size_t>(std::floor(share * static_cast<double>(n)));
-    for (std::size_t k = 0; k < closed; ++k) firms_.forced_out[ranking_.ranked[ranking_.begin[c] + k]] = 1;
+    for (std::size_t k = 0; k < closed; ++k)
+      firms_.forced_out[ranking_.ranked[ranking_.begin[c] + k]] = 1;
   }
 }
 
@@ -807,9 +813,9 @@ void WorldReplicate::invest_age_and_test_exit(int step) {
         const double cap = firms_.capital[i];
         const bool insolvent = firms_.cash[i] + cap < 0;
         const bool tenant = firms_.incubator[i] != 0;
-        const double hazard =
-            type == FirmType::Startup ? p.startup_hazard * (tenant ? 1.0 - hazard_reduction : 1.0)
-                                      : 0.0;
+        const double hazard = type == FirmType::Startup
+                                  ? p.startup_hazard * (tenant ? 1.0 - hazard_reduction : 1.0)
+                                  : 0.0;
         const bool failed = rng.uniform() < hazard;
         const bool losing =
             type == FirmType::Startup
@@ -879,7 +885,8 @@ void WorldReplicate::run_funds(int step) {
 void WorldReplicate::run_platforms(int step) {
   const PlatformParams& pp = setup_.platform;
   if (step >= 0) {
-    for (std::size_t i = 0; i < platforms_.size(); ++i) platforms_.capital[i] *= 1.0 - pp.depreciation;
+    for (std::size_t i = 0; i < platforms_.size(); ++i)
+      platforms_.capital[i] *= 1.0 - pp.depreciation;
     for (std::size_t c = 0; c < clusters_; ++c) {
       const double investment = levers(step, c).platform_investment / 4.0;
       invest_in_platforms(platforms_, static_cast<std::uint16_t>(c), investment, pp);
@@ -893,7 +900,8 @@ void WorldReplicate::run_platforms(int step) {
   }
   for (std::size_t c = 0; c < clusters_; ++c) {
     std::array<double, kPlatformKinds> by_kind{};
-    for (std::size_t k = 0; k < kPlatformKinds; ++k) by_kind[k] = platform_capital_[c * kPlatformKinds + k];
+    for (std::size_t k = 0; k < kPlatformKinds; ++k)
+      by_kind[k] = platform_capital_[c * kPlatformKinds + k];
     const double annual_output = step >= 0 ? 4 * sum(c, kSumSales) : setup_.starts[c].output;
     platform_effects_[c] = platform_effects(by_kind, annual_output, pp);
   }
@@ -941,9 +949,9 @@ void WorldReplicate::enter(int step) {
         firms_.log_productivity[i] = mean_a_[c] + noise;
       } else if (j < base + spinoffs) {
         // A spin-off starts from its parent's knowledge (SKIN).
-        const auto pick = std::min(parents[c].size() - 1,
-                                   static_cast<std::size_t>(frng.uniform() *
-                                                            static_cast<double>(parents[c].size())));
+        const auto pick = std::min(
+            parents[c].size() - 1,
+            static_cast<std::size_t>(frng.uniform() * static_cast<double>(parents[c].size())));
         firms_.log_productivity[i] = firms_.log_productivity[parents[c][pick]] - p.spinoff_gap;
       } else if (j < base + spinoffs + lab_spinoffs) {
         firms_.log_productivity[i] = frontier_[c] - p.spinoff_gap;
@@ -979,9 +987,8 @@ void WorldReplicate::run_incubators(int step) {
     for (std::size_t i = 0; i < firms_.size(); ++i) {
       if (firms_.cluster[i] == c && static_cast<FirmType>(firms_.type[i]) == FirmType::Backbone) {
         const std::uint64_t id = firms_.agents.id[i];
-        const bool hosting =
-            std::any_of(incubators_.host.begin(), incubators_.host.end(),
-                        [&](std::uint64_t h) { return h == id + 1; });
+        const bool hosting = std::any_of(incubators_.host.begin(), incubators_.host.end(),
+                                         [&](std::uint64_t h) { return h == id + 1; });
         if (!hosting) backbone.push_back(i);
       }
     }
@@ -1090,7 +1097,8 @@ void WorldReplicate::record(std::span<double> out) const {
     set(kGuideFundPrivateRaised, fund_flows_.private_raised[c]);
     set(kFundNav, fund_flows_.nav[c]);
     double platforms = 0.0;
-    for (std::size_t k = 0; k < kPlatformKinds; ++k) platforms += platform_capital_[c * kPlatformKinds + k];
+    for (std::size_t k = 0; k < kPlatformKinds; ++k)
+      platforms += platform_capital_[c * kPlatformKinds + k];
     set(kPlatformCapital, platforms);
     set(kTaxPaid, sum(c, kSumTax));
     set(kPrice, active ? price_[c] : kNaN);
@@ -1107,7 +1115,7 @@ void WorldReplicate::record(std::span<double> out) const {
 
 sim::Snapshot WorldReplicate::snapshot() const {
   sim::Snapshot s;
-  s.columns = {"id",    "cluster",         "type",        "age",         "sales",
+  s.columns = {"id",      "cluster",          "type",        "age",         "sales",
                "capital", "log_productivity", "rd_reported", "researchers", "hnte"};
   const std::size_t n = firms_.size();
   s.values.assign(s.columns.size(), std::vector<double>(n));
@@ -1178,8 +1186,8 @@ ClusterModel::ClusterModel() : schema_(build_schema()) {
       {"mean_log_productivity", "1", "sales-weighted mean log-productivity of firms"},
   };
   for (const LedgerLine& line : ledger_lines()) {
-    metrics_.push_back({"fiscal_cost_" + std::string(line.name), "yuan/quarter",
-                        std::string(line.description)});
+    metrics_.push_back(
+        {"fiscal_cost_" + std::string(line.name), "yuan/quarter", std::string(line.description)});
   }
   metrics_.push_back({"fiscal_cost_total", "yuan/quarter", "sum of every fiscal_cost_ line"});
 }
@@ -1223,10 +1231,9 @@ sim::GoalResults ClusterModel::evaluate_goals(const sim::Scenario& sc,
   const CultivationTest cultivated{mark, sc.number("goals.g2.min_growth"),
                                    sc.number("goals.g2.min_rd_intensity"),
                                    sc.number("goals.g2.min_output")};
-  const LeadingTest leading{sc.number("goals.g4.min_rd_intensity"),
-                            sc.number("goals.g4.min_patents_per_bn"),
-                            sc.number("goals.g4.min_researchers_per_bn"),
-                            sc.number("goals.g4.min_output")};
+  const LeadingTest leading{
+      sc.number("goals.g4.min_rd_intensity"), sc.number("goals.g4.min_patents_per_bn"),
+      sc.number("goals.g4.min_researchers_per_bn"), sc.number("goals.g4.min_output")};
   const int window_start = step_of(sc, "goals.g2.window_start");
   const std::array<std::string, 4> deadlines = {"goals.g1.deadline", "goals.g2.deadline",
                                                 "goals.g3.deadline", "goals.g4.deadline"};
@@ -1252,14 +1259,14 @@ sim::GoalResults ClusterModel::evaluate_goals(const sim::Scenario& sc,
         leaders[t] += is_innovation_leader(output[i], rd[i], patents[i], researchers[i], leading);
       }
     }
-    const std::array<const std::vector<double>*, 4> series = {&over_mark, &new_clusters,
-                                                              &over_mark, &leaders};
+    const std::array<const std::vector<double>*, 4> series = {&over_mark, &new_clusters, &over_mark,
+                                                              &leaders};
     for (std::size_t g = 0; g < out.goals.size(); ++g) {
       evaluate_count_goal(*series[g], sc.calendar(), g, r, out);
       const int last = step_of(sc, deadlines[g]);
-      out.cost_to_deadline[out.index(g, r)] =
-          last < static_cast<int>(steps) ? total_to(metrics, kFiscalCostTotal, r, last)
-                                         : std::numeric_limits<double>::quiet_NaN();
+      out.cost_to_deadline[out.index(g, r)] = last < static_cast<int>(steps)
+                                                  ? total_to(metrics, kFiscalCostTotal, r, last)
+                                                  : std::numeric_limits<double>::quiet_NaN();
     }
   }
   return out;
@@ -1294,7 +1301,9 @@ std::vector<sim::ComparisonMeasure> ClusterModel::compare(const sim::Scenario& s
       {"output_per_public_yuan", "yuan/yuan", "output gained per yuan of public money", {}},
       {"rd_gained", "bn yuan", "real R&D gained over the run", {}},
       {"patents_gained", "patents", "invention patents gained over the run", {}},
-      {"clusters_over_mark_gained", "clusters", "clusters over the output mark gained at the end",
+      {"clusters_over_mark_gained",
+       "clusters",
+       "clusters over the output mark gained at the end",
        {}},
   };
   for (std::size_t r = 0; r < replicates; ++r) {

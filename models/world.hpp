@@ -15,9 +15,9 @@ class ClusterModel final : public sim::Model {
   std::unique_ptr<sim::PreparedModel> prepare(const sim::Scenario& scenario) const override;
   sim::GoalResults evaluate_goals(const sim::Scenario& scenario,
                                   const sim::MetricsArray& metrics) const override;
-  std::vector<sim::ComparisonMeasure> compare(const sim::Scenario& scenario,
-                                              const sim::MetricsArray& run,
-                                              const sim::MetricsArray& counterfactual) const override;
+  std::vector<sim::ComparisonMeasure> compare(
+      const sim::Scenario& scenario, const sim::MetricsArray& run,
+      const sim::MetricsArray& counterfactual) const override;
   std::vector<int> snapshot_steps(const sim::Scenario& scenario) const override;
   std::string diagnostics(const std::vector<sim::Snapshot>& snapshots, bool json) const override;
 
@@ -63,6 +63,7 @@ constexpr std::size_t fiscal_cost_metric(Ledger line) {
   return std::size_t{kFiscalCostFirst} + std::size_t{line};
 }
 
-static_assert(std::size_t{kFiscalCostTotal} == std::size_t{kFiscalCostFirst} + std::size_t{kLedgerCount});
+static_assert(std::size_t{kFiscalCostTotal} ==
+              std::size_t{kFiscalCostFirst} + std::size_t{kLedgerCount});
 
 }  // namespace models

@@ -103,7 +103,8 @@ std::vector<ComparisonSummary> summarise_comparison(const GoalResults& results) 
 std::string goals_report_text(const GoalResults& results) {
   std::string out = goals_report_text(summarise(results));
   if (results.counterfactual.empty()) return out;
-  out += fmt::format("Compared with '{}' (same seeds, paired replicates)\n", results.counterfactual);
+  out +=
+      fmt::format("Compared with '{}' (same seeds, paired replicates)\n", results.counterfactual);
   for (const auto& c : summarise_comparison(results)) {
     out += fmt::format("    {}: median {:.4g} {} (90% interval {:.4g} to {:.4g})\n", c.description,
                        c.median, c.unit, c.p05, c.p95);

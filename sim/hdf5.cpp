@@ -170,8 +170,7 @@ Handle open_dataset(hid_t parent, const std::string& path) {
 }
 
 Handle open_group(hid_t parent, const std::string& path) {
-  return Handle(check(H5Gopen2(parent, path.c_str(), H5P_DEFAULT), "open group " + path),
-                H5Gclose);
+  return Handle(check(H5Gopen2(parent, path.c_str(), H5P_DEFAULT), "open group " + path), H5Gclose);
 }
 
 bool exists(hid_t parent, const std::string& path) {

@@ -128,7 +128,8 @@ void write_goals(hid_t file, const GoalResults& goals, hid_t replicate) {
   h5::Handle comparison = h5::create_group(file, "comparison");
   h5::write_attribute(comparison, "counterfactual", goals.counterfactual);
   for (const auto& m : goals.comparison) {
-    h5::Handle ds = h5::write_doubles(comparison, m.name, {goals.replicates}, m.per_replicate.data());
+    h5::Handle ds =
+        h5::write_doubles(comparison, m.name, {goals.replicates}, m.per_replicate.data());
     h5::attach_dimension(ds, replicate, 0);
     h5::write_attribute(ds, "units", m.unit);
     h5::write_attribute(ds, "description", m.description);
@@ -301,7 +302,8 @@ std::vector<Snapshot> read_snapshots(const std::string& path) {
         snap.columns.push_back(column);
         snap.values.push_back(h5::read_doubles(h5::open_dataset(g, column)));
         if (snap.values.back().size() != snap.values.front().size()) {
-          throw InputError(where, "", fmt::format("/snapshots/{} has columns of unequal length", name));
+          throw InputError(where, "",
+                           fmt::format("/snapshots/{} has columns of unequal length", name));
         }
       }
       out.push_back(std::move(snap));
