@@ -83,8 +83,8 @@ std::vector<ClusterStart> read_cluster_starts(const sim::Scenario& sc) {
     }
     const double value = table.number(r, value_col);
     const std::string& field = row[field_col];
-    const auto known = std::find_if(kFields.begin(), kFields.end(),
-                                    [&](const StartField& f) { return f.name == field; });
+    const auto* const known = std::find_if(kFields.begin(), kFields.end(),
+                                           [&](const StartField& f) { return f.name == field; });
     if (known == kFields.end()) {
       throw sim::InputError(
           {file, table.row_lines[r], static_cast<int>(field_col) + 1}, "field",

@@ -46,15 +46,17 @@ FundParams FundParams::from(const sim::Scenario& sc) {
   return p;
 }
 
-double private_realisation(double base, double m, double return_sensitivity, double concession,
-                           double concession_sensitivity) {
-  const double r =
-      base * (1.0 + return_sensitivity * (m - 1.0)) * (1.0 + concession_sensitivity * concession);
+double private_realisation(double base, double lagged_multiple, double return_sensitivity,
+                           double concession, double concession_sensitivity) {
+  const double r = base * (1.0 + return_sensitivity * (lagged_multiple - 1.0)) *
+                   (1.0 + concession_sensitivity * concession);
   return std::clamp(r, 0.0, 1.0);
 }
 
-double private_vc_commitment(double rate, double annual_output, double m, double sensitivity) {
-  return rate * std::max(0.0, annual_output) * std::max(0.0, 1.0 + sensitivity * (m - 1.0));
+double private_vc_commitment(double rate, double annual_output, double lagged_multiple,
+                             double sensitivity) {
+  return rate * std::max(0.0, annual_output) *
+         std::max(0.0, 1.0 + sensitivity * (lagged_multiple - 1.0));
 }
 
 double firm_valuation(double annual_sales, double book_equity, double multiple) {
@@ -74,7 +76,8 @@ double government_part(double proceeds, double cost, double gov_share, double co
   return gov_share * proceeds - concession * gov_share * gain;
 }
 
-void FundFlows::reset(std::size_t n) {
+void FundFlows::reset(std::size_t clusters) {
+  const std::size_t n = clusters;
   for (auto* v : {&invested, &private_raised, &nav}) v->assign(n, 0.0);
   gov_paid.assign(n * kFundKinds, 0.0);
   gov_returned.assign(n * kFundKinds, 0.0);
@@ -88,7 +91,7 @@ bool is_fund_target(FundKind kind, FirmType type) {
 FundMarket::FundMarket(std::size_t clusters, const FundParams& params)
     : clusters_(clusters), p_(params), lagged_multiple_(params.initial_multiple) {}
 
-std::size_t FundMarket::fund_index(std::uint32_t handle) const {
+std::size_t FundMarket::fund_index(std::uint32_t handle) {
   // Fund ids are increasing and funds are never removed, so an id's index is the id itself.
   return static_cast<std::size_t>(handle - 1);
 }

@@ -113,7 +113,7 @@ class FundMarket {
   double lagged_multiple() const { return lagged_multiple_; }
 
  private:
-  std::size_t fund_index(std::uint32_t handle) const;
+  static std::size_t fund_index(std::uint32_t handle);
   void open_fund(int step, std::uint16_t c, FundKind kind, double committed, double gov_share,
                  double concession);
   void sell_stake(FirmTable& firms, std::size_t i, double value, FundFlows& flows);

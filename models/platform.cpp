@@ -32,8 +32,10 @@ double platform_effect(double capital, double annual_output, double half_intensi
   return full * x / (x + half_intensity);
 }
 
-PlatformEffects platform_effects(const std::array<double, kPlatformKinds>& k, double output,
-                                 const PlatformParams& p) {
+PlatformEffects platform_effects(const std::array<double, kPlatformKinds>& capital_by_kind,
+                                 double annual_output, const PlatformParams& p) {
+  const auto& k = capital_by_kind;
+  const double output = annual_output;
   PlatformEffects e;
   const auto at = [&](PlatformKind kind) { return k[static_cast<std::size_t>(kind)]; };
   e.labour = platform_effect(at(PlatformKind::EngineeringCentre), output, p.half_intensity,
@@ -45,8 +47,10 @@ PlatformEffects platform_effects(const std::array<double, kPlatformKinds>& k, do
   return e;
 }
 
-void invest_in_platforms(PlatformTable& t, std::uint16_t c, double investment,
+void invest_in_platforms(PlatformTable& platforms, std::uint16_t cluster, double investment,
                          const PlatformParams& p) {
+  PlatformTable& t = platforms;
+  const std::uint16_t c = cluster;
   if (investment <= 0) return;
   for (std::size_t kind = 0; kind < kPlatformKinds; ++kind) {
     double amount = investment * p.kind_share[kind];

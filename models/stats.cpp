@@ -81,7 +81,7 @@ GrowthShape growth_shape(const std::vector<double>& g) {
     out.loglik_laplace_minus_normal = kNaN;
     return out;
   }
-  const double n = static_cast<double>(g.size());
+  const auto n = static_cast<double>(g.size());
   double sum = 0;
   for (double x : g) sum += x;
   out.mean = sum / n;
@@ -261,7 +261,7 @@ std::string stats_text(const StatsReport& r) {
 std::string stats_json(const StatsReport& r) {
   const auto list = [](const std::vector<double>& v) {
     std::string s = "[";
-    for (std::size_t i = 0; i < v.size(); ++i) s += (i ? ", " : "") + json_number(v[i]);
+    for (std::size_t i = 0; i < v.size(); ++i) s += (i > 0 ? ", " : "") + json_number(v[i]);
     return s + "]";
   };
   return fmt::format(

@@ -23,19 +23,19 @@ TalentParams TalentParams::from(const sim::Scenario& sc) {
   return p;
 }
 
-TalentPools::TalentPools(std::size_t n)
-    : free(n, 0.0),
-      free_programme(n, 0.0),
-      free_knowledge(n, 0.0),
-      base_wage(n, 0.0),
-      wage(n, 0.0),
-      inflow(n, 0.0),
-      outflow(n, 0.0),
-      graduates(n, 0.0),
-      retirements(n, 0.0),
-      recruits(n, 0.0),
-      hired(n, 0.0),
-      founders(n, 0.0) {}
+TalentPools::TalentPools(std::size_t clusters)
+    : free(clusters, 0.0),
+      free_programme(clusters, 0.0),
+      free_knowledge(clusters, 0.0),
+      base_wage(clusters, 0.0),
+      wage(clusters, 0.0),
+      inflow(clusters, 0.0),
+      outflow(clusters, 0.0),
+      graduates(clusters, 0.0),
+      retirements(clusters, 0.0),
+      recruits(clusters, 0.0),
+      hired(clusters, 0.0),
+      founders(clusters, 0.0) {}
 
 void TalentPools::clear_flows() {
   for (auto* v : {&inflow, &outflow, &graduates, &retirements, &recruits, &hired, &founders}) {

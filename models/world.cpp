@@ -1254,9 +1254,11 @@ sim::GoalResults ClusterModel::evaluate_goals(const sim::Scenario& sc,
           const double start = output[static_cast<std::size_t>(before) * clusters + c];
           const double years = static_cast<double>(it - before) / 4.0;
           const double intensity = output[i] > 0 ? rd[i] / output[i] : 0.0;
-          new_clusters[t] += is_newly_cultivated(start, output[i], years, intensity, cultivated);
+          new_clusters[t] +=
+              is_newly_cultivated(start, output[i], years, intensity, cultivated) ? 1.0 : 0.0;
         }
-        leaders[t] += is_innovation_leader(output[i], rd[i], patents[i], researchers[i], leading);
+        leaders[t] +=
+            is_innovation_leader(output[i], rd[i], patents[i], researchers[i], leading) ? 1.0 : 0.0;
       }
     }
     const std::array<const std::vector<double>*, 4> series = {&over_mark, &new_clusters, &over_mark,
@@ -1289,9 +1291,10 @@ std::string ClusterModel::diagnostics(const std::vector<sim::Snapshot>& snapshot
   return json ? stats_json(report) : stats_text(report);
 }
 
-std::vector<sim::ComparisonMeasure> ClusterModel::compare(const sim::Scenario& sc,
-                                                          const sim::MetricsArray& run,
-                                                          const sim::MetricsArray& base) const {
+std::vector<sim::ComparisonMeasure> ClusterModel::compare(
+    const sim::Scenario& sc, const sim::MetricsArray& run,
+    const sim::MetricsArray& counterfactual) const {
+  const sim::MetricsArray& base = counterfactual;
   const std::size_t replicates = run.replicates(), steps = run.steps(), clusters = run.clusters();
   const int last = static_cast<int>(steps) - 1;
   const double mark = sc.number("goals.output_mark");

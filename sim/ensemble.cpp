@@ -27,7 +27,7 @@ Snapshot stack_snapshots(int step, const std::vector<Snapshot>& per_replicate) {
   for (const auto& s : per_replicate) {
     if (!s.label.empty()) out.label = s.label;
   }
-  out.columns.push_back("replicate");
+  out.columns.emplace_back("replicate");
   for (const auto& s : per_replicate) {
     if (!s.columns.empty()) {
       out.columns.insert(out.columns.end(), s.columns.begin(), s.columns.end());

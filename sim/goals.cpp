@@ -116,7 +116,7 @@ std::string goals_report_json(const GoalResults& results) {
   std::string out = goals_report_json(summarise(results));
   out.pop_back();  // newline
   out.pop_back();  // closing brace
-  out += fmt::format(", \"counterfactual\": {}, \"comparison\": [",
+  out += fmt::format(R"(, "counterfactual": {}, "comparison": [)",
                      results.counterfactual.empty() ? "null" : json_string(results.counterfactual));
   const auto comparison = summarise_comparison(results);
   for (std::size_t i = 0; i < comparison.size(); ++i) {
