@@ -151,6 +151,8 @@ void write_metrics(hid_t parent, const Model& model, const MetricsArray& values,
   }
 }
 
+constexpr const char* kSnapshotRow = "row";
+
 void write_snapshots(hid_t file, const Scenario& scenario, const std::vector<Snapshot>& snapshots) {
   if (snapshots.empty()) return;
   h5::Handle group = h5::create_group(file, "snapshots");
@@ -161,8 +163,15 @@ void write_snapshots(hid_t file, const Scenario& scenario, const std::vector<Sna
     const int quarter = scenario.calendar().quarter_of_step(snap.step);
     h5::Handle g = h5::create_group(group, quarter_label(quarter));
     h5::write_attribute(g, "step", static_cast<std::int64_t>(snap.step));
+    // A dimension of its own per quarter (rows differ), so netCDF tools can read the group.
+    std::vector<std::int64_t> rows(snap.rows());
+    for (std::size_t i = 0; i < rows.size(); ++i) rows[i] = static_cast<std::int64_t>(i);
+    h5::Handle row = h5::write_ints(g, kSnapshotRow, {rows.size()}, rows.data());
+    h5::make_dimension(row, kSnapshotRow);
     for (std::size_t c = 0; c < snap.columns.size(); ++c) {
-      h5::write_doubles(g, snap.columns[c], {snap.values[c].size()}, snap.values[c].data());
+      h5::Handle ds =
+          h5::write_doubles(g, snap.columns[c], {snap.values[c].size()}, snap.values[c].data());
+      h5::attach_dimension(ds, row, 0);
     }
   }
 }
@@ -299,6 +308,7 @@ std::vector<Snapshot> read_snapshots(const std::string& path) {
       const auto step = h5::read_int_attribute(g, "step");
       snap.step = step.empty() ? 0 : static_cast<int>(step[0]);
       for (const auto& column : h5::member_names(g)) {
+        if (column == kSnapshotRow) continue;
         snap.columns.push_back(column);
         snap.values.push_back(h5::read_doubles(h5::open_dataset(g, column)));
         if (snap.values.back().size() != snap.values.front().size()) {

@@ -75,6 +75,10 @@ def test_stats_reports_the_stylized_facts(tmp_path):
             f["metrics/firms_startup"][:, -1, :]
         # One row per firm alive at the end of the quarter, in every replicate.
         assert snap["id"].shape[0] == int(firms_end.sum())
+    # netCDF tools read a snapshot group along its own row dimension.
+    import xarray as xr
+    with xr.open_dataset(out, engine="h5netcdf", group="snapshots/2016Q4") as ds:
+        assert ds["sales"].dims == ("row",)
     text = clustersim("stats", out)
     assert text.returncode == 0, text.stderr
     assert "Pareto upper-tail exponent" in text.stdout and "HNTE threshold 5%" in text.stdout
