@@ -9,6 +9,7 @@ import signal
 import subprocess
 import sys
 import textwrap
+import threading
 import time
 
 import h5py
@@ -225,10 +226,40 @@ def test_dataset_coordinates_and_attributes(py_run):
     assert "run:" in py_run.attrs["scenario"] and py_run.attrs["filetype"] == "clustersim-result"
 
 
-def test_progress_callback_sees_every_quarter():
-    seen = []
-    cs.run(SMALL, progress=lambda *counts: seen.append(counts))
+def test_progress_callback_sees_every_quarter_on_the_calling_thread():
+    seen, threads = [], set()
+
+    def progress(*counts):
+        seen.append(counts)
+        threads.add(threading.get_ident())
+
+    cs.run(SMALL, progress=progress)
     assert seen and seen[-1] == (48, 48, 4, 4)
+    assert threads == {threading.get_ident()}
+
+
+def test_other_python_threads_run_while_the_engine_runs():
+    ticks, stop = [0], threading.Event()
+
+    def count():
+        while not stop.is_set():
+            ticks[0] += 1
+            time.sleep(0.001)
+
+    counter = threading.Thread(target=count)
+    counter.start()
+    try:
+        time.sleep(0.05)
+        before = ticks[0]
+        started = time.monotonic()
+        cs.run(SHANDONG, replicates=32, progress=False)
+        seconds = time.monotonic() - started
+        during = ticks[0] - before
+    finally:
+        stop.set()
+        counter.join()
+    # Holding the GIL for the whole run would leave the counter at (nearly) zero.
+    assert during >= min(20, 100 * seconds), (during, seconds)
 
 
 def test_a_failing_progress_callback_stops_the_run_and_writes_nothing(tmp_path):
