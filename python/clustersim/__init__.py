@@ -9,13 +9,24 @@
 See python/README.md.
 """
 import importlib
+import sys
 
-from . import _core
-from ._dataset import load
-from ._errors import ResultFileError, ScenarioError
-from ._goals import goals, goals_report
-from ._run import run
-from ._scenario import validate
+try:
+    import h5py  # noqa: F401
+    import numpy  # noqa: F401
+    import pandas  # noqa: F401
+    import xarray  # noqa: F401
+except ImportError as e:  # typically a pyenv or other python3 first on PATH
+    raise ImportError(f"clustersim needs Debian's /usr/bin/python3 with python3-numpy, "
+                      f"-h5py, -xarray and -pandas (or a venv made with "
+                      f"--system-site-packages); this is {sys.executable}: {e}") from e
+
+from . import _core  # noqa: E402
+from ._dataset import load  # noqa: E402
+from ._errors import ResultFileError, ScenarioError  # noqa: E402
+from ._goals import goals, goals_report  # noqa: E402
+from ._run import run  # noqa: E402
+from ._scenario import validate  # noqa: E402
 
 Scenario = _core.Scenario
 __version__ = _core.version()
