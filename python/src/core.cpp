@@ -208,20 +208,22 @@ PYBIND11_MODULE(_core, m) {
   // Errors are reported as Python exceptions; HDF5 must not print its own error stack.
   H5Eset_auto2(H5E_DEFAULT, nullptr, nullptr);
 
-  py::register_exception_translator([](std::exception_ptr p) {
-    try {
-      if (p) std::rethrow_exception(p);
-    } catch (const sim::InputError& e) {
-      const py::object cls = py::module_::import("clustersim._errors").attr("ScenarioError");
-      const py::object error =
-          cls(e.what(), py::arg("file") = e.where().file, py::arg("line") = e.where().line,
-              py::arg("column") = e.where().column, py::arg("key") = e.key(),
-              py::arg("detail") = e.detail());
-      PyErr_SetObject(cls.ptr(), error.ptr());
-    } catch (const sim::Cancelled& e) {
-      PyErr_SetString(PyExc_KeyboardInterrupt, e.what());
-    }
-  });
+  // pybind11 takes translators as void(*)(std::exception_ptr): the copy is its signature.
+  py::register_exception_translator(
+      [](std::exception_ptr p) {  // NOLINT(performance-unnecessary-value-param)
+        try {
+          if (p) std::rethrow_exception(p);
+        } catch (const sim::InputError& e) {
+          const py::object cls = py::module_::import("clustersim._errors").attr("ScenarioError");
+          const py::object error =
+              cls(e.what(), py::arg("file") = e.where().file, py::arg("line") = e.where().line,
+                  py::arg("column") = e.where().column, py::arg("key") = e.key(),
+                  py::arg("detail") = e.detail());
+          PyErr_SetObject(cls.ptr(), error.ptr());
+        } catch (const sim::Cancelled& e) {
+          PyErr_SetString(PyExc_KeyboardInterrupt, e.what());
+        }
+      });
 
   m.attr("RESULT_FILETYPE") = sim::kResultFiletype;
   m.attr("RESULT_SCHEMA_VERSION") =
@@ -324,7 +326,7 @@ PYBIND11_MODULE(_core, m) {
                              })
       .def(
           "metric",
-          [](py::object self, std::size_t index) {
+          [](const py::object& self, std::size_t index) {
             Run& run = self.cast<Run&>();
             auto& a = run.result.metrics;
             if (index >= a.metrics()) throw py::index_error("no such metric");
