@@ -9,7 +9,11 @@ Both paths produce the same Dataset (results/README.md describes the file):
   (``time_iso``, ``time_label``, ``cluster_name``, ``cluster_region``, ...); ``date`` (the last
   day of each quarter, datetime64); and the goals, ``goal_<name>`` for each dataset of
   ``/goals`` (``goal_target``, ``goal_deadline``, ``goal_met`` [goal, replicate], ...);
-* attributes: the file's root attributes (provenance) and ``scenario``, the resolved scenario.
+* attributes: the file's root attributes (provenance) and ``scenario``, the resolved scenario;
+* for a run compared with a counterfactual: ``comparison_<name>`` coordinates [replicate] and
+  the attribute ``counterfactual``.
+
+A file's ``/counterfactual`` metrics and ``/snapshots`` are not read (use h5py).
 """
 import os
 
@@ -109,13 +113,21 @@ def from_run(scenario, run, attrs):
                 "the deadline)"},
         "first_met": {"units": "year", "description": "decimal year (quarter end) when the "
                       "target is first reached; NaN if never"},
+        "cost_to_deadline": {"units": "yuan", "description": "public money spent from the run's "
+                             "start to the goal's deadline (NaN if undecided)"},
     }
     for name, values in goals.items():
-        if name == "id":
+        if name in ("id", "counterfactual", "comparison"):
             continue
         values = _strings(values) if isinstance(values, list) else np.asarray(values)
         dims = ("goal",) if values.ndim == 1 else GOAL_DIMS
         coords[f"goal_{name}"] = (dims, values, goal_attrs.get(name, {}))
+    if "counterfactual" in goals:  # a comparison with a counterfactual run
+        attrs = {**attrs, "counterfactual": goals["counterfactual"]}
+        for m in goals["comparison"]:
+            coords[f"comparison_{m['name']}"] = (
+                ("replicate",), np.asarray(m["per_replicate"]),
+                {"units": m["units"], "description": m["description"]})
     metrics = {}
     for index, info in enumerate(_core.metrics()):
         metrics[info["name"]] = (METRIC_DIMS, run.metric(index),
@@ -238,6 +250,12 @@ def _read_structure(f):
             if isinstance(ds, h5py.Dataset):
                 dims = _dims_of(ds, _fallback(ds.ndim, GOAL_DIMS))
                 coords[f"goal_{name}"] = (dims, _read(ds), _attrs(ds))
+    if "comparison" in f:  # measures against a counterfactual run, per replicate
+        attrs["counterfactual"] = plain(f["comparison"].attrs.get("counterfactual", ""))
+        for name, ds in f["comparison"].items():
+            if isinstance(ds, h5py.Dataset):
+                dims = _dims_of(ds, _fallback(ds.ndim, ("replicate",)))
+                coords[f"comparison_{name}"] = (dims, _read(ds), _attrs(ds))
     metric_info, nbytes = {}, 0
     group = f["metrics"]
     for name in _metric_order(list(group)):

@@ -1,16 +1,12 @@
 """The plan's goals over an ensemble, summarised by the engine (the numbers `clustersim goals`
 prints)."""
+import json
 import math
 import os
 
 import pandas as pd
 
 from . import _core, _dataset
-
-# Fields of the engine's per-replicate goal results, as the file's /goals group names them.
-_FIELDS = ("description", "unit", "target", "deadline", "value_at_deadline", "met",
-           "first_met")
-
 
 def quarter_label(decimal_year):
     """'2015Q4' for the decimal year at a quarter's end (2016.0); 'never' for NaN."""
@@ -27,16 +23,26 @@ def _as_dataset(ds):
 
 
 def goal_results(ds):
-    """The goals of a Dataset (one run) as the engine's GoalResults mapping."""
+    """The goal results of a Dataset (one run) as the engine reads them from a file: every
+    ``goal_<name>`` coordinate as ``<name>`` ([goal] or [goal, replicate]), and the comparison
+    with a counterfactual (``comparison_<name>`` coordinates) when there is one."""
     if "goal" not in ds.coords:
         raise ValueError("the dataset has no goals (no 'goal' coordinate)")
     out = {"id": [str(g) for g in ds["goal"].values]}
-    for field in _FIELDS:
-        var = ds.coords[f"goal_{field}"]
+    for name, var in ds.coords.items():
+        if not name.startswith("goal_"):
+            continue
         if "replicate" in var.dims:
             var = var.transpose("goal", "replicate")
         values = var.values
-        out[field] = [str(v) for v in values] if values.dtype == object else values
+        out[name[len("goal_"):]] = [str(v) for v in values] if values.dtype == object else values
+    measures = [name for name in ds.coords if name.startswith("comparison_")]
+    if measures and "counterfactual" in ds.attrs:
+        out["counterfactual"] = str(ds.attrs["counterfactual"])
+        out["comparison"] = [{"name": name[len("comparison_"):],
+                              "units": str(ds[name].attrs.get("units", "")),
+                              "description": str(ds[name].attrs.get("description", "")),
+                              "per_replicate": ds[name].values} for name in measures]
     return out
 
 
@@ -50,16 +56,21 @@ def _runs(ds):
 def goals(ds):
     """A DataFrame of the plan's goals, one row per goal (per run and goal for sweeps).
 
-    Columns: description, unit, target, deadline (decimal year) and deadline_quarter;
-    replicates, decided (replicates whose run reaches the deadline), share_met (among decided),
+    The columns are the fields of ``clustersim goals --json``, with the same numbers (the
+    engine computes them): description, unit, target, deadline (decimal year); replicates,
+    decided (replicates whose run reaches the deadline), share_met (among decided),
     value_median, value_p05, value_p95 (the goal's value at the deadline: median and 90%
     interval), share_ever_met, first_met_median and first_met_earliest (decimal years, NaN if
-    never) with their quarters. ``ds`` is a Dataset from :func:`run` or :func:`load`, or a path.
+    never), and whatever else the engine reports (e.g. the public money spent by the deadline);
+    then deadline_quarter, first_met_median_quarter and first_met_earliest_quarter. ``ds`` is a
+    Dataset from :func:`run` or :func:`load`, or a path.
     """
     ds = _as_dataset(ds)
     rows = []
     for run, part in _runs(ds):
-        for row in _core.summarise_goals(goal_results(part)):
+        report = json.loads(_core.goals_report(goal_results(part), json=True))
+        for row in report["goals"]:
+            row = {k: math.nan if v is None else v for k, v in row.items()}
             if run is not None:
                 row = {"run": run, **row}
             row["deadline_quarter"] = quarter_label(row["deadline"])
@@ -72,10 +83,11 @@ def goals(ds):
 
 
 def goals_report(ds):
-    """The goal report as text, exactly as ``clustersim goals`` prints it."""
+    """The goal report as text, exactly as ``clustersim goals`` prints it (including the
+    comparison with a counterfactual when the file has one)."""
     ds = _as_dataset(ds)
     parts = []
     for run, part in _runs(ds):
-        text = _core.goals_report_text(goal_results(part))
+        text = _core.goals_report(goal_results(part))
         parts.append(text if run is None else f"run {run}\n{text}")
     return "".join(parts)

@@ -54,8 +54,15 @@ py::list strings(const std::vector<std::string>& values) {
   return out;
 }
 
-// Goal results as plain arrays named like the datasets of a result file's /goals group.
-py::dict goals_to_python(const sim::GoalResults& goals) {
+// Goal results as plain arrays named like the datasets of a result file's /goals group, plus
+// "counterfactual" and "comparison" (name, units, description, per_replicate) when the run was
+// compared with a counterfactual.
+//
+// GoalResults grows with the model (costs to each deadline, comparisons with a counterfactual):
+// fields that this engine version may or may not have are bound when present (the templates
+// below test for them), so this module builds against either.
+template <typename Results>
+py::dict goals_to_python(const Results& goals) {
   std::vector<std::string> ids, descriptions, units;
   std::vector<double> targets, deadlines;
   for (const auto& g : goals.goals) {
@@ -76,60 +83,98 @@ py::dict goals_to_python(const sim::GoalResults& goals) {
   out["value_at_deadline"] = array_of(goals.value_at_deadline, {n, r});
   out["met"] = array_of(goals.met, {n, r});
   out["first_met"] = array_of(goals.first_met, {n, r});
+  if constexpr (requires { goals.cost_to_deadline; }) {
+    if (!goals.cost_to_deadline.empty()) {
+      out["cost_to_deadline"] = array_of(goals.cost_to_deadline, {n, r});
+    }
+  }
+  if constexpr (requires {
+                  goals.counterfactual;
+                  goals.comparison;
+                }) {
+    if (!goals.counterfactual.empty()) {
+      out["counterfactual"] = goals.counterfactual;
+      py::list measures;
+      for (const auto& m : goals.comparison) {
+        measures.append(py::dict(py::arg("name") = m.name, py::arg("units") = m.unit,
+                                 py::arg("description") = m.description,
+                                 py::arg("per_replicate") = array_of(m.per_replicate, {r})));
+      }
+      out["comparison"] = measures;
+    }
+  }
   return out;
 }
 
+template <typename T>
+std::vector<T> flat(const py::handle& values, std::size_t size, const char* name) {
+  const auto a = py::array_t<T, py::array::c_style | py::array::forcecast>::ensure(values);
+  if (!a || static_cast<std::size_t>(a.size()) != size) {
+    throw py::value_error(std::string("goal results: '") + name + "' has the wrong size");
+  }
+  return std::vector<T>(a.data(), a.data() + a.size());
+}
+
 // The inverse: a goals mapping (from a run or a file) as the engine's GoalResults.
-sim::GoalResults goals_from_python(const py::dict& d) {
-  sim::GoalResults out;
+template <typename Results = sim::GoalResults>
+Results goals_from_python(const py::dict& d) {
+  Results out;
   const auto ids = d["id"].cast<std::vector<std::string>>();
   const auto descriptions = d["description"].cast<std::vector<std::string>>();
   const auto units = d["unit"].cast<std::vector<std::string>>();
-  const auto targets = d["target"].cast<std::vector<double>>();
-  const auto deadlines = d["deadline"].cast<std::vector<double>>();
-  const auto value = py::array_t<double, py::array::c_style | py::array::forcecast>::ensure(
-      d["value_at_deadline"]);
-  const auto met =
-      py::array_t<std::int8_t, py::array::c_style | py::array::forcecast>::ensure(d["met"]);
-  const auto first =
-      py::array_t<double, py::array::c_style | py::array::forcecast>::ensure(d["first_met"]);
   const std::size_t n = ids.size();
-  if (descriptions.size() != n || units.size() != n || targets.size() != n ||
-      deadlines.size() != n) {
+  const auto targets = flat<double>(d["target"], n, "target");
+  const auto deadlines = flat<double>(d["deadline"], n, "deadline");
+  if (descriptions.size() != n || units.size() != n) {
     throw py::value_error("goal definitions disagree in length");
-  }
-  if (!value || !met || !first || value.ndim() != 2 ||
-      static_cast<std::size_t>(value.shape(0)) != n || met.size() != value.size() ||
-      first.size() != value.size()) {
-    throw py::value_error("goal results must be [goal, replicate] arrays of equal shape");
   }
   for (std::size_t g = 0; g < n; ++g) {
     out.goals.push_back({ids[g], descriptions[g], units[g], targets[g], deadlines[g]});
   }
+  const auto value = py::array::ensure(d["value_at_deadline"]);
+  if (!value || value.ndim() != 2 || static_cast<std::size_t>(value.shape(0)) != n) {
+    throw py::value_error("goal results must be [goal, replicate] arrays");
+  }
   out.replicates = static_cast<std::size_t>(value.shape(1));
-  out.value_at_deadline.assign(value.data(), value.data() + value.size());
-  out.met.assign(met.data(), met.data() + met.size());
-  out.first_met.assign(first.data(), first.data() + first.size());
+  const std::size_t size = n * out.replicates;
+  out.value_at_deadline = flat<double>(value, size, "value_at_deadline");
+  out.met = flat<std::int8_t>(d["met"], size, "met");
+  out.first_met = flat<double>(d["first_met"], size, "first_met");
+  if constexpr (requires { out.cost_to_deadline; }) {
+    if (d.contains("cost_to_deadline")) {
+      out.cost_to_deadline = flat<double>(d["cost_to_deadline"], size, "cost_to_deadline");
+    }
+  }
+  if constexpr (requires {
+                  out.counterfactual;
+                  out.comparison;
+                }) {
+    if (d.contains("counterfactual")) {
+      out.counterfactual = d["counterfactual"].cast<std::string>();
+      for (const auto& item : d["comparison"]) {
+        const auto m = item.cast<py::dict>();
+        typename decltype(out.comparison)::value_type measure;
+        measure.name = m["name"].cast<std::string>();
+        measure.unit = m["units"].cast<std::string>();
+        measure.description = m["description"].cast<std::string>();
+        measure.per_replicate = flat<double>(m["per_replicate"], out.replicates, "comparison");
+        out.comparison.push_back(std::move(measure));
+      }
+    }
+  }
   return out;
 }
 
-py::dict summary_to_python(const sim::GoalSummary& s) {
-  py::dict out;
-  out["id"] = s.goal.id;
-  out["description"] = s.goal.description;
-  out["unit"] = s.goal.unit;
-  out["target"] = s.goal.target;
-  out["deadline"] = s.goal.deadline;
-  out["replicates"] = s.replicates;
-  out["decided"] = s.decided;
-  out["share_met"] = s.share_met;
-  out["value_median"] = s.value_median;
-  out["value_p05"] = s.value_p05;
-  out["value_p95"] = s.value_p95;
-  out["share_ever_met"] = s.share_ever_met;
-  out["first_met_median"] = s.first_met_median;
-  out["first_met_earliest"] = s.first_met_earliest;
-  return out;
+// The goal report exactly as `clustersim goals [--json]` prints it: the whole report when the
+// engine has one (goals and any comparison), else the goals' summaries.
+template <typename Results>
+std::string goals_report(const Results& results, bool json) {
+  if constexpr (requires { sim::goals_report_text(results); }) {
+    return json ? sim::goals_report_json(results) : sim::goals_report_text(results);
+  } else {
+    const auto summaries = sim::summarise(results);
+    return json ? sim::goals_report_json(summaries) : sim::goals_report_text(summaries);
+  }
 }
 
 const char* type_text(sim::SettingType t) {
@@ -365,25 +410,8 @@ PYBIND11_MODULE(_core, m) {
       py::arg("path"));
 
   m.def(
-      "summarise_goals",
-      [](const py::dict& goals) {
-        py::list out;
-        for (const auto& s : sim::summarise(goals_from_python(goals))) {
-          out.append(summary_to_python(s));
-        }
-        return out;
-      },
-      py::arg("goals"), "The engine's goal summaries (what `clustersim goals` reports).");
-  m.def(
-      "goals_report_text",
-      [](const py::dict& goals) {
-        return sim::goals_report_text(sim::summarise(goals_from_python(goals)));
-      },
-      py::arg("goals"));
-  m.def(
-      "goals_report_json",
-      [](const py::dict& goals) {
-        return sim::goals_report_json(sim::summarise(goals_from_python(goals)));
-      },
-      py::arg("goals"));
+      "goals_report",
+      [](const py::dict& goals, bool json) { return goals_report(goals_from_python(goals), json); },
+      py::arg("goals"), py::arg("json") = false,
+      "The engine's goal report (what `clustersim goals [--json]` prints) of a goals mapping.");
 }
