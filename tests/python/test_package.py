@@ -16,6 +16,7 @@ import h5py
 import numpy as np
 import pytest
 import xarray as xr
+import yaml
 
 from conftest import PACKAGE_BUILT, PYTHON_DIR, SMALL, SOURCE_DIR, clustersim
 
@@ -100,10 +101,13 @@ def test_goal_table_equals_clustersim_goals(cli_file, py_run):
 
 def test_goal_table_columns(py_run):
     table = cs.goals(py_run)
+    assert list(table.index) == list(py_run["goal"].values)
     for column in ("share_met", "first_met_median", "value_p05", "value_p95",
                    "deadline_quarter", "first_met_median_quarter"):
         assert column in table.columns
-    assert table["deadline_quarter"].tolist() == ["2015Q4", "2016Q4"]
+    for deadline, label in zip(table["deadline"], table["deadline_quarter"]):
+        year, quarter = int(label[:4]), int(label[-1])
+        assert deadline == year + quarter / 4, label
 
 
 def test_load_equals_the_run_that_wrote_it(tmp_path):
@@ -174,12 +178,8 @@ def test_path_text_dict_and_scenario_give_the_same_run(monkeypatch):
     monkeypatch.chdir(SMALL.parent)  # relative data paths of text and dicts: the current folder
     text = SMALL.read_text()
     assert_same_metrics(cs.run(text, progress=False), by_path)
-    scenario = {"name": "small", "run": {"start": "2014Q1", "end": "2016Q4", "replicates": 4,
-                                         "seed": 7},
-                "world": {"clusters_file": "clusters.csv",
-                          "initial_state_file": "initial-state.csv"},
-                "goals": {"g1": {"target": 1, "deadline": "2015Q4"},
-                          "g3": {"target": 2, "deadline": "2016Q4"}}}
+    scenario = yaml.safe_load(text)  # the same scenario as a dict
+    assert isinstance(scenario, dict) and "run" in scenario
     assert_same_metrics(cs.run(scenario, progress=False), by_path)
     assert_same_metrics(cs.run(cs.validate(SMALL), progress=False), by_path)
 
@@ -215,7 +215,8 @@ def test_validate_returns_the_resolved_scenario():
 
 
 def test_dataset_coordinates_and_attributes(py_run):
-    assert dict(py_run.sizes) == {"replicate": 4, "time": 12, "cluster": 3, "goal": 2}
+    assert dict(py_run.sizes) == {"replicate": 4, "time": 12, "cluster": 3,
+                                  "goal": len(cs.goals(py_run))}
     assert list(py_run["cluster"].values) == ["alpha", "beta", "gamma"]
     for name in ("cluster_name", "cluster_region", "cluster_kind", "time_label", "date",
                  "goal_target", "goal_met"):
@@ -407,6 +408,29 @@ def test_load_tolerates_a_leading_run_dimension(tmp_path, cli_file):
         xr.testing.assert_identical(lazy, loaded)
     finally:
         lazy.close()
+
+
+def test_load_reads_a_comparison_with_a_counterfactual(tmp_path, cli_file):
+    """Files of `clustersim run --compare` hold /comparison: per-replicate measures against a
+    counterfactual run, and its name."""
+    compared = tmp_path / "compared.h5"
+    compared.write_bytes(cli_file.read_bytes())
+    with h5py.File(compared, "r+") as f:
+        group = f.create_group("comparison")
+        group.attrs["counterfactual"] = "no-policy"
+        ds = group.create_dataset("output_gain", data=np.arange(4.0))
+        ds.dims[0].attach_scale(f["replicate"])
+        ds.attrs["units"] = "yuan"
+        ds.attrs["description"] = "output gained"
+    loaded = cs.load(compared)
+    assert loaded.attrs["counterfactual"] == "no-policy"
+    assert loaded["comparison_output_gain"].dims == ("replicate",)
+    assert list(loaded["comparison_output_gain"].values) == [0.0, 1.0, 2.0, 3.0]
+    assert loaded["comparison_output_gain"].attrs["units"] == "yuan"
+    results = cs._goals.goal_results(loaded)
+    assert results["counterfactual"] == "no-policy"
+    assert results["comparison"][0]["name"] == "output_gain"
+    assert cs.goals(loaded).equals(cs.goals(cli_file))
 
 
 # --- Ctrl-C -------------------------------------------------------------------------------------
