@@ -8,6 +8,10 @@ import pandas as pd
 
 from . import _core, _dataset
 
+# Fields of the engine's goal summary that are counts of replicates.
+_COUNTS = ("replicates", "decided")
+
+
 def quarter_label(decimal_year):
     """'2015Q4' for the decimal year at a quarter's end (2016.0); 'never' for NaN."""
     if decimal_year is None or math.isnan(decimal_year):
@@ -70,7 +74,10 @@ def goals(ds):
     for run, part in _runs(ds):
         report = json.loads(_core.goals_report(goal_results(part), json=True))
         for row in report["goals"]:
-            row = {k: math.nan if v is None else v for k, v in row.items()}
+            # JSON writes 1.0 as 1: every number is a float but for the counts.
+            row = {k: math.nan if v is None else
+                   float(v) if isinstance(v, int) and k not in _COUNTS else v
+                   for k, v in row.items()}
             if run is not None:
                 row = {"run": run, **row}
             row["deadline_quarter"] = quarter_label(row["deadline"])
