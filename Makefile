@@ -7,9 +7,15 @@ PACKAGES   := cmake make g++ pkg-config git \
               libeigen3-dev libtbb-dev libhdf5-dev librandom123-dev libyaml-cpp-dev \
               libcli11-dev libspdlog-dev libfmt-dev libgtest-dev libgmock-dev libbenchmark-dev \
               pybind11-dev python3-dev python3-numpy python3-h5py python3-xarray python3-h5netcdf \
-              python3-pandas python3-pytest netcdf-bin
+              python3-pandas python3-pytest netcdf-bin \
+              python3-matplotlib python3-tqdm python3-yaml python3-nbclient python3-nbformat \
+              python3-ipykernel
+# Only for `make notebook` (Jupyter in a browser) and `make venv`.
+NOTEBOOK_PACKAGES := jupyter-notebook python3-nbconvert
+VENV_PACKAGES      := python3-venv
+ROOT_FLAG  := $(shell [ "$$(id -u)" = 0 ] && echo --allow-root)
 
-.PHONY: all deps configure build run test clean
+.PHONY: all deps configure build run test notebook venv clean
 
 all: build
 
@@ -34,6 +40,20 @@ run: build
 
 test: build
 	cd $(BUILD) && ctest --output-on-failure -j$$(nproc)
+
+# The example notebook in Jupyter, with this build's clustersim package on the path.
+notebook: build
+	@$(MAKE) --no-print-directory deps PACKAGES="$(NOTEBOOK_PACKAGES)"
+	cd python/notebooks && PYTHONPATH=$(CURDIR)/$(BUILD)/python \
+	  jupyter notebook $(ROOT_FLAG) 01-what-if.ipynb
+
+# .venv: a venv that sees Debian's packages (--system-site-packages) and this build's clustersim.
+venv: build
+	@$(MAKE) --no-print-directory deps PACKAGES="$(VENV_PACKAGES)"
+	$(PYTHON) -m venv --system-site-packages .venv
+	echo "$(CURDIR)/$(BUILD)/python" > \
+	  "$$(.venv/bin/python -c 'import sysconfig; print(sysconfig.get_path("purelib"))')/clustersim.pth"
+	.venv/bin/python -c 'import clustersim; print("clustersim", clustersim.__version__, "in .venv")'
 
 clean:
 	rm -rf $(BUILD)

@@ -2,6 +2,7 @@
 import os
 import pathlib
 import subprocess
+import sys
 
 import pytest
 
@@ -9,6 +10,11 @@ SOURCE_DIR = pathlib.Path(os.environ.get("CLUSTERSIM_SOURCE_DIR",
                                          pathlib.Path(__file__).resolve().parents[2]))
 EXECUTABLE = pathlib.Path(os.environ.get("CLUSTERSIM", SOURCE_DIR / "build" / "bin" / "clustersim"))
 SMALL = SOURCE_DIR / "tests" / "data" / "small.yaml"
+# The Python package as the build assembles it (build/python/clustersim), next to build/bin.
+PYTHON_DIR = pathlib.Path(os.environ.get("CLUSTERSIM_PYTHONPATH", EXECUTABLE.parents[1] / "python"))
+PACKAGE_BUILT = (PYTHON_DIR / "clustersim" / "__init__.py").is_file()
+if PACKAGE_BUILT and str(PYTHON_DIR) not in sys.path:
+    sys.path.insert(0, str(PYTHON_DIR))
 
 
 def clustersim(*args, cwd=None):

@@ -1,0 +1,281 @@
+"""Results as xarray Datasets, from a run in memory or from a result file.
+
+Both paths produce the same Dataset (results/README.md describes the file):
+
+* data variables: one per metric, dims (replicate, time, cluster), or (run, replicate, time,
+  cluster) for sweep files, with ``units`` and ``description`` attributes;
+* coordinates: ``replicate``, ``time`` (decimal year at the quarter's end), ``cluster`` (ids),
+  ``goal`` (ids); every dataset of the file's ``/coords`` group along its dimension
+  (``time_iso``, ``time_label``, ``cluster_name``, ``cluster_region``, ...); ``date`` (the last
+  day of each quarter, datetime64); and the goals, ``goal_<name>`` for each dataset of
+  ``/goals`` (``goal_target``, ``goal_deadline``, ``goal_met`` [goal, replicate], ...);
+* attributes: the file's root attributes (provenance) and ``scenario``, the resolved scenario;
+* for a run compared with a counterfactual: ``comparison_<name>`` coordinates [replicate] and
+  the attribute ``counterfactual``.
+
+A file's ``/counterfactual`` metrics and ``/snapshots`` are not read (use h5py).
+"""
+import os
+
+import h5py
+import numpy as np
+import pandas as pd
+import xarray as xr
+
+from . import _core
+from ._errors import ResultFileError
+
+METRIC_DIMS = ("replicate", "time", "cluster")
+GOAL_DIMS = ("goal", "replicate")
+# Files whose metrics exceed this many bytes are read lazily (on access) by default.
+LAZY_BYTES = 256 * 2**20
+
+# HDF5 and netCDF bookkeeping attributes, not part of the data.
+_INTERNAL_ATTRS = {"CLASS", "NAME", "REFERENCE_LIST", "DIMENSION_LIST", "_Netcdf4Dimid",
+                   "_Netcdf4Coordinates", "_NCProperties"}
+
+
+def plain(value):
+    """An attribute value as plain Python (str, int, float, list)."""
+    if isinstance(value, bytes):
+        return value.decode("utf-8")
+    if isinstance(value, np.ndarray):
+        if value.ndim == 0:
+            return plain(value.item())
+        return [plain(v) for v in value.tolist()]
+    if isinstance(value, np.generic):
+        return value.item()
+    return value
+
+
+def _attrs(obj):
+    return {k: plain(v) for k, v in obj.attrs.items() if k not in _INTERNAL_ATTRS}
+
+
+def _strings(values):
+    return np.array(list(values), dtype=object)
+
+
+def _metric_order(names):
+    order = {m["name"]: i for i, m in enumerate(_core.metrics())}
+    return sorted(names, key=lambda n: (order.get(n, len(order)), n))
+
+
+def _assemble(metrics, coords, attrs):
+    """The Dataset: metrics {name: (dims, data, attrs)}, coords {name: (dims, data, attrs)}."""
+    coords = dict(coords)
+    if "time_iso" in coords and "date" not in coords:
+        dims, iso, _ = coords["time_iso"]
+        coords["date"] = (dims, pd.to_datetime(np.asarray(iso, dtype=str)).values,
+                          {"description": "last day of each quarter"})
+    return xr.Dataset(data_vars=metrics, coords=coords, attrs=attrs)
+
+
+# --- a run in memory ------------------------------------------------------------------------
+
+def from_run(scenario, run, attrs):
+    """The Dataset of a finished run; metrics are views of the run's C++ array (no copy)."""
+    replicates, steps, clusters = run.shape
+    quarters = scenario.quarters
+    catalogue = scenario.clusters
+    goals = run.goals
+    # Names and descriptions as write_result_file (sim/result_file.cpp) writes them.
+    coords = {
+        "replicate": (("replicate",), np.arange(replicates, dtype=np.int64),
+                      {"description": "replicate index (random stream)"}),
+        "time": (("time",), np.array([q[0] for q in quarters], dtype=np.float64),
+                 {"units": "year",
+                  "description": "decimal year at the end of each simulated quarter"}),
+        "cluster": (("cluster",), _strings(c["id"] for c in catalogue),
+                    {"description": "cluster id"}),
+        "goal": (("goal",), _strings(goals["id"]), {"description": "goal id of the plan"}),
+        "time_iso": (("time",), _strings(q[1] for q in quarters),
+                     {"description": "ISO date of the last day of each quarter"}),
+        "time_label": (("time",), _strings(q[2] for q in quarters),
+                       {"description": "quarter label, e.g. 2015Q4"}),
+    }
+    for field, description in (("name", "English name of the cluster"),
+                               ("name_zh", "name of the cluster in the plan's text"),
+                               ("region", "region of the province"),
+                               ("kind", "emerging or traditional industry"),
+                               ("host_city", "host city (see scenarios/data)")):
+        coords[f"cluster_{field}"] = (("cluster",), _strings(c[field] for c in catalogue),
+                                      {"description": description})
+    goal_attrs = {
+        "description": {"description": "what the goal asks"},
+        "unit": {"description": "unit of the goal's value"},
+        "target": {"description": "met when the value at the deadline is at least this"},
+        "deadline": {"units": "year", "description": "decimal year at the end of the deadline "
+                     "quarter"},
+        "value_at_deadline": {"description": "the goal's value at its deadline (NaN if the run "
+                              "ends earlier)"},
+        "met": {"description": "1 met by the deadline, 0 not met, -1 undecided (run ends before "
+                "the deadline)"},
+        "first_met": {"units": "year", "description": "decimal year (quarter end) when the "
+                      "target is first reached; NaN if never"},
+        "cost_to_deadline": {"units": "yuan", "description": "public money spent from the run's "
+                             "start to the goal's deadline (NaN if undecided)"},
+    }
+    for name, values in goals.items():
+        if name in ("id", "counterfactual", "comparison"):
+            continue
+        values = _strings(values) if isinstance(values, list) else np.asarray(values)
+        dims = ("goal",) if values.ndim == 1 else GOAL_DIMS
+        coords[f"goal_{name}"] = (dims, values, goal_attrs.get(name, {}))
+    if "counterfactual" in goals:  # a comparison with a counterfactual run
+        attrs = {**attrs, "counterfactual": goals["counterfactual"]}
+        for m in goals["comparison"]:
+            coords[f"comparison_{m['name']}"] = (
+                ("replicate",), np.asarray(m["per_replicate"]),
+                {"units": m["units"], "description": m["description"]})
+    metrics = {}
+    for index, info in enumerate(_core.metrics()):
+        metrics[info["name"]] = (METRIC_DIMS, run.metric(index),
+                                 {"units": info["units"], "description": info["description"]})
+    return _assemble(metrics, coords, attrs)
+
+
+# --- a result file --------------------------------------------------------------------------
+
+def _dims_of(dataset, fallback):
+    """Names of the dimension scales attached to each axis of an h5py dataset."""
+    names = []
+    for axis, proxy in enumerate(dataset.dims):
+        try:
+            scales = list(proxy.values())
+        except (KeyError, RuntimeError, OSError):
+            scales = []
+        if scales and scales[0].name:
+            names.append(scales[0].name.rsplit("/", 1)[-1])
+        else:
+            names.append(fallback[axis] if axis < len(fallback) else f"dim_{axis}")
+    return tuple(names)
+
+
+def _fallback(ndim, trailing):
+    """Dims for an array without attached scales: an optional leading run dimension."""
+    if ndim == len(trailing) + 1:
+        return ("run",) + trailing
+    return trailing[-ndim:] if ndim <= len(trailing) else trailing
+
+
+def _read(dataset):
+    """A dataset's values; text as str (an object array, or one str for a scalar)."""
+    if dataset.dtype.kind in ("O", "S", "U"):
+        if dataset.shape == ():
+            return dataset.asstr()[()]
+        return _strings(dataset.asstr()[...].ravel()).reshape(dataset.shape)
+    return dataset[...]
+
+
+def _check_file(path, f):
+    filetype = plain(f.attrs.get("filetype", ""))
+    if filetype != _core.RESULT_FILETYPE:
+        raise ResultFileError("not a clustersim result file (filetype attribute)", file=path)
+    version = plain(f.attrs.get("schema_version", []))
+    major = version[0] if isinstance(version, list) and version else -1
+    if major != _core.RESULT_SCHEMA_VERSION[0]:
+        raise ResultFileError(f"result schema version {major} is not readable by this build "
+                              f"(expects {_core.RESULT_SCHEMA_VERSION[0]}.x)", file=path)
+
+
+def root_attrs(path):
+    """The root attributes (provenance) of a result file."""
+    with h5py.File(path, "r") as f:
+        return _attrs(f)
+
+
+def load(path, lazy=None):
+    """Reads a result file (``clustersim run`` or ``sweep``, or ``run(output=...)``) into the
+    same Dataset as :func:`clustersim.run` returns.
+
+    ``lazy``: None reads files whose metrics exceed 256 MiB lazily (values are read from the
+    file when used; the file stays open until ``ds.close()``), True or False forces it. Sweep
+    files, whose metrics have a leading ``run`` dimension, come back with that dimension and
+    the per-run coordinates of ``/coords/run`` (a dataset, a compound dataset whose fields
+    become coordinates, or a group of datasets).
+    """
+    path = os.fspath(path)
+    if not os.path.isfile(path):
+        raise FileNotFoundError(f"no such result file: {path}")
+    if not h5py.is_hdf5(path):
+        raise ResultFileError("not an HDF5 file", file=path)
+    with h5py.File(path, "r") as f:
+        _check_file(path, f)
+        try:
+            coords, attrs, metric_info, nbytes = _read_structure(f)
+        except (KeyError, ValueError, OSError) as e:
+            raise ResultFileError(f"damaged or incomplete result file ({e})", file=path) from e
+        if lazy is None:
+            lazy = nbytes > LAZY_BYTES
+        if not lazy:
+            metrics = {name: (dims, _read(f["metrics"][name]), a)
+                       for name, (dims, a) in metric_info.items()}
+            return _assemble(metrics, coords, attrs)
+    return _load_lazily(path, coords, attrs, metric_info)
+
+
+def _read_structure(f):
+    coords, attrs = {}, _attrs(f)
+    if "scenario" in f:
+        text = _read(f["scenario"])
+        if isinstance(text, str):
+            attrs["scenario"] = text
+        else:
+            coords["scenario"] = (_dims_of(f["scenario"], ("run",)), text, {})
+    for name, item in f.items():
+        # Dimensions (replicate, time, cluster, goal, run) are the root's dimension scales.
+        if isinstance(item, h5py.Dataset) and plain(item.attrs.get("CLASS", b"")) == \
+                "DIMENSION_SCALE":
+            coords[name] = ((name,), _read(item), _attrs(item))
+    if "coords" in f:
+        for name, item in f["coords"].items():
+            if isinstance(item, h5py.Group):  # a sweep's per-run settings, one dataset each
+                for sub, ds in item.items():
+                    if isinstance(ds, h5py.Dataset):
+                        coords[sub] = (_dims_of(ds, (name,)), _read(ds), _attrs(ds))
+            elif item.dtype.names:  # compound: one coordinate per field
+                data = item[...]
+                dims = _dims_of(item, ("run",))
+                for field in item.dtype.names:
+                    values = data[field]
+                    if values.dtype.kind in ("O", "S"):
+                        values = _strings(plain(v) for v in values.ravel()).reshape(values.shape)
+                    coords[field] = (dims, values, {})
+            else:
+                fallback = (name.split("_", 1)[0],)
+                coords[name] = (_dims_of(item, fallback), _read(item), _attrs(item))
+    if "goals" in f:
+        for name, ds in f["goals"].items():
+            if isinstance(ds, h5py.Dataset):
+                dims = _dims_of(ds, _fallback(ds.ndim, GOAL_DIMS))
+                coords[f"goal_{name}"] = (dims, _read(ds), _attrs(ds))
+    if "comparison" in f:  # measures against a counterfactual run, per replicate
+        attrs["counterfactual"] = plain(f["comparison"].attrs.get("counterfactual", ""))
+        for name, ds in f["comparison"].items():
+            if isinstance(ds, h5py.Dataset):
+                dims = _dims_of(ds, _fallback(ds.ndim, ("replicate",)))
+                coords[f"comparison_{name}"] = (dims, _read(ds), _attrs(ds))
+    metric_info, nbytes = {}, 0
+    group = f["metrics"]
+    for name in _metric_order(list(group)):
+        ds = group[name]
+        if not isinstance(ds, h5py.Dataset):
+            continue
+        metric_info[name] = (_dims_of(ds, _fallback(ds.ndim, METRIC_DIMS)), _attrs(ds))
+        nbytes += ds.size * ds.dtype.itemsize
+    return coords, attrs, metric_info, nbytes
+
+
+def _load_lazily(path, coords, attrs, metric_info):
+    lazy = xr.open_dataset(path, engine="h5netcdf", group="metrics", decode_cf=False,
+                           cache=False)
+    metrics = {}
+    for name, (dims, a) in metric_info.items():
+        variable = lazy[name].variable.copy(deep=False)  # still backed by the file
+        variable.dims = dims
+        variable.attrs = a
+        metrics[name] = variable
+    ds = _assemble(metrics, coords, attrs)
+    ds.set_close(lazy.close)
+    return ds

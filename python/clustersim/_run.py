@@ -1,0 +1,91 @@
+"""Running a scenario's ensemble in-process."""
+import datetime
+import os
+
+from . import _core, _dataset, _progress, _scenario
+
+
+def _command_line(scenario, set, replicates, seed, threads):
+    shown = scenario if not isinstance(scenario, _core.Scenario) else f"<{scenario.name}>"
+    if isinstance(shown, os.PathLike):
+        shown = os.fspath(shown)
+    args = [repr(shown)]
+    for name, value in (("set", set), ("replicates", replicates), ("seed", seed),
+                        ("threads", threads)):
+        if value is not None:
+            args.append(f"{name}={value!r}")
+    return f"python: clustersim.run({', '.join(args)})"
+
+
+def _check_output(path, force):
+    """Python's own exceptions for an output path that cannot be used, before running."""
+    folder = os.path.dirname(os.path.abspath(path))
+    if not os.path.isdir(folder):
+        raise FileNotFoundError(f"output folder '{folder}' does not exist")
+    if os.path.isdir(path):
+        raise IsADirectoryError(f"output path '{path}' is a folder")
+    if os.path.exists(path) and not force:
+        raise FileExistsError(f"output file '{path}' exists; pass force=True to replace it")
+    if not os.access(folder, os.W_OK):
+        raise PermissionError(f"output folder '{folder}' is not writable")
+    _core.check_output_path(path, force)
+
+
+def run(scenario, set=None, *, replicates=None, seed=None, threads=None, progress=True,
+        output=None, force=False):
+    """Runs a scenario's ensemble in this process and returns its results as an xarray Dataset.
+
+    scenario
+        a path to a scenario file, YAML text, a dict (nested like the YAML; may ``extends`` a
+        file, relative to the current directory), or a Scenario from :func:`validate`.
+    set
+        overrides, ``{"policy.rd_super_deduction": 0.75}`` or ``{"policy.x": {2015: 0.5,
+        2018: 0.75}}``; a string value is read as YAML, as ``--set`` reads it.
+    replicates, seed
+        override ``run.replicates`` and ``run.seed``.
+    threads
+        worker threads (default all cores); results are bit-identical for any number.
+    progress
+        True shows a progress bar (tqdm; a widget in Jupyter when ipywidgets is installed),
+        False nothing; a callable gets (steps_done, total_steps, replicates_done,
+        total_replicates) a few times a second.
+    output
+        also write the result file that ``clustersim run -o`` writes; an existing file is
+        replaced only with ``force=True``.
+
+    The engine runs with the GIL released. Ctrl-C (KeyboardInterrupt) stops every replicate
+    at its next quarter, raises KeyboardInterrupt, and writes nothing. Metrics are NumPy views
+    of the engine's memory, without copies. Raises :class:`ScenarioError` for bad input.
+    """
+    resolved = _scenario.resolve(scenario, set, replicates, seed)
+    if output is not None:
+        output = os.fspath(output)
+        _check_output(output, force)
+    callback, close = _progress.make(progress, resolved.name)
+    try:
+        result = _core.run(resolved, threads=int(threads or 0), progress=callback)
+    finally:
+        close()
+    command_line = _command_line(scenario, set, replicates, seed, threads)
+    if output is not None:
+        _core.write_result(output, resolved, result, command_line)
+        attrs = _dataset.root_attrs(output)
+    else:
+        attrs = {
+            "filetype": _core.RESULT_FILETYPE,
+            "schema_version": list(_core.RESULT_SCHEMA_VERSION),
+            "clustersim_version": _core.version(),
+            "git_commit": _core.git_commit(),
+            "build_flags": _core.build_flags(),
+            "created": datetime.datetime.now(datetime.timezone.utc).strftime(
+                "%Y-%m-%dT%H:%M:%SZ"),
+            "command_line": command_line,
+            "scenario_name": resolved.name,
+            "scenario_source": resolved.source,
+            "seed": resolved.seed,
+            "replicates": resolved.replicates,
+            "threads": result.threads,
+            "wall_time_seconds": result.wall_seconds,
+        }
+    attrs["scenario"] = resolved.resolved_yaml
+    return _dataset.from_run(resolved, result, attrs)

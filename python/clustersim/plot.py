@@ -1,0 +1,249 @@
+"""Figures of results with matplotlib; each function returns the Figure (pyplot-managed, so
+``plt.show()`` and Jupyter's inline display work; ``fig.savefig(path)`` writes it).
+
+    fig = cs.plot.trajectories(ds, "output_value", clusters=["lithium_battery", "tires"])
+    fig = cs.plot.goals(baseline, other_ds=what_if, labels=["plan", "what-if"])
+"""
+import math
+import textwrap
+import warnings
+
+import matplotlib.dates as mdates
+import matplotlib.pyplot as plt
+import numpy as np
+
+from . import _core
+from ._goals import goals as _goal_table
+from ._goals import quarter_label
+
+__all__ = ["trajectories", "goals"]
+
+
+def _scale(units):
+    """Money is shown in bn yuan."""
+    if units.startswith("yuan"):
+        return 1e9, "bn " + units
+    return 1.0, units
+
+
+def _setting_value(resolved_yaml, key):
+    """A constant number from the resolved scenario's YAML, or None."""
+    try:
+        import yaml
+        node = yaml.safe_load(resolved_yaml)
+        for part in key.split("."):
+            node = node[part]
+        return float(node)
+    except Exception:  # no PyYAML, a schedule, a missing key: no mark
+        return None
+
+
+def _auto_marks(ds, units):
+    """Goal thresholds in the metric's units: every constant ``goals.*`` number setting of the
+    scenario whose unit is the metric's (e.g. the 100 bn yuan/year output mark)."""
+    text = ds.attrs.get("scenario")
+    if not isinstance(text, str) or not units:
+        return []
+    marks = []
+    for setting in _core.schema():
+        if setting["key"].startswith("goals.") and setting["type"] == "number" \
+                and setting["unit"] == units:
+            value = _setting_value(text, setting["key"])
+            if value is not None:
+                marks.append((setting["key"], value))
+    return marks
+
+
+def _cluster_ids(ds, clusters):
+    ids = [str(c) for c in ds["cluster"].values]
+    if clusters is None:
+        return ids
+    if isinstance(clusters, str):
+        clusters = [clusters]
+    names = {}
+    if "cluster_name" in ds.coords:
+        names = {str(n).lower(): i for n, i in zip(ds["cluster_name"].values, ids)}
+    out = []
+    for c in clusters:
+        if c in ids:
+            out.append(c)
+        elif str(c).lower() in names:
+            out.append(names[str(c).lower()])
+        else:
+            raise ValueError(f"no cluster {c!r}; clusters are {', '.join(ids)}")
+    return out
+
+
+def _x(ds):
+    return ds["date"].values if "date" in ds.coords else ds["time"].values
+
+
+def _decimal_year_to_x(ds, year):
+    """A goal deadline (decimal year at a quarter's end) on the time axis."""
+    if "date" not in ds.coords:
+        return year
+    label = quarter_label(year)
+    quarter_year, quarter = int(label[:4]), int(label[-1])
+    month = 3 * quarter
+    last_day = 31 if month in (3, 12) else 30
+    return np.datetime64(f"{quarter_year:04d}-{month:02d}-{last_day:02d}")
+
+
+def trajectories(ds, metric, clusters=None, *, bands=(0.5, 0.9), marks="auto", goals=True,
+                 ncols=4, sharey=False, log=False, figsize=None, title=None):
+    """Fan charts of one metric, one panel per cluster: the median over replicates and the
+    central 50% and 90% bands.
+
+    clusters
+        ids or English names (default: all clusters).
+    marks
+        horizontal lines: "auto" draws the scenario's constant ``goals.*`` thresholds whose unit
+        is the metric's (for output, the 100 bn yuan/year mark; note that goals compare it with
+        the sum of the last four quarters); or a list of numbers or (label, value); or None.
+    goals
+        draw the goals' deadlines as vertical lines.
+    """
+    if metric not in ds.data_vars:
+        raise ValueError(f"no metric {metric!r}; metrics are {', '.join(ds.data_vars)}")
+    da = ds[metric]
+    if "run" in da.dims:
+        raise ValueError("this dataset holds several runs; select one, e.g. ds.isel(run=0)")
+    ids = _cluster_ids(ds, clusters)
+    units = str(da.attrs.get("units", ""))
+    scale, unit_label = _scale(units)
+    data = da.sel(cluster=ids).transpose("replicate", "time", "cluster").values / scale
+    bands = sorted(bands, reverse=True)
+    levels = sorted({0.5} | {(1 - b) / 2 for b in bands} | {1 - (1 - b) / 2 for b in bands})
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", RuntimeWarning)  # all-NaN slices (empty clusters)
+        q = dict(zip(levels, np.nanquantile(data, levels, axis=0)))
+    if marks == "auto":
+        marks = _auto_marks(ds, units)
+    lines = []
+    for m in marks or []:
+        label, value = m if isinstance(m, tuple) else (None, m)
+        shown = f"{value / scale:g} {unit_label}"
+        lines.append((f"{label}: {shown}" if label else shown, value / scale))
+    deadlines = []
+    if goals and "goal_deadline" in ds.coords:
+        deadlines = [(str(g), _decimal_year_to_x(ds, float(d)))
+                     for g, d in zip(ds["goal"].values, ds["goal_deadline"].values)]
+
+    x = _x(ds)
+    ncols = max(1, min(ncols, len(ids)))
+    nrows = math.ceil(len(ids) / ncols)
+    fig, axes = plt.subplots(nrows, ncols, squeeze=False, sharex=True, sharey=sharey,
+                             figsize=figsize or (3.4 * ncols, 2.5 * nrows + 0.9),
+                             layout="constrained")
+    names = dict(zip(ds["cluster"].values, ds["cluster_name"].values)) \
+        if "cluster_name" in ds.coords else {}
+    alphas = np.linspace(0.18, 0.4, len(bands))
+    for k, cluster in enumerate(ids):
+        ax = axes.flat[k]
+        for band, alpha in zip(bands, alphas):
+            ax.fill_between(x, q[(1 - band) / 2][:, k], q[1 - (1 - band) / 2][:, k], color="C0",
+                            alpha=alpha, linewidth=0, label=f"{band:.0%} of replicates")
+        ax.plot(x, q[0.5][:, k], color="C0", linewidth=1.6, label="median")
+        for label, value in lines:
+            ax.axhline(value, color="0.25", linestyle="--", linewidth=0.9, label=label)
+        for goal, when in deadlines:
+            ax.axvline(when, color="C3", linestyle=":", linewidth=0.9)
+            ax.text(when, 0.98, goal, transform=ax.get_xaxis_transform(), rotation=90,
+                    ha="right", va="top", fontsize=7, color="C3")
+        ax.set_title(str(names.get(cluster, cluster)), fontsize=9)
+        if log:
+            ax.set_yscale("log")
+        elif np.nanmin(data, initial=np.inf) >= 0:
+            ax.set_ylim(bottom=0)
+        ax.tick_params(labelsize=7)
+        if k % ncols == 0:
+            ax.set_ylabel(unit_label, fontsize=8)
+        if "date" in ds.coords:
+            locator = mdates.AutoDateLocator(minticks=3, maxticks=5)
+            ax.xaxis.set_major_locator(locator)
+            ax.xaxis.set_major_formatter(mdates.ConciseDateFormatter(locator))
+    for ax in axes.flat[len(ids):]:
+        ax.set_visible(False)
+    axes.flat[0].legend(fontsize=6, loc="upper left")
+    replicates = ds.sizes.get("replicate", 0)
+    name = ds.attrs.get("scenario_name", "")
+    fig.suptitle(title or f"{metric} ({units}), {name}: median and central "
+                 f"{', '.join(f'{b:.0%}' for b in bands[::-1])} of {replicates} replicates",
+                 fontsize=10)
+    return fig
+
+
+def _runs(ds, label):
+    if "run" in ds.dims:
+        runs = ds["run"].values if "run" in ds.coords else range(ds.sizes["run"])
+        return [(f"{label} run {r}", ds.isel(run=i)) for i, r in enumerate(runs)]
+    return [(label, ds)]
+
+
+def goals(ds, other_ds=None, *, labels=None, ncols=3, figsize=None, title=None):
+    """The plan's goals for one or several scenarios side by side: per goal, each scenario's
+    value at the deadline (median and 90% interval over replicates) against the target, with
+    the share of replicates meeting the goal written above.
+
+    other_ds
+        another Dataset, or a list of them, to compare with ``ds``.
+    labels
+        one label per dataset (default: their scenario names).
+    """
+    datasets = [ds] + ([] if other_ds is None else
+                       list(other_ds) if isinstance(other_ds, (list, tuple)) else [other_ds])
+    if labels is None:
+        labels = [d.attrs.get("scenario_name", f"scenario {i + 1}") for i, d in
+                  enumerate(datasets)]
+        if len(set(labels)) < len(labels):
+            labels = [f"{label} ({i + 1})" for i, label in enumerate(labels)]
+    if len(labels) != len(datasets):
+        raise ValueError(f"{len(datasets)} datasets but {len(labels)} labels")
+    entries = [e for label, d in zip(labels, datasets) for e in _runs(d, label)]
+    tables = [(label, _goal_table(d)) for label, d in entries]
+    goal_ids = list(dict.fromkeys(g for _, t in tables for g in t.index))
+    if not goal_ids:
+        raise ValueError("the datasets have no goals")
+    ncols = max(1, min(ncols, len(goal_ids)))
+    nrows = math.ceil(len(goal_ids) / ncols)
+    width = max(3.2, 0.9 * len(tables) + 1.6)
+    fig, axes = plt.subplots(nrows, ncols, squeeze=False,
+                             figsize=figsize or (width * ncols, 3.4 * nrows + 0.6),
+                             layout="constrained")
+    for k, goal in enumerate(goal_ids):
+        ax = axes.flat[k]
+        target, unit, description = None, "", goal
+        lows = []
+        for i, (label, table) in enumerate(tables):
+            if goal not in table.index:
+                continue
+            row = table.loc[goal]
+            target, unit, description = row["target"], row["unit"], row["description"]
+            median, lo, hi = row["value_median"], row["value_p05"], row["value_p95"]
+            if not math.isnan(lo):
+                lows.append(lo)
+            if not math.isnan(median):
+                ax.errorbar([i], [median], yerr=[[median - lo], [hi - median]], fmt="o",
+                            color=f"C{i}", capsize=5, markersize=6)
+            text = "undecided" if math.isnan(row["share_met"]) else f"met {row['share_met']:.0%}"
+            if not math.isnan(row["first_met_median"]):
+                text += f"\nfirst {row['first_met_median_quarter']}"
+            ax.annotate(text, (i, hi if not math.isnan(hi) else 0), xytext=(0, 8),
+                        textcoords="offset points", ha="center", fontsize=8)
+        if target is not None:
+            ax.axhline(target, color="C3", linestyle="--", linewidth=1, label="target")
+            ax.legend(fontsize=7, loc="lower right")
+        ax.set_xticks(range(len(tables)), [label for label, _ in tables], fontsize=8,
+                      rotation=20 if len(tables) > 2 else 0)
+        ax.set_xlim(-0.6, len(tables) - 0.4)
+        ax.margins(y=0.25)
+        if ax.get_ylim()[0] < 0 <= min(lows + [target if target is not None else 0]):
+            ax.set_ylim(bottom=0)
+        ax.set_ylabel(f"{unit} at the deadline", fontsize=8)
+        ax.set_title(f"{goal}: " + "\n".join(textwrap.wrap(description, 42)), fontsize=9)
+        ax.tick_params(labelsize=7)
+    for ax in axes.flat[len(goal_ids):]:
+        ax.set_visible(False)
+    fig.suptitle(title or "Goals: value at the deadline (median, 90% interval) and share of "
+                 "replicates meeting them", fontsize=10)
+    return fig

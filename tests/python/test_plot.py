@@ -1,0 +1,69 @@
+"""Figures: fan charts per cluster with goal marks and deadlines, goals side by side."""
+import matplotlib
+
+matplotlib.use("Agg")
+
+import matplotlib.pyplot as plt  # noqa: E402
+import pytest  # noqa: E402
+
+from conftest import PACKAGE_BUILT, PYTHON_DIR, SMALL  # noqa: E402
+
+if not PACKAGE_BUILT:
+    pytest.skip(f"the Python package is not built in {PYTHON_DIR}", allow_module_level=True)
+
+import clustersim as cs  # noqa: E402
+
+
+@pytest.fixture(scope="module")
+def runs():
+    return (cs.run(SMALL, progress=False),
+            cs.run(SMALL, set={"policy.rd_super_deduction": 1.0}, progress=False))
+
+
+def visible_axes(fig):
+    return [ax for ax in fig.axes if ax.get_visible()]
+
+
+def test_trajectories_one_panel_per_cluster_with_mark_and_deadlines(runs, tmp_path):
+    ds, _ = runs
+    fig = cs.plot.trajectories(ds, "output_value")
+    axes = visible_axes(fig)
+    assert [ax.get_title() for ax in axes] == list(ds["cluster_name"].values)
+    ax = axes[0]
+    labels = [line.get_label() for line in ax.get_lines()]
+    assert "median" in labels
+    assert any(label.startswith("goals.output_mark: 100 bn yuan/year") for label in labels)
+    assert sorted(t.get_text() for t in ax.texts) == sorted(ds["goal"].values)
+    assert len(ax.collections) == 2  # the 90% and 50% bands
+    fig.savefig(tmp_path / "fan.png")
+    assert (tmp_path / "fan.png").stat().st_size > 0
+    plt.close(fig)
+
+
+def test_trajectories_selects_clusters_by_id_or_name(runs):
+    ds, _ = runs
+    first_name = str(ds["cluster_name"].values[0])
+    fig = cs.plot.trajectories(ds, "patents_granted", clusters=["beta", first_name], marks=None)
+    assert [ax.get_title() for ax in visible_axes(fig)] == [str(ds["cluster_name"].values[1]),
+                                                            first_name]
+    assert not any(line.get_label().startswith("goals.") for line in fig.axes[0].get_lines())
+    plt.close(fig)
+    with pytest.raises(ValueError, match="no cluster"):
+        cs.plot.trajectories(ds, "output_value", clusters=["nowhere"])
+    with pytest.raises(ValueError, match="no metric"):
+        cs.plot.trajectories(ds, "no_such_metric")
+
+
+def test_goals_side_by_side(runs):
+    ds, other = runs
+    fig = cs.plot.goals(ds, other_ds=other, labels=["plan", "what-if"])
+    axes = visible_axes(fig)
+    assert len(axes) == ds.sizes["goal"]
+    for ax, goal in zip(axes, ds["goal"].values):
+        assert ax.get_title().startswith(f"{goal}:")
+        assert [t.get_text() for t in ax.get_xticklabels()] == ["plan", "what-if"]
+        assert len([t for t in ax.texts
+                    if t.get_text().startswith(("met ", "undecided"))]) == 2
+    plt.close(fig)
+    with pytest.raises(ValueError, match="labels"):
+        cs.plot.goals(ds, other_ds=[other, other], labels=["one"])
