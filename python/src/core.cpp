@@ -57,12 +57,7 @@ py::list strings(const std::vector<std::string>& values) {
 // Goal results as plain arrays named like the datasets of a result file's /goals group, plus
 // "counterfactual" and "comparison" (name, units, description, per_replicate) when the run was
 // compared with a counterfactual.
-//
-// GoalResults grows with the model (costs to each deadline, comparisons with a counterfactual):
-// fields that this engine version may or may not have are bound when present (the templates
-// below test for them), so this module builds against either.
-template <typename Results>
-py::dict goals_to_python(const Results& goals) {
+py::dict goals_to_python(const sim::GoalResults& goals) {
   std::vector<std::string> ids, descriptions, units;
   std::vector<double> targets, deadlines;
   for (const auto& g : goals.goals) {
@@ -83,25 +78,18 @@ py::dict goals_to_python(const Results& goals) {
   out["value_at_deadline"] = array_of(goals.value_at_deadline, {n, r});
   out["met"] = array_of(goals.met, {n, r});
   out["first_met"] = array_of(goals.first_met, {n, r});
-  if constexpr (requires { goals.cost_to_deadline; }) {
-    if (!goals.cost_to_deadline.empty()) {
-      out["cost_to_deadline"] = array_of(goals.cost_to_deadline, {n, r});
-    }
+  if (!goals.cost_to_deadline.empty()) {
+    out["cost_to_deadline"] = array_of(goals.cost_to_deadline, {n, r});
   }
-  if constexpr (requires {
-                  goals.counterfactual;
-                  goals.comparison;
-                }) {
-    if (!goals.counterfactual.empty()) {
-      out["counterfactual"] = goals.counterfactual;
-      py::list measures;
-      for (const auto& m : goals.comparison) {
-        measures.append(py::dict(py::arg("name") = m.name, py::arg("units") = m.unit,
-                                 py::arg("description") = m.description,
-                                 py::arg("per_replicate") = array_of(m.per_replicate, {r})));
-      }
-      out["comparison"] = measures;
+  if (!goals.counterfactual.empty()) {
+    out["counterfactual"] = goals.counterfactual;
+    py::list measures;
+    for (const auto& m : goals.comparison) {
+      measures.append(py::dict(py::arg("name") = m.name, py::arg("units") = m.unit,
+                               py::arg("description") = m.description,
+                               py::arg("per_replicate") = array_of(m.per_replicate, {r})));
     }
+    out["comparison"] = measures;
   }
   return out;
 }
@@ -116,9 +104,8 @@ std::vector<T> flat(const py::handle& values, std::size_t size, const char* name
 }
 
 // The inverse: a goals mapping (from a run or a file) as the engine's GoalResults.
-template <typename Results = sim::GoalResults>
-Results goals_from_python(const py::dict& d) {
-  Results out;
+sim::GoalResults goals_from_python(const py::dict& d) {
+  sim::GoalResults out;
   const auto ids = d["id"].cast<std::vector<std::string>>();
   const auto descriptions = d["description"].cast<std::vector<std::string>>();
   const auto units = d["unit"].cast<std::vector<std::string>>();
@@ -140,41 +127,27 @@ Results goals_from_python(const py::dict& d) {
   out.value_at_deadline = flat<double>(value, size, "value_at_deadline");
   out.met = flat<std::int8_t>(d["met"], size, "met");
   out.first_met = flat<double>(d["first_met"], size, "first_met");
-  if constexpr (requires { out.cost_to_deadline; }) {
-    if (d.contains("cost_to_deadline")) {
-      out.cost_to_deadline = flat<double>(d["cost_to_deadline"], size, "cost_to_deadline");
-    }
+  if (d.contains("cost_to_deadline")) {
+    out.cost_to_deadline = flat<double>(d["cost_to_deadline"], size, "cost_to_deadline");
   }
-  if constexpr (requires {
-                  out.counterfactual;
-                  out.comparison;
-                }) {
-    if (d.contains("counterfactual")) {
-      out.counterfactual = d["counterfactual"].cast<std::string>();
-      for (const auto& item : d["comparison"]) {
-        const auto m = item.cast<py::dict>();
-        typename decltype(out.comparison)::value_type measure;
-        measure.name = m["name"].cast<std::string>();
-        measure.unit = m["units"].cast<std::string>();
-        measure.description = m["description"].cast<std::string>();
-        measure.per_replicate = flat<double>(m["per_replicate"], out.replicates, "comparison");
-        out.comparison.push_back(std::move(measure));
-      }
+  if (d.contains("counterfactual")) {
+    out.counterfactual = d["counterfactual"].cast<std::string>();
+    for (const auto& item : d["comparison"]) {
+      const auto m = item.cast<py::dict>();
+      sim::ComparisonMeasure measure;
+      measure.name = m["name"].cast<std::string>();
+      measure.unit = m["units"].cast<std::string>();
+      measure.description = m["description"].cast<std::string>();
+      measure.per_replicate = flat<double>(m["per_replicate"], out.replicates, "comparison");
+      out.comparison.push_back(std::move(measure));
     }
   }
   return out;
 }
 
-// The goal report exactly as `clustersim goals [--json]` prints it: the whole report when the
-// engine has one (goals and any comparison), else the goals' summaries.
-template <typename Results>
-std::string goals_report(const Results& results, bool json) {
-  if constexpr (requires { sim::goals_report_text(results); }) {
-    return json ? sim::goals_report_json(results) : sim::goals_report_text(results);
-  } else {
-    const auto summaries = sim::summarise(results);
-    return json ? sim::goals_report_json(summaries) : sim::goals_report_text(summaries);
-  }
+// The goal report exactly as `clustersim goals [--json]` prints it.
+std::string goals_report(const sim::GoalResults& results, bool json) {
+  return json ? sim::goals_report_json(results) : sim::goals_report_text(results);
 }
 
 const char* type_text(sim::SettingType t) {
