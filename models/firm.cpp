@@ -196,7 +196,8 @@ double credit_limit(double capital, double patent_stock, FirmType type, const Le
 }
 
 double tech_transfer_relief(double annual_income, double exempt) {
-  if (annual_income <= 0) return 0.0;
+  // Without an exempt amount there is no preference at all (the lever is off).
+  if (annual_income <= 0 || exempt <= 0) return 0.0;
   return std::min(annual_income, exempt) + 0.5 * std::max(0.0, annual_income - exempt);
 }
 

@@ -162,7 +162,8 @@ QuarterRd plan_quarter_rd(const FirmTable& firms, std::size_t i, double sales, d
 double credit_limit(double capital, double patent_stock, FirmType type, const Levers& levers,
                     const FirmParams& p);
 
-// Technology-transfer income relieved from tax: all of it up to the exempt amount, half above.
+// Technology-transfer income relieved from tax: all of it up to the exempt amount, half above;
+// nothing when the exempt amount is 0 (lever off).
 double tech_transfer_relief(double annual_income, double exempt);
 
 // Loss carry-forward: income (after deductions) offsets the pool of past losses, or a loss adds

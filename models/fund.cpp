@@ -179,7 +179,14 @@ void FundMarket::invest(int step, FirmTable& firms, const std::vector<double>& s
     if (signal[x] != signal[y]) return signal[x] > signal[y];
     return firms.agents.id[x] < firms.agents.id[y];
   });
-  for (std::size_t f = 0; f < funds_.size(); ++f) {
+  // Guide sub-funds and private VC pick first; the angel fund backs startups they leave (the
+  // "first kilometre"), so public angel money does not crowd out larger private rounds.
+  std::vector<std::size_t> order(funds_.size());
+  for (std::size_t f = 0; f < order.size(); ++f) order[f] = f;
+  std::stable_partition(order.begin(), order.end(), [&](std::size_t f) {
+    return static_cast<FundKind>(funds_.kind[f]) != FundKind::Angel;
+  });
+  for (std::size_t f : order) {
     if (funds_.open[f] == 0 || step - funds_.vintage[f] >= p_.invest_quarters) continue;
     const auto kind = static_cast<FundKind>(funds_.kind[f]);
     const double ticket_size = p_.ticket[funds_.kind[f]];

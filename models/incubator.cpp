@@ -45,6 +45,7 @@ std::vector<std::uint64_t> adjust_funded_capacity(IncubatorTable& t, std::uint16
     if (newest == t.size()) break;
     t.open[newest] = 0;
     funded -= t.capacity[newest];
+    if (t.host[newest] != 0) backbone_run -= t.capacity[newest];
     closed.push_back(t.agents.id[newest]);
   }
   while (target - funded > 1e-9) {

@@ -340,13 +340,16 @@ void WorldReplicate::initialise_talent() {
     planned[firms_.cluster[i]] += firms_.rd_planned[i];
   // The starting wage clears each cluster's market: what its firms plan to pay researchers
   // over the researchers employed.
+  // Where no firm plans R&D, every researcher of the data starts as a job seeker.
+  std::vector<double> employed(clusters_, 0.0);
   double wage_sum = 0.0, wage_count = 0.0;
   for (std::size_t c = 0; c < clusters_; ++c) {
-    const double employed = (1.0 - tp.initial_free_share) * setup_.starts[c].researchers;
-    talent_.free[c] = setup_.starts[c].researchers - employed;
+    employed[c] =
+        planned[c] > 0 ? (1.0 - tp.initial_free_share) * setup_.starts[c].researchers : 0.0;
+    talent_.free[c] = setup_.starts[c].researchers - employed[c];
     talent_.free_knowledge[c] = talent_.free[c] * mean_a_[c];
-    if (employed > 0 && planned[c] > 0) {
-      talent_.wage[c] = tp.labour_share * planned[c] / employed;
+    if (employed[c] > 0) {
+      talent_.wage[c] = tp.labour_share * planned[c] / employed[c];
       wage_sum += talent_.wage[c];
       wage_count += 1;
     }
@@ -359,8 +362,8 @@ void WorldReplicate::initialise_talent() {
   }
   for (std::size_t i = 0; i < firms_.size(); ++i) {
     const std::size_t c = firms_.cluster[i];
-    const double employed = (1.0 - tp.initial_free_share) * setup_.starts[c].researchers;
-    firms_.researchers[i] = planned[c] > 0 ? employed * firms_.rd_planned[i] / planned[c] : 0.0;
+    firms_.researchers[i] =
+        planned[c] > 0 ? employed[c] * firms_.rd_planned[i] / planned[c] : 0.0;
   }
 }
 
@@ -512,9 +515,11 @@ void WorldReplicate::clear_talent_market(int step) {
 
     // Recruits without a job may found a startup (entry phase); each founder works in it.
     auto rng = cluster_stream(step, kPhaseTalent, c);
+    // Founders need a cluster with a market to enter (firms at the start of the quarter).
+    const double founder_rate = real_output_[c] > 0 ? tp.founder_rate : 0.0;
     const double founders = std::min(
         std::floor(pool.free_programme[c]),
-        static_cast<double>(rng.poisson(tp.founder_rate * std::max(0.0, pool.free_programme[c]))));
+        static_cast<double>(rng.poisson(founder_rate * std::max(0.0, pool.free_programme[c]))));
     const double founder_knowledge = pool.free[c] > 0 ? pool.free_knowledge[c] / pool.free[c] : 0.0;
     pool.free[c] -= founders;
     pool.free_programme[c] -= founders;
@@ -920,7 +925,11 @@ void WorldReplicate::enter(int step) {
   for (std::size_t i = 0; i < platforms_.size(); ++i) platforms[platforms_.cluster[i]] += 1;
   for (std::size_t c = 0; c < clusters_; ++c) {
     entries_[c] = 0;
-    if (incumbents[c] == 0) continue;
+    if (incumbents[c] == 0) {
+      // The cluster's last firms left this quarter: would-be founders keep looking for work.
+      talent_.receive(c, founders_[c], founders_[c], mean_a_[c]);
+      continue;
+    }
     // Entrants: a base rate, spin-offs of backbone firms and of platforms, and founders among
     // the programme recruits (counted in the talent phase).
     auto rng = cluster_stream(step, kPhaseEntry, c);
@@ -987,8 +996,10 @@ void WorldReplicate::run_incubators(int step) {
     for (std::size_t i = 0; i < firms_.size(); ++i) {
       if (firms_.cluster[i] == c && static_cast<FirmType>(firms_.type[i]) == FirmType::Backbone) {
         const std::uint64_t id = firms_.agents.id[i];
-        const bool hosting = std::any_of(incubators_.host.begin(), incubators_.host.end(),
-                                         [&](std::uint64_t h) { return h == id + 1; });
+        bool hosting = false;  // an open incubator of its own
+        for (std::size_t j = 0; j < incubators_.size() && !hosting; ++j) {
+          hosting = incubators_.open[j] != 0 && incubators_.host[j] == id + 1;
+        }
         if (!hosting) backbone.push_back(i);
       }
     }
