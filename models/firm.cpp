@@ -157,7 +157,7 @@ double rd_share(FirmType type, const FirmParams& p) {
 
 QuarterRd plan_quarter_rd(const FirmTable& f, std::size_t i, double sales, double profit_basis,
                           const TaxRules& r, const Levers& levers, double credit,
-                          const FirmParams& p) {
+                          const FirmParams& p, double rd_scale) {
   const double k = f.capital[i];
   const bool hnte = f.hnte_quarters_left[i] > 0;
   const auto type = static_cast<FirmType>(f.type[i]);
@@ -171,7 +171,7 @@ QuarterRd plan_quarter_rd(const FirmTable& f, std::size_t i, double sales, doubl
   const double user_cost =
       std::max(kMinUserCost, rd_user_cost(marginal, out.deduction) -
                                  levers.post_subsidy_rate * p.breakthrough_expectation);
-  double rd = desired_rd(rd_share(type, p), sales, user_cost, p.rd_reference_user_cost,
+  double rd = desired_rd(rd_scale * rd_share(type, p), sales, user_cost, p.rd_reference_user_cost,
                          p.rd_user_cost_elasticity) *
               (1.0 + p.ip_rd_response * levers.ip_protection);
   if (type == FirmType::Startup) rd = std::max(rd, p.startup_burn_rate * std::max(0.0, f.cash[i]));

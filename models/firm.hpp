@@ -151,11 +151,12 @@ struct QuarterRd {
   RdPlan plan;
   double deduction = 0.0;
 };
+// rd_scale multiplies the budget (the cluster's calibration to its data).
 // The user cost also falls by the expected post-subsidy (rate * breakthrough_expectation), and
 // the budget rises with IP protection (appropriability); `credit` is the firm's borrowing room.
 QuarterRd plan_quarter_rd(const FirmTable& firms, std::size_t i, double sales, double profit_basis,
                           const TaxRules& rules, const Levers& levers, double credit,
-                          const FirmParams& p);
+                          const FirmParams& p, double rd_scale = 1.0);
 
 // Bank credit a firm can draw: collateral_ratio * capital, widened for SMEs and startups by the
 // risk-compensation pool (1 + response * share), plus IP-pledge credit per valid patent.

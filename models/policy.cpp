@@ -40,6 +40,8 @@ const std::array<LedgerLine, kLedgerCount>& ledger_lines() {
       {"talent_programme", "grants to talent-programme recruits"},
       {"platforms", "investment in R&D platforms"},
       {"collaboration", "public co-funding of joint industry-university R&D"},
+      {"ip_protection", "IP enforcement and patent-navigation budget"},
+      {"open_innovation", "support budget for technology import and joint R&D abroad"},
       {"phase_out", "compensation for capacity closed by the phase-out"},
   }};
   return lines;
@@ -52,6 +54,8 @@ PolicyCosts PolicyCosts::from(const sim::Scenario& sc) {
   p.collaboration_cofunding = sc.number("policy_costs.collaboration_cofunding");
   p.ip_pledge_interest_subsidy = sc.number("policy_costs.ip_pledge_interest_subsidy");
   p.phase_out_compensation = sc.number("policy_costs.phase_out_compensation");
+  p.ip_protection_budget = sc.number("policy_costs.ip_protection_per_year");
+  p.open_innovation_budget = sc.number("policy_costs.open_innovation_per_year");
   return p;
 }
 
@@ -114,6 +118,12 @@ void add_policy_settings(sim::Schema& s) {
                "Public yuan per yuan of R&D in co-funded joint projects (assumption)."));
   s.add(number("policy_costs.ip_pledge_interest_subsidy", "1", 0, 1, "0.3",
                "Share of the interest on IP-pledge loans paid by the province (assumption)."));
+  s.add(number("policy_costs.ip_protection_per_year", "yuan/year", 0, 1e10, "2e7",
+               "IP enforcement and patent-navigation budget per supported cluster at full "
+               "protection (policy.ip_protection = 1); scaled by the lever (assumption)."));
+  s.add(number("policy_costs.open_innovation_per_year", "yuan/year", 0, 1e10, "3e7",
+               "Support budget for technology import and joint R&D abroad per supported cluster "
+               "at full intensity; scaled by the lever (assumption)."));
   s.add(number("policy_costs.phase_out_compensation", "1", 0, 1, "0.1",
                "Compensation per yuan of capital closed by the phase-out (assumption)."));
 }

@@ -50,6 +50,8 @@ enum Ledger : std::size_t {
   kCostTalentProgramme,
   kCostPlatforms,
   kCostCollaboration,
+  kCostIpProtection,
+  kCostOpenInnovation,
   kCostPhaseOut,
   kLedgerCount
 };
@@ -68,6 +70,8 @@ struct PolicyCosts {
   double collaboration_cofunding;     // public yuan per yuan of joint-project R&D
   double ip_pledge_interest_subsidy;  // share of interest on pledge loans paid by the province
   double phase_out_compensation;      // public yuan per yuan of capital closed
+  double ip_protection_budget;        // yuan/year per cluster at full IP protection
+  double open_innovation_budget;      // yuan/year per cluster at full open-innovation support
 
   static PolicyCosts from(const sim::Scenario& scenario);
 };

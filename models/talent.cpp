@@ -89,11 +89,11 @@ Eigen::MatrixXd region_links(const std::vector<std::string>& regions, double sam
 Eigen::VectorXd attractiveness(const std::vector<double>& wage,
                                const std::vector<double>& mean_log_productivity,
                                const std::vector<double>& amenity,
-                               const std::vector<double>& researchers) {
+                               const std::vector<double>& firms) {
   const auto n = static_cast<Eigen::Index>(wage.size());
   double wage_sum = 0, a_sum = 0, weight = 0;
   for (std::size_t c = 0; c < wage.size(); ++c) {
-    if (researchers[c] <= 0 || !std::isfinite(mean_log_productivity[c])) continue;
+    if (firms[c] <= 0 || !std::isfinite(mean_log_productivity[c])) continue;
     wage_sum += wage[c];
     a_sum += mean_log_productivity[c];
     weight += 1;
@@ -102,8 +102,7 @@ Eigen::VectorXd attractiveness(const std::vector<double>& wage,
   const double mean_a = weight > 0 ? a_sum / weight : 0.0;
   Eigen::VectorXd out(n);
   for (std::size_t c = 0; c < wage.size(); ++c) {
-    const bool active = researchers[c] > 0 && std::isfinite(mean_log_productivity[c]);
-    // A cluster with no researchers and no firms offers nothing to move to but its amenity.
+    const bool active = firms[c] > 0 && std::isfinite(mean_log_productivity[c]);
     out(static_cast<Eigen::Index>(c)) =
         active ? wage[c] / mean_wage + std::exp(mean_log_productivity[c] - mean_a) + amenity[c]
                : amenity[c];

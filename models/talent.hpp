@@ -7,6 +7,7 @@
 
 #include <Eigen/Dense>
 
+#include <algorithm>
 #include <array>
 #include <cstddef>
 #include <vector>
@@ -64,11 +65,12 @@ Eigen::MatrixXd migration_matrix(const Eigen::VectorXd& attractiveness,
 Eigen::MatrixXd region_links(const std::vector<std::string>& regions, double same_region_weight);
 
 // Attractiveness of each cluster: relative wage plus relative R&D productivity (exp of mean
-// log-productivity relative to the mean across clusters with researchers) plus amenity.
+// log-productivity relative to the mean across clusters with firms) plus amenity. A cluster
+// without firms (firms 0) hires nobody and offers only its amenity.
 Eigen::VectorXd attractiveness(const std::vector<double>& wage,
                                const std::vector<double>& mean_log_productivity,
                                const std::vector<double>& amenity,
-                               const std::vector<double>& researchers);
+                               const std::vector<double>& firms);
 
 // Moves the mobile share of every pool by the migration matrix; job seekers carry their
 // programme flag and knowledge. Records inflow and outflow (moves between clusters only).
@@ -77,6 +79,15 @@ void migrate(TalentPools& pools, const Eigen::MatrixXd& shares, double mobile_sh
 // Hiring priority: backbone firms first, then SMEs, then startups. Given what each type wants
 // and how many job seekers there are, the share of each type's wish that is filled.
 std::array<double, 3> fill_by_priority(const std::array<double, 3>& wanted, double available);
+
+// R&D a firm carries out: its researchers' pay at this quarter's wage plus the non-labour part
+// of its plan in proportion to the researchers it found (of those it wanted), so a firm short
+// of researchers cannot spend its whole budget.
+inline double realised_rd(double planned, double labour_share, double wage, double researchers,
+                          double wanted) {
+  if (planned <= 0 || wanted <= 0) return 0.0;
+  return wage * researchers + (1.0 - labour_share) * planned * std::min(1.0, researchers / wanted);
+}
 
 // A firm's researchers' average skill: regular researchers count 1, recruits programme_skill.
 inline double average_skill(double researchers, double programme, double programme_skill) {

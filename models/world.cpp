@@ -199,6 +199,7 @@ class WorldReplicate final : public sim::Replicate {
   std::vector<double> demand_shifter_, unit_cost_, required_return_, price_, real_output_;
   std::vector<double> entries_, founders_, graduates_;
   std::vector<double> mean_a_, frontier_;
+  std::vector<double> rd_scale_;  // calibration of R&D budgets to the data, per cluster
   std::vector<PlatformEffects> platform_effects_;
   std::vector<double> platform_capital_;
   std::vector<std::array<double, 3>> fill_;
@@ -234,6 +235,7 @@ WorldReplicate::WorldReplicate(const WorldSetup& setup, std::uint64_t replicate)
   graduates_.assign(n, 0.0);
   mean_a_.assign(n, 0.0);
   frontier_.assign(n, 0.0);
+  rd_scale_.assign(n, 1.0);
   platform_effects_.assign(n, PlatformEffects{});
   platform_capital_.assign(n * kPlatformKinds, 0.0);
   fill_.assign(n, {1.0, 1.0, 1.0});
@@ -300,6 +302,22 @@ void WorldReplicate::initialise_firms() {
     demand_shifter_[c] = quarterly_output;  // price 1 before the first quarter's growth
     const TaxRules& r = setup_.rules[setup_.at(0, c)];
     const Levers& l = levers(0, c);
+    // Calibration to the data's R&D intensity: the firms' R&D budgets (shares by type) are
+    // scaled so that the cluster's planned real R&D at the start matches it.
+    const auto plan_at = [&](std::size_t i, double scale) {
+      const double sales = firms_.sales[i];
+      const double k = firms_.capital[i];
+      const auto type = classify(4 * sales, firms_.age[i], p);
+      firms_.type[i] = static_cast<std::uint8_t>(type);
+      const double profit_estimate = sales - unit_cost_[c] * k - scale * rd_share(type, p) * sales;
+      const double credit = credit_limit(k, 0.0, type, l, p);
+      return plan_quarter_rd(firms_, i, sales, profit_estimate, r, l, credit, p, scale).plan;
+    };
+    double unscaled = 0.0;
+    for (std::size_t i = first; i < first + n; ++i) unscaled += plan_at(i, 1.0).real;
+    rd_scale_[c] = start.rd_intensity > 0 && unscaled > 0
+                       ? start.rd_intensity * quarterly_output / unscaled
+                       : 1.0;
     double sales_a = 0.0, best_a = -std::numeric_limits<double>::infinity();
     for (std::size_t i = first; i < first + n; ++i) {
       // The starting state is where the firm's own rules put it: its R&D plan (firms for which
@@ -307,11 +325,7 @@ void WorldReplicate::initialise_firms() {
       // run of losses already under way, so that weak firms do not all leave in one quarter.
       const double sales = firms_.sales[i];
       const double k = firms_.capital[i];
-      const auto type = classify(4 * sales, firms_.age[i], p);
-      firms_.type[i] = static_cast<std::uint8_t>(type);
-      const double profit_estimate = sales - unit_cost_[c] * k - rd_share(type, p) * sales;
-      const double credit = credit_limit(k, 0.0, type, l, p);
-      const RdPlan plan = plan_quarter_rd(firms_, i, sales, profit_estimate, r, l, credit, p).plan;
+      const RdPlan plan = plan_at(i, rd_scale_[c]);
       firms_.rd_planned[i] = plan.real;
       firms_.rd_reported_avg[i] = plan.reported;
       firms_.profit[i] = sales - unit_cost_[c] * k - plan.real;
@@ -362,8 +376,7 @@ void WorldReplicate::initialise_talent() {
   }
   for (std::size_t i = 0; i < firms_.size(); ++i) {
     const std::size_t c = firms_.cluster[i];
-    firms_.researchers[i] =
-        planned[c] > 0 ? employed[c] * firms_.rd_planned[i] / planned[c] : 0.0;
+    firms_.researchers[i] = planned[c] > 0 ? employed[c] * firms_.rd_planned[i] / planned[c] : 0.0;
   }
 }
 
@@ -455,7 +468,8 @@ void WorldReplicate::plan_rd_and_labour(int step) {
         const auto type = static_cast<FirmType>(firms_.type[i]);
         const double sales = price_[c] * std::exp(firms_.log_productivity[i]) * k;
         const double credit = credit_limit(k, firms_.patent_stock[i], type, l, p);
-        const QuarterRd rd = plan_quarter_rd(firms_, i, sales, firms_.profit[i], r, l, credit, p);
+        const QuarterRd rd =
+            plan_quarter_rd(firms_, i, sales, firms_.profit[i], r, l, credit, p, rd_scale_[c]);
         firms_.rd_planned[i] = rd.plan.real;
         firms_.rd_reported[i] = rd.plan.reported;
         firms_.deduction_claimed[i] = rd.deduction;
@@ -509,6 +523,10 @@ void WorldReplicate::clear_talent_market(int step) {
     pool.recruits[c] = recruits;
     pool.inflow[c] += graduates + recruits;
     cost(c, kCostTalentProgramme) = recruits * setup_.costs.talent_cost_per_recruit;
+    // Programme budgets that scale with their lever.
+    const Levers& l = levers(step, c);
+    cost(c, kCostIpProtection) = l.ip_protection * setup_.costs.ip_protection_budget / 4.0;
+    cost(c, kCostOpenInnovation) = l.open_innovation * setup_.costs.open_innovation_budget / 4.0;
     pool.free[c] += sum(c, kSumReleased);
     pool.free_programme[c] += sum(c, kSumReleasedProgramme);
     pool.free_knowledge[c] += sum(c, kSumReleasedKnowledge);
@@ -528,11 +546,10 @@ void WorldReplicate::clear_talent_market(int step) {
   }
 
   // Mobile job seekers move between clusters by attractiveness.
-  std::vector<double> researchers(clusters_);
-  for (std::size_t c = 0; c < clusters_; ++c) researchers[c] = sum(c, kSumEmployed) + pool.free[c];
+  // Clusters without firms (no real output) hire nobody.
   std::vector<double> amenity(clusters_);
   for (std::size_t c = 0; c < clusters_; ++c) amenity[c] = setup_.amenity[setup_.at(step, c)];
-  const Eigen::VectorXd a = attractiveness(pool.wage, mean_a_, amenity, researchers);
+  const Eigen::VectorXd a = attractiveness(pool.wage, mean_a_, amenity, real_output_);
   migrate(pool, migration_matrix(a, setup_.links, tp.attraction_sensitivity), tp.mobile_share);
 
   // Wages rise with tightness; firms hire from the pool, backbone firms first.
@@ -572,13 +589,14 @@ void WorldReplicate::produce_and_pay_tax(int step) {
         const double k = firms_.capital[i];
 
         // Hires from the pool; R&D happens as far as researchers could be found.
+        const double wanted = firms_.researchers[i] + firms_.hires_wanted[i];
         const double hired = firms_.hires_wanted[i] * fill_[c][static_cast<std::size_t>(type)];
         firms_.hires_wanted[i] = hired;
         firms_.researchers[i] += hired;
         firms_.programme_researchers[i] += hired * hire_programme_share_[c];
         const double planned = firms_.rd_planned[i];
-        const double staffed = talent_.wage[c] * firms_.researchers[i] / labour_share;
-        const double rd_real = std::min(planned, staffed);
+        const double rd_real =
+            realised_rd(planned, labour_share, talent_.wage[c], firms_.researchers[i], wanted);
         const double rd_reported = rd_real + (firms_.rd_reported[i] - planned);
 
         const double sales = price_[c] * std::exp(firms_.log_productivity[i]) * k;

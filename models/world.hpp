@@ -54,7 +54,7 @@ enum Metric : std::size_t {
   kPrice,
   kMeanLogProductivity,
   kFiscalCostFirst,
-  kFiscalCostTotal = kFiscalCostFirst + 13,
+  kFiscalCostTotal = kFiscalCostFirst + 15,
   kMetricCount
 };
 

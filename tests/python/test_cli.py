@@ -83,7 +83,7 @@ def test_layout_and_provenance(small_result):
                         "rd_super_deduction", "hnte_tax_rate", "tech_transfer_exemption",
                         "post_subsidy", "guide_fund", "angel_fund", "ip_pledge",
                         "risk_compensation", "incubators", "talent_programme", "platforms",
-                        "collaboration", "phase_out")]
+                        "collaboration", "ip_protection", "open_innovation", "phase_out")]
         for name in required:
             ds = f["metrics"][name]
             assert ds.shape == (4, 12, 3), name

@@ -477,7 +477,7 @@ const std::vector<models::Ledger> kProvincialLines = {
     models::kCostPostSubsidy,     models::kCostGuideFund,        models::kCostAngelFund,
     models::kCostIpPledge,        models::kCostRiskCompensation, models::kCostIncubators,
     models::kCostTalentProgramme, models::kCostPlatforms,        models::kCostCollaboration,
-    models::kCostPhaseOut};
+    models::kCostIpProtection,    models::kCostOpenInnovation,   models::kCostPhaseOut};
 
 TEST(LeversSupport, NoSupportTurnsEveryProvincialLeverOff) {
   // With support 0 everywhere, every provincial lever set changes nothing at all.
@@ -521,9 +521,10 @@ TEST(LeversLedger, SwitchingALeverOffZeroesItsCostLine) {
       {models::kCostTalentProgramme, {"policy.talent_programme.recruits_per_year=0"}},
       {models::kCostPlatforms, {"policy.platforms.investment_per_year=0"}},
       {models::kCostCollaboration, {"policy.collaboration.intensity=0"}},
+      {models::kCostIpProtection, {"policy.ip_protection=0"}},
+      {models::kCostOpenInnovation, {"policy.open_innovation.intensity=0"}},
+      {models::kCostTechTransferExemption, {"policy.tech_transfer_exemption=0"}},
       {models::kCostPhaseOut, {"policy.phase_out.share=0"}},
-      // policy.tech_transfer_exemption=0 does not zero its line: see
-      // LeversTechTransfer.ZeroExemptionCostsNothing.
   };
   const auto on = run(all_levers("1"));
   for (const Case& c : cases) {
@@ -535,7 +536,7 @@ TEST(LeversLedger, SwitchingALeverOffZeroesItsCostLine) {
   }
 }
 
-TEST(LeversLedger, TotalIsTheSumOfTheThirteenLines) {
+TEST(LeversLedger, TotalIsTheSumOfTheLines) {
   for (const auto& overrides : {all_levers("1"), Overrides{"run.replicates=4"}}) {
     const auto result = run(overrides);
     const auto& m = result.metrics;
