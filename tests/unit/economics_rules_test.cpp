@@ -435,14 +435,11 @@ TEST(EconomicsRulesIncubators, ClosesNewestFirstWhenTheTargetFalls) {
 }
 
 TEST(EconomicsRulesIncubators, BackboneShareRespectedAfterAPartialClose) {
-  // BUG (models/incubator.cpp, adjust_funded_capacity): the closing loop lowers `funded` but
-  // not `backbone_run`, so slots of a closed backbone-run incubator still count as
-  // backbone-run when the rest of the target is reopened.
+  // Closing a backbone-run incubator frees its slots from the backbone-run count, so the rest
+  // of the target reopens with the right share.
   // Funded: 50 public (id 0), 50 host 7 (id 1), 20 public (id 2). New target 60, share 0.5:
   // ids 2 and 1 close, leaving 50 public slots and no backbone-run slot; the 10 slots to
-  // reopen should be backbone-run (0 + 10 <= 0.5 * 60 = 30) with the next host (9), but the
-  // stale count gives 50 + 10 > 30 and they open public. Fix: in the closing loop,
-  // `if (t.host[newest] != 0) backbone_run -= t.capacity[newest];`.
+  // reopen are backbone-run (0 + 10 <= 0.5 * 60 = 30) with the next host (9).
   models::IncubatorTable t;
   models::HostCandidates hosts{{7, 9, 11}, 0};
   models::adjust_funded_capacity(t, 0, 120, 0.5, hosts, 50);
@@ -804,11 +801,7 @@ TEST(EconomicsRulesTechTransferRelief, ExemptThenHalf) {
 }
 
 TEST(EconomicsRulesTechTransferRelief, ZeroExemptionIsTheLeverOff) {
-  // BUG (models/firm.cpp, tech_transfer_relief; models/tax.cpp documents
-  // policy.tech_transfer_exemption "0 = lever off", scenarios/README.md "every lever's off
-  // value is 0"): with the exemption at 0 the rule still relieves half of all income,
-  // 0 + 0.5 * 9e6 = 4.5e6, so fiscal_cost_tech_transfer_exemption is not zero with the lever
-  // off. Fix: return 0 when exempt <= 0 (or model the half rate as a separate setting).
+  // policy.tech_transfer_exemption = 0 is the lever off: no relief at all, not the half rate.
   EXPECT_EQ(models::tech_transfer_relief(9e6, 0), 0.0);
 }
 

@@ -58,7 +58,7 @@ TEST(Ensemble, ReplicateAloneEqualsReplicateInEnsemble) {
   const auto sc = sim::Scenario::load(kSmall, model.schema());
   const auto ensemble = sim::run_ensemble(model, sc);
   const std::size_t r = 2;
-      const auto prepared = model.prepare(sc);
+  const auto prepared = model.prepare(sc);
   auto alone = prepared->start(r);
   const std::size_t clusters = sc.clusters().size();
   std::vector<double> row(model.metrics().size() * clusters);

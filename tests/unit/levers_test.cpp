@@ -424,11 +424,7 @@ TEST(LeversTechTransfer, ExemptionCostsTaxForgoneAndLowersTax) {
 }
 
 TEST(LeversTechTransfer, ZeroExemptionCostsNothing) {
-  // BUG (models/firm.cpp tech_transfer_relief, used in models/world.cpp produce_and_pay_tax):
-  // policy.tech_transfer_exemption is documented "0 = lever off", but with 0 the relief is
-  // still half of all licence income (0 + 0.5 * income), so fiscal_cost_tech_transfer_exemption
-  // stays positive (about half its value at the default 5e6). Fix: no relief when the
-  // exemption is 0, e.g. `if (annual_income <= 0 || exempt <= 0) return 0.0;`.
+  // With the exemption at 0 there is no technology-transfer preference, so its ledger line is 0.
   const auto off = run(supported(4, "2016Q4") + Overrides{"policy.tech_transfer_exemption=0"});
   EXPECT_TRUE(AllEqual(off, cost(models::kCostTechTransferExemption), 0.0));
 }
@@ -590,12 +586,8 @@ TEST_F(LeversResearchers, ConservedByInflowAndOutflow) {
 }
 
 TEST_F(LeversResearchers, StartFromTheDataInAClusterWithoutFirms) {
-  // BUG (models/world.cpp, initialise_talent, lines 344-346 and 360-364): the employed share
-  // (1 - talent.initial_free_share) of a cluster's researchers is handed to its firms in
-  // proportion to their planned R&D; in a cluster without firms (or whose firms plan no R&D)
-  // nobody receives them and they vanish: gamma below starts with 7.5 of its 150 researchers,
-  // so researchers(0) is 142.5 short of 150 + inflow - outflow. Fix: when planned[c] <= 0, put
-  // all of the cluster's researchers in the pool (employed = 0).
+  // In a cluster without firms (or whose firms plan no R&D) every researcher of the data starts
+  // as a job seeker, so none is lost: researchers(0) = 150 + inflow - outflow in gamma below.
   const auto result = run({initial_state({{"gamma,output,2e10", "gamma,output,0"},
                                           {"gamma,firms,40", "gamma,firms,0"}}),
                            "run.replicates=4"});
@@ -603,12 +595,9 @@ TEST_F(LeversResearchers, StartFromTheDataInAClusterWithoutFirms) {
 }
 
 TEST_F(LeversResearchers, FoundersAreNotLostInAClusterWithoutFirms) {
-  // BUG (models/world.cpp, clear_talent_market lines 513-522 with enter line 923): founders are
-  // drawn from the programme recruits of every cluster's pool and removed from it, but enter()
-  // skips a cluster without incumbents, so in a cluster without firms (or whose last firm just
-  // left) the founders vanish: researchers fall short of researchers(t-1) + inflow - outflow
-  // by the founders, about 1-2 a quarter in gamma below. Fix: draw no founders where the
-  // cluster has no firms (or return them to the pool, or let them enter).
+  // Programme recruits found startups only where there is a market to enter; where the last
+  // firms leave in the quarter, would-be founders go back to the pool. Either way no researcher
+  // is lost.
   const auto result =
       run(supported(4, "2016Q4") + Overrides{initial_state({{"gamma,output,2e10", "gamma,output,0"},
                                                             {"gamma,firms,40", "gamma,firms,0"}}),

@@ -529,8 +529,7 @@ TEST_F(ScenarioErrors, InitialOutputForClusterWithoutFirms) {
         "gamma,incubators,0,x,2014,t,L,yes,\n"
         "gamma,incubator_capacity,0,x,2014,t,L,yes,\n"
         "gamma,platforms,0,x,2014,t,L,yes,\n"
-        "gamma,platform_capital,0,x,2014,t,L,yes,\n"
-  );
+        "gamma,platform_capital,0,x,2014,t,L,yes,\n");
   const std::string control = write("control.yaml",
                                     "world:\n"
                                     "  initial_state_file: no-firms.csv\n");
