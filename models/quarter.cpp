@@ -1,0 +1,668 @@
+// The phases of one quarter, in the order WorldReplicate::step runs them (models/README.md,
+// "One quarter, in order").
+#include <algorithm>
+#include <cmath>
+#include <limits>
+
+#include "models/replicate.hpp"
+
+namespace models {
+
+void WorldReplicate::update_demand(int step) {
+  accumulate(
+      [&](std::size_t i, double* acc) {
+        acc[kSumRealOutput] += std::exp(firms_.log_productivity[i]) * firms_.capital[i];
+      },
+      {kSumRealOutput});
+  for (std::size_t c = 0; c < clusters_; ++c) {
+    auto rng = cluster_stream(step, kPhaseDemand, c);
+    const std::size_t at = setup_.at(step, c);
+    demand_shifter_[c] = next_demand_shifter(demand_shifter_[c], setup_.growth[at],
+                                             setup_.volatility[at], rng.normal());
+    real_output_[c] = sum(c, kSumRealOutput);
+    price_[c] = clearing_price(demand_shifter_[c], real_output_[c], setup_.elasticity[c]);
+  }
+}
+
+void WorldReplicate::plan_rd_and_labour(int step) {
+  const FirmParams& p = params_;
+  const TalentParams& tp = setup_.talent;
+  accumulate(
+      [&](std::size_t i, double* acc) {
+        const std::size_t c = firms_.cluster[i];
+        const TaxRules& r = setup_.rules[setup_.at(step, c)];
+        const Levers& l = levers(step, c);
+        const double k = firms_.capital[i];
+        const auto type = static_cast<FirmType>(firms_.type[i]);
+        const double sales = price_[c] * std::exp(firms_.log_productivity[i]) * k;
+        const double credit = credit_limit(k, firms_.patent_stock[i], type, l, p);
+        const QuarterRd rd =
+            plan_quarter_rd(firms_, i, sales, firms_.profit[i], r, l, credit, p, rd_scale_[c]);
+        firms_.rd_planned[i] = rd.plan.real;
+        firms_.rd_reported[i] = rd.plan.reported;
+        firms_.deduction_claimed[i] = rd.deduction;
+
+        // Retirements, job changes, and layoffs down to the researchers the plan pays for.
+        double& staff = firms_.researchers[i];
+        double& programme = firms_.programme_researchers[i];
+        const double programme_share = staff > 0 ? programme / staff : 0.0;
+        const double retired = tp.retirement_rate * staff;
+        const double quits = tp.quit_rate * (staff - retired);
+        const double wanted = tp.labour_share * rd.plan.real / talent_.wage[c];
+        const double kept = std::min(staff - retired - quits, wanted);
+        const double released = staff - retired - kept;
+        staff = kept;
+        programme = programme_share * kept;
+        firms_.hires_wanted[i] = std::max(0.0, wanted - kept);
+
+        acc[kSumRetired] += retired;
+        acc[kSumReleased] += released;
+        acc[kSumReleasedProgramme] += programme_share * released;
+        acc[kSumReleasedKnowledge] += released * firms_.log_productivity[i];
+        acc[kSumWantBackbone + static_cast<std::size_t>(type)] += firms_.hires_wanted[i];
+        acc[kSumEmployed] += kept;
+        acc[kSumEmployedProgramme] += programme;
+      },
+      {kSumRetired, kSumReleased, kSumReleasedProgramme, kSumReleasedKnowledge, kSumWantBackbone,
+       kSumWantSme, kSumWantStartup, kSumEmployed, kSumEmployedProgramme});
+}
+
+void WorldReplicate::clear_talent_market(int step) {
+  const TalentParams& tp = setup_.talent;
+  TalentPools& pool = talent_;
+  for (std::size_t c = 0; c < clusters_; ++c) {
+    // Job seekers retire too; graduates and programme recruits join; job changers and laid-off
+    // researchers look for work in their own cluster first.
+    const double mean_knowledge = pool.free[c] > 0 ? pool.free_knowledge[c] / pool.free[c] : 0.0;
+    const double programme_share = pool.free[c] > 0 ? pool.free_programme[c] / pool.free[c] : 0.0;
+    const double retired_free = tp.retirement_rate * pool.free[c];
+    pool.free[c] -= retired_free;
+    pool.free_programme[c] -= retired_free * programme_share;
+    pool.free_knowledge[c] -= retired_free * mean_knowledge;
+    pool.retirements[c] = sum(c, kSumRetired) + retired_free;
+    pool.outflow[c] += pool.retirements[c];
+
+    const double graduates = tp.graduate_rate * (sum(c, kSumEmployed) + pool.free[c]);
+    pool.receive(c, graduates, 0.0, mean_a_[c]);
+    pool.graduates[c] = graduates;
+    // Programme recruits bring knowledge from outside: the cluster's frontier.
+    const double recruits = levers(step, c).talent_recruits / 4.0;
+    pool.receive(c, recruits, recruits, frontier_[c]);
+    pool.recruits[c] = recruits;
+    pool.inflow[c] += graduates + recruits;
+    cost(c, kCostTalentProgramme) = recruits * setup_.costs.talent_cost_per_recruit;
+    // Programme budgets that scale with their lever.
+    const Levers& l = levers(step, c);
+    cost(c, kCostIpProtection) = l.ip_protection * setup_.costs.ip_protection_budget / 4.0;
+    cost(c, kCostOpenInnovation) = l.open_innovation * setup_.costs.open_innovation_budget / 4.0;
+    pool.free[c] += sum(c, kSumReleased);
+    pool.free_programme[c] += sum(c, kSumReleasedProgramme);
+    pool.free_knowledge[c] += sum(c, kSumReleasedKnowledge);
+
+    // Recruits without a job may found a startup (entry phase); each founder works in it.
+    auto rng = cluster_stream(step, kPhaseTalent, c);
+    // Founders need a cluster with a market to enter (firms at the start of the quarter).
+    const double founder_rate = real_output_[c] > 0 ? tp.founder_rate : 0.0;
+    const double founders = std::min(
+        std::floor(pool.free_programme[c]),
+        static_cast<double>(rng.poisson(founder_rate * std::max(0.0, pool.free_programme[c]))));
+    const double founder_knowledge = pool.free[c] > 0 ? pool.free_knowledge[c] / pool.free[c] : 0.0;
+    pool.free[c] -= founders;
+    pool.free_programme[c] -= founders;
+    pool.free_knowledge[c] -= founders * founder_knowledge;
+    pool.founders[c] = founders;
+  }
+
+  // Mobile job seekers move between clusters by attractiveness.
+  // Clusters without firms (no real output) hire nobody.
+  std::vector<double> amenity(clusters_);
+  for (std::size_t c = 0; c < clusters_; ++c) amenity[c] = setup_.amenity[setup_.at(step, c)];
+  const Eigen::VectorXd a = attractiveness(pool.wage, mean_a_, amenity, real_output_);
+  migrate(pool, migration_matrix(a, setup_.links, tp.attraction_sensitivity), tp.mobile_share);
+
+  // Wages rise with tightness; firms hire from the pool, backbone firms first.
+  const double base_growth = std::pow(1.0 + tp.wage_growth, 0.25);
+  for (std::size_t c = 0; c < clusters_; ++c) {
+    const std::array<double, 3> wanted = {sum(c, kSumWantBackbone), sum(c, kSumWantSme),
+                                          sum(c, kSumWantStartup)};
+    const double want = wanted[0] + wanted[1] + wanted[2];
+    const double employed = sum(c, kSumEmployed);
+    pool.base_wage[c] *= base_growth;
+    pool.wage[c] = tight_wage(pool.base_wage[c], employed + want, employed + pool.free[c],
+                              tp.wage_tightness_elasticity);
+    fill_[c] = fill_by_priority(wanted, pool.free[c]);
+    const double hired =
+        fill_[c][0] * wanted[0] + fill_[c][1] * wanted[1] + fill_[c][2] * wanted[2];
+    hire_programme_share_[c] = pool.free[c] > 0 ? pool.free_programme[c] / pool.free[c] : 0.0;
+    hire_knowledge_[c] = pool.free[c] > 0 ? pool.free_knowledge[c] / pool.free[c] : 0.0;
+    // Hiring takes job seekers in proportion: the pool's mix and knowledge are unchanged.
+    const double left = pool.free[c] > 0 ? std::max(0.0, 1.0 - hired / pool.free[c]) : 0.0;
+    pool.free[c] *= left;
+    pool.free_programme[c] *= left;
+    pool.free_knowledge[c] *= left;
+    pool.hired[c] = hired;
+  }
+}
+
+void WorldReplicate::produce_and_pay_tax(int step) {
+  const FirmParams& p = params_;
+  const PolicyCosts& pc = setup_.costs;
+  const double labour_share = setup_.talent.labour_share;
+  accumulate(
+      [&](std::size_t i, double* acc) {
+        const std::size_t c = firms_.cluster[i];
+        const TaxRules& r = setup_.rules[setup_.at(step, c)];
+        const Levers& l = levers(step, c);
+        const auto type = static_cast<FirmType>(firms_.type[i]);
+        const double k = firms_.capital[i];
+
+        // Hires from the pool; R&D happens as far as researchers could be found.
+        const double wanted = firms_.researchers[i] + firms_.hires_wanted[i];
+        const double hired = firms_.hires_wanted[i] * fill_[c][static_cast<std::size_t>(type)];
+        firms_.hires_wanted[i] = hired;
+        firms_.researchers[i] += hired;
+        firms_.programme_researchers[i] += hired * hire_programme_share_[c];
+        const double planned = firms_.rd_planned[i];
+        const double rd_real =
+            realised_rd(planned, labour_share, talent_.wage[c], firms_.researchers[i], wanted);
+        const double rd_reported = rd_real + (firms_.rd_reported[i] - planned);
+
+        const double sales = price_[c] * std::exp(firms_.log_productivity[i]) * k;
+        const bool hnte = firms_.hnte_quarters_left[i] > 0;
+        const double licence = p.licence_income_per_patent / 4 * firms_.patent_stock[i];
+        const double post_subsidy = firms_.post_subsidy_due[i];
+        firms_.post_subsidy_due[i] = 0.0;
+        const double cofunding = pc.collaboration_cofunding * l.collaboration * rd_real;
+        const double debt = std::max(0.0, -firms_.cash[i]);
+        const double pledged = std::min(debt, l.ip_pledge * firms_.patent_stock[i]);
+        const double pledge_subsidy = pc.ip_pledge_interest_subsidy * p.interest_rate * pledged;
+        const double interest = p.interest_rate * debt - pledge_subsidy;
+        const double profit = sales + licence - unit_cost_[c] * k - rd_real - interest;
+
+        // Taxable income: profit less the super-deduction and the technology-transfer relief,
+        // then offset against losses carried forward.
+        const double deduction = firms_.deduction_claimed[i] * rd_reported;
+        const double relief = tech_transfer_relief(4 * licence, r.tech_transfer_exempt) / 4;
+        const bool long_carry = hnte || is_tech_sme(4 * firms_.sales_avg[i], k, r);
+        const int carry_limit = long_carry ? r.loss_carry_quarters_long : r.loss_carry_quarters;
+        // Taxable income after losses carried forward, for this income.
+        const auto taxable_for = [&](double income) {
+          return carry_losses(income, firms_.loss_pool[i], firms_.loss_pool_age[i], carry_limit);
+        };
+        const LossCarry carry = taxable_for(profit - deduction - relief);
+        const auto tax_on = [&](double taxable, bool as_hnte) {
+          return annual_income_tax(4 * taxable, as_hnte, k, r) / 4;
+        };
+        const double tax = tax_on(carry.taxable, hnte);
+        // Tax expenditures: the tax this quarter without each preference, all else equal.
+        const double tax_without_deduction = tax_on(taxable_for(profit - relief).taxable, hnte);
+        const double tax_without_relief = tax_on(taxable_for(profit - deduction).taxable, hnte);
+        const double tax_without_hnte = tax_on(carry.taxable, false);
+        firms_.loss_pool[i] = carry.pool;
+        firms_.loss_pool_age[i] = carry.age;
+
+        firms_.sales[i] = sales;
+        firms_.rd_real[i] = rd_real;
+        firms_.rd_reported[i] = rd_reported;
+        firms_.profit[i] = profit;
+        firms_.tax[i] = tax;
+        // Depreciation is not paid out; subsidies are untaxed cash.
+        firms_.cash[i] += profit - tax + p.depreciation * k + post_subsidy + cofunding;
+        firms_.loss_quarters[i] =
+            profit - tax + post_subsidy + cofunding < 0 ? firms_.loss_quarters[i] + 1 : 0;
+        const double w = p.hnte_average_weight;
+        firms_.rd_reported_avg[i] += w * (rd_reported - firms_.rd_reported_avg[i]);
+        firms_.sales_avg[i] += w * (sales - firms_.sales_avg[i]);
+
+        // Certification lapses after its term; a firm meeting the criteria is (re)certified.
+        if (firms_.hnte_quarters_left[i] > 0) --firms_.hnte_quarters_left[i];
+        if (firms_.hnte_quarters_left[i] == 0 && firms_.hightech_products[i] != 0 &&
+            meets_hnte_intensity(firms_.rd_reported_avg[i], firms_.sales_avg[i], r)) {
+          firms_.hnte_quarters_left[i] = p.hnte_status_quarters;
+        }
+
+        acc[kSumSales] += sales;
+        acc[kSumRdReal] += rd_real;
+        acc[kSumRdReported] += rd_reported;
+        acc[kSumTax] += tax;
+        acc[kSumCostRd] += tax_without_deduction - tax;
+        acc[kSumCostHnte] += tax_without_hnte - tax;
+        acc[kSumCostTech] += tax_without_relief - tax;
+        acc[kSumCostPost] += post_subsidy;
+        acc[kSumCostPledge] += pledge_subsidy;
+        acc[kSumCostCollab] += cofunding;
+        acc[kSumHnte] += hnte ? 1.0 : 0.0;
+        acc[kSumSalesTimesLogProductivity] += sales * firms_.log_productivity[i];
+      },
+      {kSumSales, kSumRdReal, kSumRdReported, kSumTax, kSumCostRd, kSumCostHnte, kSumCostTech,
+       kSumCostPost, kSumCostPledge, kSumCostCollab, kSumHnte, kSumSalesTimesLogProductivity});
+  for (std::size_t c = 0; c < clusters_; ++c) {
+    if (sum(c, kSumSales) > 0)
+      mean_a_[c] = sum(c, kSumSalesTimesLogProductivity) / sum(c, kSumSales);
+    cost(c, kCostRdSuperDeduction) = sum(c, kSumCostRd);
+    cost(c, kCostHnteTaxRate) = sum(c, kSumCostHnte);
+    cost(c, kCostTechTransferExemption) = sum(c, kSumCostTech);
+    cost(c, kCostPostSubsidy) = sum(c, kSumCostPost);
+    cost(c, kCostIpPledge) = sum(c, kSumCostPledge);
+    cost(c, kCostCollaboration) = sum(c, kSumCostCollab);
+  }
+}
+
+void WorldReplicate::pay_procurement() {
+  // Hosts of backbone-run incubators buy from their tenants at a premium: a transfer from the
+  // host's cash to the tenant's.
+  const double premium = setup_.incubator.procurement_premium;
+  if (premium <= 0) return;
+  for (std::size_t i = 0; i < firms_.size(); ++i) {
+    if (firms_.incubator[i] == 0) continue;
+    const std::uint64_t host = incubators_.host[firms_.incubator[i] - 1];
+    if (host == 0) continue;
+    const std::size_t h = firm_index(host - 1);
+    if (h == firms_.size()) continue;
+    const double amount = premium * firms_.sales[i];
+    firms_.cash[i] += amount;
+    firms_.cash[h] -= amount;
+  }
+}
+
+void WorldReplicate::innovate(int step) {
+  ranking_.build(firms_, clusters_);
+  const FirmParams& p = params_;
+  const IncubatorParams& ip = setup_.incubator;
+  const double transfer = setup_.talent.knowledge_transfer;
+  const double programme_skill = setup_.talent.programme_skill;
+  accumulate(
+      [&](std::size_t i, double* acc) {
+        auto rng = stream(static_cast<std::uint64_t>(step), kPhaseInnovation, firms_.agents.id[i]);
+        const std::size_t c = firms_.cluster[i];
+        const Levers& l = levers(step, c);
+        const auto type = static_cast<FirmType>(firms_.type[i]);
+        const double staff = firms_.researchers[i];
+        // New hires bring part of what their former employers knew.
+        const double hired_share = staff > 0 ? std::min(1.0, firms_.hires_wanted[i] / staff) : 0.0;
+        const double a0 = firms_.log_productivity[i];
+        const double a = a0 + transfer * hired_share * std::max(0.0, hire_knowledge_[c] - a0);
+
+        // Search effort: R&D intensity times the effective labour it buys (skill, platforms,
+        // collaboration); incubator services add to tenants' innovation.
+        const double sales = firms_.sales[i];
+        const double intensity = sales > 0 ? firms_.rd_real[i] / sales : 0.0;
+        const PlatformEffects& pe = platform_effects_[c];
+        const double labour =
+            average_skill(staff, firms_.programme_researchers[i], programme_skill) *
+            (1.0 + pe.labour + (type == FirmType::Backbone ? 0.0 : pe.shared)) *
+            (1.0 + p.collaboration_effect * l.collaboration);
+        const bool tenant = firms_.incubator[i] != 0;
+        const double effort = intensity * labour;
+        const double innovation_effort =
+            p.innovation_share * effort * (tenant ? 1.0 + ip.innovation_boost : 1.0);
+        const double imitation_effort = (1.0 - p.innovation_share) * effort;
+
+        double best = a;
+        if (rng.uniform() < search_success(p.innovation_rate, innovation_effort)) {
+          const double step_size = p.innovation_support * (2.0 * rng.beta33() - 1.0) +
+                                   p.frontier_pull * std::max(0.0, frontier_[c] - a);
+          if (step_size > 0) best = a + step_size;
+          if (step_size >= p.breakthrough_threshold) {
+            firms_.post_subsidy_due[i] = l.post_subsidy_rate * firms_.rd_real[i];
+          }
+        }
+        // Imitation: a tenant of a backbone-run incubator often copies its host, others a
+        // random better firm of the cluster; patents held by the target make it harder.
+        const double imitation_draw = rng.uniform();
+        const double pick_draw = rng.uniform();
+        const double host_draw = rng.uniform();
+        std::size_t target = firms_.size();
+        if (tenant && incubators_.host[firms_.incubator[i] - 1] != 0 &&
+            host_draw < ip.host_imitation_prob) {
+          target = firm_index(incubators_.host[firms_.incubator[i] - 1] - 1);
+        }
+        if (target == firms_.size()) {
+          const std::size_t better = ranking_.better_than(i, firms_.cluster[i]);
+          if (better > 0) {
+            const auto k = std::min(
+                better - 1, static_cast<std::size_t>(pick_draw * static_cast<double>(better)));
+            target = ranking_.better(i, k);
+          }
+        }
+        if (target != firms_.size()) {
+          const double protection =
+              firms_.patent_stock[target] > 0 ? 1.0 - p.ip_imitation_block * l.ip_protection : 1.0;
+          if (imitation_draw < protection * search_success(p.imitation_rate, imitation_effort)) {
+            const double gap = firms_.log_productivity[target] - a;
+            best = std::max(best, a + p.imitation_gap_share * gap);
+          }
+        }
+        // Open innovation: imitation toward the frontier outside the cluster.
+        if (rng.uniform() <
+            l.open_innovation * search_success(p.imitation_rate, imitation_effort)) {
+          const double outside = frontier_[c] + p.open_innovation_gap;
+          best = std::max(best, a + p.imitation_gap_share * (outside - a));
+        }
+        firms_.next_log_productivity[i] = best;
+        const auto patents = static_cast<double>(
+            rng.poisson(expected_patents(firms_.rd_real[i], p.patent_scale, p.patent_elasticity)));
+        firms_.patent_stock[i] = (1.0 - p.patent_obsolescence) * firms_.patent_stock[i] + patents;
+        acc[kSumPatents] += patents;
+      },
+      {kSumPatents});
+  // The frontier grows with the cluster's key labs and never lags its best firm.
+  for (std::size_t c = 0; c < clusters_; ++c) {
+    frontier_[c] += platform_effects_[c].frontier_growth;
+    if (ranking_.begin[c + 1] > ranking_.begin[c]) {
+      const std::size_t best = ranking_.ranked[ranking_.begin[c + 1] - 1];
+      frontier_[c] = std::max(frontier_[c], firms_.log_productivity[best]);
+    }
+  }
+  std::swap(firms_.log_productivity, firms_.next_log_productivity);
+}
+
+void WorldReplicate::mark_phase_out(int step) {
+  std::fill(firms_.forced_out.begin(), firms_.forced_out.end(), std::uint8_t{0});
+  if (setup_.new_year[static_cast<std::size_t>(step)] == 0) return;
+  for (std::size_t c = 0; c < clusters_; ++c) {
+    const double share = levers(step, c).phase_out_share;
+    if (setup_.traditional[c] == 0 || share <= 0) continue;
+    // The least productive firms by the ranking of this quarter's innovation phase.
+    const std::size_t n = ranking_.begin[c + 1] - ranking_.begin[c];
+    const auto closed = static_cast<std::size_t>(std::floor(share * static_cast<double>(n)));
+    for (std::size_t k = 0; k < closed; ++k)
+      firms_.forced_out[ranking_.ranked[ranking_.begin[c] + k]] = 1;
+  }
+}
+
+void WorldReplicate::invest_age_and_test_exit(int step) {
+  const FirmParams& p = params_;
+  const double compensation = setup_.costs.phase_out_compensation;
+  const double hazard_reduction = setup_.incubator.hazard_reduction;
+  accumulate(
+      [&](std::size_t i, double* acc) {
+        auto rng = stream(static_cast<std::uint64_t>(step), kPhaseExit, firms_.agents.id[i]);
+        const std::size_t c = firms_.cluster[i];
+        const Levers& l = levers(step, c);
+        const double k = firms_.capital[i];
+        // The share uses this quarter's new productivity against the cluster's real output at
+        // the start of the quarter.
+        const double productivity = std::exp(firms_.log_productivity[i]);
+        const double share = real_output_[c] > 0 ? productivity * k / real_output_[c] : 0.0;
+        const double rate =
+            std::min(p.max_investment_rate, nw_investment_rate(price_[c], productivity,
+                                                               unit_cost_[c] + required_return_[c],
+                                                               share, p.depreciation));
+        const auto old_type = static_cast<FirmType>(firms_.type[i]);
+        const double credit = credit_limit(k, firms_.patent_stock[i], old_type, l, p);
+        const double investment = std::min(rate * k, std::max(0.0, firms_.cash[i] + credit));
+        firms_.cash[i] -= investment;
+        firms_.capital[i] = (1.0 - p.depreciation) * k + investment;
+        firms_.age[i] += 1;
+        if (firms_.incubator[i] != 0) firms_.tenant_quarters[i] += 1;
+        const auto type = classify(4 * firms_.sales[i], firms_.age[i], p);
+        firms_.type[i] = static_cast<std::uint8_t>(type);
+        // Exit: negative net worth; for an established firm also a run of loss quarters (NW);
+        // a startup lives on its equity until it can no longer pay or borrow, and faces a
+        // failure hazard that an incubator lowers; the phase-out closes the least productive.
+        const double cap = firms_.capital[i];
+        const bool insolvent = firms_.cash[i] + cap < 0;
+        const bool tenant = firms_.incubator[i] != 0;
+        const double hazard = type == FirmType::Startup
+                                  ? p.startup_hazard * (tenant ? 1.0 - hazard_reduction : 1.0)
+                                  : 0.0;
+        const bool failed = rng.uniform() < hazard;
+        const bool losing =
+            type == FirmType::Startup
+                ? firms_.cash[i] + credit_limit(cap, firms_.patent_stock[i], type, l, p) < 0
+                : firms_.loss_quarters[i] >= p.exit_loss_quarters;
+        const bool forced = firms_.forced_out[i] != 0;
+        firms_.alive[i] = insolvent || losing || failed || forced ? 0 : 1;
+        if (firms_.alive[i] != 0) return;
+        acc[kSumExits] += 1.0;
+        if (forced) acc[kSumCostPhaseOut] += compensation * cap;
+        if (type != FirmType::Backbone) {
+          acc[kSumCostRisk] +=
+              l.risk_compensation * default_loss(firms_.cash[i], cap, p.loan_recovery);
+        }
+        // Its researchers look for work again.
+        const double staff = firms_.researchers[i];
+        acc[kSumReleased] += staff;
+        acc[kSumReleasedProgramme] += firms_.programme_researchers[i];
+        acc[kSumReleasedKnowledge] += staff * firms_.log_productivity[i];
+      },
+      {kSumExits, kSumCostPhaseOut, kSumCostRisk, kSumReleased, kSumReleasedProgramme,
+       kSumReleasedKnowledge});
+  for (std::size_t c = 0; c < clusters_; ++c) {
+    cost(c, kCostPhaseOut) = sum(c, kSumCostPhaseOut);
+    cost(c, kCostRiskCompensation) = sum(c, kSumCostRisk);
+  }
+}
+
+void WorldReplicate::settle_exits() {
+  for (std::size_t i = 0; i < firms_.size(); ++i) {
+    if (firms_.alive[i] != 0) continue;
+    funds_.write_off(firms_, i);
+    if (firms_.incubator[i] != 0) incubators_.tenants[firms_.incubator[i] - 1] -= 1;
+  }
+  firms_.agents.compact(firms_.alive);
+  for (std::size_t c = 0; c < clusters_; ++c) {
+    talent_.free[c] += sum(c, kSumReleased);
+    talent_.free_programme[c] += sum(c, kSumReleasedProgramme);
+    talent_.free_knowledge[c] += sum(c, kSumReleasedKnowledge);
+  }
+}
+
+void WorldReplicate::run_funds(int step) {
+  fund_flows_.reset(clusters_);
+  if (setup_.new_year[static_cast<std::size_t>(step)] != 0) {
+    std::vector<Levers> now(clusters_);
+    std::vector<double> annual_output(clusters_);
+    for (std::size_t c = 0; c < clusters_; ++c) {
+      now[c] = levers(step, c);
+      annual_output[c] = 4 * sum(c, kSumSales);
+    }
+    funds_.commit(step, now, annual_output, fund_flows_);
+  }
+  funds_.quarter(
+      step, firms_, mean_a_,
+      [&](std::uint64_t id) { return stream(static_cast<std::uint64_t>(step), kPhaseFunds, id); },
+      fund_flows_);
+  funds_.value(firms_, fund_flows_);
+  for (std::size_t c = 0; c < clusters_; ++c) {
+    cost(c, kCostGuideFund) = fund_flows_.paid(c, FundKind::GuideSubFund) -
+                              fund_flows_.returned(c, FundKind::GuideSubFund);
+    cost(c, kCostAngelFund) =
+        fund_flows_.paid(c, FundKind::Angel) - fund_flows_.returned(c, FundKind::Angel);
+  }
+}
+
+void WorldReplicate::run_platforms(int step) {
+  const PlatformParams& pp = setup_.platform;
+  if (step >= 0) {
+    for (std::size_t i = 0; i < platforms_.size(); ++i)
+      platforms_.capital[i] *= 1.0 - pp.depreciation;
+    for (std::size_t c = 0; c < clusters_; ++c) {
+      const double investment = levers(step, c).platform_investment / 4.0;
+      invest_in_platforms(platforms_, static_cast<std::uint16_t>(c), investment, pp);
+      cost(c, kCostPlatforms) = investment;
+    }
+  }
+  std::fill(platform_capital_.begin(), platform_capital_.end(), 0.0);
+  for (std::size_t i = 0; i < platforms_.size(); ++i) {
+    platform_capital_[platforms_.cluster[i] * kPlatformKinds + platforms_.kind[i]] +=
+        platforms_.capital[i];
+  }
+  for (std::size_t c = 0; c < clusters_; ++c) {
+    std::array<double, kPlatformKinds> by_kind{};
+    for (std::size_t k = 0; k < kPlatformKinds; ++k)
+      by_kind[k] = platform_capital_[c * kPlatformKinds + k];
+    const double annual_output = step >= 0 ? 4 * sum(c, kSumSales) : setup_.starts[c].output;
+    platform_effects_[c] = platform_effects(by_kind, annual_output, pp);
+  }
+}
+
+void WorldReplicate::enter(int step) {
+  const FirmParams& p = params_;
+  std::vector<double> incumbents(clusters_, 0.0), platforms(clusters_, 0.0);
+  std::vector<std::vector<std::size_t>> parents(clusters_);
+  for (std::size_t i = 0; i < firms_.size(); ++i) {
+    incumbents[firms_.cluster[i]] += 1;
+    if (static_cast<FirmType>(firms_.type[i]) == FirmType::Backbone) {
+      parents[firms_.cluster[i]].push_back(i);
+    }
+  }
+  for (std::size_t i = 0; i < platforms_.size(); ++i) platforms[platforms_.cluster[i]] += 1;
+  for (std::size_t c = 0; c < clusters_; ++c) {
+    entries_[c] = 0;
+    if (incumbents[c] == 0) {
+      // The cluster's last firms left this quarter: would-be founders keep looking for work.
+      talent_.receive(c, founders_[c], founders_[c], mean_a_[c]);
+      continue;
+    }
+    // Entrants: a base rate, spin-offs of backbone firms and of platforms, and founders among
+    // the programme recruits (counted in the talent phase).
+    auto rng = cluster_stream(step, kPhaseEntry, c);
+    const auto base = static_cast<std::size_t>(rng.poisson(p.entry_rate * incumbents[c]));
+    const auto spinoffs = static_cast<std::size_t>(
+        rng.poisson(p.spinoff_rate * static_cast<double>(parents[c].size())));
+    const auto lab_spinoffs =
+        static_cast<std::size_t>(rng.poisson(setup_.platform.spinoff_rate * platforms[c]));
+    const auto founders = static_cast<std::size_t>(founders_[c]);
+    const std::size_t count = base + spinoffs + lab_spinoffs + founders;
+    entries_[c] = static_cast<double>(count);
+    if (count == 0) continue;
+    const std::size_t first = firms_.agents.append(count);
+    for (std::size_t i = first; i < first + count; ++i) {
+      auto frng = stream(static_cast<std::uint64_t>(step), kPhaseEntry, firms_.agents.id[i]);
+      const std::size_t j = i - first;
+      firms_.cluster[i] = static_cast<std::uint16_t>(c);
+      firms_.type[i] = static_cast<std::uint8_t>(FirmType::Startup);
+      firms_.capital[i] = p.entry_capital;
+      firms_.cash[i] = p.entry_equity_ratio * p.entry_capital;
+      firms_.hightech_products[i] = frng.bernoulli(setup_.hightech_share[c]) ? 1 : 0;
+      firms_.takeup_draw[i] = frng.uniform();
+      firms_.alive[i] = 1;
+      const double noise = p.entry_productivity_spread * frng.normal();
+      if (j < base) {
+        firms_.log_productivity[i] = mean_a_[c] + noise;
+      } else if (j < base + spinoffs) {
+        // A spin-off starts from its parent's knowledge (SKIN).
+        const auto pick = std::min(
+            parents[c].size() - 1,
+            static_cast<std::size_t>(frng.uniform() * static_cast<double>(parents[c].size())));
+        firms_.log_productivity[i] = firms_.log_productivity[parents[c][pick]] - p.spinoff_gap;
+      } else if (j < base + spinoffs + lab_spinoffs) {
+        firms_.log_productivity[i] = frontier_[c] - p.spinoff_gap;
+      } else {
+        firms_.log_productivity[i] = mean_a_[c] + noise;
+        firms_.researchers[i] = 1.0;
+        firms_.programme_researchers[i] = 1.0;
+      }
+    }
+  }
+}
+
+void WorldReplicate::run_incubators(int step) {
+  const IncubatorParams& ip = setup_.incubator;
+  std::fill(graduates_.begin(), graduates_.end(), 0.0);
+  // Hosts that left become public incubators; tenants graduate after the period.
+  for (std::size_t j = 0; j < incubators_.size(); ++j) {
+    if (incubators_.host[j] != 0 && firm_index(incubators_.host[j] - 1) == firms_.size()) {
+      incubators_.host[j] = 0;
+    }
+  }
+  for (std::size_t i = 0; i < firms_.size(); ++i) {
+    if (firms_.incubator[i] == 0 || firms_.tenant_quarters[i] < ip.period_quarters) continue;
+    incubators_.tenants[firms_.incubator[i] - 1] -= 1;
+    firms_.incubator[i] = 0;
+    graduates_[firms_.cluster[i]] += 1;
+  }
+  // Funded capacity follows the lever; backbone hosts by size (largest first).
+  for (std::size_t c = 0; c < clusters_; ++c) {
+    const Levers& l = levers(step, c);
+    HostCandidates hosts;
+    std::vector<std::size_t> backbone;
+    for (std::size_t i = 0; i < firms_.size(); ++i) {
+      if (firms_.cluster[i] == c && static_cast<FirmType>(firms_.type[i]) == FirmType::Backbone) {
+        const std::uint64_t id = firms_.agents.id[i];
+        bool hosting = false;  // an open incubator of its own
+        for (std::size_t j = 0; j < incubators_.size() && !hosting; ++j) {
+          hosting = incubators_.open[j] != 0 && incubators_.host[j] == id + 1;
+        }
+        if (!hosting) backbone.push_back(i);
+      }
+    }
+    std::sort(backbone.begin(), backbone.end(), [&](std::size_t x, std::size_t y) {
+      return firms_.sales[x] > firms_.sales[y] ||
+             (firms_.sales[x] == firms_.sales[y] && firms_.agents.id[x] < firms_.agents.id[y]);
+    });
+    for (std::size_t i : backbone) hosts.ids.push_back(firms_.agents.id[i]);
+    const auto closed =
+        adjust_funded_capacity(incubators_, static_cast<std::uint16_t>(c), l.incubator_capacity,
+                               l.incubator_backbone_share, hosts, ip.size);
+    for (std::uint64_t id : closed) {
+      for (std::size_t i = 0; i < firms_.size(); ++i) {
+        if (firms_.incubator[i] == id + 1) firms_.incubator[i] = 0;
+      }
+      incubators_.tenants[id] = 0;
+    }
+    double funded = 0.0;
+    for (std::size_t j = 0; j < incubators_.size(); ++j) {
+      if (incubators_.cluster[j] == c && incubators_.funded[j] != 0 && incubators_.open[j] != 0) {
+        funded += incubators_.capacity[j];
+      }
+    }
+    cost(c, kCostIncubators) = funded * setup_.costs.incubator_subsidy_per_slot / 4.0;
+  }
+  // Young firms never incubated take free slots, in firm order.
+  for (std::size_t i = 0; i < firms_.size(); ++i) {
+    if (firms_.incubated[i] != 0 || firms_.age[i] >= params_.startup_age_quarters) continue;
+    for (std::size_t j = 0; j < incubators_.size(); ++j) {
+      if (incubators_.cluster[j] != firms_.cluster[i] || free_slots(incubators_, j) < 1) continue;
+      incubators_.tenants[j] += 1;
+      firms_.incubator[i] = static_cast<std::uint32_t>(incubators_.agents.id[j] + 1);
+      firms_.tenant_quarters[i] = 0;
+      firms_.incubated[i] = 1;
+      break;
+    }
+  }
+}
+
+void WorldReplicate::count_types() {
+  accumulate(
+      [&](std::size_t i, double* acc) {
+        switch (static_cast<FirmType>(firms_.type[i])) {
+          case FirmType::Backbone:
+            acc[kSumBackbone] += 1;
+            break;
+          case FirmType::Sme:
+            acc[kSumSme] += 1;
+            break;
+          case FirmType::Startup:
+            acc[kSumStartup] += 1;
+            break;
+        }
+        acc[kSumEmployed] += firms_.researchers[i];
+        acc[kSumTenants] += firms_.incubator[i] != 0 ? 1.0 : 0.0;
+      },
+      {kSumBackbone, kSumSme, kSumStartup, kSumEmployed, kSumTenants});
+}
+
+void WorldReplicate::step(int step) {
+  std::fill(ledger_.begin(), ledger_.end(), 0.0);
+  talent_.clear_flows();
+  update_demand(step);
+  plan_rd_and_labour(step);
+  clear_talent_market(step);
+  founders_ = talent_.founders;
+  produce_and_pay_tax(step);
+  pay_procurement();
+  innovate(step);
+  mark_phase_out(step);
+  invest_age_and_test_exit(step);
+  settle_exits();
+  run_funds(step);
+  run_platforms(step);
+  enter(step);
+  run_incubators(step);
+  count_types();
+}
+
+}  // namespace models

@@ -1,0 +1,326 @@
+#include "models/replicate.hpp"
+
+#include <algorithm>
+#include <cmath>
+#include <limits>
+
+#include "models/world.hpp"
+
+namespace models {
+
+WorldSetup::WorldSetup(const sim::Scenario& sc)
+    : scenario(sc),
+      clusters(sc.clusters().size()),
+      starts(read_cluster_starts(sc)),
+      params(FirmParams::from(sc)),
+      talent(TalentParams::from(sc)),
+      platform(PlatformParams::from(sc)),
+      incubator(IncubatorParams::from(sc)),
+      fund(FundParams::from(sc)),
+      costs(PolicyCosts::from(sc)),
+      initial_turnover(sc.number("firm.initial_turnover")),
+      initial_spread(sc.number("firm.initial_productivity_spread")),
+      size_tail(sc.number("firm.size_tail_exponent")) {
+  const int q0 = sc.calendar().first_quarter;
+  std::vector<std::string> regions;
+  for (std::size_t c = 0; c < clusters; ++c) {
+    elasticity.push_back(sc.number("market.demand_elasticity", q0, c));
+    const bool emerging = sc.clusters()[c].kind == "emerging";
+    hightech_share.push_back(emerging ? sc.number("firm.hightech_share.emerging")
+                                      : sc.number("firm.hightech_share.traditional"));
+    traditional.push_back(emerging ? 0 : 1);
+    regions.push_back(sc.clusters()[c].region);
+  }
+  links = region_links(regions, talent.same_region_weight);
+  for (int t = 0; t < sc.calendar().steps(); ++t) {
+    const int q = sc.calendar().quarter_of_step(t);
+    new_year.push_back(sim::quarter_label(q).ends_with("Q1") ? 1 : 0);
+    for (std::size_t c = 0; c < clusters; ++c) {
+      rules.push_back(tax_rules_at(sc, q, c));
+      levers.push_back(levers_at(sc, q, c));
+      growth.push_back(starts[c].demand_growth + sc.number("market.demand_growth_adjust", q, c));
+      volatility.push_back(sc.number("market.demand_volatility", q, c));
+      amenity.push_back(sc.number("talent.amenity", q, c));
+    }
+  }
+}
+
+std::unique_ptr<sim::Replicate> WorldSetup::start(std::uint64_t replicate) const {
+  return std::make_unique<WorldReplicate>(*this, replicate);
+}
+
+WorldReplicate::WorldReplicate(const WorldSetup& setup, std::uint64_t replicate)
+    : setup_(setup),
+      params_(setup.params),
+      seed_(setup.scenario.seed()),
+      replicate_(replicate),
+      clusters_(setup.clusters),
+      talent_(setup.clusters),
+      funds_(setup.clusters, setup.fund) {
+  const std::size_t n = clusters_;
+  demand_shifter_.assign(n, 0.0);
+  unit_cost_.assign(n, 0.0);
+  required_return_.assign(n, 0.0);
+  price_.assign(n, 1.0);
+  real_output_.assign(n, 0.0);
+  entries_.assign(n, 0.0);
+  founders_.assign(n, 0.0);
+  graduates_.assign(n, 0.0);
+  mean_a_.assign(n, 0.0);
+  frontier_.assign(n, 0.0);
+  rd_scale_.assign(n, 1.0);
+  platform_effects_.assign(n, PlatformEffects{});
+  platform_capital_.assign(n * kPlatformKinds, 0.0);
+  fill_.assign(n, {1.0, 1.0, 1.0});
+  hire_programme_share_.assign(n, 0.0);
+  hire_knowledge_.assign(n, 0.0);
+  sums_.assign(n * kSumCount, 0.0);
+  ledger_.assign(n * kLedgerCount, 0.0);
+  fund_flows_.reset(n);
+  initialise_firms();
+  initialise_talent();
+  initialise_incubators_and_platforms();
+}
+
+std::size_t WorldReplicate::firm_index(std::uint64_t id) const {
+  // Ids only grow and compaction keeps order, so the id column is sorted.
+  const auto& ids = firms_.agents.id;
+  const auto it = std::lower_bound(ids.begin(), ids.end(), id);
+  return it != ids.end() && *it == id ? static_cast<std::size_t>(it - ids.begin()) : ids.size();
+}
+
+void WorldReplicate::initialise_firms() {
+  const FirmParams& p = params_;
+  constexpr int kMaxInitialAge = 80;  // quarters: firms founded up to 20 years before the start
+  for (std::size_t c = 0; c < clusters_; ++c) {
+    const ClusterStart& start = setup_.starts[c];
+    const auto n = static_cast<std::size_t>(std::llround(start.firms));
+    if (n == 0 || start.output <= 0) continue;
+    const std::size_t first = firms_.agents.append(n);
+    const double startup_share = std::min(1.0, start.startup_firms / start.firms);
+    double size_total = 0.0;
+    std::vector<double> hnte_clock_draw(n), loss_run_draw(n);
+    for (std::size_t i = first; i < first + n; ++i) {
+      auto rng = stream(kInitStep, kPhaseInit, firms_.agents.id[i]);
+      firms_.cluster[i] = static_cast<std::uint16_t>(c);
+      firms_.sales[i] = std::pow(rng.uniform(), -1.0 / setup_.size_tail);  // Pareto, rescaled
+      size_total += firms_.sales[i];
+      firms_.log_productivity[i] =
+          std::log(setup_.initial_turnover) + setup_.initial_spread * rng.normal();
+      // Young firms make up the data's startup share; the rest are up to 20 years old.
+      const double young = rng.uniform(), age = rng.uniform();
+      firms_.age[i] = static_cast<std::int32_t>(
+          young < startup_share
+              ? age * p.startup_age_quarters
+              : p.startup_age_quarters + age * (kMaxInitialAge - p.startup_age_quarters));
+      firms_.hightech_products[i] = rng.bernoulli(setup_.hightech_share[c]) ? 1 : 0;
+      firms_.takeup_draw[i] = rng.uniform();
+      hnte_clock_draw[i - first] = rng.uniform();
+      loss_run_draw[i - first] = rng.uniform();
+      firms_.alive[i] = 1;
+    }
+    const double quarterly_output = start.output / 4.0;
+    double capital_total = 0.0;
+    for (std::size_t i = first; i < first + n; ++i) {
+      firms_.sales[i] *= quarterly_output / size_total;
+      firms_.capital[i] = firms_.sales[i] / std::exp(firms_.log_productivity[i]);
+      firms_.cash[i] = p.initial_cash_ratio * firms_.capital[i];
+      firms_.sales_avg[i] = firms_.sales[i];
+      capital_total += firms_.capital[i];
+    }
+    // Unit cost per yuan of capital (depreciation included) that gives the starting margin.
+    const double turnover = quarterly_output / capital_total;
+    unit_cost_[c] = (1.0 - p.initial_margin) * turnover;
+    required_return_[c] = balanced_growth_return(turnover, p.initial_margin, start.demand_growth);
+    demand_shifter_[c] = quarterly_output;  // price 1 before the first quarter's growth
+    const TaxRules& r = setup_.rules[setup_.at(0, c)];
+    const Levers& l = levers(0, c);
+    // Calibration to the data's R&D intensity: the firms' R&D budgets (shares by type) are
+    // scaled so that the cluster's planned real R&D at the start matches it.
+    const auto plan_at = [&](std::size_t i, double scale) {
+      const double sales = firms_.sales[i];
+      const double k = firms_.capital[i];
+      const auto type = classify(4 * sales, firms_.age[i], p);
+      firms_.type[i] = static_cast<std::uint8_t>(type);
+      const double profit_estimate = sales - unit_cost_[c] * k - scale * rd_share(type, p) * sales;
+      const double credit = credit_limit(k, 0.0, type, l, p);
+      return plan_quarter_rd(firms_, i, sales, profit_estimate, r, l, credit, p, scale).plan;
+    };
+    double unscaled = 0.0;
+    for (std::size_t i = first; i < first + n; ++i) unscaled += plan_at(i, 1.0).real;
+    rd_scale_[c] = start.rd_intensity > 0 && unscaled > 0
+                       ? start.rd_intensity * quarterly_output / unscaled
+                       : 1.0;
+    double sales_a = 0.0, best_a = -std::numeric_limits<double>::infinity();
+    for (std::size_t i = first; i < first + n; ++i) {
+      // The starting state is where the firm's own rules put it: its R&D plan (firms for which
+      // bunching pays are certified, part-way through their term) and, for a loss-maker, a
+      // run of losses already under way, so that weak firms do not all leave in one quarter.
+      const double sales = firms_.sales[i];
+      const double k = firms_.capital[i];
+      const RdPlan plan = plan_at(i, rd_scale_[c]);
+      firms_.rd_planned[i] = plan.real;
+      firms_.rd_reported_avg[i] = plan.reported;
+      firms_.profit[i] = sales - unit_cost_[c] * k - plan.real;
+      firms_.patent_stock[i] = expected_patents(plan.real, p.patent_scale, p.patent_elasticity) /
+                               std::max(p.patent_obsolescence, 1e-3);
+      if (firms_.hightech_products[i] != 0 && meets_hnte_intensity(plan.reported, sales, r)) {
+        firms_.hnte_quarters_left[i] =
+            1 + static_cast<std::int32_t>(hnte_clock_draw[i - first] * p.hnte_status_quarters);
+      }
+      if (firms_.profit[i] < 0) {
+        firms_.loss_quarters[i] =
+            static_cast<std::int32_t>(loss_run_draw[i - first] * p.exit_loss_quarters);
+      }
+      sales_a += sales * firms_.log_productivity[i];
+      best_a = std::max(best_a, firms_.log_productivity[i]);
+    }
+    mean_a_[c] = sales_a / quarterly_output;
+    frontier_[c] = best_a;
+  }
+}
+
+void WorldReplicate::initialise_talent() {
+  const TalentParams& tp = setup_.talent;
+  std::vector<double> planned(clusters_, 0.0);
+  for (std::size_t i = 0; i < firms_.size(); ++i)
+    planned[firms_.cluster[i]] += firms_.rd_planned[i];
+  // The starting wage clears each cluster's market: what its firms plan to pay researchers
+  // over the researchers employed.
+  // Where no firm plans R&D, every researcher of the data starts as a job seeker.
+  std::vector<double> employed(clusters_, 0.0);
+  double wage_sum = 0.0, wage_count = 0.0;
+  for (std::size_t c = 0; c < clusters_; ++c) {
+    employed[c] =
+        planned[c] > 0 ? (1.0 - tp.initial_free_share) * setup_.starts[c].researchers : 0.0;
+    talent_.free[c] = setup_.starts[c].researchers - employed[c];
+    talent_.free_knowledge[c] = talent_.free[c] * mean_a_[c];
+    if (employed[c] > 0) {
+      talent_.wage[c] = tp.labour_share * planned[c] / employed[c];
+      wage_sum += talent_.wage[c];
+      wage_count += 1;
+    }
+  }
+  // A cluster with R&D but no researchers in the data pays the average wage of the others.
+  const double fallback = wage_count > 0 ? wage_sum / wage_count : 1.0;
+  for (std::size_t c = 0; c < clusters_; ++c) {
+    if (talent_.wage[c] <= 0) talent_.wage[c] = fallback;
+    talent_.base_wage[c] = talent_.wage[c];
+  }
+  for (std::size_t i = 0; i < firms_.size(); ++i) {
+    const std::size_t c = firms_.cluster[i];
+    firms_.researchers[i] = planned[c] > 0 ? employed[c] * firms_.rd_planned[i] / planned[c] : 0.0;
+  }
+}
+
+void WorldReplicate::initialise_incubators_and_platforms() {
+  for (std::size_t c = 0; c < clusters_; ++c) {
+    const ClusterStart& s = setup_.starts[c];
+    const auto cluster = static_cast<std::uint16_t>(c);
+    const auto incubators = static_cast<std::size_t>(std::llround(s.incubators));
+    for (std::size_t j = 0; j < incubators; ++j) {
+      const std::size_t i = incubators_.agents.append(1);
+      incubators_.cluster[i] = cluster;
+      incubators_.capacity[i] = s.incubator_capacity / static_cast<double>(incubators);
+      incubators_.open[i] = 1;
+    }
+    // Starting platforms: the data's count and capital, kinds in the proportions of new
+    // investment (key labs first).
+    const auto count = static_cast<std::size_t>(std::llround(s.platforms));
+    double cumulative = 0.0;
+    std::size_t kind = 0;
+    for (std::size_t j = 0; j < count; ++j) {
+      while (kind + 1 < kPlatformKinds &&
+             static_cast<double>(j) + 0.5 >
+                 (cumulative + setup_.platform.kind_share[kind]) * static_cast<double>(count)) {
+        cumulative += setup_.platform.kind_share[kind];
+        ++kind;
+      }
+      const std::size_t i = platforms_.agents.append(1);
+      platforms_.cluster[i] = cluster;
+      platforms_.kind[i] = static_cast<std::uint8_t>(kind);
+      platforms_.capital[i] = s.platform_capital / static_cast<double>(count);
+    }
+  }
+  // Starting startups fill the starting incubators in firm order.
+  for (std::size_t i = 0; i < firms_.size(); ++i) {
+    if (static_cast<FirmType>(firms_.type[i]) != FirmType::Startup) continue;
+    for (std::size_t j = 0; j < incubators_.size(); ++j) {
+      if (incubators_.cluster[j] != firms_.cluster[i] || free_slots(incubators_, j) < 1) continue;
+      incubators_.tenants[j] += 1;
+      firms_.incubator[i] = static_cast<std::uint32_t>(incubators_.agents.id[j] + 1);
+      firms_.tenant_quarters[i] = firms_.age[i];
+      firms_.incubated[i] = 1;
+      break;
+    }
+  }
+  run_platforms(-1);
+}
+
+void WorldReplicate::record(std::span<double> out) const {
+  constexpr double kNaN = std::numeric_limits<double>::quiet_NaN();
+  const std::size_t n = clusters_;
+  for (std::size_t c = 0; c < n; ++c) {
+    auto set = [&](std::size_t m, double value) { out[m * n + c] = value; };
+    const double sales = sum(c, kSumSales);
+    // A cluster without firms has no market: its price and productivity are undefined.
+    const bool active = real_output_[c] > 0;
+    set(kOutputValue, 4 * sales);
+    set(kFirmsBackbone, sum(c, kSumBackbone));
+    set(kFirmsSme, sum(c, kSumSme));
+    set(kFirmsStartup, sum(c, kSumStartup));
+    set(kFirmEntries, entries_[c]);
+    set(kFirmExits, sum(c, kSumExits));
+    set(kRdSpend, sum(c, kSumRdReal));
+    set(kRdReported, sum(c, kSumRdReported));
+    set(kRdIntensity, sales > 0 ? sum(c, kSumRdReported) / sales : 0.0);
+    set(kPatentsGranted, sum(c, kSumPatents));
+    set(kHnteCount, sum(c, kSumHnte));
+    set(kResearchers, sum(c, kSumEmployed) + talent_.free[c]);
+    set(kResearcherInflow, talent_.inflow[c]);
+    set(kResearcherOutflow, talent_.outflow[c]);
+    set(kResearcherWage, talent_.wage[c]);
+    set(kIncubatorTenants, sum(c, kSumTenants));
+    set(kIncubatorGraduates, graduates_[c]);
+    set(kVcInvested, fund_flows_.invested[c]);
+    set(kGuideFundPrivateRaised, fund_flows_.private_raised[c]);
+    set(kFundNav, fund_flows_.nav[c]);
+    double platforms = 0.0;
+    for (std::size_t k = 0; k < kPlatformKinds; ++k)
+      platforms += platform_capital_[c * kPlatformKinds + k];
+    set(kPlatformCapital, platforms);
+    set(kTaxPaid, sum(c, kSumTax));
+    set(kPrice, active ? price_[c] : kNaN);
+    set(kMeanLogProductivity,
+        active && sales > 0 ? sum(c, kSumSalesTimesLogProductivity) / sales : kNaN);
+    double total = 0.0;
+    for (std::size_t l = 0; l < kLedgerCount; ++l) {
+      set(kFiscalCostFirst + l, cost(c, static_cast<Ledger>(l)));
+      total += cost(c, static_cast<Ledger>(l));
+    }
+    set(kFiscalCostTotal, total);
+  }
+}
+
+sim::Snapshot WorldReplicate::snapshot() const {
+  sim::Snapshot s;
+  s.columns = {"id",      "cluster",          "type",        "age",         "sales",
+               "capital", "log_productivity", "rd_reported", "researchers", "hnte"};
+  const std::size_t n = firms_.size();
+  s.values.assign(s.columns.size(), std::vector<double>(n));
+  for (std::size_t i = 0; i < n; ++i) {
+    s.values[0][i] = static_cast<double>(firms_.agents.id[i]);
+    s.values[1][i] = firms_.cluster[i];
+    s.values[2][i] = firms_.type[i];
+    s.values[3][i] = firms_.age[i];
+    s.values[4][i] = firms_.sales[i];
+    s.values[5][i] = firms_.capital[i];
+    s.values[6][i] = firms_.log_productivity[i];
+    s.values[7][i] = firms_.rd_reported[i];
+    s.values[8][i] = firms_.researchers[i];
+    s.values[9][i] = firms_.hnte_quarters_left[i] > 0 ? 1.0 : 0.0;
+  }
+  return s;
+}
+
+}  // namespace models

@@ -1,0 +1,199 @@
+// One replicate of the plan's world: what all replicates of a scenario share (WorldSetup) and
+// the state of one replicate with its phases (WorldReplicate). Private to models/: the engine
+// sees them as sim::PreparedModel and sim::Replicate. The starting state and the records are in
+// replicate.cpp, the phases of a quarter in quarter.cpp.
+#pragma once
+
+#include <Eigen/Dense>
+
+#include <array>
+#include <cstdint>
+#include <initializer_list>
+#include <memory>
+#include <span>
+#include <vector>
+
+#include "models/cluster.hpp"
+#include "models/firm.hpp"
+#include "models/fund.hpp"
+#include "models/incubator.hpp"
+#include "models/platform.hpp"
+#include "models/policy.hpp"
+#include "models/talent.hpp"
+#include "models/tax.hpp"
+#include "sim/model.hpp"
+#include "sim/parallel.hpp"
+#include "sim/random.hpp"
+
+namespace models {
+
+// Random stream phases: each names one use of randomness within a step.
+enum Phase : std::uint64_t {
+  kPhaseInit = 0,
+  kPhaseDemand,
+  kPhaseInnovation,
+  kPhaseEntry,
+  kPhaseExit,
+  kPhaseFunds,
+  kPhaseTalent
+};
+// The starting state is drawn outside the run's steps.
+constexpr std::uint64_t kInitStep = std::uint64_t{1} << 32;
+
+// Per-cluster accumulators of the firm passes.
+enum Sum : std::size_t {
+  kSumSales,
+  kSumRealOutput,
+  kSumRdReal,
+  kSumRdReported,
+  kSumTax,
+  kSumCostRd,
+  kSumCostHnte,
+  kSumCostTech,
+  kSumCostPost,
+  kSumCostPledge,
+  kSumCostCollab,
+  kSumCostRisk,
+  kSumCostPhaseOut,
+  kSumHnte,
+  kSumSalesTimesLogProductivity,
+  kSumPatents,
+  kSumBackbone,
+  kSumSme,
+  kSumStartup,
+  kSumExits,
+  kSumRetired,
+  kSumReleased,
+  kSumReleasedProgramme,
+  kSumReleasedKnowledge,
+  kSumWantBackbone,
+  kSumWantSme,
+  kSumWantStartup,
+  kSumEmployed,
+  kSumEmployedProgramme,
+  kSumTenants,
+  kSumCount
+};
+
+// What every replicate of a scenario shares: the starting data, the parameters, and the policy
+// of every quarter and cluster, read from the scenario once.
+class WorldSetup final : public sim::PreparedModel {
+ public:
+  explicit WorldSetup(const sim::Scenario& scenario);
+  std::unique_ptr<sim::Replicate> start(std::uint64_t replicate) const override;
+
+  const sim::Scenario& scenario;
+  std::size_t clusters;
+  std::vector<ClusterStart> starts;
+  FirmParams params;
+  TalentParams talent;
+  PlatformParams platform;
+  IncubatorParams incubator;
+  FundParams fund;
+  PolicyCosts costs;
+  double initial_turnover, initial_spread, size_tail;
+  std::vector<double> elasticity, hightech_share;  // per cluster
+  std::vector<std::uint8_t> traditional;           // per cluster
+  Eigen::MatrixXd links;                           // talent links between clusters
+  // Per step and cluster, [step * clusters + cluster].
+  std::vector<TaxRules> rules;
+  std::vector<Levers> levers;
+  std::vector<double> growth, volatility, amenity;
+  std::vector<std::uint8_t> new_year;  // per step: first quarter of a calendar year
+
+  std::size_t at(int step, std::size_t c) const {
+    return static_cast<std::size_t>(step) * clusters + c;
+  }
+};
+
+class WorldReplicate final : public sim::Replicate {
+ public:
+  WorldReplicate(const WorldSetup& setup, std::uint64_t replicate);
+  void step(int step) override;
+  void record(std::span<double> out) const override;
+  sim::Snapshot snapshot() const override;
+
+ private:
+  sim::RandomStream stream(std::uint64_t step, Phase phase, std::uint64_t agent) const {
+    return sim::RandomStream(seed_, replicate_, step, phase, agent);
+  }
+  sim::RandomStream cluster_stream(int step, Phase phase, std::size_t c) const {
+    return stream(static_cast<std::uint64_t>(step), phase, sim::kClusterStreamBase + c);
+  }
+  double& sum(std::size_t c, Sum s) { return sums_[c * kSumCount + s]; }
+  double sum(std::size_t c, Sum s) const { return sums_[c * kSumCount + s]; }
+  double& cost(std::size_t c, Ledger l) { return ledger_[c * kLedgerCount + l]; }
+  double cost(std::size_t c, Ledger l) const { return ledger_[c * kLedgerCount + l]; }
+  const Levers& levers(int step, std::size_t c) const { return setup_.levers[setup_.at(step, c)]; }
+  // Index of the living firm with this id, or firms_.size().
+  std::size_t firm_index(std::uint64_t id) const;
+
+  void initialise_firms();
+  void initialise_talent();
+  void initialise_incubators_and_platforms();
+  void update_demand(int step);
+  void plan_rd_and_labour(int step);
+  void clear_talent_market(int step);
+  void produce_and_pay_tax(int step);
+  void pay_procurement();
+  void innovate(int step);
+  void mark_phase_out(int step);
+  void invest_age_and_test_exit(int step);
+  void settle_exits();
+  void run_funds(int step);
+  void run_platforms(int step);
+  void enter(int step);
+  void run_incubators(int step);
+  void count_types();
+
+  // Runs per_firm(i, accumulators of i's cluster) over all firms in parallel blocks and stores
+  // the block-ordered per-cluster sums of `which`.
+  template <typename PerFirm>
+  void accumulate(PerFirm&& per_firm, std::initializer_list<Sum> which);
+
+  const WorldSetup& setup_;
+  const FirmParams& params_;
+  std::uint64_t seed_;
+  std::uint64_t replicate_;
+  std::size_t clusters_;
+  FirmTable firms_;
+  TalentPools talent_;
+  IncubatorTable incubators_;
+  PlatformTable platforms_;
+  FundMarket funds_;
+  FundFlows fund_flows_;
+
+  // Per cluster.
+  std::vector<double> demand_shifter_, unit_cost_, required_return_, price_, real_output_;
+  std::vector<double> entries_, founders_, graduates_;
+  std::vector<double> mean_a_, frontier_;
+  std::vector<double> rd_scale_;  // calibration of R&D budgets to the data, per cluster
+  std::vector<PlatformEffects> platform_effects_;
+  std::vector<double> platform_capital_;
+  std::vector<std::array<double, 3>> fill_;
+  std::vector<double> hire_programme_share_, hire_knowledge_;
+  std::vector<double> sums_;    // [cluster][Sum] of the current step
+  std::vector<double> ledger_;  // [cluster][Ledger] of the current step
+
+  ProductivityRanking ranking_;
+  sim::BlockSums block_sums_;
+  std::vector<double> combined_;
+};
+
+template <typename PerFirm>
+void WorldReplicate::accumulate(PerFirm&& per_firm, std::initializer_list<Sum> which) {
+  const std::size_t n = firms_.size();
+  block_sums_.reset(n, clusters_ * kSumCount);
+  sim::for_each_block(n, [&](std::size_t begin, std::size_t end, std::size_t b) {
+    double* partial = block_sums_.block(b);
+    for (std::size_t i = begin; i < end; ++i) {
+      per_firm(i, partial + firms_.cluster[i] * kSumCount);
+    }
+  });
+  block_sums_.combine(combined_);
+  for (std::size_t c = 0; c < clusters_; ++c) {
+    for (Sum s : which) sum(c, s) = combined_[c * kSumCount + s];
+  }
+}
+
+}  // namespace models
