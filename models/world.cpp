@@ -171,6 +171,7 @@ std::vector<int> ClusterModel::snapshot_steps(const sim::Scenario& sc) const {
 std::string ClusterModel::diagnostics(const std::vector<sim::Snapshot>& snapshots,
                                       bool json) const {
   std::vector<std::string> dates;
+  dates.reserve(snapshots.size());
   for (const auto& s : snapshots) dates.push_back(s.label);
   const StatsReport report = firm_stats(snapshots, dates);
   return json ? stats_json(report) : stats_text(report);
