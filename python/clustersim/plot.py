@@ -39,15 +39,16 @@ def _setting_value(resolved_yaml, key):
 
 
 def _auto_marks(ds, units):
-    """Goal thresholds in the metric's units: every constant ``goals.*`` number setting of the
-    scenario whose unit is the metric's (e.g. the 100 bn yuan/year output mark)."""
+    """Goal marks in the metric's units: every constant ``goals.*_mark`` number setting of the
+    scenario whose unit is the metric's (e.g. the 100 bn yuan/year output mark). Thresholds of a
+    goal's definition (``goals.g2.min_output``, ...) are not marks a trajectory is read against."""
     text = ds.attrs.get("scenario")
     if not isinstance(text, str) or not units:
         return []
     marks = []
     for setting in _core.schema():
-        if setting["key"].startswith("goals.") and setting["type"] == "number" \
-                and setting["unit"] == units:
+        if setting["key"].startswith("goals.") and setting["key"].endswith("_mark") \
+                and setting["type"] == "number" and setting["unit"] == units:
             value = _setting_value(text, setting["key"])
             if value is not None:
                 marks.append((setting["key"], value))
@@ -126,8 +127,11 @@ def trajectories(ds, metric, clusters=None, *, bands=(0.5, 0.9), marks="auto", g
         lines.append((f"{label}: {shown}" if label else shown, value / scale))
     deadlines = []
     if goals and "goal_deadline" in ds.coords:
-        deadlines = [(str(g), _decimal_year_to_x(ds, float(d)))
-                     for g, d in zip(ds["goal"].values, ds["goal_deadline"].values)]
+        # Goals sharing a deadline share one line and one label ("G2 G3 G4").
+        by_date = {}
+        for g, d in zip(ds["goal"].values, ds["goal_deadline"].values):
+            by_date.setdefault(float(d), []).append(str(g))
+        deadlines = [(" ".join(ids), _decimal_year_to_x(ds, d)) for d, ids in by_date.items()]
 
     x = _x(ds)
     ncols = max(1, min(ncols, len(ids)))

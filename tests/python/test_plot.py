@@ -33,7 +33,11 @@ def test_trajectories_one_panel_per_cluster_with_mark_and_deadlines(runs, tmp_pa
     labels = [line.get_label() for line in ax.get_lines()]
     assert "median" in labels
     assert any(label.startswith("goals.output_mark: 100 bn yuan/year") for label in labels)
-    assert sorted(t.get_text() for t in ax.texts) == sorted(ds["goal"].values)
+    # One line per deadline, labelled with every goal due then; goal thresholds are not marks.
+    labelled = sorted(g for t in ax.texts for g in t.get_text().split())
+    assert labelled == sorted(ds["goal"].values)
+    assert len(ax.texts) == len(set(ds["goal_deadline"].values))
+    assert not any("min_output" in label for label in labels)
     assert len(ax.collections) == 2  # the 90% and 50% bands
     fig.savefig(tmp_path / "fan.png")
     assert (tmp_path / "fan.png").stat().st_size > 0
