@@ -36,9 +36,11 @@ double clearing_price(double demand_shifter, double real_output, double elastici
 double next_demand_shifter(double demand_shifter, double annual_growth, double volatility,
                            double standard_normal);
 
-// Memory a firm takes in a running replicate: its columns in models::FirmTable plus the
-// per-step ranking and exit flags (an upper estimate).
-inline constexpr double kBytesPerFirm = 192.0;
+// Memory a firm takes in a running replicate (an upper estimate): its columns in
+// models::FirmTable (22 doubles, the id, 6 int32, 2 uint32, a uint16 and 5 bytes: 223 bytes)
+// plus the per-step productivity ranking (16), the compaction index (8) and the funds'
+// signals (8), rounded up.
+inline constexpr double kBytesPerFirm = 264.0;
 
 void add_cluster_settings(sim::Schema& schema);
 
