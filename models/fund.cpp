@@ -142,25 +142,29 @@ void FundMarket::commit(int step, const std::vector<Levers>& levers,
 
 void FundMarket::sell_stake(FirmTable& firms, std::size_t i, double value, FundFlows& flows) {
   const std::size_t f = fund_index(firms.investor[i]);
+  flows.returned(funds_.cluster[f], static_cast<FundKind>(funds_.kind[f])) +=
+      realise(firms, i, value);
+}
+
+double FundMarket::realise(FirmTable& firms, std::size_t i, double value) {
+  const std::size_t f = fund_index(firms.investor[i]);
   const double cost = firms.stake_cost[i];
   const double gov = government_part(value, cost, funds_.gov_share[f], funds_.concession[f]);
   funds_.proceeds[f] += value;
   funds_.distributed[f] += value;
   funds_.gov_returned[f] += gov;
-  flows.returned(funds_.cluster[f], static_cast<FundKind>(funds_.kind[f])) += gov;
   if (cost > 0) {
     lagged_multiple_ += p_.return_memory * (value / cost - lagged_multiple_);
   }
   firms.investor[i] = 0;
   firms.stake[i] = 0;
   firms.stake_cost[i] = 0;
+  return gov;
 }
 
 void FundMarket::write_off(FirmTable& firms, std::size_t i) {
-  if (firms.investor[i] == 0) return;
-  FundFlows none;
-  none.reset(clusters_);
-  sell_stake(firms, i, 0.0, none);
+  // Nothing comes back from a failed firm, so no one's flows change but the multiple's.
+  if (firms.investor[i] != 0) realise(firms, i, 0.0);
 }
 
 void FundMarket::invest(int step, FirmTable& firms, const std::vector<double>& signal,

@@ -117,6 +117,9 @@ class FundMarket {
   void open_fund(int step, std::uint16_t c, FundKind kind, double committed, double gov_share,
                  double concession);
   void sell_stake(FirmTable& firms, std::size_t i, double value, FundFlows& flows);
+  // Books the sale of firm i's stake for `value` in its fund and clears the stake; returns the
+  // government's part.
+  double realise(FirmTable& firms, std::size_t i, double value);
   void invest(int step, FirmTable& firms, const std::vector<double>& signal, FundFlows& flows);
 
   std::size_t clusters_;
