@@ -127,6 +127,7 @@ class FundMarket {
   FundTable funds_;
   double lagged_multiple_;
   std::vector<std::size_t> candidates_;  // reused per step
+  std::vector<double> signal_;           // reused per step
 };
 
 bool is_fund_target(FundKind kind, FirmType type);
@@ -139,7 +140,8 @@ template <typename RngFor>
 void FundMarket::quarter(int step, FirmTable& firms, const std::vector<double>& cluster_mean_a,
                          RngFor&& rng_for, FundFlows& flows) {
   // Signals and exits draw from each firm's own stream, so the order of funds does not matter.
-  std::vector<double> signal(firms.size(), 0.0);
+  std::vector<double>& signal = signal_;
+  signal.assign(firms.size(), 0.0);
   for (std::size_t i = 0; i < firms.size(); ++i) {
     auto rng = rng_for(firms.agents.id[i]);
     const double gap = firms.log_productivity[i] - cluster_mean_a[firms.cluster[i]];
