@@ -22,7 +22,7 @@ struct ClusterStart {
   double platforms = 0.0;           // provincial-or-higher R&D platforms
   double platform_capital = 0.0;    // yuan invested in them
   double patents_granted = 0.0;     // invention patents per year (reference, not an input)
-  double rd_intensity = 0.0;        // R&D over output (reference, not an input)
+  double rd_intensity = 0.0;        // R&D over output; calibrates R&D budgets when > 0
 };
 
 // Reads the initial-state file named by world.initial_state_file (long CSV: cluster_id, field,
