@@ -186,7 +186,12 @@ int stats_command(const Model& model, const std::string& file, bool json) {
                      "the file holds no per-agent snapshots; run the scenario with "
                      "output.firm_snapshots: true");
   }
-  fmt::print("{}", model.diagnostics(snapshots, json));
+  try {
+    fmt::print("{}", model.diagnostics(snapshots, json));
+  } catch (const std::runtime_error& e) {
+    // The model could not find what it needs in the snapshots: a damaged or foreign file.
+    throw InputError({file, 0, 0}, "", fmt::format("unusable snapshots: {}", e.what()));
+  }
   return kExitOk;
 }
 

@@ -94,3 +94,14 @@ def test_every_metric_is_documented(small_result):
     with h5py.File(small_result, "r") as f:
         names = set(f["metrics"])
     assert names <= documented, sorted(names - documented)
+
+
+def test_stats_refuses_snapshots_without_the_columns_it_needs(tmp_path):
+    out = tmp_path / "snap.h5"
+    done = clustersim("run", SMALL, "--set", "output.firm_snapshots=true", "-o", out, "--quiet")
+    assert done.returncode == 0, done.stderr
+    with h5py.File(out, "r+") as f:
+        del f["snapshots/2016Q4/sales"]
+    bad = clustersim("stats", out)
+    assert bad.returncode == 2
+    assert str(out) in bad.stderr and "sales" in bad.stderr
