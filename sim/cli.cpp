@@ -64,23 +64,9 @@ std::string command_line(int argc, char** argv) {
 std::optional<Scenario> load_counterfactual(const Model& model, const std::string& file,
                                             const Scenario& run) {
   if (file.empty()) return std::nullopt;
-  LoadOptions options;
-  options.overrides = {
-      fmt::format("run.start={}", quarter_label(run.calendar().first_quarter)),
-      fmt::format("run.end={}", quarter_label(run.calendar().last_quarter)),
-      fmt::format("run.replicates={}", run.replicates()),
-      fmt::format("run.seed={}", run.seed()),
-  };
-  Scenario counterfactual = Scenario::load(file, model.schema(), options);
-  const auto& a = run.clusters();
-  const auto& b = counterfactual.clusters();
-  bool same = a.size() == b.size();
-  for (std::size_t c = 0; same && c < a.size(); ++c) same = a[c].id == b[c].id;
-  if (!same) {
-    throw InputError({file, 0, 0}, "world.clusters_file",
-                     "the counterfactual must have the same clusters, in the same order, as the "
-                     "run it is compared with");
-  }
+  Scenario counterfactual =
+      Scenario::load(file, model.schema(), LoadOptions{counterfactual_overrides(run)});
+  check_same_clusters(run, counterfactual, file);
   check_ensemble_fits(model, counterfactual);
   return counterfactual;
 }
@@ -126,12 +112,7 @@ int run_command(const Model& model, const ScenarioArgs& args, std::string output
   }
   std::optional<CounterfactualRun> with;
   if (counterfactual) {
-    result.goals.counterfactual = counterfactual->name();
-    result.goals.comparison =
-        model.compare(scenario, result.metrics, counterfactual_result.metrics);
-    // Files list measures in name order; so does the report, wherever it comes from.
-    std::sort(result.goals.comparison.begin(), result.goals.comparison.end(),
-              [](const auto& x, const auto& y) { return x.name < y.name; });
+    attach_comparison(model, scenario, result, *counterfactual, counterfactual_result);
     with.emplace(CounterfactualRun{*counterfactual, counterfactual_result});
   }
   write_result_file(output, model, scenario, result, Provenance{invocation, used_threads},

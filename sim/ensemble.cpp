@@ -3,6 +3,7 @@
 #include <tbb/parallel_for.h>
 
 #include <fmt/format.h>
+#include <algorithm>
 #include <chrono>
 
 #include "sim/memory.hpp"
@@ -19,6 +20,36 @@ void check_ensemble_fits(const Model& model, const Scenario& scenario) {
                        fmt::format("the ensemble's metrics ({} metrics x {} replicates x {} "
                                    "quarters x {} clusters)",
                                    metrics, replicates, steps, clusters));
+}
+
+std::vector<std::string> counterfactual_overrides(const Scenario& run) {
+  return {
+      fmt::format("run.start={}", quarter_label(run.calendar().first_quarter)),
+      fmt::format("run.end={}", quarter_label(run.calendar().last_quarter)),
+      fmt::format("run.replicates={}", run.replicates()),
+      fmt::format("run.seed={}", run.seed()),
+  };
+}
+
+void check_same_clusters(const Scenario& run, const Scenario& counterfactual,
+                         const std::string& file) {
+  const auto& a = run.clusters();
+  const auto& b = counterfactual.clusters();
+  bool same = a.size() == b.size();
+  for (std::size_t c = 0; same && c < a.size(); ++c) same = a[c].id == b[c].id;
+  if (!same) {
+    throw InputError({file, 0, 0}, "world.clusters_file",
+                     "the counterfactual must have the same clusters, in the same order, as the "
+                     "run it is compared with");
+  }
+}
+
+void attach_comparison(const Model& model, const Scenario& scenario, EnsembleResult& run,
+                       const Scenario& counterfactual, const EnsembleResult& counterfactual_run) {
+  run.goals.counterfactual = counterfactual.name();
+  run.goals.comparison = model.compare(scenario, run.metrics, counterfactual_run.metrics);
+  std::sort(run.goals.comparison.begin(), run.goals.comparison.end(),
+            [](const auto& x, const auto& y) { return x.name < y.name; });
 }
 
 Snapshot stack_snapshots(int step, const std::vector<Snapshot>& per_replicate) {

@@ -32,6 +32,21 @@ struct RunControl {
 // Throws an InputError when the ensemble's results would not fit in memory.
 void check_ensemble_fits(const Model& model, const Scenario& scenario);
 
+// --- counterfactual runs ---------------------------------------------------------------------
+
+// The overrides that put a counterfactual scenario on a run's calendar, seed and replicates, so
+// that replicate r of each draws the same random numbers ("run.start=2014Q1", ...).
+std::vector<std::string> counterfactual_overrides(const Scenario& run);
+
+// Throws InputError (naming `file`) unless the counterfactual has the run's clusters, in order.
+void check_same_clusters(const Scenario& run, const Scenario& counterfactual,
+                         const std::string& file);
+
+// Measures the run against its counterfactual (Model::compare) into run.goals, measures in name
+// order as result files list them.
+void attach_comparison(const Model& model, const Scenario& scenario, EnsembleResult& run,
+                       const Scenario& counterfactual, const EnsembleResult& counterfactual_run);
+
 // Stacks the replicates' snapshots of one step, adding a leading "replicate" column.
 Snapshot stack_snapshots(int step, const std::vector<Snapshot>& per_replicate);
 

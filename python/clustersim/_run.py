@@ -5,16 +5,27 @@ import os
 from . import _core, _dataset, _progress, _scenario
 
 
-def _command_line(scenario, set, replicates, seed, threads):
+def _shown(scenario):
     shown = scenario if not isinstance(scenario, _core.Scenario) else f"<{scenario.name}>"
-    if isinstance(shown, os.PathLike):
-        shown = os.fspath(shown)
-    args = [repr(shown)]
+    return os.fspath(shown) if isinstance(shown, os.PathLike) else shown
+
+
+def _command_line(scenario, set, replicates, seed, threads, compare=None):
+    args = [repr(_shown(scenario))]
     for name, value in (("set", set), ("replicates", replicates), ("seed", seed),
-                        ("threads", threads)):
+                        ("threads", threads),
+                        ("compare", None if compare is None else _shown(compare))):
         if value is not None:
             args.append(f"{name}={value!r}")
     return f"python: clustersim.run({', '.join(args)})"
+
+
+def _run_one(resolved, threads, progress):
+    callback, close = _progress.make(progress, resolved.name)
+    try:
+        return _core.run(resolved, threads=int(threads or 0), progress=callback)
+    finally:
+        close()
 
 
 def _check_output(path, force):
@@ -32,7 +43,7 @@ def _check_output(path, force):
 
 
 def run(scenario, set=None, *, replicates=None, seed=None, threads=None, progress=True,
-        output=None, force=False):
+        output=None, force=False, compare=None):
     """Runs a scenario's ensemble in this process and returns its results as an xarray Dataset.
 
     scenario
@@ -52,23 +63,37 @@ def run(scenario, set=None, *, replicates=None, seed=None, threads=None, progres
     output
         also write the result file that ``clustersim run -o`` writes; an existing file is
         replaced only with ``force=True``.
+    compare
+        a counterfactual scenario (path, text, dict or Scenario), as ``clustersim run
+        --compare``: it runs on this run's calendar, seed and replicates, the Dataset gets
+        ``comparison_<measure>`` coordinates (output gained per yuan of public money, ...) and
+        the ``counterfactual`` attribute, :func:`goals_report` adds the comparison, and
+        ``output`` also holds the counterfactual's metrics.
 
     The engine runs with the GIL released. Ctrl-C (KeyboardInterrupt) stops every replicate
     at its next quarter, raises KeyboardInterrupt, and writes nothing. Metrics are NumPy views
     of the engine's memory, without copies. Raises :class:`ScenarioError` for bad input.
     """
     resolved = _scenario.resolve(scenario, set, replicates, seed)
+    counterfactual = None
+    if compare is not None:
+        compare_name = "<dict>" if isinstance(compare, dict) else str(_shown(compare))
+        on_the_run = dict(item.split("=", 1) for item in _core.counterfactual_overrides(resolved))
+        counterfactual = _scenario.resolve(compare, on_the_run)
+        _core.check_same_clusters(resolved, counterfactual, compare_name)
+        counterfactual.check_fits()
     if output is not None:
         output = os.fspath(output)
         _check_output(output, force)
-    callback, close = _progress.make(progress, resolved.name)
-    try:
-        result = _core.run(resolved, threads=int(threads or 0), progress=callback)
-    finally:
-        close()
-    command_line = _command_line(scenario, set, replicates, seed, threads)
+    result = _run_one(resolved, threads, progress)
+    counterfactual_result = None
+    if counterfactual is not None:
+        counterfactual_result = _run_one(counterfactual, threads, progress)
+        _core.compare(resolved, result, counterfactual, counterfactual_result)
+    command_line = _command_line(scenario, set, replicates, seed, threads, compare)
     if output is not None:
-        _core.write_result(output, resolved, result, command_line)
+        _core.write_result(output, resolved, result, command_line, counterfactual,
+                           counterfactual_result)
         attrs = _dataset.root_attrs(output)
     else:
         attrs = {

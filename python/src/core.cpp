@@ -371,11 +371,32 @@ PYBIND11_MODULE(_core, m) {
   m.def(
       "write_result",
       [](const std::string& path, const sim::Scenario& scenario, const Run& run,
-         const std::string& command_line) {
+         const std::string& command_line, const sim::Scenario* counterfactual,
+         const Run* counterfactual_run) {
+        std::optional<sim::CounterfactualRun> with;
+        if (counterfactual != nullptr && counterfactual_run != nullptr) {
+          with.emplace(sim::CounterfactualRun{*counterfactual, counterfactual_run->result});
+        }
         sim::write_result_file(path, model(), scenario, run.result,
-                               sim::Provenance{command_line, run.threads});
+                               sim::Provenance{command_line, run.threads}, with ? &*with : nullptr);
       },
-      py::arg("path"), py::arg("scenario"), py::arg("run"), py::arg("command_line"));
+      py::arg("path"), py::arg("scenario"), py::arg("run"), py::arg("command_line"),
+      py::arg("counterfactual") = py::none(), py::arg("counterfactual_run") = py::none());
+  m.def("check_same_clusters", &sim::check_same_clusters, py::arg("run"), py::arg("counterfactual"),
+        py::arg("name_for_errors"),
+        "ScenarioError unless the counterfactual has the run's clusters, in order.");
+  m.def("counterfactual_overrides", &sim::counterfactual_overrides, py::arg("run"),
+        "Overrides putting a counterfactual on a run's calendar, seed and replicates.");
+  m.def(
+      "compare",
+      [](const sim::Scenario& scenario, Run& run, const sim::Scenario& counterfactual,
+         const Run& counterfactual_run) {
+        sim::attach_comparison(model(), scenario, run.result, counterfactual,
+                               counterfactual_run.result);
+      },
+      py::arg("scenario"), py::arg("run"), py::arg("counterfactual"), py::arg("counterfactual_run"),
+      "Measures `run` against its counterfactual run into run.goals (as `clustersim run "
+      "--compare`).");
   m.def("check_output_path", &sim::check_output_path, py::arg("path"), py::arg("force"));
   m.def(
       "read_goal_results",

@@ -1,0 +1,53 @@
+"""cs.run(..., compare=...) against `clustersim run --compare`: the same comparison, the same
+counterfactual metrics, the same report, bit for bit."""
+import h5py
+import numpy as np
+import pytest
+
+from conftest import PACKAGE_BUILT, PYTHON_DIR, SMALL, SOURCE_DIR, clustersim
+
+if not PACKAGE_BUILT:
+    pytest.skip(f"the Python package is not built in {PYTHON_DIR}", allow_module_level=True)
+
+import clustersim as cs  # noqa: E402
+
+
+@pytest.fixture()
+def pair(tmp_path):
+    policy = tmp_path / "policy.yaml"
+    policy.write_text(f"extends: {SMALL}\nname: small-policy\n"
+                      "policy:\n  supported_clusters: 1\n"
+                      "  platforms: {investment_per_year: 1e9}\n"
+                      "  talent_programme: {recruits_per_year: 200}\n")
+    none = tmp_path / "none.yaml"
+    none.write_text(f"extends: {policy}\nname: small-none\npolicy:\n  supported_clusters: 0\n")
+    return policy, none
+
+
+def test_compare_equals_the_cli(pair, tmp_path):
+    policy, none = pair
+    cli_file = tmp_path / "cli.h5"
+    done = clustersim("run", policy, "--compare", none, "-o", cli_file, "--quiet")
+    assert done.returncode == 0, done.stderr
+    py_file = tmp_path / "py.h5"
+    ds = cs.run(policy, compare=none, progress=False, output=py_file)
+    assert ds.attrs["counterfactual"] == "small-none"
+    with h5py.File(cli_file, "r") as a, h5py.File(py_file, "r") as b:
+        for name in a["comparison"]:
+            assert np.array_equal(a["comparison"][name][...], b["comparison"][name][...]), name
+            assert np.array_equal(a["comparison"][name][...], ds[f"comparison_{name}"].values)
+        for name in a["counterfactual/metrics"]:
+            assert np.array_equal(a["counterfactual/metrics"][name][...],
+                                  b["counterfactual/metrics"][name][...], equal_nan=True), name
+    # The report, from the run and from the file, is what `clustersim goals` prints.
+    assert cs.goals_report(ds) == clustersim("goals", cli_file).stdout
+    assert cs.goals_report(cs.load(py_file)) == cs.goals_report(ds)
+
+
+def test_compare_with_other_clusters_is_a_scenario_error(pair):
+    policy, _ = pair
+    other = SOURCE_DIR / "scenarios" / "no-policy.yaml"
+    with pytest.raises(cs.ScenarioError) as caught:
+        cs.run(policy, compare=other, progress=False)
+    assert caught.value.file == str(other)
+    assert caught.value.key == "world.clusters_file"
