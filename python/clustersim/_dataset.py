@@ -185,7 +185,7 @@ def root_attrs(path):
         return _attrs(f)
 
 
-def load(path, lazy=None):
+def load(path, lazy=None, counterfactual=False):
     """Reads a result file (``clustersim run`` or ``sweep``, or ``run(output=...)``) into the
     same Dataset as :func:`clustersim.run` returns.
 
@@ -194,28 +194,52 @@ def load(path, lazy=None):
     files, whose metrics have a leading ``run`` dimension, come back with that dimension and
     the per-run coordinates of ``/coords/run`` (a dataset, a compound dataset whose fields
     become coordinates, or a group of datasets).
+
+    ``counterfactual=True`` reads instead the counterfactual run a file holds when it was
+    written with ``--compare`` (or ``run(..., compare=...)``): its metrics, with its scenario
+    in ``attrs`` and the run it was compared with in ``attrs["counterfactual_of"]``; the goals
+    and the comparison belong to the run and are left out.
     """
     path = os.fspath(path)
     if not os.path.isfile(path):
         raise FileNotFoundError(f"no such result file: {path}")
     if not h5py.is_hdf5(path):
         raise ResultFileError("not an HDF5 file", file=path)
+    group = "counterfactual/metrics" if counterfactual else "metrics"
     with h5py.File(path, "r") as f:
         _check_file(path, f)
+        if counterfactual and "counterfactual" not in f:
+            raise ResultFileError("the file holds no counterfactual run (it was not written "
+                                  "with --compare)", file=path)
         try:
-            coords, attrs, metric_info, nbytes = _read_structure(f)
+            coords, attrs, metric_info, nbytes = _read_structure(f, group)
+            if counterfactual:
+                coords, attrs = _as_counterfactual(f, coords, attrs)
         except (KeyError, ValueError, OSError) as e:
             raise ResultFileError(f"damaged or incomplete result file ({e})", file=path) from e
         if lazy is None:
             lazy = nbytes > LAZY_BYTES
         if not lazy:
-            metrics = {name: (dims, _read(f["metrics"][name]), a)
+            metrics = {name: (dims, _read(f[group][name]), a)
                        for name, (dims, a) in metric_info.items()}
             return _assemble(metrics, coords, attrs)
-    return _load_lazily(path, coords, attrs, metric_info)
+    return _load_lazily(path, coords, attrs, metric_info, group)
 
 
-def _read_structure(f):
+def _as_counterfactual(f, coords, attrs):
+    """The coordinates and attributes of the counterfactual run of a compared file."""
+    coords = {k: v for k, v in coords.items()
+              if k != "goal" and not k.startswith(("goal_", "comparison_"))}
+    group = f["counterfactual"]
+    attrs = {**attrs, "counterfactual_of": attrs.get("scenario_name", "")}
+    attrs.pop("counterfactual", None)
+    attrs["scenario_name"] = plain(group.attrs.get("scenario_name", ""))
+    attrs["scenario_source"] = plain(group.attrs.get("scenario_source", ""))
+    attrs["scenario"] = _read(group["scenario"])
+    return coords, attrs
+
+
+def _read_structure(f, metrics_group="metrics"):
     coords, attrs = {}, _attrs(f)
     if "scenario" in f:
         text = _read(f["scenario"])
@@ -257,7 +281,7 @@ def _read_structure(f):
                 dims = _dims_of(ds, _fallback(ds.ndim, ("replicate",)))
                 coords[f"comparison_{name}"] = (dims, _read(ds), _attrs(ds))
     metric_info, nbytes = {}, 0
-    group = f["metrics"]
+    group = f[metrics_group]
     for name in _metric_order(list(group)):
         ds = group[name]
         if not isinstance(ds, h5py.Dataset):
@@ -267,9 +291,8 @@ def _read_structure(f):
     return coords, attrs, metric_info, nbytes
 
 
-def _load_lazily(path, coords, attrs, metric_info):
-    lazy = xr.open_dataset(path, engine="h5netcdf", group="metrics", decode_cf=False,
-                           cache=False)
+def _load_lazily(path, coords, attrs, metric_info, group="metrics"):
+    lazy = xr.open_dataset(path, engine="h5netcdf", group=group, decode_cf=False, cache=False)
     metrics = {}
     for name, (dims, a) in metric_info.items():
         variable = lazy[name].variable.copy(deep=False)  # still backed by the file

@@ -51,3 +51,27 @@ def test_compare_with_other_clusters_is_a_scenario_error(pair):
         cs.run(policy, compare=other, progress=False)
     assert caught.value.file == str(other)
     assert caught.value.key == "world.clusters_file"
+
+
+def test_load_reads_the_counterfactual_run_of_a_compared_file(pair, tmp_path):
+    policy, none = pair
+    out = tmp_path / "compared.h5"
+    cs.run(policy, compare=none, progress=False, output=out)
+    alone = cs.run(none, progress=False)
+    for lazy in (False, True):
+        cf = cs.load(out, counterfactual=True, lazy=lazy)
+        assert cf.attrs["scenario_name"] == "small-none"
+        assert cf.attrs["counterfactual_of"] == "small-policy"
+        assert "goal" not in cf.coords and not any(c.startswith("comparison_") for c in cf.coords)
+        # The counterfactual alone, on the same seed, is the same run, bit for bit.
+        for name in alone.data_vars:
+            assert np.array_equal(cf[name].values, alone[name].values, equal_nan=True), name
+        cf.close()
+    with pytest.raises(cs.ResultFileError, match="no counterfactual"):
+        cs.load(_plain(tmp_path), counterfactual=True)
+
+
+def _plain(tmp_path):
+    out = tmp_path / "plain.h5"
+    cs.run(SMALL, progress=False, output=out)
+    return out
