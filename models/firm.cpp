@@ -216,6 +216,27 @@ LossCarry carry_losses(double income, double pool, int age, int limit_quarters) 
   return out;
 }
 
+QuarterTax quarter_tax(const QuarterIncome& in, double loss_pool, int loss_pool_age,
+                       const TaxRules& r) {
+  // Taxable income: profit less the super-deduction and the technology-transfer relief, then
+  // offset against the losses carried forward.
+  const double relief = tech_transfer_relief(4 * in.licence, r.tech_transfer_exempt) / 4;
+  const int limit = in.long_carry ? r.loss_carry_quarters_long : r.loss_carry_quarters;
+  const auto taxable_for = [&](double income) {
+    return carry_losses(income, loss_pool, loss_pool_age, limit);
+  };
+  const auto tax_on = [&](double taxable, bool hnte) {
+    return annual_income_tax(4 * taxable, hnte, in.assets, r) / 4;
+  };
+  QuarterTax out;
+  out.carry = taxable_for(in.profit - in.deduction - relief);
+  out.tax = tax_on(out.carry.taxable, in.hnte);
+  out.without_deduction = tax_on(taxable_for(in.profit - relief).taxable, in.hnte);
+  out.without_relief = tax_on(taxable_for(in.profit - in.deduction).taxable, in.hnte);
+  out.without_hnte = tax_on(out.carry.taxable, false);
+  return out;
+}
+
 double default_loss(double cash, double capital, double recovery) {
   return std::max(0.0, -cash - recovery * std::max(0.0, capital));
 }

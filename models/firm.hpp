@@ -176,6 +176,24 @@ struct LossCarry {
 };
 LossCarry carry_losses(double income, double pool, int age, int limit_quarters);
 
+// A quarter's income tax of a firm and what each preference saves it (tax expenditures, the
+// tax without that preference all else equal, losses carried forward included).
+struct QuarterIncome {
+  double profit;     // before tax, yuan/quarter
+  double deduction;  // super-deduction claimed: rate x reported R&D, yuan/quarter
+  double licence;    // technology-transfer income, yuan/quarter
+  bool hnte;         // certified
+  bool long_carry;   // HNTE or technology-based SME: the longer carry-forward
+  double assets;     // for the small low-profit test
+};
+struct QuarterTax {
+  double tax = 0.0;
+  LossCarry carry;  // the loss pool after this quarter
+  double without_deduction = 0.0, without_relief = 0.0, without_hnte = 0.0;
+};
+QuarterTax quarter_tax(const QuarterIncome& income, double loss_pool, int loss_pool_age,
+                       const TaxRules& rules);
+
 // Bank loss when a firm with net position `cash` (negative = debt) fails: the debt not covered
 // by the recovered share of its capital.
 double default_loss(double cash, double capital, double recovery);

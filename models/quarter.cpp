@@ -179,27 +179,13 @@ void WorldReplicate::produce_and_pay_tax(int step) {
         const double interest = p.interest_rate * debt - pledge_subsidy;
         const double profit = sales + licence - unit_cost_[c] * k - rd_real - interest;
 
-        // Taxable income: profit less the super-deduction and the technology-transfer relief,
-        // then offset against losses carried forward.
-        const double deduction = firms_.deduction_claimed[i] * rd_reported;
-        const double relief = tech_transfer_relief(4 * licence, r.tech_transfer_exempt) / 4;
         const bool long_carry = hnte || is_tech_sme(4 * firms_.sales_avg[i], k, r);
-        const int carry_limit = long_carry ? r.loss_carry_quarters_long : r.loss_carry_quarters;
-        // Taxable income after losses carried forward, for this income.
-        const auto taxable_for = [&](double income) {
-          return carry_losses(income, firms_.loss_pool[i], firms_.loss_pool_age[i], carry_limit);
-        };
-        const LossCarry carry = taxable_for(profit - deduction - relief);
-        const auto tax_on = [&](double taxable, bool as_hnte) {
-          return annual_income_tax(4 * taxable, as_hnte, k, r) / 4;
-        };
-        const double tax = tax_on(carry.taxable, hnte);
-        // Tax expenditures: the tax this quarter without each preference, all else equal.
-        const double tax_without_deduction = tax_on(taxable_for(profit - relief).taxable, hnte);
-        const double tax_without_relief = tax_on(taxable_for(profit - deduction).taxable, hnte);
-        const double tax_without_hnte = tax_on(carry.taxable, false);
-        firms_.loss_pool[i] = carry.pool;
-        firms_.loss_pool_age[i] = carry.age;
+        const QuarterTax qt = quarter_tax(
+            {profit, firms_.deduction_claimed[i] * rd_reported, licence, hnte, long_carry, k},
+            firms_.loss_pool[i], firms_.loss_pool_age[i], r);
+        const double tax = qt.tax;
+        firms_.loss_pool[i] = qt.carry.pool;
+        firms_.loss_pool_age[i] = qt.carry.age;
 
         firms_.sales[i] = sales;
         firms_.rd_real[i] = rd_real;
@@ -225,9 +211,9 @@ void WorldReplicate::produce_and_pay_tax(int step) {
         acc[kSumRdReal] += rd_real;
         acc[kSumRdReported] += rd_reported;
         acc[kSumTax] += tax;
-        acc[kSumCostRd] += tax_without_deduction - tax;
-        acc[kSumCostHnte] += tax_without_hnte - tax;
-        acc[kSumCostTech] += tax_without_relief - tax;
+        acc[kSumCostRd] += qt.without_deduction - tax;
+        acc[kSumCostHnte] += qt.without_hnte - tax;
+        acc[kSumCostTech] += qt.without_relief - tax;
         acc[kSumCostPost] += post_subsidy;
         acc[kSumCostPledge] += pledge_subsidy;
         acc[kSumCostCollab] += cofunding;
