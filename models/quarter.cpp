@@ -251,6 +251,21 @@ void WorldReplicate::pay_procurement() {
   }
 }
 
+std::size_t WorldReplicate::imitation_target(std::size_t i, double host_draw,
+                                             double pick_draw) const {
+  const std::uint32_t incubator = firms_.incubator[i];
+  if (incubator != 0 && incubators_.host[incubator - 1] != 0 &&
+      host_draw < setup_.incubator.host_imitation_prob) {
+    const std::size_t host = firm_index(incubators_.host[incubator - 1] - 1);
+    if (host != firms_.size()) return host;
+  }
+  const std::size_t better = ranking_.better_than(i, firms_.cluster[i]);
+  if (better == 0) return firms_.size();
+  const auto k =
+      std::min(better - 1, static_cast<std::size_t>(pick_draw * static_cast<double>(better)));
+  return ranking_.better(i, k);
+}
+
 void WorldReplicate::innovate(int step) {
   ranking_.build(firms_, clusters_);
   const FirmParams& p = params_;
@@ -298,19 +313,7 @@ void WorldReplicate::innovate(int step) {
         const double imitation_draw = rng.uniform();
         const double pick_draw = rng.uniform();
         const double host_draw = rng.uniform();
-        std::size_t target = firms_.size();
-        if (tenant && incubators_.host[firms_.incubator[i] - 1] != 0 &&
-            host_draw < ip.host_imitation_prob) {
-          target = firm_index(incubators_.host[firms_.incubator[i] - 1] - 1);
-        }
-        if (target == firms_.size()) {
-          const std::size_t better = ranking_.better_than(i, firms_.cluster[i]);
-          if (better > 0) {
-            const auto k = std::min(
-                better - 1, static_cast<std::size_t>(pick_draw * static_cast<double>(better)));
-            target = ranking_.better(i, k);
-          }
-        }
+        const std::size_t target = imitation_target(i, host_draw, pick_draw);
         if (target != firms_.size()) {
           const double protection =
               firms_.patent_stock[target] > 0 ? 1.0 - p.ip_imitation_block * l.ip_protection : 1.0;

@@ -137,6 +137,9 @@ class WorldReplicate final : public sim::Replicate {
   void produce_and_pay_tax(int step);
   void pay_procurement();
   void innovate(int step);
+  // The firm i imitates: its incubator's host for a backbone-run tenant (with the host
+  // imitation probability), else a random better firm of its cluster; firms_.size() if none.
+  std::size_t imitation_target(std::size_t i, double host_draw, double pick_draw) const;
   void mark_phase_out(int step);
   void invest_age_and_test_exit(int step);
   void settle_exits();
