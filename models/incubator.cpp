@@ -1,5 +1,7 @@
 #include "models/incubator.hpp"
 
+#include <fmt/format.h>
+
 #include <algorithm>
 
 namespace models {
@@ -85,6 +87,25 @@ void add_incubator_settings(sim::Schema& s) {
   s.add(number("incubator.host_imitation_probability", "1", 0, 1, "0.5",
                "Probability that a backbone-run incubator's tenant imitates its host rather than "
                "a random better firm (assumption)."));
+  s.add_check([](const sim::Scenario& sc) {
+    // Incubators are agents and intake scans a cluster's incubators: keep their number sane.
+    constexpr double kMaxIncubatorsPerCluster = 1e4;
+    for (std::size_t c = 0; c < sc.clusters().size(); ++c) {
+      for (int q = sc.calendar().first_quarter; q <= sc.calendar().last_quarter; ++q) {
+        const double count =
+            sc.number("policy.incubators.capacity", q, c) / sc.number("incubator.size");
+        if (count > kMaxIncubatorsPerCluster) {
+          sc.fail_written({"policy.incubators.capacity", "incubator.size"},
+                          fmt::format("{:g} funded slots in incubators of {:g} would make {:.3g} "
+                                      "incubators in cluster '{}' ({}), more than {:g}; raise "
+                                      "incubator.size",
+                                      sc.number("policy.incubators.capacity", q, c),
+                                      sc.number("incubator.size"), count, sc.clusters()[c].id,
+                                      sim::quarter_label(q), kMaxIncubatorsPerCluster));
+        }
+      }
+    }
+  });
   s.add(number("incubator.procurement_premium", "1", 0, 1, "0.05",
                "Extra revenue of a backbone-run incubator's tenant from the host's procurement, "
                "as a share of its sales, paid by the host (assumption)."));

@@ -1,5 +1,7 @@
 #include "models/platform.hpp"
 
+#include <fmt/format.h>
+
 #include <algorithm>
 
 namespace models {
@@ -54,15 +56,15 @@ void invest_in_platforms(PlatformTable& platforms, std::uint16_t cluster, double
   if (investment <= 0) return;
   for (std::size_t kind = 0; kind < kPlatformKinds; ++kind) {
     double amount = investment * p.kind_share[kind];
-    while (amount > 0) {
-      // The newest platform of this kind in the cluster, if it still has room.
-      std::size_t newest = t.size();
-      for (std::size_t i = t.size(); i-- > 0;) {
-        if (t.cluster[i] == c && t.kind[i] == kind) {
-          newest = i;
-          break;
-        }
+    // The newest platform of this kind in the cluster; later ones are the ones opened here.
+    std::size_t newest = t.size();
+    for (std::size_t i = t.size(); i-- > 0;) {
+      if (t.cluster[i] == c && t.kind[i] == kind) {
+        newest = i;
+        break;
       }
+    }
+    while (amount > 0) {
       if (newest == t.size() || t.capital[newest] >= p.new_platform_size) {
         newest = t.agents.append(1);
         t.cluster[newest] = c;
@@ -107,6 +109,25 @@ void add_platform_settings(sim::Schema& s) {
                "(Dosi et al. 2023; size an assumption)."));
   s.add(number("platform.spinoff_rate", "1/quarter", 0, 1, "0.01",
                "Startups spun off per platform per quarter (assumption)."));
+  s.add_check([](const sim::Scenario& sc) {
+    // Platforms are agents: an investment far above the size of one would open more of them
+    // than a run can hold.
+    constexpr double kMaxNewPlatforms = 1e6;
+    double opened = 0.0;
+    for (std::size_t c = 0; c < sc.clusters().size(); ++c) {
+      for (int q = sc.calendar().first_quarter; q <= sc.calendar().last_quarter; ++q) {
+        opened += sc.number("policy.platforms.investment_per_year", q, c) / 4.0 /
+                  sc.number("platform.new_platform_size");
+      }
+    }
+    if (opened > kMaxNewPlatforms) {
+      sc.fail_written({"policy.platforms.investment_per_year", "platform.new_platform_size"},
+                      fmt::format("the run would open about {:.3g} platforms (investment over "
+                                  "platform.new_platform_size), more than {:g}; raise the size "
+                                  "or lower the investment",
+                                  opened, kMaxNewPlatforms));
+    }
+  });
   s.add_check([](const sim::Scenario& sc) {
     const double total = sc.number("platform.share.key_lab") +
                          sc.number("platform.share.engineering_centre") +

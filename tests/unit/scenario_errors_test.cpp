@@ -677,3 +677,28 @@ TEST_F(ScenarioErrors, MessageHasPlaceKeyAndDetail) {
 }
 
 }  // namespace
+
+// --- agent counts that a run could not hold ------------------------------------------------------
+
+TEST_F(ScenarioErrors, PlatformInvestmentOpeningTooManyPlatforms) {
+  // 1e12 a year in platforms of 1e5: about 1e7 a quarter per cluster, far beyond a run.
+  const std::string file = write("s.yaml",
+                                 "policy:\n"
+                                 "  platforms:\n"
+                                 "    investment_per_year: 1e12\n"
+                                 "platform:\n"
+                                 "  new_platform_size: 1e5\n");
+  expect_error(load_error(file), file, 3, 26, "policy.platforms.investment_per_year",
+               {"would open about", "platforms", "platform.new_platform_size"});
+}
+
+TEST_F(ScenarioErrors, IncubatorCapacityMakingTooManyIncubators) {
+  const std::string file = write("s.yaml",
+                                 "policy:\n"
+                                 "  incubators:\n"
+                                 "    capacity: {default: 0, beta: {2015: 1e6}}\n"
+                                 "incubator:\n"
+                                 "  size: 1\n");
+  expect_error(load_error(file), file, 3, 15, "policy.incubators.capacity",
+               {"would make", "incubators in cluster 'beta' (2015Q1)", "raise incubator.size"});
+}
