@@ -167,17 +167,39 @@ void add_cluster_settings(sim::Schema& s) {
         }
       }
     }
-    double total_firms = 0.0;
-    for (const auto& start : starts) total_firms += start.firms;
+    double total_firms = 0.0, platforms = 0.0;
+    for (const auto& start : starts) {
+      total_firms += start.firms;
+      platforms += start.platforms;
+    }
     // Each replicate running at once holds its firms; entry can grow them, so allow threefold.
     const double concurrent =
         std::min<double>(sc.replicates(), std::thread::hardware_concurrency());
-    // Entry multiplies firms by at most (1 + rate) a quarter; exits only lower that.
-    const double growth = std::pow(1.0 + sc.number("firm.entry.rate"), sc.calendar().steps());
+    // Entry and spin-offs of firms multiply firms by at most (1 + rates) a quarter (exits only
+    // lower that); founders (at most the programme's recruits) and platform spin-offs add to it.
+    const int steps = sc.calendar().steps();
+    const double growth =
+        std::pow(1.0 + sc.number("firm.entry.rate") + sc.number("firm.spinoff_rate"), steps);
+    // Platforms beyond a million are refused by the platform settings' own check.
+    constexpr double kMaxNewPlatforms = 1e6;
+    double recruits = 0.0, new_platforms = 0.0;
+    for (std::size_t c = 0; c < starts.size(); ++c) {
+      for (int q = sc.calendar().first_quarter; q <= sc.calendar().last_quarter; ++q) {
+        recruits += sc.number("policy.talent_programme.recruits_per_year", q, c) / 4.0;
+        new_platforms += sc.number("policy.platforms.investment_per_year", q, c) / 4.0 /
+                         sc.number("platform.new_platform_size");
+      }
+    }
+    const double added = recruits + (platforms + std::min(new_platforms, kMaxNewPlatforms)) *
+                                        sc.number("platform.spinoff_rate") * steps;
     sim::check_fits_in_memory(
-        sc, {"world.initial_firms", "firm.entry.rate", "run.replicates"},
-        std::max(3.0, growth) * total_firms * kBytesPerFirm * std::max(1.0, concurrent),
-        fmt::format("{:.3g} starting firms", total_firms));
+        sc,
+        {"world.initial_firms", "firm.entry.rate", "firm.spinoff_rate",
+         "policy.talent_programme.recruits_per_year", "policy.platforms.investment_per_year",
+         "run.replicates"},
+        (std::max(3.0, growth) * total_firms + added) * kBytesPerFirm * std::max(1.0, concurrent),
+        fmt::format("up to {:.3g} founders and spin-offs plus {:.3g} starting firms", added,
+                    total_firms));
   });
 }
 
