@@ -7,32 +7,35 @@
 
 namespace models {
 
-std::vector<double> trailing_annual_output(const double* output_value, std::size_t steps,
-                                           std::size_t clusters) {
-  std::vector<double> annual(steps * clusters, 0.0);
-  for (std::size_t c = 0; c < clusters; ++c) {
-    for (std::size_t t = 0; t < steps; ++t) {
-      const std::size_t first = t >= 3 ? t - 3 : 0;
-      double quarterly_sum = 0.0;
-      for (std::size_t j = first; j <= t; ++j) quarterly_sum += output_value[j * clusters + c] / 4;
-      annual[t * clusters + c] = quarterly_sum * 4.0 / static_cast<double>(t - first + 1);
-    }
-  }
-  return annual;
-}
+namespace {
 
-std::vector<double> trailing_annual_sum(const double* quarterly, std::size_t steps,
-                                        std::size_t clusters) {
+// The sum over the four quarters ending at each step of per_value * values (the first three
+// steps use the quarters available, annualised).
+std::vector<double> trailing_year(const double* values, std::size_t steps, std::size_t clusters,
+                                  double per_value) {
   std::vector<double> annual(steps * clusters, 0.0);
   for (std::size_t c = 0; c < clusters; ++c) {
     for (std::size_t t = 0; t < steps; ++t) {
       const std::size_t first = t >= 3 ? t - 3 : 0;
       double total = 0.0;
-      for (std::size_t j = first; j <= t; ++j) total += quarterly[j * clusters + c];
+      for (std::size_t j = first; j <= t; ++j) total += per_value * values[j * clusters + c];
       annual[t * clusters + c] = total * 4.0 / static_cast<double>(t - first + 1);
     }
   }
   return annual;
+}
+
+}  // namespace
+
+std::vector<double> trailing_annual_output(const double* output_value, std::size_t steps,
+                                           std::size_t clusters) {
+  // output_value is annualised (x4): a quarter's sales are a quarter of it.
+  return trailing_year(output_value, steps, clusters, 0.25);
+}
+
+std::vector<double> trailing_annual_sum(const double* quarterly, std::size_t steps,
+                                        std::size_t clusters) {
+  return trailing_year(quarterly, steps, clusters, 1.0);
 }
 
 bool is_newly_cultivated(double output_at_start, double output_now, double years,

@@ -563,21 +563,26 @@ void WorldReplicate::run_incubators(int step) {
     firms_.incubator[i] = 0;
     graduates_[firms_.cluster[i]] += 1;
   }
-  // Funded capacity follows the lever; backbone hosts by size (largest first).
+  // Funded capacity follows the lever; hosts are backbone firms without an open incubator of
+  // their own, by size (largest first). One pass over firms groups them by cluster.
+  std::vector<std::uint64_t> hosting;  // host handles of open incubators, sorted
+  for (std::size_t j = 0; j < incubators_.size(); ++j) {
+    if (incubators_.open[j] != 0 && incubators_.host[j] != 0) {
+      hosting.push_back(incubators_.host[j]);
+    }
+  }
+  std::sort(hosting.begin(), hosting.end());
+  std::vector<std::vector<std::size_t>> candidates(clusters_);
+  for (std::size_t i = 0; i < firms_.size(); ++i) {
+    if (static_cast<FirmType>(firms_.type[i]) == FirmType::Backbone &&
+        !std::binary_search(hosting.begin(), hosting.end(), firms_.agents.id[i] + 1)) {
+      candidates[firms_.cluster[i]].push_back(i);
+    }
+  }
   for (std::size_t c = 0; c < clusters_; ++c) {
     const Levers& l = levers(step, c);
     HostCandidates hosts;
-    std::vector<std::size_t> backbone;
-    for (std::size_t i = 0; i < firms_.size(); ++i) {
-      if (firms_.cluster[i] == c && static_cast<FirmType>(firms_.type[i]) == FirmType::Backbone) {
-        const std::uint64_t id = firms_.agents.id[i];
-        bool hosting = false;  // an open incubator of its own
-        for (std::size_t j = 0; j < incubators_.size() && !hosting; ++j) {
-          hosting = incubators_.open[j] != 0 && incubators_.host[j] == id + 1;
-        }
-        if (!hosting) backbone.push_back(i);
-      }
-    }
+    std::vector<std::size_t>& backbone = candidates[c];
     std::sort(backbone.begin(), backbone.end(), [&](std::size_t x, std::size_t y) {
       return firms_.sales[x] > firms_.sales[y] ||
              (firms_.sales[x] == firms_.sales[y] && firms_.agents.id[x] < firms_.agents.id[y]);
