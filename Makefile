@@ -9,7 +9,8 @@ PACKAGES   := cmake make g++ pkg-config git \
               pybind11-dev python3-dev python3-numpy python3-h5py python3-xarray python3-h5netcdf \
               python3-pandas python3-pytest netcdf-bin \
               python3-matplotlib python3-tqdm python3-yaml python3-nbclient python3-nbformat \
-              python3-ipykernel
+              python3-ipykernel \
+              libboost-dev openmpi-bin libopenmpi-dev slurm-wlm munge
 # Only for `make notebook` (Jupyter in a browser) and `make venv`.
 NOTEBOOK_PACKAGES := jupyter-notebook python3-nbconvert
 VENV_PACKAGES      := python3-venv

@@ -1,0 +1,40 @@
+// Outcomes of a sweep: one number per run (point) computed from its replicates' metrics or
+// goals, named by a small expression language (see results/README.md, "Outcomes"):
+//
+//   G3              share of replicates meeting goal G3 by its deadline
+//   G3.value        mean over replicates of G3's value at its deadline
+//   G3.cost         mean over replicates of public money spent to G3's deadline
+//   sum(M[, P])     metric M summed over clusters and the quarters of period P
+//   mean(M[, P])    mean over the quarters of P of M summed over clusters
+//   clusters(M >= X[, P])   number of clusters whose M, summed over P, is at least X
+//
+// A period P is a year (2020: its four quarters), a quarter (2020Q4), or a range
+// (2016Q1:2020Q4); without one, the whole run. Metric outcomes are averaged over replicates.
+#pragma once
+
+#include <cstddef>
+#include <functional>
+#include <string>
+#include <vector>
+
+namespace sim {
+
+// What outcomes are computed from: a sweep's shape and accessors to its arrays.
+struct SweepTable {
+  std::size_t runs = 0, replicates = 0, steps = 0, clusters = 0;
+  std::vector<std::string> time_labels;  // one per step, e.g. "2014Q1"
+  std::vector<std::string> goal_ids;     // e.g. "G1"
+  // A metric's values as [run][replicate][step][cluster]; throws InputError for an unknown
+  // metric.
+  std::function<std::vector<double>(const std::string& metric)> metric;
+  // A goal field ("value_at_deadline", "met", "cost_to_deadline") as [run][goal][replicate];
+  // throws InputError when the sweep has no such field.
+  std::function<std::vector<double>(const std::string& field)> goals;
+};
+
+// The outcome named by `expression`, one value per run. Throws InputError (key "--outcome",
+// column of the offending character) for a malformed expression, an unknown metric, goal or
+// quarter, or an undecided goal.
+std::vector<double> evaluate_outcome(const std::string& expression, const SweepTable& table);
+
+}  // namespace sim

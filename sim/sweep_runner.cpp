@@ -1,0 +1,1 @@
+#include "sim/sweep_runner.hpp"
