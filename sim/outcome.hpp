@@ -1,5 +1,5 @@
 // Outcomes of a sweep: one number per run (point) computed from its replicates' metrics or
-// goals, named by a small expression language (see results/README.md, "Outcomes"):
+// goals, named by a small expression language (sim/SENSITIVITY.md, "Outcomes"):
 //
 //   G3              share of replicates meeting goal G3 by its deadline
 //   G3.value        mean over replicates of G3's value at its deadline
@@ -9,7 +9,9 @@
 //   clusters(M >= X[, P])   number of clusters whose M, summed over P, is at least X
 //
 // A period P is a year (2020: its four quarters), a quarter (2020Q4), or a range
-// (2016Q1:2020Q4); without one, the whole run. Metric outcomes are averaged over replicates.
+// (2016Q1:2020Q4; either end may be a year); without one, the whole run. A year must lie
+// wholly in the run. Metric outcomes are averaged over replicates; a NaN in a metric makes the
+// run's outcome NaN (nothing is skipped silently).
 #pragma once
 
 #include <cstddef>
@@ -24,6 +26,9 @@ struct SweepTable {
   std::size_t runs = 0, replicates = 0, steps = 0, clusters = 0;
   std::vector<std::string> time_labels;  // one per step, e.g. "2014Q1"
   std::vector<std::string> goal_ids;     // e.g. "G1"
+  // Names of the metrics, for messages naming the valid ones; when empty, only `metric`
+  // decides whether a name is known.
+  std::vector<std::string> metric_names;
   // A metric's values as [run][replicate][step][cluster]; throws InputError for an unknown
   // metric.
   std::function<std::vector<double>(const std::string& metric)> metric;

@@ -1,0 +1,185 @@
+// Sweep outcomes: every form of the expression language on a small table whose values are
+// easy to sum by hand, and every error with the column it points at.
+#include <gtest/gtest.h>
+
+#include <cmath>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "sim/errors.hpp"
+#include "sim/outcome.hpp"
+
+namespace {
+
+// 2 runs x 2 replicates x 8 quarters (2019Q1..2020Q4) x 2 clusters. Metric "output" is
+// 1000 run + 100 replicate + 10 step + cluster, so every sum below has a closed form.
+// Goals [run][goal][replicate]: G1 met in 1 of 2 replicates in run 0 and in both in run 1;
+// G2 is undecided (-1) in run 1, replicate 0.
+sim::SweepTable table() {
+  sim::SweepTable t;
+  t.runs = 2;
+  t.replicates = 2;
+  t.steps = 8;
+  t.clusters = 2;
+  t.time_labels = {"2019Q1", "2019Q2", "2019Q3", "2019Q4", "2020Q1", "2020Q2", "2020Q3", "2020Q4"};
+  t.goal_ids = {"G1", "G2"};
+  t.metric_names = {"output", "patents"};
+  t.metric = [](const std::string& name) {
+    std::vector<double> v;
+    for (int run = 0; run < 2; ++run) {
+      for (int rep = 0; rep < 2; ++rep) {
+        for (int step = 0; step < 8; ++step) {
+          for (int c = 0; c < 2; ++c) {
+            v.push_back(name == "output" ? 1000.0 * run + 100.0 * rep + 10.0 * step + c : 0.0);
+          }
+        }
+      }
+    }
+    return v;
+  };
+  t.goals = [](const std::string& field) -> std::vector<double> {
+    if (field == "met") return {1, 0, 0, 0, /* run 1 */ 1, 1, -1, 1};
+    if (field == "value_at_deadline") return {3, 5, 1, 2, /* run 1 */ 6, 8, NAN, 4};
+    if (field == "cost_to_deadline") return {1e9, 3e9, 1e9, 1e9, /* run 1 */ 2e9, 2e9, NAN, 1e9};
+    throw sim::InputError({"table", 0, 0}, "", "no goal field " + field);
+  };
+  return t;
+}
+
+std::vector<double> outcome(const std::string& expression) {
+  return sim::evaluate_outcome(expression, table());
+}
+
+std::optional<sim::InputError> error_of(const std::string& expression) {
+  try {
+    outcome(expression);
+  } catch (const sim::InputError& e) {
+    return e;
+  }
+  return std::nullopt;
+}
+
+void expect_error(const std::string& expression, int column, const std::string& detail) {
+  SCOPED_TRACE(expression);
+  const auto e = error_of(expression);
+  ASSERT_TRUE(e.has_value()) << "no InputError";
+  EXPECT_EQ(e->where().file, "--outcome");
+  EXPECT_EQ(e->where().line, 1);
+  EXPECT_EQ(e->where().column, column);
+  EXPECT_EQ(e->key(), "--outcome");
+  EXPECT_EQ(e->detail(), detail);
+}
+
+using Values = std::vector<double>;
+
+TEST(Outcome, GoalShareValueAndCost) {
+  EXPECT_EQ(outcome("G1"), (Values{0.5, 1.0}));
+  EXPECT_EQ(outcome("G1.value"), (Values{4.0, 7.0}));
+  EXPECT_EQ(outcome("G1.cost"), (Values{2e9, 2e9}));
+  EXPECT_EQ(outcome("  G1 . value "), (Values{4.0, 7.0}));
+}
+
+TEST(Outcome, SumOverClustersAndPeriods) {
+  // Whole run, per replicate: sum over 8 steps and 2 clusters of 1000 run + 100 rep + 10 t + c
+  // = 16 (1000 run + 100 rep) + 20 (0 + ... + 7) + 8; the mean over rep = 0, 1 adds 800.
+  EXPECT_EQ(outcome("sum(output)"), (Values{1368.0, 17368.0}));
+  // 2020Q4 is step 7: 2 (1000 run + 100 rep + 70) + 1, mean over replicates.
+  EXPECT_EQ(outcome("sum(output, 2020Q4)"), (Values{241.0, 2241.0}));
+  // 2020: steps 4..7, 8 (1000 run + 100 rep) + 20 (4 + 5 + 6 + 7) + 4.
+  EXPECT_EQ(outcome("sum(output, 2020)"), (Values{844.0, 8844.0}));
+  // 2019Q3:2020Q2: steps 2..5, 8 (1000 run + 100 rep) + 20 (2 + 3 + 4 + 5) + 4.
+  EXPECT_EQ(outcome("sum(output, 2019Q3:2020Q2)"), (Values{684.0, 8684.0}));
+  EXPECT_EQ(outcome(" sum ( output , 2019q3 : 2020Q2 ) "), (Values{684.0, 8684.0}));
+  // Years as ends of a range: 2019:2020 is the whole run.
+  EXPECT_EQ(outcome("sum(output, 2019:2020)"), outcome("sum(output)"));
+  EXPECT_EQ(outcome("sum(output, 2019Q2:2020)"), outcome("sum(output, 2019Q2:2020Q4)"));
+  EXPECT_EQ(outcome("sum(patents)"), (Values{0.0, 0.0}));
+}
+
+TEST(Outcome, MeanOverQuarters) {
+  // 2020: (8000 run + 800 rep + 444) / 4 per replicate.
+  EXPECT_EQ(outcome("mean(output, 2020)"), (Values{211.0, 2211.0}));
+  EXPECT_EQ(outcome("mean(output, 2020Q4)"), outcome("sum(output, 2020Q4)"));
+  EXPECT_EQ(outcome("mean(output)"), (Values{1368.0 / 8, 17368.0 / 8}));
+}
+
+TEST(Outcome, ClustersAtLeastAThreshold) {
+  // 2020Q4: run 0 has clusters 70, 71 (replicate 0) and 170, 171 (replicate 1).
+  EXPECT_EQ(outcome("clusters(output >= 71, 2020Q4)"), (Values{1.5, 2.0}));
+  EXPECT_EQ(outcome("clusters(output >= 171, 2020Q4)"), (Values{0.5, 2.0}));
+  EXPECT_EQ(outcome("clusters(output>=1.71e2,2020Q4)"), (Values{0.5, 2.0}));
+  // Whole run, per cluster: 8000 run + 800 rep + 280 + 8 c, so 280 and 288 in run 0, rep 0.
+  EXPECT_EQ(outcome("clusters(output >= 285)"), (Values{1.5, 2.0}));
+  EXPECT_EQ(outcome("clusters(output >= -1)"), (Values{2.0, 2.0}));
+}
+
+TEST(Outcome, NaNInAMetricIsNotSkipped) {
+  sim::SweepTable t = table();
+  t.metric = [](const std::string&) {
+    std::vector<double> v(2 * 2 * 8 * 2, 1.0);
+    v[3] = NAN;  // run 0, replicate 0, step 1, cluster 1
+    return v;
+  };
+  const auto whole = sim::evaluate_outcome("sum(output)", t);
+  EXPECT_TRUE(std::isnan(whole[0]));
+  EXPECT_EQ(whole[1], 16.0);
+  EXPECT_EQ(sim::evaluate_outcome("sum(output, 2020)", t), (Values{8.0, 8.0}));
+}
+
+TEST(Outcome, UndecidedGoalIsAnError) {
+  const std::string detail =
+      "goal G2 is undecided in run 1 (replicate 0): the run ends before the goal's deadline";
+  expect_error("G2", 1, detail);
+  expect_error("  G2.value", 3, detail);
+  expect_error("G2.cost", 1, detail);
+}
+
+TEST(Outcome, UnknownNamesListTheValidOnes) {
+  expect_error("G9", 1, "no goal 'G9'; goals are G1, G2");
+  expect_error("G1.price", 4,
+               "no goal field 'price'; fields are value and cost (G1 alone is the share of "
+               "replicates meeting it)");
+  expect_error("sum(revenue)", 5, "no metric 'revenue'; metrics are output, patents");
+  expect_error("mean( revenue, 2020)", 7, "no metric 'revenue'; metrics are output, patents");
+  expect_error("median(output)", 1, "no function 'median'; functions are sum, mean and clusters");
+  expect_error("output", 1,
+               "'output' is a metric: use sum(output), mean(output) or clusters(output >= X)");
+}
+
+TEST(Outcome, UnknownQuartersAndYears) {
+  expect_error("sum(output, 2021Q1)", 13,
+               "no quarter 2021Q1: the sweep runs from 2019Q1 to 2020Q4");
+  expect_error("sum(output, 2018)", 13,
+               "the year 2018 is not wholly in the sweep: the sweep runs from 2019Q1 to 2020Q4");
+  expect_error("sum(output, 2019Q1:2021)", 20,
+               "the year 2021 is not wholly in the sweep: the sweep runs from 2019Q1 to 2020Q4");
+  expect_error("sum(output, 2020Q4:2019Q1)", 13, "the period 2020Q4:2019Q1 ends before it starts");
+}
+
+TEST(Outcome, MalformedExpressions) {
+  const std::string forms =
+      "a goal (G3, G3.value, G3.cost) or sum(M), mean(M), clusters(M >= X), each with an "
+      "optional period (2020, 2020Q4, 2016Q1:2020Q4)";
+  expect_error("", 1, "the outcome is empty; expected " + forms);
+  expect_error("   ", 1, "the outcome is empty; expected " + forms);
+  expect_error("(G1)", 1, "expected " + forms + ", found '('");
+  expect_error("sum(output", 11, "expected ')' to close sum(, found the end");
+  expect_error("sum(output) x", 13, "unexpected 'x' after the outcome");
+  expect_error("G1 G2", 4, "unexpected 'G' after the outcome");
+  expect_error("sum(2020)", 5, "expected a metric name, found '2'");
+  expect_error("sum(output, 2020Q5)", 13,
+               "expected a year (2020) or a quarter (2020Q4), found '2020Q5'");
+  expect_error("sum(output, )", 13, "expected a year (2020) or a quarter (2020Q4), found ')'");
+  expect_error("sum(output, 20)", 13, "expected a year (2020) or a quarter (2020Q4), found '20'");
+  expect_error("sum(output, 2020:)", 18, "expected a year (2020) or a quarter (2020Q4), found ')'");
+  expect_error("clusters(output > 5)", 17,
+               "expected '>=' after the metric: clusters(M >= X) counts clusters at least X, "
+               "found '>'");
+  expect_error("clusters(output >= lots)", 20, "expected a finite number such as 100e9, found 'l'");
+  expect_error("clusters(output >= inf)", 20, "expected a finite number such as 100e9, found 'i'");
+  expect_error("sum(output >= 5)", 12, "expected ')' to close sum(, found '>'");
+  expect_error("G1.", 4, "expected a goal field (value or cost), found the end");
+}
+
+}  // namespace
