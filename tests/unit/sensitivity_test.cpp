@@ -1,0 +1,329 @@
+// Sensitivity of a sweep result file: reading its design and table from a synthetic file laid
+// out as the sweep writer lays it out, the report, the command, and the file errors.
+#include <gtest/gtest.h>
+#include <unistd.h>
+
+#include <cmath>
+#include <filesystem>
+#include <fstream>
+#include <functional>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "sim/errors.hpp"
+#include "sim/hdf5.hpp"
+#include "sim/sensitivity.hpp"
+
+namespace fs = std::filesystem;
+namespace h5 = sim::h5;
+
+namespace {
+
+// What the synthetic file holds; each test changes what it needs.
+struct SweepSpec {
+  std::string method = "saltelli";
+  std::vector<std::string> settings = {"policy.a", "policy.b"};
+  std::size_t base_samples = 8;
+  std::size_t runs = 8 * 4;  // base_samples * (settings + 2)
+  std::size_t replicates = 2, steps = 4, clusters = 2;
+  std::size_t metric_clusters = 2;  // a different value writes a metric of the wrong shape
+  bool time_labels = true;
+  bool sweep_attributes = true;
+  // output[run][replicate][step][cluster] from the run's unit-cube settings (x1, x2).
+  std::function<double(double, double, std::size_t)> output = [](double x1, double x2,
+                                                                 std::size_t replicate) {
+    return x1 + 2.0 * x2 + 0.01 * static_cast<double>(replicate);
+  };
+};
+
+// A variable-length string array attribute, as h5py and the sweep writer store lists.
+void write_string_array_attribute(hid_t object, const std::string& name,
+                                  const std::vector<std::string>& values) {
+  h5::Handle type(h5::check(H5Tcopy(H5T_C_S1), "type"), H5Tclose);
+  h5::check(H5Tset_size(type, H5T_VARIABLE), "size");
+  h5::check(H5Tset_cset(type, H5T_CSET_UTF8), "cset");
+  const hsize_t n = values.size();
+  h5::Handle space(h5::check(H5Screate_simple(1, &n, nullptr), "space"), H5Sclose);
+  h5::Handle attr(
+      h5::check(H5Acreate2(object, name.c_str(), type, space, H5P_DEFAULT, H5P_DEFAULT), "attr"),
+      H5Aclose);
+  std::vector<const char*> pointers;
+  for (const auto& v : values) pointers.push_back(v.c_str());
+  h5::check(H5Awrite(attr, type, pointers.data()), "write");
+}
+
+void write_sweep(const std::string& path, const SweepSpec& spec) {
+  const std::size_t factors = spec.settings.size();
+  const std::vector<double> design =
+      sim::saltelli_design(std::max<std::size_t>(factors, 1), spec.base_samples);
+  h5::Handle file = h5::create_file(path);
+  h5::write_attribute(file, "filetype", std::string("clustersim-result"));
+  h5::write_attribute(file, "schema_version", std::vector<std::int64_t>{1, 1});
+  h5::write_attribute(file, "replicates", static_cast<std::int64_t>(spec.replicates));
+  if (spec.sweep_attributes) {
+    h5::write_attribute(file, "sweep_method", spec.method);
+    write_string_array_attribute(file, "sweep_settings", spec.settings);
+    if (spec.method == "saltelli") {
+      h5::write_attribute(file, "sweep_base_samples", static_cast<std::int64_t>(spec.base_samples));
+    }
+  }
+  const auto dimension = [&](const std::string& name, std::size_t n) {
+    std::vector<std::int64_t> index(n);
+    for (std::size_t i = 0; i < n; ++i) index[i] = static_cast<std::int64_t>(i);
+    h5::Handle ds = h5::write_ints(file, name, {n}, index.data());
+    h5::make_dimension(ds, name);
+  };
+  dimension("run", spec.runs);
+  dimension("replicate", spec.replicates);
+  std::vector<double> years;
+  std::vector<std::string> labels;
+  for (std::size_t t = 0; t < spec.steps; ++t) {
+    years.push_back(2020.25 + 0.25 * static_cast<double>(t));
+    labels.push_back("2020Q" + std::to_string(t + 1));
+  }
+  h5::make_dimension(h5::write_doubles(file, "time", {spec.steps}, years.data()), "time");
+  h5::make_dimension(h5::write_strings(file, "cluster", {"alpha", "beta"}), "cluster");
+  h5::make_dimension(h5::write_strings(file, "goal", {"G1"}), "goal");
+  h5::Handle coords = h5::create_group(file, "coords");
+  if (spec.time_labels) h5::write_strings(coords, "time_label", labels);
+  h5::Handle run_coords = h5::create_group(coords, "run");
+  for (std::size_t i = 0; i < factors; ++i) {
+    std::vector<double> column;
+    for (std::size_t run = 0; run < spec.runs; ++run) {
+      column.push_back(design[(run * factors + i) % design.size()]);
+    }
+    h5::write_doubles(run_coords, spec.settings[i], {spec.runs}, column.data());
+  }
+  std::vector<double> output;
+  for (std::size_t run = 0; run < spec.runs; ++run) {
+    const double x1 = design[(run * factors) % design.size()];
+    const double x2 = factors > 1 ? design[(run * factors + 1) % design.size()] : 0.0;
+    for (std::size_t r = 0; r < spec.replicates; ++r) {
+      for (std::size_t v = 0; v < spec.steps * spec.metric_clusters; ++v) {
+        output.push_back(spec.output(x1, x2, r));
+      }
+    }
+  }
+  h5::Handle metrics = h5::create_group(file, "metrics");
+  h5::write_doubles(metrics, "output",
+                    {spec.runs, spec.replicates, spec.steps, spec.metric_clusters}, output.data());
+  h5::Handle goals = h5::create_group(file, "goals");
+  std::vector<std::int8_t> met;
+  std::vector<double> value;
+  for (std::size_t run = 0; run < spec.runs; ++run) {
+    for (std::size_t r = 0; r < spec.replicates; ++r) {
+      met.push_back(static_cast<std::int8_t>(r == 0 ? run % 2 : 1));
+      value.push_back(static_cast<double>(run + r));
+    }
+  }
+  const std::vector<hsize_t> goal_shape{spec.runs, 1, spec.replicates};
+  h5::write_bytes(goals, "met", goal_shape, met.data());
+  h5::write_doubles(goals, "value_at_deadline", goal_shape, value.data());
+  h5::write_doubles(goals, "first_met", goal_shape, value.data());
+  h5::write_doubles(goals, "cost_to_deadline", goal_shape, value.data());
+}
+
+class SweepFile : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    H5Eset_auto2(H5E_DEFAULT, nullptr, nullptr);  // failures are reported as exceptions
+    dir_ = fs::temp_directory_path() /
+           ("clustersim-sensitivity-" + std::to_string(getpid()) + "-" +
+            ::testing::UnitTest::GetInstance()->current_test_info()->name());
+    fs::create_directories(dir_);
+  }
+  void TearDown() override { fs::remove_all(dir_); }
+
+  std::string write(const SweepSpec& spec = {}) {
+    const std::string path = (dir_ / "sweep.h5").string();
+    write_sweep(path, spec);
+    return path;
+  }
+
+  fs::path dir_;
+};
+
+template <typename F>
+std::optional<sim::InputError> error_of(F&& f) {
+  try {
+    f();
+  } catch (const sim::InputError& e) {
+    return e;
+  }
+  return std::nullopt;
+}
+
+void expect_file_error(const std::optional<sim::InputError>& e, const std::string& path,
+                       const std::string& detail) {
+  ASSERT_TRUE(e.has_value()) << "no InputError";
+  EXPECT_EQ(e->where().file, path);
+  EXPECT_EQ(e->where().line, 0);
+  EXPECT_EQ(e->detail(), detail);
+}
+
+TEST_F(SweepFile, ReadsTheDesign) {
+  const auto design = sim::read_sweep_design(write());
+  EXPECT_EQ(design.method, "saltelli");
+  EXPECT_EQ(design.settings, (std::vector<std::string>{"policy.a", "policy.b"}));
+  EXPECT_EQ(design.base_samples, 8u);
+  EXPECT_EQ(design.runs, 32u);
+}
+
+TEST_F(SweepFile, ReadsTheTableAndItsOutcomes) {
+  const std::string path = write();
+  const sim::SweepTable table = sim::read_sweep_table(path);
+  EXPECT_EQ(table.runs, 32u);
+  EXPECT_EQ(table.replicates, 2u);
+  EXPECT_EQ(table.steps, 4u);
+  EXPECT_EQ(table.clusters, 2u);
+  EXPECT_EQ(table.time_labels, (std::vector<std::string>{"2020Q1", "2020Q2", "2020Q3", "2020Q4"}));
+  EXPECT_EQ(table.goal_ids, (std::vector<std::string>{"G1"}));
+  EXPECT_EQ(table.metric_names, (std::vector<std::string>{"output"}));
+
+  const auto design = sim::saltelli_design(2, 8);
+  const auto quarter = sim::evaluate_outcome("sum(output, 2020Q4)", table);
+  const auto share = sim::evaluate_outcome("G1", table);
+  const auto value = sim::evaluate_outcome("G1.value", table);
+  ASSERT_EQ(quarter.size(), 32u);
+  for (std::size_t run = 0; run < 32; ++run) {
+    // Two clusters of x1 + 2 x2 + 0.01 replicate, averaged over replicates 0 and 1.
+    EXPECT_NEAR(quarter[run], 2.0 * (design[2 * run] + 2.0 * design[2 * run + 1]) + 0.01, 1e-12);
+    EXPECT_EQ(share[run], run % 2 == 1 ? 1.0 : 0.5);
+    EXPECT_EQ(value[run], static_cast<double>(run) + 0.5);
+  }
+  expect_file_error(error_of([&] { table.metric("nothing"); }), path,
+                    "no metric 'nothing'; metrics are output");
+}
+
+TEST_F(SweepFile, ReportRanksByTotalIndex) {
+  const std::string path = write();
+  const auto y = sim::evaluate_outcome("sum(output, 2020Q4)", sim::read_sweep_table(path));
+  const auto result = sim::sobol_indices(y, 2, 8, 100, 0.9, 0);
+  const std::string text =
+      sim::sensitivity_report({"policy.a", "policy.b"}, result, "sum(output, 2020Q4)", false);
+  EXPECT_NE(text.find("Sobol indices of 'sum(output, 2020Q4)' over a saltelli sweep of 8 base "
+                      "samples (32 runs)\n"),
+            std::string::npos)
+      << text;
+  EXPECT_NE(text.find("variance of the outcome: "), std::string::npos);
+  EXPECT_NE(text.find("90% bootstrap percentile intervals from 100 resamples (seed 0)"),
+            std::string::npos);
+  // x2 carries 4/5 of the variance of x1 + 2 x2.
+  EXPECT_LT(text.find("policy.b  "), text.find("policy.a  ")) << text;
+
+  const std::string json =
+      sim::sensitivity_report({"policy.a", "policy.b"}, result, "sum(output, 2020Q4)", true);
+  EXPECT_EQ(json.rfind("{\"outcome\": \"sum(output, 2020Q4)\", \"base_samples\": 8, \"runs\": "
+                       "32, \"variance\": ",
+                       0),
+            0u)
+      << json;
+  EXPECT_LT(json.find("{\"setting\": \"policy.b\", \"S1\": "),
+            json.find("{\"setting\": \"policy.a\", \"S1\": "));
+  for (const char* field : {"\"S1_low\": ", "\"S1_high\": ", "\"ST\": ", "\"ST_low\": ",
+                            "\"ST_high\": ", "\"bootstrap\": 100", "\"confidence\": 0.9"}) {
+    EXPECT_NE(json.find(field), std::string::npos) << field;
+  }
+  EXPECT_EQ(json.back(), '\n');
+  EXPECT_EQ(json.find("nan"), std::string::npos);
+}
+
+TEST_F(SweepFile, JsonEscapesTextAndWritesNullForMissingIntervals) {
+  const auto y = sim::evaluate_outcome("sum(output)", sim::read_sweep_table(write()));
+  const auto result = sim::sobol_indices(y, 2, 8, 0, 0.95, 0);
+  const std::string json = sim::sensitivity_report({"a\"b", "c\\d\n"}, result, "say \"hi\"", true);
+  EXPECT_NE(json.find(R"("outcome": "say \"hi\"")"), std::string::npos) << json;
+  EXPECT_NE(json.find(R"("setting": "a\"b")"), std::string::npos);
+  EXPECT_NE(json.find(R"("setting": "c\\d\u000a")"), std::string::npos);
+  EXPECT_NE(json.find(R"("S1_low": null)"), std::string::npos);
+  EXPECT_THROW(sim::sensitivity_report({"only one"}, result, "x", false), std::invalid_argument);
+}
+
+TEST_F(SweepFile, CommandPrintsTheReport) {
+  const std::string path = write();
+  ::testing::internal::CaptureStdout();
+  const int code = sim::sensitivity_command(path, "G1.value", 50, 0.95, 7, false);
+  std::fflush(stdout);
+  const std::string out = ::testing::internal::GetCapturedStdout();
+  EXPECT_EQ(code, 0);
+  EXPECT_NE(out.find("Sobol indices of 'G1.value'"), std::string::npos) << out;
+  EXPECT_NE(out.find("(seed 7)"), std::string::npos) << out;
+}
+
+TEST_F(SweepFile, CommandRefusesOtherDesignsAndBadOutcomes) {
+  SweepSpec grid;
+  grid.method = "grid";
+  std::string path = write(grid);
+  expect_file_error(error_of([&] { sim::sensitivity_command(path, "G1", 10, 0.95, 0, false); }),
+                    path,
+                    "not a saltelli sweep (its method is 'grid'): Sobol indices need the runs of "
+                    "a Saltelli design");
+
+  path = write();
+  const auto bad_outcome =
+      error_of([&] { sim::sensitivity_command(path, "sum(nothing)", 10, 0.95, 0, false); });
+  ASSERT_TRUE(bad_outcome.has_value());
+  EXPECT_EQ(bad_outcome->where().file, "--outcome");
+  EXPECT_EQ(bad_outcome->where().column, 5);
+
+  const auto confidence =
+      error_of([&] { sim::sensitivity_command(path, "G1", 10, 1.5, 0, false); });
+  ASSERT_TRUE(confidence.has_value());
+  EXPECT_EQ(confidence->key(), "--confidence");
+
+  SweepSpec flat;
+  flat.output = [](double, double, std::size_t) { return 3.0; };
+  path = write(flat);
+  expect_file_error(
+      error_of([&] { sim::sensitivity_command(path, "sum(output)", 10, 0.95, 0, false); }), path,
+      "'sum(output)': the output does not vary over the design's A and B rows, so its Sobol "
+      "indices are undefined");
+
+  SweepSpec missing;
+  missing.output = [](double x1, double, std::size_t) { return x1 > 0.7 ? NAN : x1; };
+  path = write(missing);
+  const auto nan =
+      error_of([&] { sim::sensitivity_command(path, "sum(output)", 10, 0.95, 0, false); });
+  ASSERT_TRUE(nan.has_value());
+  EXPECT_EQ(nan->key(), "--outcome");
+  EXPECT_NE(nan->detail().find("'sum(output)' is nan in run "), std::string::npos) << nan->detail();
+}
+
+TEST_F(SweepFile, FileErrorsSayWhatIsWrong) {
+  const std::string text = (dir_ / "text.h5").string();
+  std::ofstream(text) << "not hdf5";
+  expect_file_error(error_of([&] { sim::read_sweep_design(text); }), text, "not an HDF5 file");
+  const std::string none = (dir_ / "none.h5").string();
+  expect_file_error(error_of([&] { sim::read_sweep_table(none); }), none, "no such result file");
+
+  SweepSpec single_run;
+  single_run.sweep_attributes = false;
+  std::string path = write(single_run);
+  expect_file_error(error_of([&] { sim::read_sweep_table(path); }), path,
+                    "not a sweep result file (no sweep_method attribute or run dimension); "
+                    "`clustersim sweep` writes one");
+
+  SweepSpec short_sweep;
+  short_sweep.runs = 30;
+  path = write(short_sweep);
+  expect_file_error(error_of([&] { sim::read_sweep_design(path); }), path,
+                    "wrong shape: a saltelli sweep of 8 base samples and 2 settings has 32 runs, "
+                    "the file has 30");
+
+  SweepSpec narrow;
+  narrow.metric_clusters = 1;
+  path = write(narrow);
+  expect_file_error(error_of([&] { sim::read_sweep_table(path); }), path,
+                    "/metrics/output has shape [32, 2, 4, 1]; expected [run, replicate, time, "
+                    "cluster] = [32, 2, 4, 2]");
+
+  SweepSpec unlabelled;
+  unlabelled.time_labels = false;
+  path = write(unlabelled);
+  expect_file_error(error_of([&] { sim::read_sweep_table(path); }), path,
+                    "damaged or incomplete result file (HDF5 failed: open dataset "
+                    "coords/time_label)");
+}
+
+}  // namespace
