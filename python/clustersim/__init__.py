@@ -27,12 +27,13 @@ from ._errors import ResultFileError, ScenarioError  # noqa: E402
 from ._goals import goals, goals_report  # noqa: E402
 from ._run import run  # noqa: E402
 from ._scenario import validate  # noqa: E402
+from ._sensitivity import sensitivity  # noqa: E402
 
 Scenario = _core.Scenario
 __version__ = _core.version()
 
 __all__ = ["run", "load", "goals", "goals_report", "validate", "schema", "metrics", "plot",
-           "Scenario", "ScenarioError", "ResultFileError", "__version__"]
+           "sensitivity", "Scenario", "ScenarioError", "ResultFileError", "__version__"]
 
 
 def schema():

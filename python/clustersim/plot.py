@@ -3,6 +3,7 @@
 
     fig = cs.plot.trajectories(ds, "output_value", clusters=["lithium_battery", "tires"])
     fig = cs.plot.goals(baseline, other_ds=what_if, labels=["plan", "what-if"])
+    fig = cs.plot.sensitivity(cs.sensitivity(sweep, "G3"))
 """
 import math
 import textwrap
@@ -16,7 +17,7 @@ from . import _core
 from ._goals import goals as _goal_table
 from ._goals import quarter_label
 
-__all__ = ["trajectories", "goals"]
+__all__ = ["trajectories", "goals", "sensitivity"]
 
 
 def _scale(units):
@@ -250,4 +251,54 @@ def goals(ds, other_ds=None, *, labels=None, ncols=3, figsize=None, title=None):
         ax.set_visible(False)
     fig.suptitle(title or "Goals: value at the deadline (median, 90% interval) and share of "
                  "replicates meeting them", fontsize=10)
+    return fig
+
+
+def sensitivity(df, ax=None, title=None):
+    """Each setting's first-order (S1) and total (ST) Sobol index as horizontal bars with their
+    bootstrap intervals as error bars, the largest total index at the top.
+
+    df
+        what :func:`clustersim.sensitivity` returns (columns S1, S1_low, S1_high, ST, ST_low,
+        ST_high, indexed by setting).
+    ax
+        the Axes to draw on (default: a new figure).
+
+    Returns the Figure (the one holding ``ax`` when given).
+    """
+    missing = [c for c in ("S1", "S1_low", "S1_high", "ST", "ST_low", "ST_high")
+               if c not in df.columns]
+    if missing:
+        raise ValueError(f"not a table of Sobol indices (no {', '.join(missing)}); make one with "
+                         f"clustersim.sensitivity")
+    # barh draws from the bottom up: ascending order puts the largest total index on top.
+    table = df.sort_values("ST", ascending=True, kind="stable")
+    if ax is None:
+        fig, ax = plt.subplots(figsize=(6.4, 0.5 * len(table) + 1.4), layout="constrained")
+    else:
+        fig = ax.figure
+    rows = np.arange(len(table))
+    height = 0.38
+    for offset, column, label, color in ((height / 2, "ST", "total (ST)", "C1"),
+                                         (-height / 2, "S1", "first order (S1)", "C0")):
+        values = table[column].to_numpy(dtype=float)
+        low = table[f"{column}_low"].to_numpy(dtype=float)
+        high = table[f"{column}_high"].to_numpy(dtype=float)
+        # A percentile interval need not contain the estimate, and without a bootstrap there is
+        # none: error bars are clipped at the bar's end and left out when missing.
+        error = np.nan_to_num(np.clip(np.vstack([values - low, high - values]), 0, None))
+        ax.barh(rows + offset, values, height=height, xerr=error, color=color, label=label,
+                error_kw={"ecolor": "0.2", "capsize": 3, "linewidth": 1})
+    ax.set_yticks(rows, [str(s) for s in table.index], fontsize=8)
+    ax.axvline(0, color="0.4", linewidth=0.8)
+    ax.set_xlabel("share of the outcome's variance", fontsize=8)
+    ax.tick_params(axis="x", labelsize=7)
+    ax.legend(fontsize=7, loc="lower right")
+    if title is None:
+        outcome = df.attrs.get("outcome")
+        confidence = df.attrs.get("confidence")
+        title = "Sobol indices" + (f" of {outcome}" if outcome else "")
+        if confidence and df.attrs.get("bootstrap"):
+            title += f" ({confidence:.0%} bootstrap intervals)"
+    ax.set_title(title, fontsize=10)
     return fig
