@@ -1,0 +1,140 @@
+"""Sweeps on a real Slurm (single node on localhost): the job array of shards and the dependent
+merge give the same result as the sweep run in one process."""
+import re
+import subprocess
+
+import h5py
+import numpy as np
+import pytest
+
+from conftest import EXECUTABLE, SOURCE_DIR, clustersim
+from local_slurm import local_slurm  # noqa: F401  (the fixture)
+
+SLURM_DIR = SOURCE_DIR / "scenarios" / "sweeps" / "slurm"
+SWEEP_SMALL = SOURCE_DIR / "tests" / "data" / "sweep-small.yaml"
+COMPARED_GROUPS = ("metrics", "goals", "coords")
+# The sweep file's dimensions at the root (run, replicate, time, cluster, goal), where present.
+DIMENSIONS = ("run", "replicate", "time", "cluster", "goal")
+
+
+def assert_all_completed(states, context=""):
+    for job, tasks in states.items():
+        assert tasks, f"job {job}: no record\n{context}"
+        for task, state, reason, exit_code in tasks:
+            assert (state, exit_code) == ("COMPLETED", "0:0"), \
+                f"job {job} task {task}: {state} ({reason}), exit code {exit_code}\n{context}"
+
+
+def test_local_slurm_runs_an_array_and_a_dependent_job(local_slurm, tmp_path):
+    array = local_slurm.run(
+        "sbatch", "--parsable", "--array=0-2", f"--output={tmp_path}/array-%A_%a.out",
+        "--wrap", "echo task $SLURM_ARRAY_TASK_ID of $SLURM_ARRAY_TASK_COUNT on $(hostname -s)",
+        cwd=tmp_path).stdout.strip().split(";")[0]
+    after = local_slurm.run(
+        "sbatch", "--parsable", f"--dependency=afterok:{array}", f"--output={tmp_path}/after-%j.out",
+        "--wrap", "echo after $SLURM_JOB_DEPENDENCY", cwd=tmp_path).stdout.strip().split(";")[0]
+    states = local_slurm.wait_for_jobs([array, after], timeout=40)
+    assert_all_completed(states)
+    assert sorted(task for task, *_ in states[array]) == ["0", "1", "2"]
+    for task in range(3):
+        text = (tmp_path / f"array-{array}_{task}.out").read_text()
+        assert text.startswith(f"task {task} of 3 on {local_slurm.node}"), text
+    text = (tmp_path / f"after-{after}.out").read_text()
+    assert text.startswith(f"after afterok:{array}"), text
+
+
+def datasets(group, prefix=""):
+    """Every dataset under an HDF5 group, by its path below the group."""
+    found = {}
+    group.visititems(lambda name, item: found.__setitem__(prefix + name, item)
+                     if isinstance(item, h5py.Dataset) else None)
+    return found
+
+
+def assert_same_dataset(name, a, b):
+    assert a.dtype == b.dtype and a.shape == b.shape, \
+        f"{name}: {a.dtype}{a.shape} against {b.dtype}{b.shape}"
+    x, y = a[()], b[()]
+    if a.dtype.kind in "OSUV":  # strings and compound/opaque values: compare as values
+        assert np.array_equal(np.asarray(x, dtype=object), np.asarray(y, dtype=object)), name
+    elif np.asarray(x).tobytes() != np.asarray(y).tobytes():  # numbers bit for bit, NaNs too
+        x, y = np.atleast_1d(x).ravel(), np.atleast_1d(y).ravel()
+        differ = np.flatnonzero([u.tobytes() != v.tobytes() for u, v in zip(x, y)])
+        first = differ[:5]
+        raise AssertionError(f"{name}: {len(differ)} of {x.size} values differ, e.g. at flat "
+                             f"index {first.tolist()}: {x[first].tolist()} against "
+                             f"{y[first].tolist()}")
+    assert set(a.attrs) == set(b.attrs), f"{name}: attributes {set(a.attrs)} against {set(b.attrs)}"
+    for key in a.attrs:
+        x, y = plain(a.attrs[key], a.file), plain(b.attrs[key], b.file)
+        if key == "REFERENCE_LIST":  # the datasets a dimension scale is attached to, any order
+            x, y = sorted(x), sorted(y)
+        assert x == y, f"{name}@{key}: {x} against {y}"
+
+
+def plain(value, file):
+    """An attribute's value as plain Python, object references (dimension scales' DIMENSION_LIST
+    and REFERENCE_LIST) as the paths they point to, which are comparable across files."""
+    if isinstance(value, h5py.Reference):
+        return file[value].name if value else None
+    if isinstance(value, np.ndarray):
+        return [plain(v, file) for v in value.tolist()]
+    if isinstance(value, (list, tuple)):
+        return [plain(v, file) for v in value]
+    if isinstance(value, np.generic):
+        return value.item()
+    return value
+
+
+# Armed by the test sweep file, which lands with `clustersim sweep` and `merge`: from then on a
+# missing command or a difference fails.
+@pytest.mark.xfail(not SWEEP_SMALL.is_file(), run=False,
+                   reason="tests/data/sweep-small.yaml (and clustersim sweep/merge) not there yet")
+def test_slurm_array_and_merge_match_the_local_sweep(local_slurm, tmp_path):
+    help_text = clustersim("sweep", "--help")
+    # (an unknown subcommand's --help prints the main help and exits 0)
+    assert help_text.returncode == 0 and "--shard" in help_text.stdout, \
+        f"{EXECUTABLE} has no sweep command with --shard:\n{help_text.stdout}{help_text.stderr}"
+
+    local = tmp_path / "local.h5"
+    done = clustersim("sweep", SWEEP_SMALL, "-o", local, "--quiet", cwd=tmp_path)
+    assert done.returncode == 0, done.stderr
+
+    out, logs = tmp_path / "slurm" / "sweep.h5", tmp_path / "logs"
+    out.parent.mkdir()
+    logs.mkdir()
+    submitted = subprocess.run(
+        [str(SLURM_DIR / "submit.sh"), "--clustersim", str(EXECUTABLE), "--logs", str(logs),
+         str(SWEEP_SMALL), str(out), "3"],
+        env=local_slurm.env, cwd=tmp_path, capture_output=True, text=True, timeout=60)
+    assert submitted.returncode == 0, submitted.stdout + submitted.stderr
+    array = re.search(r"^array job (\d+)", submitted.stdout, re.M)
+    merge = re.search(r"^merge job (\d+)", submitted.stdout, re.M)
+    assert array and merge, submitted.stdout
+    array, merge = array.group(1), merge.group(1)
+
+    states = local_slurm.wait_for_jobs([array, merge], timeout=45)
+    job_logs = "\n".join(f"--- {p.name}\n{p.read_text()}" for p in sorted(logs.iterdir()))
+    assert_all_completed(states, job_logs)
+    assert sorted(task for task, *_ in states[array]) == ["0", "1", "2"]
+
+    for task in range(3):
+        text = (logs / f"clustersim-sweep-{array}_{task}.out").read_text()
+        assert f"shard {task}/3" in text and "finished with exit code 0" in text, job_logs
+    text = (logs / f"clustersim-merge-{merge}.out").read_text()
+    assert "merge finished with exit code 0" in text, job_logs
+    assert out.is_file(), f"the merge wrote no {out}\n{job_logs}"
+    assert (out.parent / "sweep.h5.d").is_dir()
+
+    with h5py.File(local, "r") as a, h5py.File(out, "r") as b:
+        for group in COMPARED_GROUPS:
+            assert group in a and group in b, f"/{group} missing"
+            left, right = datasets(a[group], f"/{group}/"), datasets(b[group], f"/{group}/")
+            assert left.keys() == right.keys(), f"/{group}: {sorted(left)} against {sorted(right)}"
+            assert left, f"/{group} holds no datasets"
+            for name in left:
+                assert_same_dataset(name, left[name], right[name])
+        for name in DIMENSIONS:
+            assert (name in a) == (name in b), f"/{name} in only one of the files"
+            if name in a and isinstance(a[name], h5py.Dataset):
+                assert_same_dataset(f"/{name}", a[name], b[name])
