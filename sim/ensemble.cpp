@@ -80,6 +80,31 @@ Snapshot stack_snapshots(int step, const std::vector<Snapshot>& per_replicate) {
   return out;
 }
 
+void run_replicate(const PreparedModel& prepared, std::uint64_t replicate, MetricsArray& out,
+                   std::size_t slot, const RunControl& control,
+                   const std::vector<int>& snapshot_steps, std::vector<Snapshot>& snapshots) {
+  auto state = prepared.start(replicate);
+  const std::size_t metrics = out.metrics(), clusters = out.clusters();
+  std::vector<double> row(metrics * clusters);
+  snapshots.clear();
+  for (std::size_t t = 0; t < out.steps(); ++t) {
+    // Under TBB the exception reaches the caller and cancels the replicates not yet started.
+    if (control.cancel != nullptr && control.cancel->load(std::memory_order_relaxed)) {
+      throw Cancelled();
+    }
+    state->step(static_cast<int>(t));
+    state->record(row);
+    for (std::size_t m = 0; m < metrics; ++m) {
+      for (std::size_t c = 0; c < clusters; ++c) out.at(m, slot, t, c) = row[m * clusters + c];
+    }
+    while (snapshots.size() < snapshot_steps.size() &&
+           snapshot_steps[snapshots.size()] == static_cast<int>(t)) {
+      snapshots.push_back(state->snapshot());
+    }
+    if (control.progress != nullptr) ++control.progress->steps_done;
+  }
+}
+
 EnsembleResult run_ensemble(const Model& model, const Scenario& scenario,
                             const RunControl& control) {
   ProgressCounter* progress = control.progress;
@@ -101,27 +126,9 @@ EnsembleResult run_ensemble(const Model& model, const Scenario& scenario,
   std::vector<std::vector<Snapshot>> taken(snapshot_steps.size(),
                                            std::vector<Snapshot>(replicates));
   tbb::parallel_for(std::size_t{0}, replicates, [&](std::size_t r) {
-    auto replicate = prepared->start(r);
-    std::vector<double> row(metrics * clusters);
-    std::size_t next_snapshot = 0;
-    for (std::size_t t = 0; t < steps; ++t) {
-      // TBB passes the exception to the caller and cancels the replicates not yet started.
-      if (control.cancel != nullptr && control.cancel->load(std::memory_order_relaxed)) {
-        throw Cancelled();
-      }
-      replicate->step(static_cast<int>(t));
-      replicate->record(row);
-      for (std::size_t m = 0; m < metrics; ++m) {
-        for (std::size_t c = 0; c < clusters; ++c) {
-          result.metrics.at(m, r, t, c) = row[m * clusters + c];
-        }
-      }
-      while (next_snapshot < snapshot_steps.size() &&
-             snapshot_steps[next_snapshot] == static_cast<int>(t)) {
-        taken[next_snapshot++][r] = replicate->snapshot();
-      }
-      if (progress != nullptr) ++progress->steps_done;
-    }
+    std::vector<Snapshot> mine;
+    run_replicate(*prepared, r, result.metrics, r, control, snapshot_steps, mine);
+    for (std::size_t k = 0; k < mine.size(); ++k) taken[k][r] = std::move(mine[k]);
     if (progress != nullptr) ++progress->replicates_done;
   });
   for (std::size_t k = 0; k < snapshot_steps.size(); ++k) {

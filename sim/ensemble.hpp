@@ -50,6 +50,13 @@ void attach_comparison(const Model& model, const Scenario& scenario, EnsembleRes
 // Stacks the replicates' snapshots of one step, adding a leading "replicate" column.
 Snapshot stack_snapshots(int step, const std::vector<Snapshot>& per_replicate);
 
+// Runs one replicate of a prepared scenario to the end of its calendar, writing its metrics to
+// replicate slot `slot` of `out` (sized for the scenario) and taking a snapshot after each of
+// `snapshot_steps`. Bumps control.progress once per step; throws Cancelled when asked to stop.
+void run_replicate(const PreparedModel& prepared, std::uint64_t replicate, MetricsArray& out,
+                   std::size_t slot, const RunControl& control,
+                   const std::vector<int>& snapshot_steps, std::vector<Snapshot>& snapshots);
+
 // Runs replicates 0..scenario.replicates()-1. Each replicate's output depends only on the
 // scenario, the seed and its index, never on scheduling.
 EnsembleResult run_ensemble(const Model& model, const Scenario& scenario,

@@ -10,6 +10,7 @@
 #include <cstdio>
 #include <ctime>
 #include <filesystem>
+#include <functional>
 
 #include "sim/hdf5.hpp"
 
@@ -27,85 +28,10 @@ std::string utc_now() {
   return buffer;
 }
 
-void write_coordinates(hid_t file, const Scenario& scenario, std::size_t replicates,
-                       h5::Handle& time, h5::Handle& cluster, h5::Handle& replicate) {
-  const Calendar& cal = scenario.calendar();
-  std::vector<double> years;
-  std::vector<std::string> iso, labels;
-  for (int t = 0; t < cal.steps(); ++t) {
-    const int q = cal.quarter_of_step(t);
-    years.push_back(quarter_end_decimal_year(q));
-    iso.push_back(quarter_end(q).iso());
-    labels.push_back(quarter_label(q));
-  }
-  time = h5::write_doubles(file, "time", {years.size()}, years.data());
-  h5::make_dimension(time, "time");
-  h5::write_attribute(time, "units", std::string("year"));
-  h5::write_attribute(time, "description",
-                      std::string("decimal year at the end of each simulated quarter"));
-
-  const auto& clusters = scenario.clusters().all();
-  std::vector<std::string> ids, names, names_zh, regions, kinds, hosts;
-  for (const auto& c : clusters) {
-    ids.push_back(c.id);
-    names.push_back(c.name);
-    names_zh.push_back(c.name_zh);
-    regions.push_back(c.region);
-    kinds.push_back(c.kind);
-    hosts.push_back(c.host_city);
-  }
-  cluster = h5::write_strings(file, "cluster", ids);
-  h5::make_dimension(cluster, "cluster");
-  h5::write_attribute(cluster, "description", std::string("cluster id"));
-
-  std::vector<std::int64_t> reps(replicates);
-  for (std::size_t r = 0; r < replicates; ++r) reps[r] = static_cast<std::int64_t>(r);
-  replicate = h5::write_ints(file, "replicate", {reps.size()}, reps.data());
-  h5::make_dimension(replicate, "replicate");
-  h5::write_attribute(replicate, "description", std::string("replicate index (random stream)"));
-
-  h5::Handle coords = h5::create_group(file, "coords");
-  auto along = [&](const std::string& name, const std::vector<std::string>& values, hid_t dim,
-                   const std::string& description) {
-    h5::Handle ds = h5::write_strings(coords, name, values);
-    h5::attach_dimension(ds, dim, 0);
-    h5::write_attribute(ds, "description", description);
-  };
-  along("time_iso", iso, time, "ISO date of the last day of each quarter");
-  along("time_label", labels, time, "quarter label, e.g. 2015Q4");
-  along("cluster_name", names, cluster, "English name of the cluster");
-  along("cluster_name_zh", names_zh, cluster, "name of the cluster in the plan's text");
-  along("cluster_region", regions, cluster, "region of the province");
-  along("cluster_kind", kinds, cluster, "emerging or traditional industry");
-  along("cluster_host_city", hosts, cluster, "host city (see scenarios/data)");
-}
-
 void write_goals(hid_t file, const GoalResults& goals, hid_t replicate) {
-  std::vector<std::string> ids, descriptions, units;
-  std::vector<double> targets, deadlines;
-  for (const auto& g : goals.goals) {
-    ids.push_back(g.id);
-    descriptions.push_back(g.description);
-    units.push_back(g.unit);
-    targets.push_back(g.target);
-    deadlines.push_back(g.deadline);
-  }
-  h5::Handle goal = h5::write_strings(file, "goal", ids);
-  h5::make_dimension(goal, "goal");
-  h5::write_attribute(goal, "description", std::string("goal id of the plan"));
   h5::Handle group = h5::create_group(file, "goals");
-  const std::vector<hsize_t> shape{ids.size(), goals.replicates};
-  auto per_goal = [&](h5::Handle ds, const std::string& units_text, const std::string& text) {
-    h5::attach_dimension(ds, goal, 0);
-    if (!units_text.empty()) h5::write_attribute(ds, "units", units_text);
-    h5::write_attribute(ds, "description", text);
-  };
-  per_goal(h5::write_strings(group, "description", descriptions), "", "what the goal asks");
-  per_goal(h5::write_strings(group, "unit", units), "", "unit of the goal's value");
-  per_goal(h5::write_doubles(group, "target", {ids.size()}, targets.data()), "",
-           "met when the value at the deadline is at least this");
-  per_goal(h5::write_doubles(group, "deadline", {ids.size()}, deadlines.data()), "year",
-           "decimal year at the end of the deadline quarter");
+  h5::Handle goal = write_goal_definitions(file, group, goals.goals);
+  const std::vector<hsize_t> shape{goals.goals.size(), goals.replicates};
   auto per_replicate = [&](h5::Handle ds, const std::string& units_text, const std::string& text) {
     h5::attach_dimension(ds, goal, 0);
     h5::attach_dimension(ds, replicate, 1);
@@ -180,14 +106,7 @@ void write_contents(const std::string& path, const Model& model, const Scenario&
                     const EnsembleResult& result, const Provenance& provenance,
                     const CounterfactualRun* counterfactual) {
   h5::Handle file = h5::create_file(path);
-  h5::write_attribute(file, "filetype", std::string(kResultFiletype));
-  h5::write_attribute(file, "schema_version",
-                      std::vector<std::int64_t>{kResultSchemaMajor, kResultSchemaMinor});
-  h5::write_attribute(file, "clustersim_version", clustersim_version());
-  h5::write_attribute(file, "git_commit", git_commit());
-  h5::write_attribute(file, "build_flags", build_flags());
-  h5::write_attribute(file, "created", utc_now());
-  h5::write_attribute(file, "command_line", provenance.command_line);
+  write_file_identity(file, kResultSchemaMinor, provenance.command_line);
   h5::write_attribute(file, "scenario_name", scenario.name());
   h5::write_attribute(file, "scenario_source", scenario.source());
   h5::write_attribute(file, "seed", static_cast<std::int64_t>(scenario.seed()));
@@ -222,6 +141,98 @@ void fsync_path(const std::string& path, int flags) {
 
 }  // namespace
 
+void write_file_identity(hid_t file, int schema_minor, const std::string& command_line) {
+  h5::write_attribute(file, "filetype", std::string(kResultFiletype));
+  h5::write_attribute(file, "schema_version",
+                      std::vector<std::int64_t>{kResultSchemaMajor, schema_minor});
+  h5::write_attribute(file, "clustersim_version", clustersim_version());
+  h5::write_attribute(file, "git_commit", git_commit());
+  h5::write_attribute(file, "build_flags", build_flags());
+  h5::write_attribute(file, "created", utc_now());
+  h5::write_attribute(file, "command_line", command_line);
+}
+
+void write_coordinates(hid_t file, const Scenario& scenario, std::size_t replicates,
+                       h5::Handle& time, h5::Handle& cluster, h5::Handle& replicate) {
+  const Calendar& cal = scenario.calendar();
+  std::vector<double> years;
+  std::vector<std::string> iso, labels;
+  for (int t = 0; t < cal.steps(); ++t) {
+    const int q = cal.quarter_of_step(t);
+    years.push_back(quarter_end_decimal_year(q));
+    iso.push_back(quarter_end(q).iso());
+    labels.push_back(quarter_label(q));
+  }
+  time = h5::write_doubles(file, "time", {years.size()}, years.data());
+  h5::make_dimension(time, "time");
+  h5::write_attribute(time, "units", std::string("year"));
+  h5::write_attribute(time, "description",
+                      std::string("decimal year at the end of each simulated quarter"));
+
+  const auto& clusters = scenario.clusters().all();
+  std::vector<std::string> ids, names, names_zh, regions, kinds, hosts;
+  for (const auto& c : clusters) {
+    ids.push_back(c.id);
+    names.push_back(c.name);
+    names_zh.push_back(c.name_zh);
+    regions.push_back(c.region);
+    kinds.push_back(c.kind);
+    hosts.push_back(c.host_city);
+  }
+  cluster = h5::write_strings(file, "cluster", ids);
+  h5::make_dimension(cluster, "cluster");
+  h5::write_attribute(cluster, "description", std::string("cluster id"));
+
+  std::vector<std::int64_t> reps(replicates);
+  for (std::size_t r = 0; r < replicates; ++r) reps[r] = static_cast<std::int64_t>(r);
+  replicate = h5::write_ints(file, "replicate", {reps.size()}, reps.data());
+  h5::make_dimension(replicate, "replicate");
+  h5::write_attribute(replicate, "description", std::string("replicate index (random stream)"));
+
+  h5::Handle coords = h5::create_group(file, "coords");
+  auto along = [&](const std::string& name, const std::vector<std::string>& values, hid_t dim,
+                   const std::string& description) {
+    h5::Handle ds = h5::write_strings(coords, name, values);
+    h5::attach_dimension(ds, dim, 0);
+    h5::write_attribute(ds, "description", description);
+  };
+  along("time_iso", iso, time, "ISO date of the last day of each quarter");
+  along("time_label", labels, time, "quarter label, e.g. 2015Q4");
+  along("cluster_name", names, cluster, "English name of the cluster");
+  along("cluster_name_zh", names_zh, cluster, "name of the cluster in the plan's text");
+  along("cluster_region", regions, cluster, "region of the province");
+  along("cluster_kind", kinds, cluster, "emerging or traditional industry");
+  along("cluster_host_city", hosts, cluster, "host city (see scenarios/data)");
+}
+
+h5::Handle write_goal_definitions(hid_t file, hid_t group,
+                                  const std::vector<GoalDefinition>& definitions) {
+  std::vector<std::string> ids, descriptions, units;
+  std::vector<double> targets, deadlines;
+  for (const auto& g : definitions) {
+    ids.push_back(g.id);
+    descriptions.push_back(g.description);
+    units.push_back(g.unit);
+    targets.push_back(g.target);
+    deadlines.push_back(g.deadline);
+  }
+  h5::Handle goal = h5::write_strings(file, "goal", ids);
+  h5::make_dimension(goal, "goal");
+  h5::write_attribute(goal, "description", std::string("goal id of the plan"));
+  auto per_goal = [&](h5::Handle ds, const std::string& units_text, const std::string& text) {
+    h5::attach_dimension(ds, goal, 0);
+    if (!units_text.empty()) h5::write_attribute(ds, "units", units_text);
+    h5::write_attribute(ds, "description", text);
+  };
+  per_goal(h5::write_strings(group, "description", descriptions), "", "what the goal asks");
+  per_goal(h5::write_strings(group, "unit", units), "", "unit of the goal's value");
+  per_goal(h5::write_doubles(group, "target", {ids.size()}, targets.data()), "",
+           "met when the value at the deadline is at least this");
+  per_goal(h5::write_doubles(group, "deadline", {ids.size()}, deadlines.data()), "year",
+           "decimal year at the end of the deadline quarter");
+  return goal;
+}
+
 std::string clustersim_version() {
   return CLUSTERSIM_VERSION;
 }
@@ -251,14 +262,13 @@ void check_output_path(const std::string& path, bool force) {
   }
 }
 
-void write_result_file(const std::string& path, const Model& model, const Scenario& scenario,
-                       const EnsembleResult& result, const Provenance& provenance,
-                       const CounterfactualRun* counterfactual) {
+void write_atomically(const std::string& path,
+                      const std::function<void(const std::string& temporary)>& write) {
   const fs::path final_path = fs::absolute(path);
   const fs::path temporary = final_path.parent_path() /
                              fmt::format(".{}.tmp-{}", final_path.filename().string(), getpid());
   try {
-    write_contents(temporary.string(), model, scenario, result, provenance, counterfactual);
+    write(temporary.string());
     fsync_path(temporary.string(), O_RDONLY);
     fs::rename(temporary, final_path);
     fsync_path(final_path.parent_path().string(), O_RDONLY | O_DIRECTORY);
@@ -267,6 +277,14 @@ void write_result_file(const std::string& path, const Model& model, const Scenar
     fs::remove(temporary, ec);
     throw;
   }
+}
+
+void write_result_file(const std::string& path, const Model& model, const Scenario& scenario,
+                       const EnsembleResult& result, const Provenance& provenance,
+                       const CounterfactualRun* counterfactual) {
+  write_atomically(path, [&](const std::string& temporary) {
+    write_contents(temporary, model, scenario, result, provenance, counterfactual);
+  });
 }
 
 namespace {

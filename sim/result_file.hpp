@@ -2,9 +2,12 @@
 // netCDF-4 tools (dimension scales) as well as by clustersim.
 #pragma once
 
+#include <functional>
 #include <string>
+#include <vector>
 
 #include "sim/ensemble.hpp"
+#include "sim/hdf5.hpp"
 
 namespace sim {
 
@@ -29,6 +32,28 @@ struct CounterfactualRun {
 void write_result_file(const std::string& path, const Model& model, const Scenario& scenario,
                        const EnsembleResult& result, const Provenance& provenance,
                        const CounterfactualRun* counterfactual = nullptr);
+
+// Writes a file through `write`, given a temporary name in the same folder, then fsyncs and
+// renames it to `path`: a crash leaves `path` absent, the previous file, or the whole new one.
+// The temporary file is removed when `write` throws.
+void write_atomically(const std::string& path,
+                      const std::function<void(const std::string& temporary)>& write);
+
+// --- pieces shared by ensemble and sweep result files ------------------------------------
+
+// Root attributes every result file carries: filetype, schema_version {major, schema_minor},
+// clustersim_version, git_commit, build_flags, created, command_line.
+void write_file_identity(hid_t file, int schema_minor, const std::string& command_line);
+
+// The root dimension scales time, cluster and replicate (0..replicates-1) and the labels of
+// time and cluster under /coords.
+void write_coordinates(hid_t file, const Scenario& scenario, std::size_t replicates,
+                       h5::Handle& time, h5::Handle& cluster, h5::Handle& replicate);
+
+// The goal dimension scale at the root and the goals' description, unit, target and deadline
+// in `group`; returns the dimension scale.
+h5::Handle write_goal_definitions(hid_t file, hid_t group,
+                                  const std::vector<GoalDefinition>& definitions);
 
 // Checks that `path` can be written before a run starts: the folder exists and is writable,
 // and an existing file is replaced only when `force` is set. Throws InputError otherwise.
