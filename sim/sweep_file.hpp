@@ -19,9 +19,9 @@ enum class SweepMethod { Grid, List, LatinHypercube, Saltelli };
 std::string method_name(SweepMethod method);
 
 struct SweepDefinition {
-  std::string path;           // the sweep file as given
-  std::string text;           // its text, byte for byte
-  std::string base_path;      // the base scenario, absolute
+  std::string path;       // the sweep file as given
+  std::string text;       // its text, byte for byte
+  std::string base_path;  // the base scenario, absolute
   // The base scenario's resolved YAML with `set:` and run.replicates (the sweep's
   // `replicates:`) applied: what every point starts from.
   std::string base_resolved;
@@ -29,6 +29,7 @@ struct SweepDefinition {
   std::vector<std::string> set;  // `set:` as "key=value" overrides, in file order
   SweepMethod method = SweepMethod::Grid;
   std::vector<std::string> settings;        // the varied settings, in design column order
+  std::vector<SettingType> setting_types;   // their schema types (booleans are written true/false)
   std::vector<std::vector<double>> points;  // points[point][setting]: the design matrix
   std::size_t base_samples = 0;             // saltelli: N (points = N * (D + 2)); else 0
   std::vector<std::string> metrics;         // `output: metrics:` subset, in file order; empty = all
