@@ -17,6 +17,8 @@
 
 #include "sim/ensemble.hpp"
 #include "sim/result_file.hpp"
+#include "sim/sensitivity.hpp"
+#include "sim/sweep_runner.hpp"
 
 namespace fs = std::filesystem;
 
@@ -230,6 +232,58 @@ int run_cli(int argc, char** argv, const Model& model) {
       ->required();
   stats->add_flag("--json", stats_json, "Machine-readable JSON");
 
+  std::string sweep_file, shard;
+  SweepOptions sweep_options;
+  CLI::App* sweep = app.add_subcommand(
+      "sweep",
+      "Run every point x replicate of a sweep file: on this machine's cores, as one "
+      "shard of a job array (--shard), or over MPI ranks when started by mpirun");
+  sweep->add_option("sweep", sweep_file, "Sweep file (YAML, see scenarios/README.md)")->required();
+  sweep
+      ->add_option("-o,--output", sweep_options.output,
+                   "Result file; finished runs are kept in <output>.d until assembled")
+      ->required();
+  sweep->add_option("--shard", shard,
+                    "K/N: run only this shard's share (runs i with i % N == K) into <output>.d; "
+                    "join the shards with `clustersim merge`");
+  sweep
+      ->add_option("--threads", sweep_options.threads,
+                   "Worker threads (default: all cores; under MPI the cores per rank)")
+      ->check(CLI::Range(1, 1024));
+  sweep->add_flag("-q,--quiet", sweep_options.quiet, "No progress output");
+  sweep->add_flag("-f,--force", sweep_options.force, "Replace an existing result file");
+  sweep->add_flag("--keep-runs", sweep_options.keep_runs,
+                  "Keep the finished runs in <output>.d after assembling the result");
+
+  std::string merge_folder, merge_output;
+  bool merge_force = false;
+  CLI::App* merge = app.add_subcommand(
+      "merge", "Join the shards of a sweep (<output>.d from `sweep --shard`) into its result file");
+  merge->add_option("folder", merge_folder, "Folder of finished runs (<output>.d)")->required();
+  merge->add_option("-o,--output", merge_output, "Result file")->required();
+  merge->add_flag("-f,--force", merge_force, "Replace an existing result file");
+
+  std::string sensitivity_file, outcome;
+  std::size_t bootstrap = 1000;
+  double confidence = 0.95;
+  std::uint64_t bootstrap_seed = 0;
+  bool sensitivity_json = false;
+  CLI::App* sensitivity = app.add_subcommand(
+      "sensitivity", "First-order and total Sobol indices of an outcome over a saltelli sweep");
+  sensitivity->add_option("result", sensitivity_file, "Result file of a saltelli sweep")
+      ->required();
+  sensitivity
+      ->add_option("--outcome", outcome,
+                   "G3 | G3.value | G3.cost | sum(M[, P]) | mean(M[, P]) | clusters(M >= X[, P]) "
+                   "(see results/README.md)")
+      ->required();
+  sensitivity->add_option("--bootstrap", bootstrap, "Bootstrap resamples for the intervals")
+      ->check(CLI::Range(std::size_t{0}, std::size_t{1000000}));
+  sensitivity->add_option("--confidence", confidence, "Level of the intervals")
+      ->check(CLI::Range(0.5, 0.999));
+  sensitivity->add_option("--seed", bootstrap_seed, "Seed of the bootstrap resamples");
+  sensitivity->add_flag("--json", sensitivity_json, "Machine-readable JSON");
+
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {
@@ -250,6 +304,26 @@ int run_cli(int argc, char** argv, const Model& model) {
     }
     if (*goals) return goals_command(goals_file, json);
     if (*stats) return stats_command(model, stats_file, stats_json);
+    if (*sweep) {
+      if (!shard.empty()) parse_shard(shard, sweep_options.shard, sweep_options.shards);
+      sweep_options.command_line = command_line(argc, argv);
+      sweep_options.cancel = &g_cancel;
+      install_stop_handlers();
+      return sweep_command(model, sweep_file, sweep_options);
+    }
+    if (*merge) {
+      return merge_command(model, merge_folder, merge_output, merge_force,
+                           command_line(argc, argv));
+    }
+    if (*sensitivity) {
+      return sensitivity_command(sensitivity_file, outcome, bootstrap, confidence, bootstrap_seed,
+                                 sensitivity_json);
+    }
+  } catch (const Cancelled&) {
+    fmt::print(stderr,
+               "stopped by signal {}; finished runs are kept, run the same command to resume\n",
+               g_signal.load());
+    return 128 + g_signal.load();
   } catch (const InputError& e) {
     fmt::print(stderr, "{}\n", e.what());
     return kExitBadInput;

@@ -51,6 +51,12 @@ Handle write_array(hid_t parent, const std::string& name, const std::vector<hsiz
   return ds;
 }
 
+Handle simple_space(const std::vector<hsize_t>& shape, const std::string& what) {
+  return Handle(check(H5Screate_simple(static_cast<int>(shape.size()), shape.data(), nullptr),
+                      "dataspace of " + what),
+                H5Sclose);
+}
+
 Handle open_attribute(hid_t object, const std::string& name) {
   return Handle(check(H5Aopen(object, name.c_str(), H5P_DEFAULT), "open attribute " + name),
                 H5Aclose);
@@ -91,6 +97,40 @@ void write_attribute(hid_t object, const std::string& name, const std::string& v
               H5Aclose);
   const char* text = value.c_str();
   check(H5Awrite(attr, type, &text), "write attribute " + name);
+}
+
+void write_attribute(hid_t object, const std::string& name, const std::vector<std::string>& value) {
+  Handle type = string_type();
+  Handle space = simple_space({value.size()}, "attribute " + name);
+  Handle attr(check(H5Acreate2(object, name.c_str(), type, space, H5P_DEFAULT, H5P_DEFAULT),
+                    "attribute " + name),
+              H5Aclose);
+  std::vector<const char*> texts;
+  for (const auto& v : value) texts.push_back(v.c_str());
+  check(H5Awrite(attr, type, texts.data()), "write attribute " + name);
+}
+
+Handle create_doubles(hid_t parent, const std::string& name, const std::vector<hsize_t>& shape,
+                      const std::vector<hsize_t>& chunk) {
+  Handle space = simple_space(shape, name);
+  Handle plist(check(H5Pcreate(H5P_DATASET_CREATE), "dataset properties"), H5Pclose);
+  check(H5Pset_chunk(plist, static_cast<int>(chunk.size()), chunk.data()), "chunking");
+  check(H5Pset_shuffle(plist), "shuffle filter");
+  check(H5Pset_deflate(plist, 4), "deflate filter");
+  return Handle(check(H5Dcreate2(parent, name.c_str(), H5T_IEEE_F64LE, space, H5P_DEFAULT, plist,
+                                 H5P_DEFAULT),
+                      "create dataset " + name),
+                H5Dclose);
+}
+
+void write_block(hid_t dataset, const std::vector<hsize_t>& offset,
+                 const std::vector<hsize_t>& count, const double* data) {
+  Handle file_space(check(H5Dget_space(dataset), "dataset space"), H5Sclose);
+  check(H5Sselect_hyperslab(file_space, H5S_SELECT_SET, offset.data(), nullptr, count.data(),
+                            nullptr),
+        "select block");
+  Handle memory = simple_space(count, "block");
+  check(H5Dwrite(dataset, H5T_NATIVE_DOUBLE, memory, file_space, H5P_DEFAULT, data), "write block");
 }
 
 void write_attribute(hid_t object, const std::string& name, double value) {

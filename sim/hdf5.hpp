@@ -53,6 +53,9 @@ void write_attribute(hid_t object, const std::string& name, double value);
 void write_attribute(hid_t object, const std::string& name, std::int64_t value);
 void write_attribute(hid_t object, const std::string& name, const std::vector<std::int64_t>& value);
 
+// A 1-D attribute of variable-length UTF-8 strings.
+void write_attribute(hid_t object, const std::string& name, const std::vector<std::string>& value);
+
 // A float64 dataset of the given shape, chunked and compressed when large enough.
 Handle write_doubles(hid_t parent, const std::string& name, const std::vector<hsize_t>& shape,
                      const double* data);
@@ -63,6 +66,14 @@ Handle write_bytes(hid_t parent, const std::string& name, const std::vector<hsiz
 // A 1-D dataset of variable-length UTF-8 strings, or a scalar one when `scalar` is true.
 Handle write_strings(hid_t parent, const std::string& name, const std::vector<std::string>& values,
                      bool scalar = false);
+
+// An empty float64 dataset of `shape` in chunks of `chunk` (compressed), to be filled block by
+// block with write_block.
+Handle create_doubles(hid_t parent, const std::string& name, const std::vector<hsize_t>& shape,
+                      const std::vector<hsize_t>& chunk);
+// Writes the block of `count` elements per axis starting at `offset`, row-major in `data`.
+void write_block(hid_t dataset, const std::vector<hsize_t>& offset,
+                 const std::vector<hsize_t>& count, const double* data);
 
 // Dimension scales in the netCDF-4 convention: `scale` becomes the dimension `name`, and
 // dimension `index` of `dataset` is attached to it.

@@ -23,12 +23,13 @@ ProgressStyle default_progress_style(std::FILE* stream) {
 }
 
 std::string ProgressPrinter::describe(long steps, long total_steps, long replicates,
-                                      long total_replicates, double seconds) {
+                                      long total_replicates, double seconds,
+                                      const char* replicates_name) {
   const double rate = seconds > 0 ? static_cast<double>(steps) / seconds : 0.0;
   const double eta = rate > 0 ? static_cast<double>(total_steps - steps) / rate : NAN;
-  return fmt::format("replicates {}/{}, quarters {}/{}, {:.0f} quarters/s, elapsed {}, ETA {}",
-                     replicates, total_replicates, steps, total_steps, rate, duration_text(seconds),
-                     steps >= total_steps ? "0s" : duration_text(eta));
+  return fmt::format("{} {}/{}, quarters {}/{}, {:.0f} quarters/s, elapsed {}, ETA {}",
+                     replicates_name, replicates, total_replicates, steps, total_steps, rate,
+                     duration_text(seconds), steps >= total_steps ? "0s" : duration_text(eta));
 }
 
 ProgressPrinter::ProgressPrinter(const ProgressCounter& counter, ProgressStyle style,
@@ -64,8 +65,8 @@ void ProgressPrinter::print(bool final_line) {
   const long reps = counter_.replicates_done.load();
   const double seconds =
       std::chrono::duration<double>(std::chrono::steady_clock::now() - start_).count();
-  const std::string text =
-      describe(steps, counter_.total_steps, reps, counter_.total_replicates, seconds);
+  const std::string text = describe(steps, counter_.total_steps, reps, counter_.total_replicates,
+                                    seconds, counter_.replicates_name);
   if (style_ == ProgressStyle::Bar) {
     constexpr int kWidth = 24;
     const double done = counter_.total_steps > 0

@@ -17,6 +17,7 @@ struct ProgressCounter {
   std::atomic<long> replicates_done{0};
   std::atomic<long> total_steps{0};
   std::atomic<long> total_replicates{0};
+  const char* replicates_name = "replicates";  // what the replicate counts count ("runs")
 };
 
 enum class ProgressStyle { Bar, Lines, Quiet };
@@ -37,7 +38,7 @@ class ProgressPrinter {
 
   // One line describing the state, e.g. "replicates 3/32, quarters 96/896, 412 q/s, ETA 2s".
   static std::string describe(long steps, long total_steps, long replicates, long total_replicates,
-                              double seconds);
+                              double seconds, const char* replicates_name = "replicates");
 
  private:
   void loop();

@@ -1,1 +1,17 @@
+// A sweep spread over MPI ranks (`mpirun -n N clustersim sweep ...`): rank 0 hands out runs one
+// at a time from a queue as ranks ask for them, so slow points never stall the others; every
+// rank runs its runs on its own cores and writes them to its own subfolder (rank-K); rank 0
+// also runs runs itself and assembles the result file when all ranks are done.
 #pragma once
+
+#include "sim/sweep_runner.hpp"
+
+namespace sim {
+
+// True when an MPI launcher (mpirun, srun --mpi) started this process.
+bool launched_by_mpi();
+
+// Runs the sweep over the ranks of MPI_COMM_WORLD; every rank calls it. Returns the exit code.
+int sweep_over_mpi(const Model& model, const SweepDefinition& sweep, const SweepOptions& options);
+
+}  // namespace sim
