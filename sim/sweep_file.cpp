@@ -602,10 +602,24 @@ Scenario load_base(const ConfigNode& base_node, const std::vector<SetEntry>& set
   }
 }
 
+// Point `point`'s "key=value" overrides; booleans as true/false, the only spelling scenarios
+// read, and everything else exactly (17 significant digits).
+std::vector<std::string> overrides_of(const SweepDefinition& sweep, std::size_t point,
+                                      const std::vector<SettingType>& types) {
+  std::vector<std::string> out;
+  const std::vector<double>& values = sweep.points.at(point);
+  for (std::size_t d = 0; d < sweep.settings.size(); ++d) {
+    if (d < types.size() && types[d] == SettingType::Boolean) {
+      out.push_back(fmt::format("{}={}", sweep.settings[d], values[d] != 0.0 ? "true" : "false"));
+    } else {
+      out.push_back(fmt::format("{}={:.17g}", sweep.settings[d], values[d]));
+    }
+  }
+  return out;
+}
+
 std::string describe_point(const SweepDefinition& sweep, std::size_t point) {
-  std::vector<std::string> parts;
-  for (const auto& assignment : point_overrides(sweep, point)) parts.push_back(assignment);
-  return join(parts, ", ");
+  return join(overrides_of(sweep, point, sweep.setting_types), ", ");
 }
 
 // Every point must make a valid scenario before anything runs: a sweep that fails at its
@@ -692,24 +706,19 @@ SweepDefinition load_sweep(const std::string& path, const Model& model) {
 }
 
 std::vector<std::string> point_overrides(const SweepDefinition& sweep, std::size_t point) {
-  std::vector<std::string> out;
-  const std::vector<double>& values = sweep.points.at(point);
-  for (std::size_t d = 0; d < sweep.settings.size(); ++d) {
-    // Scenarios read booleans only as true/false.
-    const bool boolean =
-        d < sweep.setting_types.size() && sweep.setting_types[d] == SettingType::Boolean;
-    if (boolean) {
-      out.push_back(fmt::format("{}={}", sweep.settings[d], values[d] != 0.0 ? "true" : "false"));
-    } else {
-      out.push_back(fmt::format("{}={:.17g}", sweep.settings[d], values[d]));
-    }
-  }
-  return out;
+  return overrides_of(sweep, point, sweep.setting_types);
 }
 
 Scenario point_scenario(const SweepDefinition& sweep, std::size_t point, const Model& model) {
+  // The types come from the schema, not the definition: a definition read back from a result
+  // file has the settings but not their types.
+  std::vector<SettingType> types;
+  for (const auto& key : sweep.settings) {
+    const Setting* setting = model.schema().find(key);
+    types.push_back(setting != nullptr ? setting->type : SettingType::Number);
+  }
   return Scenario::from_yaml(sweep.base_resolved, sweep.path, model.schema(),
-                             LoadOptions{point_overrides(sweep, point)});
+                             LoadOptions{overrides_of(sweep, point, types)});
 }
 
 }  // namespace sim

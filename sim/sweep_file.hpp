@@ -28,8 +28,10 @@ struct SweepDefinition {
   int replicates = 0;            // per point
   std::vector<std::string> set;  // `set:` as "key=value" overrides, in file order
   SweepMethod method = SweepMethod::Grid;
-  std::vector<std::string> settings;        // the varied settings, in design column order
-  std::vector<SettingType> setting_types;   // their schema types (booleans are written true/false)
+  std::vector<std::string> settings;  // the varied settings, in design column order
+  // Their schema types, for point_overrides to write booleans as true/false (point_scenario
+  // takes them from the schema, so a definition read back from a file may leave this empty).
+  std::vector<SettingType> setting_types;
   std::vector<std::vector<double>> points;  // points[point][setting]: the design matrix
   std::size_t base_samples = 0;             // saltelli: N (points = N * (D + 2)); else 0
   std::vector<std::string> metrics;         // `output: metrics:` subset, in file order; empty = all

@@ -140,6 +140,10 @@ TEST_F(SweepFileLoad, BooleansAreReadAndWrittenAsYamlBooleans) {
   sim::SweepDefinition on = s;
   on.points = {{1}};
   EXPECT_EQ(sim::point_overrides(on, 0), (std::vector<std::string>{"output.firm_snapshots=true"}));
+  // A definition read back from a result file has no types; its scenarios still load.
+  sim::SweepDefinition untyped = s;
+  untyped.setting_types.clear();
+  EXPECT_FALSE(sim::point_scenario(untyped, 0, model()).flag("output.firm_snapshots"));
 }
 
 TEST_F(SweepFileLoad, PointAskingForSnapshotsIsRefused) {
