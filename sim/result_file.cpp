@@ -349,6 +349,12 @@ GoalResults read_goal_results(const std::string& path) {
   const Location where{path, 0, 0};
   try {
     h5::Handle file = open_result_file(path);
+    if (H5Aexists(file, "sweep_method") > 0) {
+      throw InputError(where, "",
+                       "is a sweep result: its goals are per run ([run, goal, replicate]); read "
+                       "them with cs.load in Python, or rank the settings with clustersim "
+                       "sensitivity");
+    }
     GoalResults goals;
     const auto ids = h5::read_strings(h5::open_dataset(file, "goal"));
     const auto descriptions = h5::read_strings(h5::open_dataset(file, "goals/description"));
