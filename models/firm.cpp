@@ -32,6 +32,7 @@ FirmTable::FirmTable() {
   agents.add_column(deduction_claimed);
   agents.add_column(hires_wanted);
   agents.add_column(patent_stock);
+  agents.add_column(patents_granted);
   agents.add_column(loss_pool);
   agents.add_column(loss_pool_age);
   agents.add_column(post_subsidy_due);

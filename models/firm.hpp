@@ -46,6 +46,7 @@ struct FirmTable {
   std::vector<double> deduction_claimed;  // super-deduction rate claimed this quarter
   std::vector<double> hires_wanted;
   std::vector<double> patent_stock;           // valid patents
+  std::vector<double> patents_granted;        // this quarter's, added to the stock after search
   std::vector<double> loss_pool;              // tax losses carried forward, yuan
   std::vector<std::int32_t> loss_pool_age;    // quarters since the oldest loss in the pool
   std::vector<double> post_subsidy_due;       // paid next quarter, yuan

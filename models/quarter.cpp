@@ -331,10 +331,16 @@ void WorldReplicate::innovate(int step) {
         firms_.next_log_productivity[i] = best;
         const auto patents = static_cast<double>(
             rng.poisson(expected_patents(firms_.rd_real[i], p.patent_scale, p.patent_elasticity)));
-        firms_.patent_stock[i] = (1.0 - p.patent_obsolescence) * firms_.patent_stock[i] + patents;
+        firms_.patents_granted[i] = patents;
         acc[kSumPatents] += patents;
       },
       {kSumPatents});
+  // Only now: imitators above read their targets' patent stocks as they were at the start of
+  // the quarter, whichever thread updates which firm first.
+  sim::for_each_index(firms_.size(), [&](std::size_t i) {
+    firms_.patent_stock[i] =
+        (1.0 - p.patent_obsolescence) * firms_.patent_stock[i] + firms_.patents_granted[i];
+  });
   // The frontier grows with the cluster's key labs and never lags its best firm.
   for (std::size_t c = 0; c < clusters_; ++c) {
     frontier_[c] += platform_effects_[c].frontier_growth;

@@ -53,6 +53,22 @@ TEST(Ensemble, LargeClusterIsBitIdenticalAcrossThreadCounts) {
                             run_with_threads(model, sc, 2).metrics));
 }
 
+TEST(Ensemble, PlanWithEveryLeverIsBitIdenticalAcrossThreadCounts) {
+  // The plan's world (thousands of firms per cluster) with its levers on and IP protection at
+  // full strength, so imitators read their targets' patents while other threads update firms:
+  // a read of another firm's state that is written in the same parallel phase shows up here.
+  const models::ClusterModel model;
+  const auto sc = sim::Scenario::load(
+      std::string(CLUSTERSIM_SOURCE_DIR) + "/scenarios/shandong-2015.yaml", model.schema(),
+      {{"run.replicates=4", "policy.ip_protection=1", "policy.talent_programme.recruits_per_year=4",
+        "policy.platforms.investment_per_year=1.3e8", "policy.post_subsidy.rate=0.33"}});
+  const auto one = run_with_threads(model, sc, 1);
+  for (int attempt = 0; attempt < 4; ++attempt) {
+    EXPECT_TRUE(bit_identical(one.metrics, run_with_threads(model, sc, 2).metrics))
+        << "attempt " << attempt;
+  }
+}
+
 TEST(Ensemble, ReplicateAloneEqualsReplicateInEnsemble) {
   const models::ClusterModel model;
   const auto sc = sim::Scenario::load(kSmall, model.schema());
