@@ -73,9 +73,26 @@ std::optional<Scenario> load_counterfactual(const Model& model, const std::strin
   return counterfactual;
 }
 
+// A sweep file names a base scenario and what to vary; a scenario has neither key.
+bool is_sweep_file(const std::string& path) {
+  std::ifstream in(path);
+  std::stringstream text;
+  text << in.rdbuf();
+  try {
+    const ConfigNode tree = parse_scenario_text(text.str(), path);
+    return tree.child("vary") != nullptr || tree.child("base") != nullptr;
+  } catch (const InputError&) {
+    return false;  // the scenario loader reports what is wrong with it
+  }
+}
+
 int run_command(const Model& model, const ScenarioArgs& args, std::string output,
                 std::optional<long> replicates, std::optional<long> seed, int threads, bool quiet,
                 bool force, const std::string& compare, const std::string& invocation) {
+  if (is_sweep_file(args.file)) {
+    throw InputError({args.file, 0, 0}, "",
+                     "is a sweep file (it has base: and vary:); run it with clustersim sweep");
+  }
   LoadOptions options{args.sets};
   if (replicates) options.overrides.push_back(fmt::format("run.replicates={}", *replicates));
   if (seed) options.overrides.push_back(fmt::format("run.seed={}", *seed));
@@ -127,7 +144,21 @@ int run_command(const Model& model, const ScenarioArgs& args, std::string output
   return kExitOk;
 }
 
+int validate_sweep(const Model& model, const ScenarioArgs& args) {
+  if (!args.sets.empty()) {
+    throw InputError({args.file, 0, 0}, "--set",
+                     "a sweep file takes its overrides from its own `set:`, not from --set");
+  }
+  const SweepDefinition sweep = load_sweep(args.file, model);
+  fmt::print("{}: valid sweep ({} design over {}, {} points x {} replicates = {} runs)\n",
+             args.file, method_name(sweep.method), fmt::join(sweep.settings, ", "),
+             sweep.points.size(), sweep.replicates,
+             sweep.points.size() * static_cast<std::size_t>(sweep.replicates));
+  return kExitOk;
+}
+
 int validate_command(const Model& model, const ScenarioArgs& args) {
+  if (is_sweep_file(args.file)) return validate_sweep(model, args);
   const Scenario scenario = Scenario::load(args.file, model.schema(), LoadOptions{args.sets});
   check_ensemble_fits(model, scenario);
   fmt::print("{}: valid ({} clusters, {} to {}, {} replicates)\n", args.file,
@@ -210,7 +241,8 @@ int run_cli(int argc, char** argv, const Model& model) {
                   "report output gained per yuan of public money against it");
 
   ScenarioArgs validate_args;
-  CLI::App* validate = app.add_subcommand("validate", "Check a scenario without running it");
+  CLI::App* validate =
+      app.add_subcommand("validate", "Check a scenario or sweep file without running it");
   add_scenario_args(*validate, validate_args);
 
   std::string schema_update;

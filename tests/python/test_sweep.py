@@ -276,3 +276,11 @@ def test_python_sensitivity_matches_the_command(saltelli_result):
         # The same estimator on the same numbers: equal but for the last bits of summation.
         assert row["S1"] == pytest.approx(rows[setting]["S1"], rel=1e-9)
         assert row["ST"] == pytest.approx(rows[setting]["ST"], rel=1e-9)
+
+
+def test_validate_checks_a_sweep_file_and_run_points_to_sweep(tmp_path):
+    done = clustersim("validate", SWEEP_SMALL)
+    assert done.returncode == 0 and "valid sweep (grid design" in done.stdout, done.stderr
+    assert "6 points x 2 replicates = 12 runs" in done.stdout
+    done = clustersim("run", SWEEP_SMALL, "-o", tmp_path / "x.h5")
+    assert done.returncode == 2 and "clustersim sweep" in done.stderr, done.stderr
