@@ -105,8 +105,9 @@ void write_attribute(hid_t object, const std::string& name, const std::vector<st
   Handle attr(check(H5Acreate2(object, name.c_str(), type, space, H5P_DEFAULT, H5P_DEFAULT),
                     "attribute " + name),
               H5Aclose);
-  std::vector<const char*> texts;
-  for (const auto& v : value) texts.push_back(v.c_str());
+  std::vector<const char*> texts(value.size());
+  std::transform(value.begin(), value.end(), texts.begin(),
+                 [](const std::string& v) { return v.c_str(); });
   check(H5Awrite(attr, type, texts.data()), "write attribute " + name);
 }
 

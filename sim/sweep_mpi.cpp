@@ -8,6 +8,7 @@
 
 #include <fmt/format.h>
 #include <algorithm>
+#include <array>
 #include <chrono>
 #include <cstdlib>
 #include <exception>
@@ -240,10 +241,10 @@ class MpiSession {
 }  // namespace
 
 bool launched_by_mpi() {
-  for (const char* name : {"OMPI_COMM_WORLD_SIZE", "PMI_SIZE", "PMIX_RANK"}) {
-    if (std::getenv(name) != nullptr) return true;
-  }
-  return false;
+  constexpr std::array<const char*, 3> kLauncherVariables{"OMPI_COMM_WORLD_SIZE", "PMI_SIZE",
+                                                          "PMIX_RANK"};
+  return std::ranges::any_of(kLauncherVariables,
+                             [](const char* name) { return std::getenv(name) != nullptr; });
 }
 
 int sweep_over_mpi(const Model& model, const SweepDefinition& sweep, const SweepOptions& options) {

@@ -414,7 +414,7 @@ SweepDefinition SweepStore::read_manifest(const std::string& folder) {
 }
 
 std::vector<bool> SweepStore::finished() const {
-  const std::size_t replicates = static_cast<std::size_t>(sweep_.replicates);
+  const auto replicates = static_cast<std::size_t>(sweep_.replicates);
   std::vector<bool> done(sweep_.points.size() * replicates, false);
   for (const auto& sub : fs::directory_iterator(folder_)) {
     if (!sub.is_directory()) continue;
