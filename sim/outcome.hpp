@@ -1,5 +1,5 @@
 // Outcomes of a sweep: one number per run (point) computed from its replicates' metrics or
-// goals, named by a small expression language (sim/SENSITIVITY.md, "Outcomes"):
+// goals, named by a small expression language (results/README.md, "Outcomes"):
 //
 //   G3              share of replicates meeting goal G3 by its deadline
 //   G3.value        mean over replicates of G3's value at its deadline

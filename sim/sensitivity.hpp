@@ -1,5 +1,5 @@
 // Sensitivity analysis of a sweep result file: its design, its outcomes (sim/outcome.hpp) and
-// the Sobol indices of one outcome (sim/sobol.hpp) as a report. See sim/SENSITIVITY.md.
+// the Sobol indices of one outcome (sim/sobol.hpp) as a report. See results/README.md.
 #pragma once
 
 #include <cstddef>

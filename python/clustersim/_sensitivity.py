@@ -7,7 +7,7 @@
 
 The design and the estimators are the engine's (``_core.saltelli_design`` and
 ``_core.sobol_indices``, sim/sobol.cpp); only the outcome expressions are evaluated here, with
-xarray, following the grammar of ``clustersim sensitivity --outcome`` (sim/SENSITIVITY.md) and
+xarray, following the grammar of ``clustersim sensitivity --outcome`` (results/README.md) and
 giving the same numbers as the engine.
 """
 import re
