@@ -352,8 +352,8 @@ GoalResults read_goal_results(const std::string& path) {
     if (H5Aexists(file, "sweep_method") > 0) {
       throw InputError(where, "",
                        "is a sweep result: its goals are per run ([run, goal, replicate]); read "
-                       "them with cs.load in Python, or rank the settings with clustersim "
-                       "sensitivity");
+                       "them with cs.load in Python (and, for a saltelli sweep, rank the "
+                       "settings with clustersim sensitivity)");
     }
     GoalResults goals;
     const auto ids = h5::read_strings(h5::open_dataset(file, "goal"));

@@ -227,6 +227,13 @@ class MpiSession {
     MPI_Init_thread(nullptr, nullptr, MPI_THREAD_FUNNELED, &provided);
     MPI_Comm_rank(MPI_COMM_WORLD, &rank_);
     MPI_Comm_size(MPI_COMM_WORLD, &size_);
+    if (provided < MPI_THREAD_FUNNELED) {
+      // Runs go on worker threads while the main thread talks MPI.
+      fmt::print(stderr,
+                 "rank {}: this MPI library does not support threads (MPI_THREAD_FUNNELED)\n",
+                 rank_);
+      MPI_Abort(MPI_COMM_WORLD, kExitFailure);
+    }
   }
   MpiSession(const MpiSession&) = delete;
   MpiSession& operator=(const MpiSession&) = delete;

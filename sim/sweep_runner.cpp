@@ -161,7 +161,15 @@ int sweep_command(const Model& model, const std::string& file, const SweepOption
   const SweepDefinition sweep = load_sweep(file, model);
   // A shard writes no result file, only its runs; the merge checks the output.
   check_output_path(options.output, options.force || options.shards > 0);
-  if (options.shards == 0 && launched_by_mpi()) return sweep_over_mpi(model, sweep, options);
+  if (launched_by_mpi()) {
+    if (options.shards > 0) {
+      // Every rank would run the same shard into the same folder.
+      throw InputError({"<command line>", 0, 0}, "--shard",
+                       "a shard is one process's share; under mpirun the ranks share the runs "
+                       "themselves: drop --shard, or run the shard without mpirun");
+    }
+    return sweep_over_mpi(model, sweep, options);
+  }
   const SweepStore store(runs_folder_of(options.output), sweep);
   const std::string subfolder = subfolder_of(options);
   store.remove_leftovers(subfolder);

@@ -92,7 +92,8 @@ void write_manifest(const std::string& path, const SweepDefinition& sweep) {
     h5::write_attribute(file, "method", method_name(sweep.method));
     h5::write_attribute(file, "replicates", static_cast<std::int64_t>(sweep.replicates));
     h5::write_attribute(file, "base_samples", static_cast<std::int64_t>(sweep.base_samples));
-    h5::write_strings(file, "sweep_path", {sweep.path}, true);
+    h5::write_strings(file, "sweep_path", {fs::absolute(sweep.path).lexically_normal().string()},
+                      true);
     h5::write_strings(file, "definition", {sweep.text}, true);
     h5::write_strings(file, "base_path", {sweep.base_path}, true);
     h5::write_strings(file, "base_resolved", {sweep.base_resolved}, true);
@@ -235,7 +236,7 @@ void write_sweep_attributes(hid_t file, const SweepDefinition& sweep, const Scen
   h5::write_attribute(file, "scenario_source", sweep.base_path);
   h5::write_attribute(file, "seed", static_cast<std::int64_t>(base.seed()));
   h5::write_attribute(file, "replicates", static_cast<std::int64_t>(sweep.replicates));
-  h5::write_attribute(file, "sweep_source", sweep.path);
+  h5::write_attribute(file, "sweep_source", fs::absolute(sweep.path).lexically_normal().string());
   h5::write_attribute(file, "sweep_method", method_name(sweep.method));
   h5::write_attribute(file, "sweep_settings", sweep.settings);
   h5::write_attribute(file, "sweep_points", static_cast<std::int64_t>(sweep.points.size()));

@@ -284,3 +284,9 @@ def test_validate_checks_a_sweep_file_and_run_points_to_sweep(tmp_path):
     assert "6 points x 2 replicates = 12 runs" in done.stdout
     done = clustersim("run", SWEEP_SMALL, "-o", tmp_path / "x.h5")
     assert done.returncode == 2 and "clustersim sweep" in done.stderr, done.stderr
+
+
+def test_shard_under_mpirun_is_refused(tmp_path):
+    done = mpirun(2, "sweep", SWEEP_SMALL, "--shard", "0/2", "-o", tmp_path / "x.h5")
+    assert done.returncode == 2 and "--shard" in done.stderr, done.stdout + done.stderr
+    assert not (tmp_path / "x.h5").exists()
