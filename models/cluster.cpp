@@ -107,6 +107,9 @@ std::vector<ClusterStart> read_cluster_starts(const sim::Scenario& sc) {
     const int q = sc.calendar().first_quarter;
     if (const double o = sc.number("world.initial_output", q, c); o > 0) starts[c].output = o;
     if (const double f = sc.number("world.initial_firms", q, c); f > 0) starts[c].firms = f;
+    if (const double r = sc.number("world.initial_researchers", q, c); r > 0) {
+      starts[c].researchers = r;
+    }
     if (starts[c].output > 0 && starts[c].firms < 1) {
       sc.fail_written(
           {"world.initial_output", "world.initial_firms", "world.initial_state_file"},
@@ -142,6 +145,11 @@ void add_cluster_settings(sim::Schema& s) {
                                    "Overrides a cluster's starting number of firms (0 = data).");
   firms.by_cluster = true;
   s.add(firms);
+  sim::Setting researchers =
+      sim::number("world.initial_researchers", "persons", 0, 1e9, "0",
+                  "Overrides a cluster's starting number of researchers (0 = data).");
+  researchers.by_cluster = true;
+  s.add(researchers);
   sim::Setting elasticity =
       sim::number("market.demand_elasticity", "1", 1.01, 20, "2.0",
                   "Price elasticity of demand for a cluster's products (eta > 1: the cluster "

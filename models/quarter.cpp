@@ -1,6 +1,8 @@
 // The phases of one quarter, in the order WorldReplicate::step runs them (models/README.md,
 // "One quarter, in order").
 #include <algorithm>
+#include <array>
+#include <chrono>
 #include <cmath>
 #include <limits>
 
@@ -645,24 +647,82 @@ void WorldReplicate::count_types() {
       {kSumBackbone, kSumSme, kSumStartup, kSumEmployed, kSumTenants});
 }
 
+namespace {
+
+// The phases of a quarter, in the order step() runs them (names for `clustersim bench`).
+constexpr std::array<const char*, 14> kPhaseNames{
+    "demand",      "rd_and_labour", "talent_market", "production_and_tax",
+    "procurement", "innovation",    "phase_out",     "investment_and_exit",
+    "exits",       "funds",         "platforms",     "entry",
+    "incubators",  "counts"};
+
+// Adds the time since the last lap to the phase's total; does nothing when not timing.
+class PhaseClock {
+ public:
+  explicit PhaseClock(sim::PhaseTimes* times) : times_(times) {
+    if (times_ != nullptr) last_ = std::chrono::steady_clock::now();
+  }
+  void lap(std::size_t phase) {
+    if (times_ == nullptr) return;
+    const auto now = std::chrono::steady_clock::now();
+    times_->seconds[phase] += std::chrono::duration<double>(now - last_).count();
+    last_ = now;
+  }
+
+ private:
+  sim::PhaseTimes* times_;
+  std::chrono::steady_clock::time_point last_;
+};
+
+}  // namespace
+
+void WorldReplicate::time_phases(sim::PhaseTimes* times) {
+  phase_times_ = times;
+  if (times == nullptr) return;
+  times->names.assign(kPhaseNames.begin(), kPhaseNames.end());
+  times->seconds.assign(kPhaseNames.size(), 0.0);
+}
+
+sim::AgentCounts WorldReplicate::agents() const {
+  double researchers = 0.0;
+  for (double r : firms_.researchers) researchers += r;
+  for (double r : talent_.free) researchers += r;
+  return {static_cast<double>(firms_.size()), researchers};
+}
+
 void WorldReplicate::step(int step) {
+  PhaseClock clock(phase_times_);
   std::fill(ledger_.begin(), ledger_.end(), 0.0);
   talent_.clear_flows();
   update_demand(step);
+  clock.lap(0);
   plan_rd_and_labour(step);
+  clock.lap(1);
   clear_talent_market(step);
   founders_ = talent_.founders;
+  clock.lap(2);
   produce_and_pay_tax(step);
+  clock.lap(3);
   pay_procurement();
+  clock.lap(4);
   innovate(step);
+  clock.lap(5);
   mark_phase_out(step);
+  clock.lap(6);
   invest_age_and_test_exit(step);
+  clock.lap(7);
   settle_exits();
+  clock.lap(8);
   run_funds(step);
+  clock.lap(9);
   run_platforms(step);
+  clock.lap(10);
   enter(step);
+  clock.lap(11);
   run_incubators(step);
+  clock.lap(12);
   count_types();
+  clock.lap(13);
 }
 
 }  // namespace models

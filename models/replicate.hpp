@@ -112,6 +112,8 @@ class WorldReplicate final : public sim::Replicate {
   void step(int step) override;
   void record(std::span<double> out) const override;
   sim::Snapshot snapshot() const override;
+  sim::AgentCounts agents() const override;
+  void time_phases(sim::PhaseTimes* times) override;
 
  private:
   sim::RandomStream stream(std::uint64_t step, Phase phase, std::uint64_t agent) const {
@@ -179,6 +181,7 @@ class WorldReplicate final : public sim::Replicate {
   std::vector<double> ledger_;  // [cluster][Ledger] of the current step
 
   ProductivityRanking ranking_;
+  sim::PhaseTimes* phase_times_ = nullptr;
   sim::BlockSums block_sums_;
   std::vector<double> combined_;
 };

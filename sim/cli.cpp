@@ -15,6 +15,7 @@
 #include <memory>
 #include <sstream>
 
+#include "sim/bench.hpp"
 #include "sim/ensemble.hpp"
 #include "sim/result_file.hpp"
 #include "sim/sensitivity.hpp"
@@ -316,6 +317,19 @@ int run_cli(int argc, char** argv, const Model& model) {
   sensitivity->add_option("--seed", bootstrap_seed, "Seed of the bootstrap resamples");
   sensitivity->add_flag("--json", sensitivity_json, "Machine-readable JSON");
 
+  BenchOptions bench_options;
+  bench_options.scenario = "scenarios/bench/scale.yaml";
+  CLI::App* bench = app.add_subcommand(
+      "bench", "Measure a scenario's speed, memory and HDF5 time beside reference kernels");
+  bench->add_option("scenario", bench_options.scenario,
+                    "Scenario file (default scenarios/bench/scale.yaml)");
+  bench->add_option("--set", bench_options.sets, "Override a setting (repeatable)")
+      ->allow_extra_args(false);
+  bench->add_option("--threads", bench_options.threads, "Worker threads (default: all cores)")
+      ->check(CLI::Range(1, 1024));
+  bench->add_flag("--json", bench_options.json, "Machine-readable JSON (rate: agent_steps_per_s)");
+  bench->add_flag("-q,--quiet", bench_options.quiet, "No progress output");
+
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {
@@ -343,6 +357,7 @@ int run_cli(int argc, char** argv, const Model& model) {
       install_stop_handlers();
       return sweep_command(model, sweep_file, sweep_options);
     }
+    if (*bench) return bench_command(model, bench_options);
     if (*merge) {
       return merge_command(model, merge_folder, merge_output, merge_force,
                            command_line(argc, argv));

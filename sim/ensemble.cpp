@@ -80,10 +80,24 @@ Snapshot stack_snapshots(int step, const std::vector<Snapshot>& per_replicate) {
   return out;
 }
 
+namespace {
+
+void count_agents(const Replicate& state, ReplicateProbe& probe) {
+  const AgentCounts now = state.agents();
+  probe.firm_steps += now.firms;
+  probe.researcher_steps += now.researchers;
+  probe.peak_firms = std::max(probe.peak_firms, now.firms);
+  probe.peak_agents = std::max(probe.peak_agents, now.firms + now.researchers);
+}
+
+}  // namespace
+
 void run_replicate(const PreparedModel& prepared, std::uint64_t replicate, MetricsArray& out,
                    std::size_t slot, const RunControl& control,
                    const std::vector<int>& snapshot_steps, std::vector<Snapshot>& snapshots) {
   auto state = prepared.start(replicate);
+  ReplicateProbe* probe = control.probes != nullptr ? &(*control.probes)[slot] : nullptr;
+  if (probe != nullptr) state->time_phases(&probe->phases);
   const std::size_t metrics = out.metrics(), clusters = out.clusters();
   std::vector<double> row(metrics * clusters);
   snapshots.clear();
@@ -92,6 +106,7 @@ void run_replicate(const PreparedModel& prepared, std::uint64_t replicate, Metri
     if (control.cancel != nullptr && control.cancel->load(std::memory_order_relaxed)) {
       throw Cancelled();
     }
+    if (probe != nullptr) count_agents(*state, *probe);
     state->step(static_cast<int>(t));
     state->record(row);
     for (std::size_t m = 0; m < metrics; ++m) {

@@ -23,10 +23,20 @@ class Cancelled : public std::runtime_error {
   Cancelled() : std::runtime_error("the run was cancelled") {}
 };
 
+// What `clustersim bench` measures in one replicate: its phases' wall time and the agents it
+// advanced (counted at the start of each step).
+struct ReplicateProbe {
+  PhaseTimes phases;
+  double firm_steps = 0.0, researcher_steps = 0.0;
+  double peak_firms = 0.0, peak_agents = 0.0;  // firms; firms + researchers
+};
+
 // What a caller can watch and steer while an ensemble runs.
 struct RunControl {
   ProgressCounter* progress = nullptr;        // bumped once per replicate-step
   const std::atomic<bool>* cancel = nullptr;  // checked once per replicate-step
+  // One per replicate slot when set: the replicates are timed and counted into them.
+  std::vector<ReplicateProbe>* probes = nullptr;
 };
 
 // Throws an InputError when the ensemble's results would not fit in memory.

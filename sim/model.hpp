@@ -63,6 +63,19 @@ struct Snapshot {
   std::size_t rows() const { return values.empty() ? 0 : values.front().size(); }
 };
 
+// Agents a replicate holds now. Researchers are persons, however the model stores them (the
+// plan's model keeps them as counts per firm and per cluster pool, not one record each).
+struct AgentCounts {
+  double firms = 0.0;
+  double researchers = 0.0;
+};
+
+// Wall time of each phase of a replicate's steps, accumulated, for `clustersim bench`.
+struct PhaseTimes {
+  std::vector<std::string> names;  // in the order the phases run
+  std::vector<double> seconds;     // same length as names
+};
+
 // One stochastic replicate of a model, advanced a quarter at a time.
 class Replicate {
  public:
@@ -73,6 +86,11 @@ class Replicate {
   virtual void record(std::span<double> out) const = 0;
   // Per-agent state after the current step, for the steps Model::snapshot_steps names.
   virtual Snapshot snapshot() const { return {}; }
+  // The agents it holds now (none known by default).
+  virtual AgentCounts agents() const { return {}; }
+  // Accumulates the wall time of each phase of the following steps into `times` (nullptr:
+  // stop timing). Models without phases time nothing.
+  virtual void time_phases(PhaseTimes* /*times*/) {}
 };
 
 // A model bound to one validated scenario: what all replicates share (data read once, policy
