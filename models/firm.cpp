@@ -249,17 +249,24 @@ void ProductivityRanking::build(const FirmTable& firms, std::size_t clusters) {
   for (std::size_t c = 0; c < clusters; ++c) begin[c + 1] += begin[c];
   ranked.resize(n);
   rank.resize(n);
-  // Counting sort by cluster keeps firm order; then each cluster is sorted on its own.
+  // Counting sort by cluster keeps firm order; then each cluster is sorted on its own, by
+  // log-productivity with ties broken by id (a total order, so any thread count agrees).
+  keys.resize(n);
   std::vector<std::size_t> next(begin.begin(), begin.end() - 1);
-  for (std::size_t i = 0; i < n; ++i) ranked[next[firms.cluster[i]]++] = i;
+  for (std::size_t i = 0; i < n; ++i) {
+    keys[next[firms.cluster[i]]++] = {firms.log_productivity[i], firms.agents.id[i], i};
+  }
   tbb::parallel_for(std::size_t{0}, clusters, [&](std::size_t c) {
-    const auto first = ranked.begin() + static_cast<std::ptrdiff_t>(begin[c]);
-    const auto last = ranked.begin() + static_cast<std::ptrdiff_t>(begin[c + 1]);
-    std::sort(first, last, [&](std::size_t x, std::size_t y) {
-      const double ax = firms.log_productivity[x], ay = firms.log_productivity[y];
-      return ax < ay || (ax == ay && firms.agents.id[x] < firms.agents.id[y]);
+    const auto first = keys.begin() + static_cast<std::ptrdiff_t>(begin[c]);
+    const auto last = keys.begin() + static_cast<std::ptrdiff_t>(begin[c + 1]);
+    std::sort(first, last, [](const Key& x, const Key& y) {
+      return x.log_productivity < y.log_productivity ||
+             (x.log_productivity == y.log_productivity && x.id < y.id);
     });
-    for (std::size_t j = begin[c]; j < begin[c + 1]; ++j) rank[ranked[j]] = j;
+    for (std::size_t j = begin[c]; j < begin[c + 1]; ++j) {
+      ranked[j] = keys[j].index;
+      rank[keys[j].index] = j;
+    }
   });
 }
 

@@ -1,5 +1,7 @@
 #include "models/fund.hpp"
 
+#include <tbb/parallel_sort.h>
+
 #include <algorithm>
 #include <cmath>
 
@@ -178,7 +180,9 @@ void FundMarket::invest(int step, FirmTable& firms, const std::vector<double>& s
       candidates_.push_back(i);
     }
   }
-  std::sort(candidates_.begin(), candidates_.end(), [&](std::size_t x, std::size_t y) {
+  // Ties are broken by id, a total order: every sort gives the same sequence, so the parallel
+  // one is as deterministic as a serial one.
+  tbb::parallel_sort(candidates_.begin(), candidates_.end(), [&](std::size_t x, std::size_t y) {
     if (firms.cluster[x] != firms.cluster[y]) return firms.cluster[x] < firms.cluster[y];
     if (signal[x] != signal[y]) return signal[x] > signal[y];
     return firms.agents.id[x] < firms.agents.id[y];

@@ -12,6 +12,7 @@
 #include "models/firm.hpp"
 #include "models/policy.hpp"
 #include "sim/agents.hpp"
+#include "sim/parallel.hpp"
 #include "sim/random.hpp"
 #include "sim/scenario.hpp"
 #include "sim/schema.hpp"
@@ -128,6 +129,7 @@ class FundMarket {
   double lagged_multiple_;
   std::vector<std::size_t> candidates_;  // reused per step
   std::vector<double> signal_;           // reused per step
+  std::vector<std::uint8_t> exits_;      // reused per step: 1 where a held firm is sold
 };
 
 bool is_fund_target(FundKind kind, FirmType type);
@@ -140,15 +142,23 @@ template <typename RngFor>
 void FundMarket::quarter(int step, FirmTable& firms, const std::vector<double>& cluster_mean_a,
                          RngFor&& rng_for, FundFlows& flows) {
   // Signals and exits draw from each firm's own stream, so the order of funds does not matter.
+  // The draws are made in parallel; the sales, which move the funds' cash, in firm order.
   std::vector<double>& signal = signal_;
-  signal.assign(firms.size(), 0.0);
-  for (std::size_t i = 0; i < firms.size(); ++i) {
+  std::vector<std::uint8_t>& exits = exits_;
+  signal.resize(firms.size());
+  exits.resize(firms.size());
+  sim::for_each_index(firms.size(), [&](std::size_t i) {
     auto rng = rng_for(firms.agents.id[i]);
     const double gap = firms.log_productivity[i] - cluster_mean_a[firms.cluster[i]];
     signal[i] = gap + p_.signal_noise * rng.normal();
     const double exit_draw = rng.uniform();
-    if (firms.investor[i] == 0 || step - firms.invested_step[i] < p_.min_hold_quarters) continue;
-    if (exit_draw < exit_probability(p_.exit_rate, p_.exit_slope, gap)) {
+    exits[i] = firms.investor[i] != 0 && step - firms.invested_step[i] >= p_.min_hold_quarters &&
+                       exit_draw < exit_probability(p_.exit_rate, p_.exit_slope, gap)
+                   ? 1
+                   : 0;
+  });
+  for (std::size_t i = 0; i < firms.size(); ++i) {
+    if (exits[i] != 0) {
       const double annual_sales = 4 * firms.sales[i];
       const double multiple =
           annual_sales >= p_.ipo_min_sales ? p_.ipo_multiple : p_.valuation_multiple;

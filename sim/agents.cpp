@@ -1,5 +1,7 @@
 #include "sim/agents.hpp"
 
+#include <tbb/parallel_for.h>
+
 namespace sim {
 
 std::size_t AgentTable::append(std::size_t n) {
@@ -19,7 +21,9 @@ std::size_t AgentTable::compact(const std::vector<std::uint8_t>& alive) {
   if (removed == 0) return 0;
   for (std::size_t to = 0; to < kept_.size(); ++to) id[to] = id[kept_[to]];
   id.resize(kept_.size());
-  for (auto& column : columns_) column->keep_only(kept_);
+  // Columns are independent: each moves on its own thread, in the same way on any thread count.
+  tbb::parallel_for(std::size_t{0}, columns_.size(),
+                    [&](std::size_t k) { columns_[k]->keep_only(kept_); });
   return removed;
 }
 
