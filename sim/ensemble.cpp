@@ -1,10 +1,13 @@
 #include "sim/ensemble.hpp"
 
 #include <tbb/parallel_for.h>
+#include <tbb/partitioner.h>
 
 #include <fmt/format.h>
 #include <algorithm>
 #include <chrono>
+#include <exception>
+#include <mutex>
 
 #include "sim/memory.hpp"
 
@@ -80,6 +83,29 @@ Snapshot stack_snapshots(int step, const std::vector<Snapshot>& per_replicate) {
   return out;
 }
 
+void for_each_task(std::size_t n,
+                   const std::function<void(std::size_t, const std::atomic<bool>& stop)>& body) {
+  std::atomic<bool> stop{false};
+  std::mutex mutex;
+  std::exception_ptr first;
+  tbb::parallel_for(
+      tbb::blocked_range<std::size_t>(0, n, 1),
+      [&](const tbb::blocked_range<std::size_t>& range) {
+        for (std::size_t i = range.begin(); i != range.end(); ++i) {
+          if (stop.load()) return;
+          try {
+            body(i, stop);
+          } catch (...) {
+            const std::lock_guard lock(mutex);
+            if (!first) first = std::current_exception();
+            stop = true;
+          }
+        }
+      },
+      tbb::simple_partitioner());
+  if (first) std::rethrow_exception(first);
+}
+
 namespace {
 
 void count_agents(const Replicate& state, ReplicateProbe& probe) {
@@ -102,8 +128,8 @@ void run_replicate(const PreparedModel& prepared, std::uint64_t replicate, Metri
   std::vector<double> row(metrics * clusters);
   snapshots.clear();
   for (std::size_t t = 0; t < out.steps(); ++t) {
-    // Under TBB the exception reaches the caller and cancels the replicates not yet started.
-    if (control.cancel != nullptr && control.cancel->load(std::memory_order_relaxed)) {
+    if ((control.cancel != nullptr && control.cancel->load(std::memory_order_relaxed)) ||
+        (control.stop != nullptr && control.stop->load(std::memory_order_relaxed))) {
       throw Cancelled();
     }
     if (probe != nullptr) count_agents(*state, *probe);
@@ -140,9 +166,11 @@ EnsembleResult run_ensemble(const Model& model, const Scenario& scenario,
   // [snapshot][replicate]: each replicate fills its own slots; they are stacked afterwards.
   std::vector<std::vector<Snapshot>> taken(snapshot_steps.size(),
                                            std::vector<Snapshot>(replicates));
-  tbb::parallel_for(std::size_t{0}, replicates, [&](std::size_t r) {
+  for_each_task(replicates, [&](std::size_t r, const std::atomic<bool>& stop) {
+    RunControl mine_control = control;
+    mine_control.stop = &stop;
     std::vector<Snapshot> mine;
-    run_replicate(*prepared, r, result.metrics, r, control, snapshot_steps, mine);
+    run_replicate(*prepared, r, result.metrics, r, mine_control, snapshot_steps, mine);
     for (std::size_t k = 0; k < mine.size(); ++k) taken[k][r] = std::move(mine[k]);
     if (progress != nullptr) ++progress->replicates_done;
   });

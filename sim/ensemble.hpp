@@ -3,6 +3,7 @@
 #pragma once
 
 #include <atomic>
+#include <functional>
 #include <stdexcept>
 
 #include "sim/model.hpp"
@@ -37,7 +38,15 @@ struct RunControl {
   const std::atomic<bool>* cancel = nullptr;  // checked once per replicate-step
   // One per replicate slot when set: the replicates are timed and counted into them.
   std::vector<ReplicateProbe>* probes = nullptr;
+  const std::atomic<bool>* stop = nullptr;  // raised when a sibling task failed
 };
+
+// Runs body(i, stop) for every i in [0, n) as parallel tasks, one index each. The first
+// exception raises `stop` and is rethrown once every task has ended; bodies check `stop`
+// between steps. No task is cancelled through TBB: that would cut the nested parallel loops of
+// the tasks still running short, mid-phase, and leave their state half-updated.
+void for_each_task(std::size_t n,
+                   const std::function<void(std::size_t, const std::atomic<bool>& stop)>& body);
 
 // Throws an InputError when the ensemble's results would not fit in memory.
 void check_ensemble_fits(const Model& model, const Scenario& scenario);

@@ -99,13 +99,13 @@ std::vector<Scenario> point_scenarios(const SweepDefinition& sweep, const Model&
 RunResult simulate_run(const Model& model, const SweepDefinition& /*sweep*/,
                        const Scenario& scenario, std::size_t replicate,
                        const std::vector<std::size_t>& metric_index,
-                       const std::atomic<bool>* cancel) {
+                       const std::atomic<bool>* cancel, const std::atomic<bool>* stop) {
   const auto steps = static_cast<std::size_t>(scenario.calendar().steps());
   const std::size_t clusters = scenario.clusters().size();
   MetricsArray all(model.metrics().size(), 1, steps, clusters);
   const auto prepared = model.prepare(scenario);
   std::vector<Snapshot> none;
-  run_replicate(*prepared, replicate, all, 0, RunControl{nullptr, cancel}, {}, none);
+  run_replicate(*prepared, replicate, all, 0, RunControl{nullptr, cancel, nullptr, stop}, {}, none);
   RunResult out{MetricsArray(metric_index.size(), 1, steps, clusters),
                 model.evaluate_goals(scenario, all)};
   for (std::size_t k = 0; k < metric_index.size(); ++k) {
@@ -117,12 +117,13 @@ RunResult simulate_run(const Model& model, const SweepDefinition& /*sweep*/,
 void execute_run(const Model& model, const SweepDefinition& sweep,
                  const std::vector<Scenario>& scenarios, const SweepStore& store,
                  const std::string& subfolder, const std::vector<std::size_t>& metric_index,
-                 std::size_t run, ProgressCounter* progress, const std::atomic<bool>* cancel) {
+                 std::size_t run, ProgressCounter* progress, const std::atomic<bool>* cancel,
+                 const std::atomic<bool>* stop) {
   const auto replicates = static_cast<std::size_t>(sweep.replicates);
   const std::size_t point = run / replicates, replicate = run % replicates;
   const Scenario& scenario = scenarios[point];
   store.write_run(subfolder, point, replicate,
-                  simulate_run(model, sweep, scenario, replicate, metric_index, cancel));
+                  simulate_run(model, sweep, scenario, replicate, metric_index, cancel, stop));
   if (progress != nullptr) {
     progress->steps_done += scenario.calendar().steps();
     ++progress->replicates_done;
@@ -135,16 +136,11 @@ void run_sweep_runs(const Model& model, const SweepDefinition& sweep,
                     ProgressCounter* progress, const std::atomic<bool>* cancel) {
   const std::vector<std::size_t> metric_index = written_metrics(sweep, model);
   // One run per task: runs differ in length, and TBB's work stealing balances them; each run's
-  // own phases run as nested parallel loops.
-  tbb::parallel_for(
-      tbb::blocked_range<std::size_t>(0, runs.size(), 1),
-      [&](const tbb::blocked_range<std::size_t>& range) {
-        for (std::size_t k = range.begin(); k != range.end(); ++k) {
-          execute_run(model, sweep, scenarios, store, subfolder, metric_index, runs[k], progress,
-                      cancel);
-        }
-      },
-      tbb::simple_partitioner());
+  // own phases run as nested parallel loops. A failed run stops the others between steps.
+  for_each_task(runs.size(), [&](std::size_t k, const std::atomic<bool>& stop) {
+    execute_run(model, sweep, scenarios, store, subfolder, metric_index, runs[k], progress, cancel,
+                &stop);
+  });
 }
 
 void assemble_and_tidy(const Model& model, const SweepStore& store, const SweepOptions& options) {

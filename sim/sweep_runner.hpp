@@ -41,7 +41,8 @@ RunResult simulate_run(const Model& model, const SweepDefinition& sweep, const S
 void execute_run(const Model& model, const SweepDefinition& sweep,
                  const std::vector<Scenario>& scenarios, const SweepStore& store,
                  const std::string& subfolder, const std::vector<std::size_t>& metric_index,
-                 std::size_t run, ProgressCounter* progress, const std::atomic<bool>* cancel);
+                 std::size_t run, ProgressCounter* progress, const std::atomic<bool>* cancel,
+                 const std::atomic<bool>* stop = nullptr);
 
 // Runs `runs` (index point * replicates + replicate) in parallel on this process's TBB arena,
 // writing each as it finishes to `subfolder` of the store; bumps progress once per run. Throws

@@ -4,11 +4,14 @@
 
 #include <algorithm>
 #include <atomic>
+#include <chrono>
 #include <cmath>
 #include <cstdint>
 #include <cstring>
+#include <stdexcept>
 #include <vector>
 
+#include "sim/ensemble.hpp"
 #include "sim/parallel.hpp"
 
 namespace {
@@ -160,3 +163,36 @@ TEST(ParallelBlockSums, ResetZeroesAndResizes) {
 }
 
 }  // namespace
+
+TEST(ForEachTask, AFailureStopsSiblingsBetweenStepsNeverInsideTheirLoops) {
+  // Each task runs "steps" of nested parallel loops; task 0 fails at once. Tasks that were
+  // running must finish every nested loop they started (no TBB cancellation reaching them)
+  // and stop at a step boundary; the failure is rethrown.
+  tbb::global_control limit(tbb::global_control::max_allowed_parallelism, 2);
+  constexpr std::size_t kTasks = 8, kItems = 1 << 16;
+  std::vector<std::vector<std::uint8_t>> touched(kTasks, std::vector<std::uint8_t>(kItems, 0));
+  std::atomic<bool> cut_short{false};
+  std::atomic<int> running{0};
+  EXPECT_THROW(sim::for_each_task(
+                   kTasks,
+                   [&](std::size_t t, const std::atomic<bool>& stop) {
+                     if (t == 0) {
+                       // Fail while a sibling is inside its loops.
+                       const auto give_up =
+                           std::chrono::steady_clock::now() + std::chrono::seconds(2);
+                       while (running.load() == 0 && std::chrono::steady_clock::now() < give_up) {
+                       }
+                       throw std::runtime_error("task 0 fails");
+                     }
+                     ++running;
+                     for (int step = 0; step < 50 && !stop.load(); ++step) {
+                       std::fill(touched[t].begin(), touched[t].end(), 0);
+                       sim::for_each_index(kItems, [&](std::size_t i) { touched[t][i] = 1; });
+                       if (std::count(touched[t].begin(), touched[t].end(), 0) != 0) {
+                         cut_short = true;
+                       }
+                     }
+                   }),
+               std::runtime_error);
+  EXPECT_FALSE(cut_short.load());
+}
