@@ -173,13 +173,11 @@ void FundMarket::invest(int step, FirmTable& firms, const std::vector<double>& s
                         FundFlows& flows) {
   // Candidates: firms without an investor whose signal clears the hurdle, best signal first
   // (ties by id), grouped by cluster.
-  candidates_.clear();
-  for (std::size_t i = 0; i < firms.size(); ++i) {
-    if (firms.investor[i] == 0 && signal[i] > p_.hurdle &&
-        static_cast<FirmType>(firms.type[i]) != FirmType::Backbone) {
-      candidates_.push_back(i);
-    }
-  }
+  const auto& found = filter_.find(firms.size(), [&](std::size_t i) {
+    return firms.investor[i] == 0 && signal[i] > p_.hurdle &&
+           static_cast<FirmType>(firms.type[i]) != FirmType::Backbone;
+  });
+  candidates_.assign(found.begin(), found.end());
   // Ties are broken by id, a total order: every sort gives the same sequence, so the parallel
   // one is as deterministic as a serial one.
   tbb::parallel_sort(candidates_.begin(), candidates_.end(), [&](std::size_t x, std::size_t y) {
@@ -230,8 +228,8 @@ void FundMarket::value(const FirmTable& firms, FundFlows& flows) const {
   for (std::size_t f = 0; f < funds_.size(); ++f) {
     if (funds_.open[f] != 0) flows.nav[funds_.cluster[f]] += funds_.cash[f];
   }
-  for (std::size_t i = 0; i < firms.size(); ++i) {
-    if (firms.investor[i] == 0) continue;
+  for (std::size_t i :
+       filter_.find(firms.size(), [&](std::size_t i) { return firms.investor[i] != 0; })) {
     const std::size_t f = fund_index(firms.investor[i]);
     flows.nav[funds_.cluster[f]] +=
         firms.stake[i] *

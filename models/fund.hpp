@@ -130,6 +130,7 @@ class FundMarket {
   std::vector<std::size_t> candidates_;  // reused per step
   std::vector<double> signal_;           // reused per step
   std::vector<std::uint8_t> exits_;      // reused per step: 1 where a held firm is sold
+  mutable sim::IndexFilter filter_;      // scratch of the scans over firms
 };
 
 bool is_fund_target(FundKind kind, FirmType type);
@@ -157,8 +158,8 @@ void FundMarket::quarter(int step, FirmTable& firms, const std::vector<double>& 
                    ? 1
                    : 0;
   });
-  for (std::size_t i = 0; i < firms.size(); ++i) {
-    if (exits[i] != 0) {
+  for (std::size_t i : filter_.find(firms.size(), [&](std::size_t i) { return exits[i] != 0; })) {
+    {
       const double annual_sales = 4 * firms.sales[i];
       const double multiple =
           annual_sales >= p_.ipo_min_sales ? p_.ipo_multiple : p_.valuation_multiple;
@@ -169,10 +170,10 @@ void FundMarket::quarter(int step, FirmTable& firms, const std::vector<double>& 
   }
   invest(step, firms, signal, flows);
   // Funds at the end of their life sell what they hold at a discount and return everything.
-  for (std::size_t i = 0; i < firms.size(); ++i) {
-    if (firms.investor[i] == 0) continue;
-    const std::size_t f = fund_index(firms.investor[i]);
-    if (step - funds_.vintage[f] < p_.life_quarters) continue;
+  for (std::size_t i : filter_.find(firms.size(), [&](std::size_t i) {
+         return firms.investor[i] != 0 &&
+                step - funds_.vintage[fund_index(firms.investor[i])] >= p_.life_quarters;
+       })) {
     const double value =
         p_.secondary_discount * firms.stake[i] *
         firm_valuation(4 * firms.sales[i], firms.cash[i] + firms.capital[i], p_.valuation_multiple);

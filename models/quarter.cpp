@@ -241,8 +241,8 @@ void WorldReplicate::pay_procurement() {
   // host's cash to the tenant's.
   const double premium = setup_.incubator.procurement_premium;
   if (premium <= 0) return;
-  for (std::size_t i = 0; i < firms_.size(); ++i) {
-    if (firms_.incubator[i] == 0) continue;
+  for (std::size_t i :
+       filter_.find(firms_.size(), [&](std::size_t i) { return firms_.incubator[i] != 0; })) {
     const std::uint64_t host = incubators_.host[firms_.incubator[i] - 1];
     if (host == 0) continue;
     const std::size_t h = firm_index(host - 1);
@@ -433,8 +433,8 @@ void WorldReplicate::invest_age_and_test_exit(int step) {
 }
 
 void WorldReplicate::settle_exits() {
-  for (std::size_t i = 0; i < firms_.size(); ++i) {
-    if (firms_.alive[i] != 0) continue;
+  for (std::size_t i :
+       filter_.find(firms_.size(), [&](std::size_t i) { return firms_.alive[i] == 0; })) {
     funds_.write_off(firms_, i);
     if (firms_.incubator[i] != 0) incubators_.tenants[firms_.incubator[i] - 1] -= 1;
   }
@@ -565,8 +565,9 @@ void WorldReplicate::run_incubators(int step) {
       incubators_.host[j] = 0;
     }
   }
-  for (std::size_t i = 0; i < firms_.size(); ++i) {
-    if (firms_.incubator[i] == 0 || firms_.tenant_quarters[i] < ip.period_quarters) continue;
+  for (std::size_t i : filter_.find(firms_.size(), [&](std::size_t i) {
+         return firms_.incubator[i] != 0 && firms_.tenant_quarters[i] >= ip.period_quarters;
+       })) {
     incubators_.tenants[firms_.incubator[i] - 1] -= 1;
     firms_.incubator[i] = 0;
     graduates_[firms_.cluster[i]] += 1;
@@ -581,11 +582,11 @@ void WorldReplicate::run_incubators(int step) {
   }
   std::sort(hosting.begin(), hosting.end());
   std::vector<std::vector<std::size_t>> candidates(clusters_);
-  for (std::size_t i = 0; i < firms_.size(); ++i) {
-    if (static_cast<FirmType>(firms_.type[i]) == FirmType::Backbone &&
-        !std::binary_search(hosting.begin(), hosting.end(), firms_.agents.id[i] + 1)) {
-      candidates[firms_.cluster[i]].push_back(i);
-    }
+  for (std::size_t i : filter_.find(firms_.size(), [&](std::size_t i) {
+         return static_cast<FirmType>(firms_.type[i]) == FirmType::Backbone &&
+                !std::binary_search(hosting.begin(), hosting.end(), firms_.agents.id[i] + 1);
+       })) {
+    candidates[firms_.cluster[i]].push_back(i);
   }
   for (std::size_t c = 0; c < clusters_; ++c) {
     const Levers& l = levers(step, c);
@@ -684,8 +685,13 @@ void WorldReplicate::time_phases(sim::PhaseTimes* times) {
 }
 
 sim::AgentCounts WorldReplicate::agents() const {
+  // Counted in parallel blocks, so that measuring does not add a serial pass to every step.
+  std::vector<double> per_block(sim::block_count(firms_.size()), 0.0);
+  sim::for_each_block(firms_.size(), [&](std::size_t begin, std::size_t end, std::size_t b) {
+    for (std::size_t i = begin; i < end; ++i) per_block[b] += firms_.researchers[i];
+  });
   double researchers = 0.0;
-  for (double r : firms_.researchers) researchers += r;
+  for (double r : per_block) researchers += r;
   for (double r : talent_.free) researchers += r;
   return {static_cast<double>(firms_.size()), researchers};
 }

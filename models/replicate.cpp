@@ -1,5 +1,7 @@
 #include "models/replicate.hpp"
 
+#include <tbb/parallel_for.h>
+
 #include <algorithm>
 #include <cmath>
 #include <limits>
@@ -92,11 +94,21 @@ std::size_t WorldReplicate::firm_index(std::uint64_t id) const {
 void WorldReplicate::initialise_firms() {
   const FirmParams& p = params_;
   constexpr int kMaxInitialAge = 80;  // quarters: firms founded up to 20 years before the start
+  // Ids are handed out cluster by cluster first; then each cluster's firms are drawn and
+  // calibrated on their own, in parallel (every draw is keyed by the firm's id).
+  std::vector<std::size_t> firsts(clusters_), counts(clusters_, 0);
   for (std::size_t c = 0; c < clusters_; ++c) {
     const ClusterStart& start = setup_.starts[c];
     const auto n = static_cast<std::size_t>(std::llround(start.firms));
     if (n == 0 || start.output <= 0) continue;
-    const std::size_t first = firms_.agents.append(n);
+    firsts[c] = firms_.agents.append(n);
+    counts[c] = n;
+  }
+  tbb::parallel_for(std::size_t{0}, clusters_, [&](std::size_t c) {
+    const ClusterStart& start = setup_.starts[c];
+    const std::size_t n = counts[c];
+    if (n == 0) return;
+    const std::size_t first = firsts[c];
     const double startup_share = std::min(1.0, start.startup_firms / start.firms);
     double size_total = 0.0;
     std::vector<double> hnte_clock_draw(n), loss_run_draw(n);
@@ -177,7 +189,7 @@ void WorldReplicate::initialise_firms() {
     }
     mean_a_[c] = sales_a / quarterly_output;
     frontier_[c] = best_a;
-  }
+  });
 }
 
 void WorldReplicate::initialise_talent() {

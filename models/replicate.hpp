@@ -183,6 +183,7 @@ class WorldReplicate final : public sim::Replicate {
   ProductivityRanking ranking_;
   sim::PhaseTimes* phase_times_ = nullptr;
   sim::BlockSums block_sums_;
+  sim::IndexFilter filter_;  // scratch of the scans over firms
   std::vector<double> combined_;
 };
 

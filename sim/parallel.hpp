@@ -61,4 +61,33 @@ class BlockSums {
   std::vector<double> partial_;
 };
 
+// The indices of [0, n) where a predicate holds, in increasing order, found by parallel blocks
+// and joined in block order: what a serial scan would find, so the serial work that follows
+// (over the few matches, in order) gives the same results on any thread count. Buffers are
+// reused across calls.
+class IndexFilter {
+ public:
+  template <typename Pred>
+  const std::vector<std::size_t>& find(std::size_t n, Pred&& pred) {
+    const std::size_t blocks = block_count(n);
+    if (per_block_.size() < blocks) per_block_.resize(blocks);
+    for_each_block(n, [&](std::size_t begin, std::size_t end, std::size_t b) {
+      std::vector<std::size_t>& mine = per_block_[b];
+      mine.clear();
+      for (std::size_t i = begin; i < end; ++i) {
+        if (pred(i)) mine.push_back(i);
+      }
+    });
+    found_.clear();
+    for (std::size_t b = 0; b < blocks; ++b) {
+      found_.insert(found_.end(), per_block_[b].begin(), per_block_[b].end());
+    }
+    return found_;
+  }
+
+ private:
+  std::vector<std::vector<std::size_t>> per_block_;
+  std::vector<std::size_t> found_;
+};
+
 }  // namespace sim
