@@ -69,6 +69,32 @@ TEST(Ensemble, PlanWithEveryLeverIsBitIdenticalAcrossThreadCounts) {
   }
 }
 
+TEST(Ensemble, ProbesMeasureWithoutChangingResults) {
+  const models::ClusterModel model;
+  const auto sc = sim::Scenario::load(kSmall, model.schema());
+  std::vector<sim::ReplicateProbe> probes(static_cast<std::size_t>(sc.replicates()));
+  const auto probed = sim::run_ensemble(model, sc, sim::RunControl{nullptr, nullptr, &probes});
+  EXPECT_TRUE(bit_identical(probed.metrics, sim::run_ensemble(model, sc).metrics));
+  for (const auto& p : probes) {
+    ASSERT_EQ(p.phases.names.size(), p.phases.seconds.size());
+    EXPECT_EQ(p.phases.names.front(), "demand");
+    EXPECT_GT(p.firm_steps, 0.0);
+    EXPECT_GT(p.researcher_steps, 0.0);
+    EXPECT_GE(p.peak_agents, p.peak_firms);
+  }
+}
+
+TEST(Ensemble, InitialResearchersOverrideSetsTheStartingPersons) {
+  // Counted before the first quarter: every researcher of the cluster, employed or seeking.
+  const models::ClusterModel model;
+  const auto sc = sim::Scenario::load(
+      kSmall, model.schema(),
+      {{"world.initial_researchers={default: 1000}", "run.replicates=1", "run.end=2014Q1"}});
+  std::vector<sim::ReplicateProbe> probes(1);
+  sim::run_ensemble(model, sc, sim::RunControl{nullptr, nullptr, &probes});
+  EXPECT_NEAR(probes[0].researcher_steps, 3000.0, 1e-6);
+}
+
 TEST(Ensemble, ReplicateAloneEqualsReplicateInEnsemble) {
   const models::ClusterModel model;
   const auto sc = sim::Scenario::load(kSmall, model.schema());

@@ -196,3 +196,22 @@ TEST(ForEachTask, AFailureStopsSiblingsBetweenStepsNeverInsideTheirLoops) {
                std::runtime_error);
   EXPECT_FALSE(cut_short.load());
 }
+
+TEST(IndexFilter, FindsWhatASerialScanFindsInOrderOnAnyThreadCount) {
+  const std::size_t n = 10 * sim::kBlockSize + 17;
+  std::vector<int> values(n);
+  for (std::size_t i = 0; i < n; ++i) values[i] = static_cast<int>((i * 7919) % 13);
+  std::vector<std::size_t> serial;
+  for (std::size_t i = 0; i < n; ++i) {
+    if (values[i] < 3) serial.push_back(i);
+  }
+  for (std::size_t threads : {1, 2}) {
+    tbb::global_control limit(tbb::global_control::max_allowed_parallelism, threads);
+    sim::IndexFilter filter;
+    EXPECT_EQ(filter.find(n, [&](std::size_t i) { return values[i] < 3; }), serial);
+    // Reused with fewer items and another predicate, nothing of the first call is left over.
+    const auto& small = filter.find(5, [&](std::size_t i) { return i % 2 == 0; });
+    EXPECT_EQ(small, (std::vector<std::size_t>{0, 2, 4}));
+    EXPECT_TRUE(filter.find(0, [](std::size_t) { return true; }).empty());
+  }
+}
