@@ -138,8 +138,10 @@ std::string report_text(const BenchFigures& f) {
   out += fmt::format("HDF5 writing                {:>14.3f} s ({:.1f}% of simulating + writing)\n",
                      f.write_seconds,
                      100.0 * f.write_seconds / (f.simulate_seconds + f.write_seconds));
-  out += fmt::format("\nreference kernels on {} agents, same process and threads:\n",
-                     f.reference_agents);
+  out += fmt::format(
+      "\nreference kernels, same process and threads (trivial update on {} "
+      "agents):\n",
+      f.reference_agents);
   out += fmt::format("  memory bandwidth (triad)  {:>14.3g} GB/s\n", f.triad / 1e9);
   out += fmt::format("  trivial update            {:>14.4g} agent-steps/s\n", f.trivial);
   out += fmt::format("  model / trivial           {:>14.3f}\n",
@@ -209,8 +211,11 @@ double triad_bytes_per_second(std::size_t n, int repeats) {
 double trivial_agent_steps_per_second(std::size_t n, int steps) {
   std::vector<double> position(n, 0.0), velocity(n, 0.0), wealth(n, 1.0);
   for_each_index(n, [&](std::size_t i) { position[i] = 0.0; });
+  // Small worlds repeat the calendar until the time is long enough to measure.
+  constexpr double kMinSeconds = 0.25;
   const auto start = Clock::now();
-  for (int t = 0; t < steps; ++t) {
+  long done = 0;
+  for (int t = 0; t < steps || seconds_since(start) < kMinSeconds; ++t, ++done) {
     for_each_block(n, [&](std::size_t begin, std::size_t end, std::size_t) {
       for (std::size_t i = begin; i < end; ++i) {
         RandomStream rng(1, 0, static_cast<std::uint64_t>(t), 0, i);
@@ -225,7 +230,7 @@ double trivial_agent_steps_per_second(std::size_t n, int steps) {
   double check = 0.0;
   for (std::size_t i = 0; i < n; i += 4096) check += position[i] + wealth[i];
   if (!std::isfinite(check)) return 0.0;
-  return seconds > 0 ? static_cast<double>(n) * steps / seconds : 0.0;
+  return seconds > 0 ? static_cast<double>(n) * static_cast<double>(done) / seconds : 0.0;
 }
 
 int bench_command(const Model& model, const BenchOptions& options) {
@@ -241,10 +246,10 @@ int bench_command(const Model& model, const BenchOptions& options) {
     fmt::print(stderr, "bench: {} on {} threads\n", options.scenario, f.threads);
   }
   measure_model(model, scenario, options, f);
-  // The kernels run on the model's agent count (at least 4 Mi, so the triad's arrays overflow
-  // any cache) over as many steps as the scenario.
-  f.reference_agents = std::max<std::size_t>(static_cast<std::size_t>(f.peak_agents), 1U << 22);
-  f.triad = triad_bytes_per_second(f.reference_agents, 5);
+  // The trivial update runs on the model's agent count over as many steps as the scenario; the
+  // triad on at least 16 Mi doubles per array (128 MiB), so that no cache flatters it.
+  f.reference_agents = std::max<std::size_t>(1, static_cast<std::size_t>(f.peak_agents));
+  f.triad = triad_bytes_per_second(std::max<std::size_t>(f.reference_agents, 1U << 24), 5);
   f.trivial = trivial_agent_steps_per_second(f.reference_agents, static_cast<int>(f.steps));
   fmt::print("{}", options.json ? report_json(f) : report_text(f));
   return kExitOk;
