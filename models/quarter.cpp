@@ -614,17 +614,30 @@ void WorldReplicate::run_incubators(int step) {
     }
     cost(c, kCostIncubators) = funded * setup_.costs.incubator_subsidy_per_slot / 4.0;
   }
-  // Young firms never incubated take free slots, in firm order.
-  for (std::size_t i = 0; i < firms_.size(); ++i) {
-    if (firms_.incubated[i] != 0 || firms_.age[i] >= params_.startup_age_quarters) continue;
-    for (std::size_t j = 0; j < incubators_.size(); ++j) {
-      if (incubators_.cluster[j] != firms_.cluster[i] || free_slots(incubators_, j) < 1) continue;
-      incubators_.tenants[j] += 1;
-      firms_.incubator[i] = static_cast<std::uint32_t>(incubators_.agents.id[j] + 1);
-      firms_.tenant_quarters[i] = 0;
-      firms_.incubated[i] = 1;
-      break;
-    }
+  admit_tenants();
+}
+
+void WorldReplicate::admit_tenants() {
+  // Young firms never incubated take the first incubator of their cluster with a free slot, in
+  // firm order. Slots only fill here, so a cursor per cluster that skips full incubators finds
+  // the same one as a scan from the start, without rescanning for every firm.
+  std::vector<std::vector<std::size_t>> by_cluster(clusters_);
+  for (std::size_t j = 0; j < incubators_.size(); ++j)
+    by_cluster[incubators_.cluster[j]].push_back(j);
+  std::vector<std::size_t> cursor(clusters_, 0);
+  for (std::size_t i : filter_.find(firms_.size(), [&](std::size_t i) {
+         return firms_.incubated[i] == 0 && firms_.age[i] < params_.startup_age_quarters;
+       })) {
+    const std::size_t c = firms_.cluster[i];
+    const std::vector<std::size_t>& mine = by_cluster[c];
+    std::size_t& at = cursor[c];
+    while (at < mine.size() && free_slots(incubators_, mine[at]) < 1) ++at;
+    if (at == mine.size()) continue;
+    const std::size_t j = mine[at];
+    incubators_.tenants[j] += 1;
+    firms_.incubator[i] = static_cast<std::uint32_t>(incubators_.agents.id[j] + 1);
+    firms_.tenant_quarters[i] = 0;
+    firms_.incubated[i] = 1;
   }
 }
 

@@ -149,6 +149,7 @@ class WorldReplicate final : public sim::Replicate {
   void run_platforms(int step);
   void enter(int step);
   void run_incubators(int step);
+  void admit_tenants();
   void count_types();
 
   // Runs per_firm(i, accumulators of i's cluster) over all firms in parallel blocks and stores
