@@ -8,7 +8,15 @@ std::size_t AgentTable::append(std::size_t n) {
   const std::size_t first = id.size();
   id.resize(first + n);
   for (std::size_t i = first; i < first + n; ++i) id[i] = next_id_++;
-  for (auto& column : columns_) column->resize(first + n);
+  // Growing a column zeroes its new part: for a large world, hundreds of megabytes, so the
+  // columns grow on their own threads.
+  constexpr std::size_t kWorthThreads = 4096;
+  if (n < kWorthThreads) {
+    for (auto& column : columns_) column->resize(first + n);
+  } else {
+    tbb::parallel_for(std::size_t{0}, columns_.size(),
+                      [&](std::size_t k) { columns_[k]->resize(first + n); });
+  }
   return first;
 }
 
