@@ -9,6 +9,7 @@
 
 #include <fmt/format.h>
 #include <csignal>
+#include <cstdlib>
 #include <filesystem>
 #include <fstream>
 #include <iostream>
@@ -215,6 +216,9 @@ int stats_command(const Model& model, const std::string& file, bool json) {
 int run_cli(int argc, char** argv, const Model& model) {
   // HDF5 would print its own error stack; errors are reported here instead.
   H5Eset_auto2(H5E_DEFAULT, nullptr, nullptr);
+  // Past a file size limit (ulimit -f) a write should fail with an error we report, not kill
+  // the process with SIGXFSZ and leave a temporary file behind.
+  std::signal(SIGXFSZ, SIG_IGN);
 
   CLI::App app{"clustersim: agent-based simulator of innovative industrial clusters"};
   app.require_subcommand(1);
@@ -374,6 +378,11 @@ int run_cli(int argc, char** argv, const Model& model) {
   } catch (const InputError& e) {
     fmt::print(stderr, "{}\n", e.what());
     return kExitBadInput;
+  } catch (const WriteError& e) {
+    // Skips HDF5's exit handler, which would try again to close the file that failed.
+    fmt::print(stderr, "error: {}\n", e.what());
+    std::fflush(nullptr);
+    std::_Exit(kExitFailure);
   } catch (const std::exception& e) {
     fmt::print(stderr, "error: {}\n", e.what());
     return kExitFailure;

@@ -6,8 +6,10 @@
 #include <unistd.h>
 
 #include <fmt/format.h>
+#include <cerrno>
 #include <chrono>
 #include <cstdio>
+#include <cstring>
 #include <ctime>
 #include <filesystem>
 #include <functional>
@@ -251,9 +253,17 @@ void check_output_path(const std::string& path, bool force) {
   if (!fs::is_directory(folder, ec)) {
     throw InputError(where, "", fmt::format("output folder '{}' does not exist", folder.string()));
   }
-  if (::access(folder.c_str(), W_OK) != 0) {
-    throw InputError(where, "", fmt::format("output folder '{}' is not writable", folder.string()));
+  // access() says yes to root everywhere; creating a file is the test that holds for everyone,
+  // on read-only and special file systems too.
+  const fs::path probe = folder / fmt::format(".clustersim-probe-{}", getpid());
+  const int fd = ::open(probe.c_str(), O_WRONLY | O_CREAT | O_EXCL, 0600);
+  if (fd < 0) {
+    throw InputError(where, "",
+                     fmt::format("output folder '{}' is not writable ({})", folder.string(),
+                                 std::strerror(errno)));
   }
+  ::close(fd);
+  fs::remove(probe, ec);
   if (fs::exists(p, ec)) {
     if (fs::is_directory(p, ec)) throw InputError(where, "", "the output path is a folder");
     if (!force) {
@@ -268,7 +278,17 @@ void write_atomically(const std::string& path,
   const fs::path temporary = final_path.parent_path() /
                              fmt::format(".{}.tmp-{}", final_path.filename().string(), getpid());
   try {
-    write(temporary.string());
+    try {
+      write(temporary.string());
+    } catch (const InputError&) {
+      throw;
+    } catch (const std::exception& e) {
+      // Most often the disk is full or a file size limit was reached.
+      throw WriteError(fmt::format(
+          "could not write {} ({}); the disk may be full or the file size limited; {}",
+          final_path.string(), e.what(),
+          fs::exists(final_path) ? "the previous file is left as it was" : "no file was written"));
+    }
     fsync_path(temporary.string(), O_RDONLY);
     fs::rename(temporary, final_path);
     fsync_path(final_path.parent_path().string(), O_RDONLY | O_DIRECTORY);

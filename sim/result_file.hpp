@@ -3,6 +3,7 @@
 #pragma once
 
 #include <functional>
+#include <stdexcept>
 #include <string>
 #include <vector>
 
@@ -32,6 +33,14 @@ struct CounterfactualRun {
 void write_result_file(const std::string& path, const Model& model, const Scenario& scenario,
                        const EnsembleResult& result, const Provenance& provenance,
                        const CounterfactualRun* counterfactual = nullptr);
+
+// A result file could not be written (disk full, file size limit, I/O error). HDF5 may still
+// hold the failed file open and crash closing it at exit: callers that can, end the process
+// with std::_Exit after reporting it.
+class WriteError : public std::runtime_error {
+ public:
+  using std::runtime_error::runtime_error;
+};
 
 // Writes a file through `write`, given a temporary name in the same folder, then fsyncs and
 // renames it to `path`: a crash leaves `path` absent, the previous file, or the whole new one.

@@ -206,7 +206,11 @@ def load(path, lazy=None, counterfactual=False):
     if not h5py.is_hdf5(path):
         raise ResultFileError("not an HDF5 file", file=path)
     group = "counterfactual/metrics" if counterfactual else "metrics"
-    with h5py.File(path, "r") as f:
+    try:
+        f = h5py.File(path, "r")
+    except OSError as e:  # e.g. a truncated file: HDF5 finds its end before the data's
+        raise ResultFileError(f"damaged or incomplete result file ({e})", file=path) from e
+    with f:
         _check_file(path, f)
         if counterfactual and "counterfactual" not in f:
             raise ResultFileError("the file holds no counterfactual run (it was not written "
