@@ -8,18 +8,18 @@
 namespace models {
 
 FundTable::FundTable() {
-  agents.add_column(cluster);
-  agents.add_column(kind);
-  agents.add_column(vintage);
-  agents.add_column(gov_share);
-  agents.add_column(concession);
-  agents.add_column(committed);
-  agents.add_column(cash);
-  agents.add_column(invested);
-  agents.add_column(proceeds);
-  agents.add_column(distributed);
-  agents.add_column(gov_returned);
-  agents.add_column(open);
+  agents.add_column(cluster, "cluster");
+  agents.add_column(kind, "kind");
+  agents.add_column(vintage, "vintage");
+  agents.add_column(gov_share, "gov_share");
+  agents.add_column(concession, "concession");
+  agents.add_column(committed, "committed");
+  agents.add_column(cash, "cash");
+  agents.add_column(invested, "invested");
+  agents.add_column(proceeds, "proceeds");
+  agents.add_column(distributed, "distributed");
+  agents.add_column(gov_returned, "gov_returned");
+  agents.add_column(open, "open");
 }
 
 FundParams FundParams::from(const sim::Scenario& sc) {

@@ -7,12 +7,12 @@
 namespace models {
 
 IncubatorTable::IncubatorTable() {
-  agents.add_column(cluster);
-  agents.add_column(host);
-  agents.add_column(capacity);
-  agents.add_column(tenants);
-  agents.add_column(funded);
-  agents.add_column(open);
+  agents.add_column(cluster, "cluster");
+  agents.add_column(host, "host");
+  agents.add_column(capacity, "capacity");
+  agents.add_column(tenants, "tenants");
+  agents.add_column(funded, "funded");
+  agents.add_column(open, "open");
 }
 
 IncubatorParams IncubatorParams::from(const sim::Scenario& sc) {

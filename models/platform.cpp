@@ -7,9 +7,9 @@
 namespace models {
 
 PlatformTable::PlatformTable() {
-  agents.add_column(cluster);
-  agents.add_column(kind);
-  agents.add_column(capital);
+  agents.add_column(cluster, "cluster");
+  agents.add_column(kind, "kind");
+  agents.add_column(capital, "capital");
 }
 
 PlatformParams PlatformParams::from(const sim::Scenario& sc) {

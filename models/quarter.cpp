@@ -1,10 +1,12 @@
 // The phases of one quarter, in the order WorldReplicate::step runs them (models/README.md,
 // "One quarter, in order").
+#include <fmt/format.h>
 #include <algorithm>
 #include <array>
 #include <chrono>
 #include <cmath>
 #include <limits>
+#include <string>
 
 #include "models/replicate.hpp"
 
@@ -690,6 +692,45 @@ class PhaseClock {
 
 }  // namespace
 
+void WorldReplicate::check_finite(int step, const char* phase) const {
+  const auto bad = [&](const std::string& where) {
+    const std::string quarter =
+        sim::quarter_label(setup_.scenario.calendar().quarter_of_step(step));
+    throw sim::NumericalError(fmt::format(
+        "a non-finite value in {} {}: {}; the run is stopped instead of writing it", quarter,
+        phase != nullptr ? fmt::format("after the {} phase", phase)
+                         : std::string("(the phase could not be isolated)"),
+        where));
+  };
+  const auto non_finite = firms_.agents.first_non_finite();
+  if (non_finite.found) {
+    const std::size_t i = non_finite.index;
+    bad(fmt::format("firm {} of cluster {} has {} = {}", firms_.agents.id[i],
+                    setup_.scenario.clusters()[firms_.cluster[i]].id, non_finite.column,
+                    non_finite.value));
+  }
+  for (std::size_t c = 0; c < clusters_; ++c) {
+    for (std::size_t k = 0; k < kSumCount; ++k) {
+      if (!std::isfinite(sums_[c * kSumCount + k])) {
+        bad(fmt::format("cluster {}'s firm total #{} is {}", setup_.scenario.clusters()[c].id, k,
+                        sums_[c * kSumCount + k]));
+      }
+    }
+    const double cluster_values[] = {price_[c], demand_shifter_[c], talent_.free[c], mean_a_[c]};
+    const char* names[] = {"price", "demand shifter", "free researchers", "mean log-productivity"};
+    for (std::size_t k = 0; k < std::size(cluster_values); ++k) {
+      if (!std::isfinite(cluster_values[k])) {
+        bad(fmt::format("cluster {}'s {} is {}", setup_.scenario.clusters()[c].id, names[k],
+                        cluster_values[k]));
+      }
+    }
+  }
+}
+
+void WorldReplicate::check_every_phase(bool on) {
+  check_every_phase_ = on;
+}
+
 void WorldReplicate::time_phases(sim::PhaseTimes* times) {
   phase_times_ = times;
   if (times == nullptr) return;
@@ -711,37 +752,42 @@ sim::AgentCounts WorldReplicate::agents() const {
 
 void WorldReplicate::step(int step) {
   PhaseClock clock(phase_times_);
+  const auto done = [&](std::size_t phase) {
+    clock.lap(phase);
+    if (check_every_phase_) check_finite(step, kPhaseNames[phase]);
+  };
   std::fill(ledger_.begin(), ledger_.end(), 0.0);
   talent_.clear_flows();
   update_demand(step);
-  clock.lap(0);
+  done(0);
   plan_rd_and_labour(step);
-  clock.lap(1);
+  done(1);
   clear_talent_market(step);
   founders_ = talent_.founders;
-  clock.lap(2);
+  done(2);
   produce_and_pay_tax(step);
-  clock.lap(3);
+  done(3);
   pay_procurement();
-  clock.lap(4);
+  done(4);
   innovate(step);
-  clock.lap(5);
+  done(5);
   mark_phase_out(step);
-  clock.lap(6);
+  done(6);
   invest_age_and_test_exit(step);
-  clock.lap(7);
+  done(7);
   settle_exits();
-  clock.lap(8);
+  done(8);
   run_funds(step);
-  clock.lap(9);
+  done(9);
   run_platforms(step);
-  clock.lap(10);
+  done(10);
   enter(step);
-  clock.lap(11);
+  done(11);
   run_incubators(step);
-  clock.lap(12);
+  done(12);
   count_types();
-  clock.lap(13);
+  done(13);
+  check_finite(step, nullptr);
 }
 
 }  // namespace models

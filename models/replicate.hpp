@@ -114,6 +114,7 @@ class WorldReplicate final : public sim::Replicate {
   sim::Snapshot snapshot() const override;
   sim::AgentCounts agents() const override;
   void time_phases(sim::PhaseTimes* times) override;
+  void check_every_phase(bool on) override;
 
  private:
   sim::RandomStream stream(std::uint64_t step, Phase phase, std::uint64_t agent) const {
@@ -183,6 +184,10 @@ class WorldReplicate final : public sim::Replicate {
 
   ProductivityRanking ranking_;
   sim::PhaseTimes* phase_times_ = nullptr;
+  bool check_every_phase_ = false;
+  // Throws sim::NumericalError naming the quarter, the phase (nullptr: not isolated), and the
+  // first firm or cluster value that is NaN or infinite.
+  void check_finite(int step, const char* phase) const;
   sim::BlockSums block_sums_;
   sim::IndexFilter filter_;  // scratch of the scans over firms
   std::vector<double> combined_;

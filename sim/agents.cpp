@@ -1,5 +1,9 @@
 #include "sim/agents.hpp"
 
+#include <algorithm>
+
+#include "sim/parallel.hpp"
+
 #include <tbb/parallel_for.h>
 
 namespace sim {
@@ -33,6 +37,31 @@ std::size_t AgentTable::compact(const std::vector<std::uint8_t>& alive) {
   tbb::parallel_for(std::size_t{0}, columns_.size(),
                     [&](std::size_t k) { columns_[k]->keep_only(kept_); });
   return removed;
+}
+
+AgentTable::NonFinite AgentTable::first_non_finite() const {
+  const std::size_t n = id.size();
+  // Per block, the first bad index and its column; the lowest block that found one wins, so the
+  // answer does not depend on the thread count.
+  std::vector<std::size_t> first(block_count(n), n);
+  std::vector<std::size_t> column(block_count(n), 0);
+  for_each_block(n, [&](std::size_t begin, std::size_t end, std::size_t b) {
+    for (std::size_t k = 0; k < columns_.size(); ++k) {
+      const std::size_t limit = std::min(end, first[b]);
+      const std::size_t i = columns_[k]->first_non_finite(begin, limit);
+      if (i < limit) {
+        first[b] = i;
+        column[b] = k;
+      }
+    }
+  });
+  for (std::size_t b = 0; b < first.size(); ++b) {
+    if (first[b] < n) {
+      const ColumnBase& c = *columns_[column[b]];
+      return {true, first[b], c.name, c.value(first[b])};
+    }
+  }
+  return {};
 }
 
 }  // namespace sim

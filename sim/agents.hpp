@@ -6,9 +6,13 @@
 // agents the same way.
 #pragma once
 
+#include <cmath>
 #include <cstddef>
 #include <cstdint>
 #include <memory>
+#include <string>
+#include <type_traits>
+#include <utility>
 #include <vector>
 
 namespace sim {
@@ -19,12 +23,23 @@ class AgentTable {
   AgentTable(const AgentTable&) = delete;
   AgentTable& operator=(const AgentTable&) = delete;
 
-  // Registers a field column; it is resized with the table and compacted with it.
+  // Registers a field column under a name (for messages); it is resized with the table and
+  // compacted with it.
   template <typename T>
-  void add_column(std::vector<T>& column) {
-    columns_.push_back(std::make_unique<Column<T>>(column));
+  void add_column(std::vector<T>& column, std::string name) {
+    columns_.push_back(std::make_unique<Column<T>>(column, std::move(name)));
     column.resize(id.size());
   }
+
+  // The first agent (lowest index) whose floating-point field is NaN or infinite, searched in
+  // parallel blocks; found is false when every value is finite.
+  struct NonFinite {
+    bool found = false;
+    std::size_t index = 0;
+    std::string column;
+    double value = 0.0;
+  };
+  NonFinite first_non_finite() const;
 
   std::size_t size() const { return id.size(); }
 
@@ -41,14 +56,32 @@ class AgentTable {
 
  private:
   struct ColumnBase {
+    explicit ColumnBase(std::string column_name) : name(std::move(column_name)) {}
     virtual ~ColumnBase() = default;
+    // Index of the first non-finite value in [begin, end), or end (integer columns: end).
+    virtual std::size_t first_non_finite(std::size_t begin, std::size_t end) const = 0;
+    virtual double value(std::size_t i) const = 0;
+    std::string name;
     virtual void resize(std::size_t n) = 0;
     // Moves element kept[j] to j for every j, then shrinks to kept.size().
     virtual void keep_only(const std::vector<std::size_t>& kept) = 0;
   };
   template <typename T>
   struct Column final : ColumnBase {
-    explicit Column(std::vector<T>& v) : data(v) {}
+    Column(std::vector<T>& v, std::string column_name)
+        : ColumnBase(std::move(column_name)), data(v) {}
+    std::size_t first_non_finite(std::size_t begin, std::size_t end) const override {
+      if constexpr (std::is_floating_point_v<T>) {
+        for (std::size_t i = begin; i < end; ++i) {
+          if (!std::isfinite(data[i])) return i;
+        }
+      }
+      return end;
+    }
+    double value(std::size_t i) const override {
+      if constexpr (std::is_arithmetic_v<T>) return static_cast<double>(data[i]);
+      return 0.0;
+    }
     void resize(std::size_t n) override { data.resize(n); }
     void keep_only(const std::vector<std::size_t>& kept) override {
       // Destinations never pass their sources, so moving front to back is safe in place.

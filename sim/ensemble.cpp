@@ -118,6 +118,20 @@ void count_agents(const Replicate& state, ReplicateProbe& probe) {
 
 }  // namespace
 
+namespace {
+
+// Replays a replicate that failed its end-of-step check at `failed_step` with the check after
+// every phase, so that the error names the phase; the original error if the replay passes.
+[[noreturn]] void name_the_phase(const PreparedModel& prepared, std::uint64_t replicate,
+                                 std::size_t failed_step, const NumericalError& original) {
+  auto state = prepared.start(replicate);
+  state->check_every_phase(true);
+  for (std::size_t t = 0; t <= failed_step; ++t) state->step(static_cast<int>(t));
+  throw original;
+}
+
+}  // namespace
+
 void run_replicate(const PreparedModel& prepared, std::uint64_t replicate, MetricsArray& out,
                    std::size_t slot, const RunControl& control,
                    const std::vector<int>& snapshot_steps, std::vector<Snapshot>& snapshots) {
@@ -133,7 +147,11 @@ void run_replicate(const PreparedModel& prepared, std::uint64_t replicate, Metri
       throw Cancelled();
     }
     if (probe != nullptr) count_agents(*state, *probe);
-    state->step(static_cast<int>(t));
+    try {
+      state->step(static_cast<int>(t));
+    } catch (const NumericalError& e) {
+      name_the_phase(prepared, replicate, t, e);
+    }
     state->record(row);
     for (std::size_t m = 0; m < metrics; ++m) {
       for (std::size_t c = 0; c < clusters; ++c) out.at(m, slot, t, c) = row[m * clusters + c];

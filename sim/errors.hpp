@@ -32,4 +32,11 @@ class InputError : public std::runtime_error {
   std::string detail_;
 };
 
+// A NaN or infinity in a run's state. The run stops rather than write garbage; the message
+// names the quarter, the phase, the cluster, the agent id and the field.
+class NumericalError : public std::runtime_error {
+ public:
+  using std::runtime_error::runtime_error;
+};
+
 }  // namespace sim

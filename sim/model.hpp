@@ -91,6 +91,10 @@ class Replicate {
   // Accumulates the wall time of each phase of the following steps into `times` (nullptr:
   // stop timing). Models without phases time nothing.
   virtual void time_phases(PhaseTimes* /*times*/) {}
+  // Every step ends with a check of the state for NaN and infinity (NumericalError). This makes
+  // the check run after every phase too, so that the error names the phase: the engine replays
+  // a failed replicate with it on.
+  virtual void check_every_phase(bool /*on*/) {}
 };
 
 // A model bound to one validated scenario: what all replicates share (data read once, policy

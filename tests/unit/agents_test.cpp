@@ -2,7 +2,11 @@
 // stable compaction that removes dead agents.
 #include <gtest/gtest.h>
 
+#include <tbb/global_control.h>
+
+#include <cmath>
 #include <cstdint>
+#include <limits>
 #include <string>
 #include <vector>
 
@@ -35,8 +39,8 @@ TEST(AgentTable, RegisteredColumnsFollowTheTableSize) {
   sim::AgentTable t;
   std::vector<double> x;
   std::vector<std::uint8_t> flag;
-  t.add_column(x);
-  t.add_column(flag);
+  t.add_column(x, "x");
+  t.add_column(flag, "flag");
   t.append(4);
   EXPECT_EQ(x.size(), 4u);
   EXPECT_EQ(flag.size(), 4u);
@@ -54,7 +58,7 @@ TEST(AgentTable, ColumnAddedLaterIsSizedToTheTable) {
   sim::AgentTable t;
   t.append(3);
   std::vector<int> late;
-  t.add_column(late);
+  t.add_column(late, "late");
   EXPECT_EQ(late.size(), 3u);
   t.append(1);
   EXPECT_EQ(late.size(), 4u);
@@ -64,8 +68,8 @@ TEST(AgentTable, CompactKeepsSurvivorsInOrderWithTheirValues) {
   sim::AgentTable t;
   std::vector<double> value;
   std::vector<std::string> name;
-  t.add_column(value);
-  t.add_column(name);
+  t.add_column(value, "value");
+  t.add_column(name, "name");
   t.append(6);
   for (std::size_t i = 0; i < 6; ++i) {
     value[i] = 10.0 * static_cast<double>(i);  // 0, 10, ..., 50
@@ -83,7 +87,7 @@ TEST(AgentTable, CompactKeepsSurvivorsInOrderWithTheirValues) {
 TEST(AgentTable, CompactWithEveryoneAliveRemovesNothing) {
   sim::AgentTable t;
   std::vector<int> v;
-  t.add_column(v);
+  t.add_column(v, "v");
   t.append(3);
   v = {5, 6, 7};
   EXPECT_EQ(t.compact({1, 1, 1}), 0u);
@@ -101,7 +105,7 @@ TEST(AgentTable, CompactTreatsAnyNonZeroFlagAsAlive) {
 TEST(AgentTable, CompactWithEveryoneDeadEmptiesTheTable) {
   sim::AgentTable t;
   std::vector<double> v;
-  t.add_column(v);
+  t.add_column(v, "v");
   t.append(3);
   EXPECT_EQ(t.compact({0, 0, 0}), 3u);
   EXPECT_EQ(t.size(), 0u);
@@ -112,7 +116,7 @@ TEST(AgentTable, CompactWithEveryoneDeadEmptiesTheTable) {
 TEST(AgentTable, IdsAreNeverReusedAfterCompaction) {
   sim::AgentTable t;
   std::vector<int> v;
-  t.add_column(v);
+  t.add_column(v, "v");
   t.append(4);  // ids 0..3
   v = {100, 101, 102, 103};
   EXPECT_EQ(t.compact({1, 0, 0, 1}), 2u);  // ids 0, 3 survive
@@ -131,7 +135,7 @@ TEST(AgentTable, IdsStayStrictlyIncreasingThroughManyCycles) {
   // sorted; the value column (set to the id at birth) stays aligned with it.
   sim::AgentTable t;
   std::vector<std::uint64_t> born_as;
-  t.add_column(born_as);
+  t.add_column(born_as, "born_as");
   for (int cycle = 0; cycle < 20; ++cycle) {
     const std::size_t first = t.append(7);
     for (std::size_t i = first; i < t.size(); ++i) born_as[i] = t.id[i];
@@ -142,6 +146,33 @@ TEST(AgentTable, IdsStayStrictlyIncreasingThroughManyCycles) {
     for (std::size_t i = 1; i < t.size(); ++i) ASSERT_LT(t.id[i - 1], t.id[i]);
   }
   EXPECT_EQ(t.next_id(), 140u);  // 20 cycles of 7 births
+}
+
+TEST(AgentTable, FirstNonFiniteIsTheLowestIndexOnAnyThreadCount) {
+  sim::AgentTable t;
+  std::vector<double> wealth, price;
+  std::vector<std::int32_t> age;
+  t.add_column(wealth, "wealth");
+  t.add_column(age, "age");
+  t.add_column(price, "price");
+  t.append(5000);  // several blocks
+  EXPECT_FALSE(t.first_non_finite().found);
+  price[4100] = std::numeric_limits<double>::infinity();
+  wealth[3000] = std::nan("");
+  price[2999] = -std::numeric_limits<double>::infinity();
+  for (std::size_t threads : {1, 2}) {
+    tbb::global_control limit(tbb::global_control::max_allowed_parallelism, threads);
+    const auto bad = t.first_non_finite();
+    ASSERT_TRUE(bad.found);
+    EXPECT_EQ(bad.index, 2999u);
+    EXPECT_EQ(bad.column, "price");
+    EXPECT_TRUE(std::isinf(bad.value) && bad.value < 0);
+  }
+  price[2999] = 1.0;
+  const auto next = t.first_non_finite();
+  EXPECT_EQ(next.index, 3000u);
+  EXPECT_EQ(next.column, "wealth");
+  EXPECT_TRUE(std::isnan(next.value));
 }
 
 }  // namespace

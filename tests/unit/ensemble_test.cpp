@@ -1,6 +1,8 @@
 // Whole runs of the model: determinism across thread counts and placements, accounting
 // identities, and each tax lever moving its outcomes in the documented direction.
 #include <gtest/gtest.h>
+
+#include <fmt/format.h>
 #include <tbb/global_control.h>
 
 #include <cmath>
@@ -93,6 +95,72 @@ TEST(Ensemble, InitialResearchersOverrideSetsTheStartingPersons) {
   std::vector<sim::ReplicateProbe> probes(1);
   sim::run_ensemble(model, sc, sim::RunControl{nullptr, nullptr, &probes});
   EXPECT_NEAR(probes[0].researcher_steps, 3000.0, 1e-6);
+}
+
+// A model whose replicate 1 turns NaN in its second phase of step 2; its end-of-step check
+// cannot tell the phase, its per-phase check can.
+class NanModel final : public sim::Model {
+ public:
+  NanModel() { sim::add_engine_settings(schema_); }
+  const sim::Schema& schema() const override { return schema_; }
+  const std::vector<sim::MetricInfo>& metrics() const override { return metrics_; }
+  std::unique_ptr<sim::PreparedModel> prepare(const sim::Scenario&) const override {
+    return std::make_unique<Prepared>();
+  }
+  sim::GoalResults evaluate_goals(const sim::Scenario&, const sim::MetricsArray&) const override {
+    return {};
+  }
+
+ private:
+  class Replicate final : public sim::Replicate {
+   public:
+    explicit Replicate(std::uint64_t r) : r_(r) {}
+    void step(int step) override {
+      check("first");
+      if (r_ == 1 && step == 2) value_ = std::nan("");
+      check("second");
+      if (!std::isfinite(value_)) {
+        throw sim::NumericalError(fmt::format("NaN in step {} ({})", step, phase_));
+      }
+    }
+    void record(std::span<double> out) const override { out[0] = value_; }
+    void check_every_phase(bool on) override { every_ = on; }
+
+   private:
+    void check(const char* phase) {
+      if (every_ && !std::isfinite(value_)) {
+        throw sim::NumericalError(fmt::format("NaN after phase {}", phase));
+      }
+      phase_ = "phase not isolated";
+    }
+    std::uint64_t r_;
+    double value_ = 1.0;
+    bool every_ = false;
+    std::string phase_;
+  };
+  struct Prepared final : sim::PreparedModel {
+    std::unique_ptr<sim::Replicate> start(std::uint64_t r) const override {
+      return std::make_unique<Replicate>(r);
+    }
+  };
+  sim::Schema schema_;
+  std::vector<sim::MetricInfo> metrics_{{"value", "1", "a value"}};
+};
+
+TEST(Ensemble, ANonFiniteStateStopsTheRunAndNamesThePhase) {
+  const NanModel model;
+  const auto sc = sim::Scenario::from_yaml(
+      "run: {start: 2014Q1, end: 2015Q4, replicates: 3, seed: 1}\n"
+      "world: {clusters_file: " +
+          std::string(CLUSTERSIM_TEST_DATA) + "/clusters.csv}\n",
+      "nan.yaml", model.schema());
+  try {
+    sim::run_ensemble(model, sc);
+    FAIL() << "the NaN went unnoticed";
+  } catch (const sim::NumericalError& e) {
+    // The engine replayed replicate 1 with the check after every phase.
+    EXPECT_STREQ(e.what(), "NaN after phase second");
+  }
 }
 
 TEST(Ensemble, ReplicateAloneEqualsReplicateInEnsemble) {
