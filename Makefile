@@ -16,7 +16,7 @@ NOTEBOOK_PACKAGES := jupyter-notebook python3-nbconvert
 VENV_PACKAGES      := python3-venv
 ROOT_FLAG  := $(shell [ "$$(id -u)" = 0 ] && echo --allow-root)
 
-.PHONY: all deps configure build run test notebook venv clean
+.PHONY: all deps configure build run test asan notebook venv clean
 
 all: build
 
@@ -42,6 +42,14 @@ run: build
 test: build
 	cd $(BUILD) && ctest --output-on-failure -j$$(nproc)
 
+# The C++ unit tests under the address and undefined-behaviour sanitizers (CMakePresets.json
+# "asan"); any report fails. CI runs it after `make test`.
+asan: deps
+	cmake --preset asan
+	cmake --build build-asan -j$$(nproc) --target unit_tests
+	ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 \
+	  build-asan/bin/unit_tests --gtest_brief=1
+
 # The example notebook in Jupyter, with this build's clustersim package on the path.
 notebook: build
 	@$(MAKE) --no-print-directory deps PACKAGES="$(NOTEBOOK_PACKAGES)"
@@ -57,4 +65,4 @@ venv: build
 	.venv/bin/python -c 'import clustersim; print("clustersim", clustersim.__version__, "in .venv")'
 
 clean:
-	rm -rf $(BUILD)
+	rm -rf $(BUILD) build-asan
