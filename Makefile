@@ -14,9 +14,13 @@ PACKAGES   := cmake make g++ pkg-config git \
 # Only for `make notebook` (Jupyter in a browser) and `make venv`.
 NOTEBOOK_PACKAGES := jupyter-notebook python3-nbconvert
 VENV_PACKAGES      := python3-venv
+# Only for `make fuzz` (libFuzzer comes with clang's runtime libraries).
+FUZZ_PACKAGES      := clang-14 libclang-rt-14-dev
+FUZZ_SECONDS       ?= 60
+FUZZ_SEED          ?= 0
 ROOT_FLAG  := $(shell [ "$$(id -u)" = 0 ] && echo --allow-root)
 
-.PHONY: all deps configure build run test asan notebook venv clean
+.PHONY: all deps configure build run test asan fuzz notebook venv clean
 
 all: build
 
@@ -42,6 +46,21 @@ run: build
 test: build
 	cd $(BUILD) && ctest --output-on-failure -j$$(nproc)
 
+# Each libFuzzer target for FUZZ_SECONDS (CMakePresets.json "fuzz": clang 14, ASan, UBSan),
+# from the seed corpus in tests/fuzz/corpus; new inputs go to build-fuzz/corpus, findings to
+# build-fuzz/findings (any finding fails). FUZZ_SEED=0 draws a new seed each time; CI fixes it
+# so that its run is repeatable.
+fuzz: deps
+	@$(MAKE) --no-print-directory deps PACKAGES="$(FUZZ_PACKAGES)"
+	cmake --preset fuzz
+	cmake --build build-fuzz -j$$(nproc) --target scenario_fuzz
+	mkdir -p build-fuzz/corpus/scenario build-fuzz/findings
+	# From scenarios/, so that the seeds' data/ paths resolve and validation goes deep.
+	cd scenarios && ../build-fuzz/bin/scenario_fuzz -max_total_time=$(FUZZ_SECONDS) -timeout=10 \
+	  -seed=$(FUZZ_SEED) \
+	  -rss_limit_mb=4096 -print_final_stats=1 -artifact_prefix=../build-fuzz/findings/ \
+	  ../build-fuzz/corpus/scenario ../tests/fuzz/corpus/scenario
+
 # The C++ unit tests under the address and undefined-behaviour sanitizers (CMakePresets.json
 # "asan"); any report fails. CI runs it after `make test`.
 asan: deps
@@ -65,4 +84,4 @@ venv: build
 	.venv/bin/python -c 'import clustersim; print("clustersim", clustersim.__version__, "in .venv")'
 
 clean:
-	rm -rf $(BUILD) build-asan
+	rm -rf $(BUILD) build-asan build-fuzz
