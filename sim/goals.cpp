@@ -180,4 +180,16 @@ std::string goals_report_json(const std::vector<GoalSummary>& summaries) {
   return out + "]}\n";
 }
 
+GoalColumns goal_columns(const std::vector<GoalDefinition>& goals) {
+  GoalColumns c;
+  for (const auto& g : goals) {
+    c.ids.push_back(g.id);
+    c.descriptions.push_back(g.description);
+    c.units.push_back(g.unit);
+    c.targets.push_back(g.target);
+    c.deadlines.push_back(g.deadline);
+  }
+  return c;
+}
+
 }  // namespace sim

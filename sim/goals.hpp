@@ -43,6 +43,13 @@ struct GoalResults {
   }
 };
 
+// The goals' definitions as one column per field, as files and Python store them.
+struct GoalColumns {
+  std::vector<std::string> ids, descriptions, units;
+  std::vector<double> targets, deadlines;
+};
+GoalColumns goal_columns(const std::vector<GoalDefinition>& goals);
+
 // Ensemble summary of one goal.
 struct GoalSummary {
   GoalDefinition goal;

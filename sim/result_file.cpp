@@ -209,15 +209,7 @@ void write_coordinates(hid_t file, const Scenario& scenario, std::size_t replica
 
 h5::Handle write_goal_definitions(hid_t file, hid_t group,
                                   const std::vector<GoalDefinition>& definitions) {
-  std::vector<std::string> ids, descriptions, units;
-  std::vector<double> targets, deadlines;
-  for (const auto& g : definitions) {
-    ids.push_back(g.id);
-    descriptions.push_back(g.description);
-    units.push_back(g.unit);
-    targets.push_back(g.target);
-    deadlines.push_back(g.deadline);
-  }
+  const auto [ids, descriptions, units, targets, deadlines] = goal_columns(definitions);
   h5::Handle goal = h5::write_strings(file, "goal", ids);
   h5::make_dimension(goal, "goal");
   h5::write_attribute(goal, "description", std::string("goal id of the plan"));

@@ -96,8 +96,7 @@ std::vector<Scenario> point_scenarios(const SweepDefinition& sweep, const Model&
   return out;
 }
 
-RunResult simulate_run(const Model& model, const SweepDefinition& /*sweep*/,
-                       const Scenario& scenario, std::size_t replicate,
+RunResult simulate_run(const Model& model, const Scenario& scenario, std::size_t replicate,
                        const std::vector<std::size_t>& metric_index,
                        const std::atomic<bool>* cancel, const std::atomic<bool>* stop) {
   const auto steps = static_cast<std::size_t>(scenario.calendar().steps());
@@ -123,7 +122,7 @@ void execute_run(const Model& model, const SweepDefinition& sweep,
   const std::size_t point = run / replicates, replicate = run % replicates;
   const Scenario& scenario = scenarios[point];
   store.write_run(subfolder, point, replicate,
-                  simulate_run(model, sweep, scenario, replicate, metric_index, cancel, stop));
+                  simulate_run(model, scenario, replicate, metric_index, cancel, stop));
   if (progress != nullptr) {
     progress->steps_done += scenario.calendar().steps();
     ++progress->replicates_done;

@@ -31,10 +31,11 @@ void parse_shard(const std::string& text, int& shard, int& shards);
 // The validated scenario of every point, in point order.
 std::vector<Scenario> point_scenarios(const SweepDefinition& sweep, const Model& model);
 
-// Runs one (point, replicate) and returns what its run file holds.
-RunResult simulate_run(const Model& model, const SweepDefinition& sweep, const Scenario& scenario,
-                       std::size_t replicate, const std::vector<std::size_t>& metric_index,
-                       const std::atomic<bool>* cancel);
+// Runs one (point, replicate) and returns what its run file holds; stops between steps (Cancelled)
+// when `cancel` or `stop` is raised.
+RunResult simulate_run(const Model& model, const Scenario& scenario, std::size_t replicate,
+                       const std::vector<std::size_t>& metric_index,
+                       const std::atomic<bool>* cancel, const std::atomic<bool>* stop = nullptr);
 
 // Runs one run (index point * replicates + replicate) and writes it to `subfolder` of the
 // store; bumps progress by one run.

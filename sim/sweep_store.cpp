@@ -138,15 +138,7 @@ void write_run_contents(const std::string& path, const SweepDefinition& sweep, s
   const MetricsArray& m = run.metrics;
   h5::write_doubles(file, "metrics", {m.metrics(), m.steps(), m.clusters()}, m.metric(0));
   const GoalResults& g = run.goals;
-  std::vector<std::string> ids, descriptions, units;
-  std::vector<double> targets, deadlines;
-  for (const auto& goal : g.goals) {
-    ids.push_back(goal.id);
-    descriptions.push_back(goal.description);
-    units.push_back(goal.unit);
-    targets.push_back(goal.target);
-    deadlines.push_back(goal.deadline);
-  }
+  const auto [ids, descriptions, units, targets, deadlines] = goal_columns(g.goals);
   if (ids.empty()) return;
   h5::write_strings(file, "goal_id", ids);
   h5::write_strings(file, "goal_description", descriptions);

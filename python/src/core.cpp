@@ -60,15 +60,7 @@ py::list strings(const std::vector<std::string>& values) {
 // "counterfactual" and "comparison" (name, units, description, per_replicate) when the run was
 // compared with a counterfactual.
 py::dict goals_to_python(const sim::GoalResults& goals) {
-  std::vector<std::string> ids, descriptions, units;
-  std::vector<double> targets, deadlines;
-  for (const auto& g : goals.goals) {
-    ids.push_back(g.id);
-    descriptions.push_back(g.description);
-    units.push_back(g.unit);
-    targets.push_back(g.target);
-    deadlines.push_back(g.deadline);
-  }
+  const auto [ids, descriptions, units, targets, deadlines] = sim::goal_columns(goals.goals);
   const auto n = static_cast<py::ssize_t>(goals.goals.size());
   const auto r = static_cast<py::ssize_t>(goals.replicates);
   py::dict out;
