@@ -2,7 +2,7 @@
 
 #include <algorithm>
 #include <array>
-#include <random>
+#include <boost/random/poisson_distribution.hpp>
 
 namespace sim {
 
@@ -15,7 +15,10 @@ double RandomStream::beta33() {
 
 std::int64_t RandomStream::poisson(double mean) {
   if (!(mean > 0.0)) return 0;
-  return std::poisson_distribution<std::int64_t>(mean)(*this);
+  // Boost's sampler (inversion below a mean of 10, PTRD above) rather than the standard
+  // library's: libstdc++'s calls lgamma, which writes the global signgam, a data race when
+  // threads draw at once; and Boost's draws are the same under every standard library.
+  return boost::random::poisson_distribution<std::int64_t, double>(mean)(*this);
 }
 
 }  // namespace sim

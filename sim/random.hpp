@@ -57,7 +57,7 @@ class RandomStream {
   // Beta(k, n + 1 - k) is the k-th smallest of n uniforms; Beta(3, 3) is the median of five.
   double beta33();
 
-  // Poisson through the standard library's exact sampler fed by this stream.
+  // Poisson through Boost.Random's exact sampler fed by this stream.
   std::int64_t poisson(double mean);
 
  private:

@@ -191,6 +191,11 @@ TEST(RandomPoisson, MomentsAtHalf) {
 TEST(RandomPoisson, MomentsAtFour) {
   expect_poisson_moments(4.0, 42);
 }
+TEST(RandomPoisson, MomentsEitherSideOfTheSamplersSwitchAtTen) {
+  // Boost's sampler inverts the CDF below a mean of 10 and uses PTRD from 10 up.
+  expect_poisson_moments(9.999, 47);
+  expect_poisson_moments(10.0, 48);
+}
 TEST(RandomPoisson, MomentsAtFifty) {
   expect_poisson_moments(50.0, 43);
 }
