@@ -16,11 +16,13 @@ NOTEBOOK_PACKAGES := jupyter-notebook python3-nbconvert
 VENV_PACKAGES      := python3-venv
 # Only for `make fuzz` (libFuzzer comes with clang's runtime libraries).
 FUZZ_PACKAGES      := clang-14 libclang-rt-14-dev
+# Only for `make tsan` (to unpack and patch Debian's oneTBB source).
+TSAN_PACKAGES      := patch xz-utils
 FUZZ_SECONDS       ?= 60
 FUZZ_SEED          ?= 0
 ROOT_FLAG  := $(shell [ "$$(id -u)" = 0 ] && echo --allow-root)
 
-.PHONY: all deps configure build run test asan fuzz notebook venv clean
+.PHONY: all deps configure build run test asan tsan fuzz notebook venv clean
 
 all: build
 
@@ -68,6 +70,16 @@ asan: deps
 	cmake --build build-asan -j$$(nproc) --target unit_tests
 	ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 \
 	  build-asan/bin/unit_tests --gtest_brief=1
+
+# The unit suite, ensemble runs and local and MPI sweeps under ThreadSanitizer (CMakePresets.json
+# "tsan"), against a oneTBB built with TSan from Debian's source (tests/tsan/README.md); any
+# report fails. CI runs it after `make asan`.
+tsan: deps
+	@$(MAKE) --no-print-directory deps PACKAGES="$(TSAN_PACKAGES)"
+	tests/tsan/build-onetbb.sh build-tsan/onetbb
+	cmake --preset tsan
+	cmake --build build-tsan -j$$(nproc) --target unit_tests clustersim
+	tests/tsan/run.sh build-tsan
 
 # The example notebook in Jupyter, with this build's clustersim package on the path.
 notebook: build

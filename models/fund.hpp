@@ -158,21 +158,19 @@ void FundMarket::quarter(int step, FirmTable& firms, const std::vector<double>& 
                    ? 1
                    : 0;
   });
-  for (std::size_t i : filter_.find(firms.size(), [&](std::size_t i) { return exits[i] != 0; })) {
-    {
-      const double annual_sales = 4 * firms.sales[i];
-      const double multiple =
-          annual_sales >= p_.ipo_min_sales ? p_.ipo_multiple : p_.valuation_multiple;
-      const double value =
-          firms.stake[i] * firm_valuation(annual_sales, firms.cash[i] + firms.capital[i], multiple);
-      sell_stake(firms, i, value, flows);
-    }
+  for (std::size_t i : filter_.find(firms.size(), [&](std::size_t k) { return exits[k] != 0; })) {
+    const double annual_sales = 4 * firms.sales[i];
+    const double multiple =
+        annual_sales >= p_.ipo_min_sales ? p_.ipo_multiple : p_.valuation_multiple;
+    const double value =
+        firms.stake[i] * firm_valuation(annual_sales, firms.cash[i] + firms.capital[i], multiple);
+    sell_stake(firms, i, value, flows);
   }
   invest(step, firms, signal, flows);
   // Funds at the end of their life sell what they hold at a discount and return everything.
-  for (std::size_t i : filter_.find(firms.size(), [&](std::size_t i) {
-         return firms.investor[i] != 0 &&
-                step - funds_.vintage[fund_index(firms.investor[i])] >= p_.life_quarters;
+  for (std::size_t i : filter_.find(firms.size(), [&](std::size_t k) {
+         return firms.investor[k] != 0 &&
+                step - funds_.vintage[fund_index(firms.investor[k])] >= p_.life_quarters;
        })) {
     const double value =
         p_.secondary_discount * firms.stake[i] *
