@@ -4,7 +4,7 @@ BUILD      := build
 PYTHON     := /usr/bin/python3
 SUDO       := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 PACKAGES   := cmake make g++ pkg-config git \
-              libeigen3-dev libtbb-dev libhdf5-dev librandom123-dev libyaml-cpp-dev \
+              libeigen3-dev libtbb-dev libhdf5-dev zlib1g-dev librandom123-dev libyaml-cpp-dev \
               libcli11-dev libspdlog-dev libfmt-dev libgtest-dev libgmock-dev libbenchmark-dev \
               pybind11-dev python3-dev python3-numpy python3-h5py python3-xarray python3-h5netcdf \
               python3-pandas python3-pytest netcdf-bin \

@@ -1,5 +1,7 @@
 #include "sim/hdf5.hpp"
 
+#include "sim/file_seal.hpp"
+
 #include <hdf5_hl.h>
 
 #include <algorithm>
@@ -60,6 +62,7 @@ Handle create_file(const std::string& path) {
         "creation order");
   check(H5Pset_attr_creation_order(fcpl, H5P_CRT_ORDER_TRACKED | H5P_CRT_ORDER_INDEXED),
         "attribute order");
+  check(H5Pset_userblock(fcpl, kSealBytes), "user block for the seal");
   return Handle(check(H5Fcreate(path.c_str(), H5F_ACC_TRUNC, fcpl, H5P_DEFAULT), "create " + path),
                 H5Fclose);
 }
@@ -185,6 +188,7 @@ void attach_dimension(hid_t dataset, hid_t scale, unsigned index) {
 }
 
 Handle open_file(const std::string& path) {
+  check_seal(path);
   return Handle(check(H5Fopen(path.c_str(), H5F_ACC_RDONLY, H5P_DEFAULT), "open " + path),
                 H5Fclose);
 }

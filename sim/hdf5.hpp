@@ -45,6 +45,8 @@ class Handle {
 hid_t check(hid_t result, const std::string& what);
 
 // --- writing -----------------------------------------------------------------------------
+// A new file with room for its seal (sim/file_seal.hpp), which seal_file writes once it is
+// closed.
 Handle create_file(const std::string& path);
 Handle create_group(hid_t parent, const std::string& name);
 
@@ -81,6 +83,8 @@ void make_dimension(hid_t scale, const std::string& name);
 void attach_dimension(hid_t dataset, hid_t scale, unsigned index);
 
 // --- reading -----------------------------------------------------------------------------
+// Opens a file read-only once its seal is checked (InputError when it is missing or broken),
+// so that HDF5 never parses a file that is truncated, damaged or not ours.
 Handle open_file(const std::string& path);
 Handle open_dataset(hid_t parent, const std::string& path);
 

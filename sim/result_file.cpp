@@ -1,5 +1,7 @@
 #include "sim/result_file.hpp"
 
+#include "sim/file_seal.hpp"
+
 #include <algorithm>
 
 #include <fcntl.h>
@@ -272,6 +274,7 @@ void write_atomically(const std::string& path,
   try {
     try {
       write(temporary.string());
+      seal_file(temporary.string());
     } catch (const InputError&) {
       throw;
     } catch (const std::exception& e) {
@@ -299,14 +302,10 @@ void write_result_file(const std::string& path, const Model& model, const Scenar
   });
 }
 
-namespace {
-
-// Opens a result file after checking that it is one this build can read.
 h5::Handle open_result_file(const std::string& path) {
   const Location where{path, 0, 0};
   std::error_code ec;
   if (!fs::is_regular_file(path, ec)) throw InputError(where, "", "no such result file");
-  if (H5Fis_hdf5(path.c_str()) <= 0) throw InputError(where, "", "not an HDF5 file");
   h5::Handle file = h5::open_file(path);
   if (H5Aexists(file, "filetype") <= 0 ||
       h5::read_string_attribute(file, "filetype") != kResultFiletype) {
@@ -321,8 +320,6 @@ h5::Handle open_result_file(const std::string& path) {
   }
   return file;
 }
-
-}  // namespace
 
 std::vector<Snapshot> read_snapshots(const std::string& path) {
   const Location where{path, 0, 0};

@@ -42,9 +42,9 @@ class WriteError : public std::runtime_error {
   using std::runtime_error::runtime_error;
 };
 
-// Writes a file through `write`, given a temporary name in the same folder, then fsyncs and
-// renames it to `path`: a crash leaves `path` absent, the previous file, or the whole new one.
-// The temporary file is removed when `write` throws.
+// Writes an HDF5 file through `write`, given a temporary name in the same folder, then seals
+// it (sim/file_seal.hpp), fsyncs it and renames it to `path`: a crash leaves `path` absent, the
+// previous file, or the whole new one. The temporary file is removed when anything fails.
 void write_atomically(const std::string& path,
                       const std::function<void(const std::string& temporary)>& write);
 
@@ -67,6 +67,10 @@ h5::Handle write_goal_definitions(hid_t file, hid_t group,
 // Checks that `path` can be written before a run starts: the folder exists and is writable,
 // and an existing file is replaced only when `force` is set. Throws InputError otherwise.
 void check_output_path(const std::string& path, bool force);
+
+// Opens a result file (ensemble or sweep) after checking its seal, its filetype and that its
+// schema's major version is this build's; InputError naming the file otherwise.
+h5::Handle open_result_file(const std::string& path);
 
 // Reads the per-replicate goal results of a result file; InputError when the file is not a
 // clustersim result or is damaged.

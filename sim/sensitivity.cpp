@@ -73,21 +73,7 @@ std::vector<std::string> read_string_array_attribute(hid_t object, const std::st
 // Opens a result file after checking that it is a sweep this build can read.
 h5::Handle open_sweep_file(const std::string& path) {
   const Location where{path, 0, 0};
-  std::error_code ec;
-  if (!fs::is_regular_file(path, ec)) throw InputError(where, "", "no such result file");
-  if (H5Fis_hdf5(path.c_str()) <= 0) throw InputError(where, "", "not an HDF5 file");
-  h5::Handle file = h5::open_file(path);
-  if (H5Aexists(file, "filetype") <= 0 ||
-      h5::read_string_attribute(file, "filetype") != kResultFiletype) {
-    throw InputError(where, "", "not a clustersim result file (filetype attribute)");
-  }
-  const auto version = h5::read_int_attribute(file, "schema_version");
-  if (version.empty() || version[0] != kResultSchemaMajor) {
-    throw InputError(where, "",
-                     fmt::format("result schema version {} is not readable by this build "
-                                 "(expects {}.x)",
-                                 version.empty() ? -1 : version[0], kResultSchemaMajor));
-  }
+  h5::Handle file = open_result_file(path);
   if (H5Aexists(file, "sweep_method") <= 0 || !h5::exists(file, "run")) {
     throw InputError(where, "",
                      "not a sweep result file (no sweep_method attribute or run dimension); "

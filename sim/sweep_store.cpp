@@ -7,6 +7,8 @@
 #include <fmt/format.h>
 #include <filesystem>
 
+#include "sim/errors.hpp"
+#include "sim/file_seal.hpp"
 #include "sim/hdf5.hpp"
 #include "sim/result_file.hpp"
 
@@ -406,6 +408,24 @@ SweepDefinition SweepStore::read_manifest(const std::string& folder) {
   });
 }
 
+namespace {
+
+// A finished run's file that fails its seal (damaged on disk after it was written) is removed
+// with a warning, so that the run is done again rather than failing the assembly at the end.
+bool intact_or_removed(const std::string& path) {
+  try {
+    check_seal(path);
+    return true;
+  } catch (const InputError& e) {
+    std::error_code ec;
+    fs::remove(path, ec);
+    fmt::print(stderr, "warning: {}; removed, its run will be done again\n", e.what());
+    return false;
+  }
+}
+
+}  // namespace
+
 std::vector<bool> SweepStore::finished() const {
   const auto replicates = static_cast<std::size_t>(sweep_.replicates);
   std::vector<bool> done(sweep_.points.size() * replicates, false);
@@ -414,9 +434,9 @@ std::vector<bool> SweepStore::finished() const {
     for (const auto& entry : fs::directory_iterator(sub.path())) {
       std::size_t point = 0, replicate = 0;
       if (!parse_run_file_name(entry.path().filename().string(), point, replicate)) continue;
-      if (point < sweep_.points.size() && replicate < replicates) {
-        done[point * replicates + replicate] = true;
-      }
+      if (point >= sweep_.points.size() || replicate >= replicates) continue;
+      if (!intact_or_removed(entry.path().string())) continue;
+      done[point * replicates + replicate] = true;
     }
   }
   return done;

@@ -43,7 +43,8 @@ class SweepStore {
 
   const std::string& folder() const { return folder_; }
 
-  // Which runs (index point * replicates + replicate) have a file in any subfolder.
+  // Which runs (index point * replicates + replicate) have a file in any subfolder. A file
+  // whose seal fails is removed with a warning on stderr, and its run counts as not finished.
   std::vector<bool> finished() const;
 
   // Removes temporary files a killed process left in `subfolder`.

@@ -23,7 +23,7 @@ import pandas as pd
 import xarray as xr
 
 from . import _core
-from ._errors import ResultFileError
+from ._errors import ResultFileError, ScenarioError
 
 METRIC_DIMS = ("replicate", "time", "cluster")
 GOAL_DIMS = ("goal", "replicate")
@@ -179,8 +179,18 @@ def _check_file(path, f):
                               f"(expects {_core.RESULT_SCHEMA_VERSION[0]}.x)", file=path)
 
 
+def check_seal(path):
+    """Refuses a file whose clustersim seal (length and CRC-32, in its first 512 bytes) is
+    missing or broken, before HDF5 parses any of it (the same check as the command line's)."""
+    try:
+        _core.check_seal(os.fspath(path))
+    except ScenarioError as e:
+        raise ResultFileError(e.detail, file=os.fspath(path)) from None
+
+
 def root_attrs(path):
     """The root attributes (provenance) of a result file."""
+    check_seal(path)
     with h5py.File(path, "r") as f:
         return _attrs(f)
 
@@ -203,8 +213,7 @@ def load(path, lazy=None, counterfactual=False):
     path = os.fspath(path)
     if not os.path.isfile(path):
         raise FileNotFoundError(f"no such result file: {path}")
-    if not h5py.is_hdf5(path):
-        raise ResultFileError("not an HDF5 file", file=path)
+    check_seal(path)
     group = "counterfactual/metrics" if counterfactual else "metrics"
     try:
         f = h5py.File(path, "r")

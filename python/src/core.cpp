@@ -18,6 +18,7 @@
 #include "sim/calendar.hpp"
 #include "sim/ensemble.hpp"
 #include "sim/errors.hpp"
+#include "sim/file_seal.hpp"
 #include "sim/goals.hpp"
 #include "sim/result_file.hpp"
 #include "sim/scenario.hpp"
@@ -420,6 +421,7 @@ PYBIND11_MODULE(_core, m) {
       "Measures `run` against its counterfactual run into run.goals (as `clustersim run "
       "--compare`).");
   m.def("check_output_path", &sim::check_output_path, py::arg("path"), py::arg("force"));
+  m.def("check_seal", &sim::check_seal, py::arg("path"));
   m.def(
       "read_goal_results",
       [](const std::string& path) { return goals_to_python(sim::read_goal_results(path)); },

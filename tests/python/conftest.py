@@ -1,8 +1,10 @@
 """Shared fixtures for the end-to-end tests: the built executable and the test scenarios."""
+import contextlib
 import os
 import pathlib
 import subprocess
 import sys
+import zlib
 
 import pytest
 
@@ -15,6 +17,29 @@ PYTHON_DIR = pathlib.Path(os.environ.get("CLUSTERSIM_PYTHONPATH", EXECUTABLE.par
 PACKAGE_BUILT = (PYTHON_DIR / "clustersim" / "__init__.py").is_file()
 if PACKAGE_BUILT and str(PYTHON_DIR) not in sys.path:
     sys.path.insert(0, str(PYTHON_DIR))
+
+
+def seal(path):
+    """Seals an HDF5 file as clustersim seals the files it writes (results/README.md, "The
+    seal"), written here from the documentation rather than through clustersim's code: its
+    length and the CRC-32 of everything after its 512-byte user block, as text in that block."""
+    data = bytearray(pathlib.Path(path).read_bytes())
+    text = (f"clustersim seal 1\nbytes {len(data)}\n"
+            f"crc32 {zlib.crc32(data[512:]):08x}\n").encode()
+    data[:512] = text.ljust(512, b"\0")
+    pathlib.Path(path).write_bytes(bytes(data))
+
+
+@contextlib.contextmanager
+def sealed_h5(path, mode="r+"):
+    """h5py.File(path, mode) for a test that makes or edits a file on purpose (with the user
+    block a seal needs when it creates one), sealed once closed, as if clustersim had written
+    it: what the readers then say is about its contents, not its seal."""
+    import h5py
+    options = {"userblock_size": 512} if mode == "w" else {}
+    with h5py.File(path, mode, **options) as f:
+        yield f
+    seal(path)
 
 
 def clustersim(*args, cwd=None):

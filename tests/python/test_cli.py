@@ -6,7 +6,7 @@ import h5py
 import numpy as np
 import pytest
 
-from conftest import SMALL, SOURCE_DIR, clustersim
+from conftest import SMALL, SOURCE_DIR, clustersim, sealed_h5
 
 
 def read_metrics(path):
@@ -218,14 +218,14 @@ def test_runs_too_large_for_memory_are_refused_before_allocating(tmp_path, sets,
 def test_goals_refuses_hostile_attributes_and_shapes(tmp_path, small_result):
     import shutil
     fixed = tmp_path / "fixed.h5"
-    with h5py.File(fixed, "w") as f:
+    with sealed_h5(fixed, "w") as f:
         f.attrs["filetype"] = np.array([b"clustersim-result", b"x"], dtype="S20")
     vlen = tmp_path / "vlen.h5"
-    with h5py.File(vlen, "w") as f:
+    with sealed_h5(vlen, "w") as f:
         f.attrs.create("filetype", ["clustersim-result", "y"], dtype=h5py.string_dtype())
     short = tmp_path / "short.h5"
     shutil.copy(small_result, short)
-    with h5py.File(short, "r+") as f:
+    with sealed_h5(short) as f:
         del f["goals/unit"]
         f["goals/unit"] = np.array(["clusters"], dtype=h5py.string_dtype())
     for path, message in ((fixed, "not a single text"), (vlen, "not a single text"),

@@ -6,7 +6,7 @@ import re
 import h5py
 import numpy as np
 
-from conftest import SMALL, SOURCE_DIR, clustersim
+from conftest import SMALL, SOURCE_DIR, clustersim, sealed_h5
 
 
 def write_policy_pair(tmp_path):
@@ -100,7 +100,7 @@ def test_stats_refuses_snapshots_without_the_columns_it_needs(tmp_path):
     out = tmp_path / "snap.h5"
     done = clustersim("run", SMALL, "--set", "output.firm_snapshots=true", "-o", out, "--quiet")
     assert done.returncode == 0, done.stderr
-    with h5py.File(out, "r+") as f:
+    with sealed_h5(out) as f:
         del f["snapshots/2016Q4/sales"]
     bad = clustersim("stats", out)
     assert bad.returncode == 2

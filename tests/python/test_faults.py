@@ -43,21 +43,38 @@ def test_an_output_folder_that_cannot_be_written_is_refused_before_running(tmp_p
 
 @pytest.fixture()
 def damaged(small_result, tmp_path):
-    """A truncated result file, a file that is not HDF5, and an HDF5 file of someone else."""
-    truncated = tmp_path / "truncated.h5"
-    truncated.write_bytes(small_result.read_bytes()[:4000])
-    text = tmp_path / "text.h5"
-    text.write_text("not a result\n")
-    foreign = tmp_path / "foreign.h5"
-    with h5py.File(foreign, "w") as f:
+    """Result files that must be refused before HDF5 reads them: truncated, one byte flipped in
+    the middle, bytes appended, edited with h5py after clustersim wrote it, and without a seal
+    (as clustersim wrote them before the seal); a file that is not HDF5, and an HDF5 file of
+    someone else."""
+    good = small_result.read_bytes()
+    files = {name: tmp_path / f"{name}.h5" for name in
+             ("truncated", "flipped", "appended", "edited", "unsealed", "text", "foreign")}
+    files["truncated"].write_bytes(good[:4000])
+    middle = len(good) // 2
+    files["flipped"].write_bytes(good[:middle] + bytes([good[middle] ^ 0x10]) + good[middle + 1:])
+    files["appended"].write_bytes(good + b"\0" * 100)
+    files["edited"].write_bytes(good)
+    with h5py.File(files["edited"], "r+") as f:
+        f.attrs["note"] = "added by hand"
+    files["unsealed"].write_bytes(b"\0" * 512 + good[512:])
+    files["text"].write_text("not a result\n")
+    with h5py.File(files["foreign"], "w") as f:
         f["x"] = [1, 2, 3]
-    return {"truncated": truncated, "text": text, "foreign": foreign}
+    return files
+
+
+DAMAGE_MESSAGES = [("truncated", "damaged or incomplete: truncated to 4000 of the"),
+                   ("flipped", "damaged or changed since clustersim wrote it: the CRC-32"),
+                   ("appended", "damaged or changed:"),
+                   ("edited", "damaged or changed"),
+                   ("unsealed", "an HDF5 file without clustersim's seal"),
+                   ("text", "not an HDF5 file"),
+                   ("foreign", "not a clustersim result file")]
 
 
 @pytest.mark.parametrize("command", ["goals", "stats"])
-@pytest.mark.parametrize("kind, words", [("truncated", "damaged or incomplete"),
-                                         ("text", "not an HDF5 file"),
-                                         ("foreign", "not a clustersim result file")])
+@pytest.mark.parametrize("kind, words", DAMAGE_MESSAGES)
 def test_damaged_files_give_a_clear_error(damaged, command, kind, words):
     done = clustersim(command, damaged[kind])
     assert done.returncode == 2, done.stderr
@@ -65,12 +82,22 @@ def test_damaged_files_give_a_clear_error(damaged, command, kind, words):
 
 
 @pytest.mark.skipif(not PACKAGE_BUILT, reason="the Python package is not built")
-@pytest.mark.parametrize("kind", ["truncated", "text", "foreign"])
-def test_load_names_a_damaged_file(damaged, kind):
+@pytest.mark.parametrize("kind, words", DAMAGE_MESSAGES)
+def test_load_names_a_damaged_file(damaged, kind, words):
     import clustersim as cs
     with pytest.raises(cs.ResultFileError) as error:
         cs.load(damaged[kind])
-    assert str(damaged[kind]) in str(error.value) or damaged[kind].name in str(error.value)
+    assert str(damaged[kind]) in str(error.value) and words in str(error.value)
+
+
+def test_a_sealed_file_is_what_hdf5_tools_read(small_result):
+    """The seal sits in HDF5's user block: h5py (and so xarray and netCDF) read the file as
+    usual, and the seal's text gives the file's length."""
+    head = small_result.read_bytes()[:512]
+    assert head.startswith(b"clustersim seal 1\nbytes ")
+    assert f"bytes {small_result.stat().st_size}\n".encode() in head
+    with h5py.File(small_result, "r") as f:
+        assert f.userblock_size == 512 and f.attrs["filetype"] == "clustersim-result"
 
 
 def test_merge_refuses_a_damaged_run_file_or_manifest(tmp_path):
@@ -78,7 +105,13 @@ def test_merge_refuses_a_damaged_run_file_or_manifest(tmp_path):
     for k in range(2):
         assert clustersim("sweep", SWEEP_SMALL, "--shard", f"{k}/2", "-o", out, "-q").returncode == 0
     folder = tmp_path / "sweep.h5.d"
-    run = sorted((folder / "shard-1-of-2").glob("run-*.h5"))[0]
+    run, flipped = sorted((folder / "shard-1-of-2").glob("run-*.h5"))[:2]
+    data = flipped.read_bytes()
+    flipped.write_bytes(data[:-100] + bytes([data[-100] ^ 1]) + data[-99:])
+    done = clustersim("merge", folder, "-o", out)
+    assert done.returncode == 2 and flipped.name in done.stderr, done.stderr
+    assert "damaged or changed since clustersim wrote it" in done.stderr, done.stderr
+    flipped.write_bytes(data)
     run.write_bytes(run.read_bytes()[:3000])
     done = clustersim("merge", folder, "-o", out)
     assert done.returncode == 2 and run.name in done.stderr and "damaged" in done.stderr, \

@@ -18,7 +18,7 @@ import pytest
 import xarray as xr
 import yaml
 
-from conftest import PACKAGE_BUILT, PYTHON_DIR, SMALL, SOURCE_DIR, clustersim
+from conftest import PACKAGE_BUILT, PYTHON_DIR, SMALL, SOURCE_DIR, clustersim, sealed_h5
 
 if not PACKAGE_BUILT:
     pytest.skip(f"the Python package is not built in {PYTHON_DIR}", allow_module_level=True)
@@ -346,7 +346,7 @@ def test_load_refuses_other_files(tmp_path):
     with pytest.raises(cs.ResultFileError):
         cs.load(text)
     other = tmp_path / "other.h5"
-    with h5py.File(other, "w") as f:
+    with sealed_h5(other, "w") as f:
         f.attrs["filetype"] = "something-else"
     with pytest.raises(cs.ResultFileError, match="filetype"):
         cs.load(other)
@@ -358,7 +358,7 @@ def test_load_tolerates_a_leading_run_dimension(tmp_path, cli_file):
     """A sweep-like file made from a run file: every metric and goal result gets a leading
     `run` dimension of 2 (dimension scale /run), and /coords/run lists each run's setting."""
     sweep = tmp_path / "sweep.h5"
-    with h5py.File(cli_file, "r") as src, h5py.File(sweep, "w") as f:
+    with h5py.File(cli_file, "r") as src, sealed_h5(sweep, "w") as f:
         for key, value in src.attrs.items():
             f.attrs[key] = value
         run = f.create_dataset("run", data=np.arange(2, dtype=np.int64))
@@ -415,7 +415,7 @@ def test_load_reads_a_comparison_with_a_counterfactual(tmp_path, cli_file):
     counterfactual run, and its name."""
     compared = tmp_path / "compared.h5"
     compared.write_bytes(cli_file.read_bytes())
-    with h5py.File(compared, "r+") as f:
+    with sealed_h5(compared) as f:
         group = f.create_group("comparison")
         group.attrs["counterfactual"] = "no-policy"
         ds = group.create_dataset("output_gain", data=np.arange(4.0))

@@ -12,7 +12,7 @@ import matplotlib.pyplot as plt  # noqa: E402
 import numpy as np  # noqa: E402
 import pytest  # noqa: E402
 
-from conftest import PACKAGE_BUILT, PYTHON_DIR  # noqa: E402
+from conftest import PACKAGE_BUILT, PYTHON_DIR, sealed_h5  # noqa: E402
 
 if not PACKAGE_BUILT:
     pytest.skip(f"the Python package is not built in {PYTHON_DIR}", allow_module_level=True)
@@ -115,7 +115,7 @@ def write_sweep(path, method="grid", settings=("policy.a",), base_samples=None, 
         met = np.ones((output.shape[0], 2, REPLICATES))
         value = cost = np.zeros_like(met)
     runs = output.shape[0]
-    with h5py.File(path, "w") as f:
+    with sealed_h5(path, "w") as f:
         f.attrs["filetype"] = "clustersim-result"
         f.attrs["schema_version"] = np.array([1, 1], dtype=np.int64)
         f.attrs["sweep_method"] = method

@@ -210,6 +210,19 @@ def test_keep_runs_keeps_the_folder_and_a_rerun_only_assembles(tmp_path):
     assert done.returncode == 0 and f"resuming: {RUNS_SMALL} of {RUNS_SMALL}" in done.stderr
 
 
+def test_a_damaged_finished_run_is_done_again_on_resume(tmp_path, local_small):
+    out = tmp_path / "kept.h5"
+    assert clustersim("sweep", SWEEP_SMALL, "-o", out, "-q", "--keep-runs").returncode == 0
+    damaged = sorted((tmp_path / "kept.h5.d" / "local").glob("run-*.h5"))[3]
+    data = damaged.read_bytes()
+    damaged.write_bytes(data[:2000] + bytes([data[2000] ^ 0xFF]) + data[2001:])
+    done = clustersim("sweep", SWEEP_SMALL, "-o", out, "--force")
+    assert done.returncode == 0, done.stderr
+    assert f"warning: {damaged}" in done.stderr and "its run will be done again" in done.stderr
+    assert f"resuming: {RUNS_SMALL - 1} of {RUNS_SMALL}" in done.stderr, done.stderr
+    assert_same_sweep(local_small, out)
+
+
 def test_goals_on_a_sweep_file_says_what_to_use(local_small):
     done = clustersim("goals", local_small)
     assert done.returncode == 2 and "sweep result" in done.stderr, done.stderr

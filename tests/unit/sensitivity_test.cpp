@@ -12,6 +12,7 @@
 #include <vector>
 
 #include "sim/errors.hpp"
+#include "sim/file_seal.hpp"
 #include "sim/hdf5.hpp"
 #include "sim/sensitivity.hpp"
 
@@ -138,6 +139,7 @@ class SweepFile : public ::testing::Test {
   std::string write(const SweepSpec& spec = {}) {
     const std::string path = (dir_ / "sweep.h5").string();
     write_sweep(path, spec);
+    sim::seal_file(path);
     return path;
   }
 
