@@ -49,19 +49,22 @@ test: build
 	cd $(BUILD) && ctest --output-on-failure -j$$(nproc)
 
 # Each libFuzzer target for FUZZ_SECONDS (CMakePresets.json "fuzz": clang 14, ASan, UBSan),
-# from the seed corpus in tests/fuzz/corpus; new inputs go to build-fuzz/corpus, findings to
+# from its seed corpus in tests/fuzz/corpus; new inputs go to build-fuzz/corpus, findings to
 # build-fuzz/findings (any finding fails). FUZZ_SEED=0 draws a new seed each time; CI fixes it
-# so that its run is repeatable.
+# so that its run is repeatable. tests/fuzz/README.md says what each target feeds.
+FUZZ_OPTIONS = -max_total_time=$(FUZZ_SECONDS) -seed=$(FUZZ_SEED) -rss_limit_mb=4096 \
+               -print_final_stats=1 -artifact_prefix=$(CURDIR)/build-fuzz/findings/
 fuzz: deps
 	@$(MAKE) --no-print-directory deps PACKAGES="$(FUZZ_PACKAGES)"
 	cmake --preset fuzz
-	cmake --build build-fuzz -j$$(nproc) --target scenario_fuzz
-	mkdir -p build-fuzz/corpus/scenario build-fuzz/findings
+	cmake --build build-fuzz -j$$(nproc) --target scenario_fuzz result_fuzz
+	mkdir -p build-fuzz/corpus/scenario build-fuzz/corpus/result build-fuzz/findings
 	# From scenarios/, so that the seeds' data/ paths resolve and validation goes deep.
-	cd scenarios && ../build-fuzz/bin/scenario_fuzz -max_total_time=$(FUZZ_SECONDS) -timeout=10 \
-	  -seed=$(FUZZ_SEED) \
-	  -rss_limit_mb=4096 -print_final_stats=1 -artifact_prefix=../build-fuzz/findings/ \
+	cd scenarios && ../build-fuzz/bin/scenario_fuzz $(FUZZ_OPTIONS) -timeout=10 \
 	  ../build-fuzz/corpus/scenario ../tests/fuzz/corpus/scenario
+	# The commands' own output is muted (-close_fd_mask=3); libFuzzer's and sanitizers' is not.
+	build-fuzz/bin/result_fuzz $(FUZZ_OPTIONS) -timeout=30 -close_fd_mask=3 \
+	  build-fuzz/corpus/result tests/fuzz/corpus/result
 
 # The C++ unit tests under the address and undefined-behaviour sanitizers (CMakePresets.json
 # "asan"); any report fails. CI runs it after `make test`.

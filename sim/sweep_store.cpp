@@ -286,14 +286,11 @@ void write_sweep_goals(hid_t file, const SweepGoals& goals, const SweepDefinitio
   }
 }
 
-// Copies one stored run's goals into the sweep's [run][goal][replicate] arrays.
+// Copies one stored run's goals into the sweep's [run][goal][replicate] arrays, sized for the
+// goals of the first run; a run with other goals is refused.
 void gather_goals(SweepGoals& out, const GoalResults& g, std::size_t point, std::size_t replicate,
                   std::size_t replicates, const std::string& path) {
   const std::size_t n = g.goals.size();
-  if (out.definitions.empty() && n > 0) {
-    out.definitions = g.goals;
-    out.costed = !g.cost_to_deadline.empty();
-  }
   if (n != out.definitions.size() || out.costed != !g.cost_to_deadline.empty()) {
     throw InputError({path, 0, 0}, "", "holds other goals than the sweep's first run");
   }
@@ -537,7 +534,9 @@ void SweepStore::assemble(const std::string& output, const Model& model,
       for (std::size_t r = 0; r < replicates; ++r) {
         const std::string& path = where[p * replicates + r];
         const StoredRun stored = read_run(path, sweep_, p, r, metric_index.size() * block);
-        if (p == 0 && r == 0) {
+        if (p == 0 && r == 0) {  // the first run fixes the goals every run must hold
+          goals.definitions = stored.goals.goals;
+          goals.costed = !stored.goals.cost_to_deadline.empty();
           const std::size_t n = points * stored.goals.goals.size() * replicates;
           goals.value_at_deadline.assign(n, 0.0);
           goals.first_met.assign(n, 0.0);

@@ -137,8 +137,21 @@ def from_run(scenario, run, attrs):
 
 # --- a result file --------------------------------------------------------------------------
 
+def _has_valid_dimension_list(dataset):
+    """Whether the DIMENSION_LIST attribute HDF5's dimension-scale API reads is what that API
+    expects (one list of object references per axis): the API crashes the interpreter on one of
+    another type or shape, which an edited file can hold (test_load_fuzz.py)."""
+    if "DIMENSION_LIST" not in dataset.attrs:
+        return False
+    attr = dataset.attrs.get_id("DIMENSION_LIST")
+    return attr.shape == (dataset.ndim,) and h5py.check_vlen_dtype(attr.dtype) == h5py.ref_dtype
+
+
 def _dims_of(dataset, fallback):
     """Names of the dimension scales attached to each axis of an h5py dataset."""
+    if not _has_valid_dimension_list(dataset):
+        return tuple(fallback[axis] if axis < len(fallback) else f"dim_{axis}"
+                     for axis in range(dataset.ndim))
     names = []
     for axis, proxy in enumerate(dataset.dims):
         try:
@@ -214,22 +227,28 @@ def load(path, lazy=None, counterfactual=False):
     if not os.path.isfile(path):
         raise FileNotFoundError(f"no such result file: {path}")
     check_seal(path)
-    group = "counterfactual/metrics" if counterfactual else "metrics"
     try:
-        f = h5py.File(path, "r")
-    except OSError as e:  # e.g. a truncated file: HDF5 finds its end before the data's
-        raise ResultFileError(f"damaged or incomplete result file ({e})", file=path) from e
-    with f:
+        return _load_checked(path, lazy, counterfactual)
+    except ResultFileError:
+        raise
+    except (KeyError, ValueError, TypeError, IndexError, AttributeError, OSError) as e:
+        # What h5py, numpy and xarray raise on contents of the wrong type, shape or name: the
+        # file is sealed, so it is as clustersim wrote it, or made or edited on purpose.
+        raise ResultFileError(f"damaged or incomplete result file ({type(e).__name__}: {e})",
+                              file=path) from e
+
+
+def _load_checked(path, lazy, counterfactual):
+    """load() once the file's seal is checked."""
+    group = "counterfactual/metrics" if counterfactual else "metrics"
+    with h5py.File(path, "r") as f:
         _check_file(path, f)
         if counterfactual and "counterfactual" not in f:
             raise ResultFileError("the file holds no counterfactual run (it was not written "
                                   "with --compare)", file=path)
-        try:
-            coords, attrs, metric_info, nbytes = _read_structure(f, group)
-            if counterfactual:
-                coords, attrs = _as_counterfactual(f, coords, attrs)
-        except (KeyError, ValueError, OSError) as e:
-            raise ResultFileError(f"damaged or incomplete result file ({e})", file=path) from e
+        coords, attrs, metric_info, nbytes = _read_structure(f, group)
+        if counterfactual:
+            coords, attrs = _as_counterfactual(f, coords, attrs)
         if lazy is None:
             lazy = nbytes > LAZY_BYTES
         if not lazy:

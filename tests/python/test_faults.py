@@ -10,7 +10,7 @@ import time
 import h5py
 import pytest
 
-from conftest import EXECUTABLE, PACKAGE_BUILT, SMALL, SOURCE_DIR, clustersim
+from conftest import EXECUTABLE, PACKAGE_BUILT, SMALL, SOURCE_DIR, clustersim, sealed_h5
 from h5compare import assert_same_sweep
 
 PLAN = SOURCE_DIR / "scenarios" / "shandong-2015.yaml"
@@ -120,6 +120,20 @@ def test_merge_refuses_a_damaged_run_file_or_manifest(tmp_path):
     (folder / "sweep.h5").write_text("garbage")
     done = clustersim("merge", folder, "-o", out)
     assert done.returncode == 2 and "sweep.h5" in done.stderr, done.stderr
+
+
+def test_merge_refuses_runs_with_other_goals_than_the_first(tmp_path):
+    """Fuzzing finding (tests/fuzz/corpus/result/regression-first-run-without-goals): a first
+    run file without goals sized the goal arrays to nothing, and the next run's goals were
+    written past their end."""
+    out = tmp_path / "sweep.h5"
+    assert clustersim("sweep", SWEEP_SMALL, "-o", out, "-q", "--keep-runs").returncode == 0
+    first = tmp_path / "sweep.h5.d" / "local" / "run-0-0.h5"
+    with sealed_h5(first) as f:
+        del f["goal_id"]
+    done = clustersim("merge", tmp_path / "sweep.h5.d", "-o", tmp_path / "merged.h5")
+    assert done.returncode == 2, done.stderr
+    assert "holds other goals than the sweep's first run" in done.stderr, done.stderr
 
 
 def test_sigterm_stops_a_sweep_which_then_resumes_to_the_same_file(tmp_path):
