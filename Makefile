@@ -66,13 +66,17 @@ fuzz: deps
 	build-fuzz/bin/result_fuzz $(FUZZ_OPTIONS) -timeout=30 -close_fd_mask=3 \
 	  build-fuzz/corpus/result tests/fuzz/corpus/result
 
-# The C++ unit tests under the address and undefined-behaviour sanitizers (CMakePresets.json
-# "asan"); any report fails. CI runs it after `make test`.
+# The C++ unit tests, then the command-line tests (tests/python, with build-asan's clustersim;
+# the Python package is not built there, so its tests skip), under the address and
+# undefined-behaviour sanitizers (CMakePresets.json "asan"); any report fails. CI runs it after
+# `make test`.
+ASAN_ENV := ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1
 asan: deps
 	cmake --preset asan
-	cmake --build build-asan -j$$(nproc) --target unit_tests
-	ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 \
-	  build-asan/bin/unit_tests --gtest_brief=1
+	cmake --build build-asan -j$$(nproc) --target unit_tests clustersim
+	$(ASAN_ENV) build-asan/bin/unit_tests --gtest_brief=1
+	$(ASAN_ENV) CLUSTERSIM=$(CURDIR)/build-asan/bin/clustersim \
+	  $(PYTHON) -m pytest -q -p no:cacheprovider tests/python
 
 # The unit suite, ensemble runs and local and MPI sweeps under ThreadSanitizer (CMakePresets.json
 # "tsan"), against a oneTBB built with TSan from Debian's source (tests/tsan/README.md); any
