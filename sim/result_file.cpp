@@ -277,8 +277,9 @@ void write_atomically(const std::string& path,
       seal_file(temporary.string());
     } catch (const InputError&) {
       throw;
-    } catch (const std::exception& e) {
-      // Most often the disk is full or a file size limit was reached.
+    } catch (const std::runtime_error& e) {
+      // Most often the disk is full or a file size limit was reached. A logic error or a
+      // failed allocation is not a write error and goes on as it is.
       throw WriteError(fmt::format(
           "could not write {} ({}); the disk may be full or the file size limited; {}",
           final_path.string(), e.what(),

@@ -639,6 +639,8 @@ void check_every_point(const SweepDefinition& sweep, const Location& vary_where,
   }
 }
 
+}  // namespace
+
 std::uint64_t fingerprint_of(const SweepDefinition& sweep) {
   Fnv1a h;
   h.text(sweep.base_resolved);
@@ -651,8 +653,6 @@ std::uint64_t fingerprint_of(const SweepDefinition& sweep) {
   for (const auto& metric : sweep.metrics) h.text(metric);
   return h.value();
 }
-
-}  // namespace
 
 std::string method_name(SweepMethod method) {
   switch (method) {

@@ -40,6 +40,11 @@ struct SweepDefinition {
   std::uint64_t fingerprint = 0;
 };
 
+// FNV-1a of what makes a sweep's runs what they are: the resolved base, the method, the settings,
+// the design's points, the replicates and the metrics written. Stored in the manifest and in
+// every run file, so that runs of another sweep are never mixed in.
+std::uint64_t fingerprint_of(const SweepDefinition& sweep);
+
 // Reads and checks a sweep file. Throws InputError (file, line, column, key) for bad YAML, an
 // unknown key (with a suggestion), a missing or bad base scenario, a varied setting that is not
 // a number, integer or boolean of the schema (or is a run.* setting), a value or range outside

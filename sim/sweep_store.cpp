@@ -401,6 +401,11 @@ SweepDefinition SweepStore::read_manifest(const std::string& folder) {
                                 values.begin() + static_cast<std::ptrdiff_t>((p + 1) * shape[1]));
     }
     sweep.fingerprint = std::stoull(fingerprint, nullptr, 16);
+    if (fingerprint_of(sweep) != sweep.fingerprint) {
+      throw InputError({manifest, 0, 0}, "",
+                       "its sweep (base, design, replicates or metrics) does not match its "
+                       "fingerprint: it was changed after clustersim wrote it");
+    }
     return sweep;
   });
 }

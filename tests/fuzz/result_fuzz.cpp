@@ -358,6 +358,10 @@ extern "C" int LLVMFuzzerInitialize(int*, char***) {
 
 extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size) {
   const Bases& b = bases();
+  // A write error ends clustersim through std::_Exit, which libFuzzer cannot see: the input
+  // is then left here (the folder is removed only at a normal exit).
+  std::ofstream(b.work / "last-input", std::ios::binary | std::ios::trunc)
+      .write(reinterpret_cast<const char*>(data), static_cast<std::streamsize>(size));
   const std::string edited = (b.work / "edited.h5").string();
   Input in(data, size);
   const std::uint8_t mode = in.byte() % 5;

@@ -136,6 +136,18 @@ def test_merge_refuses_runs_with_other_goals_than_the_first(tmp_path):
     assert "holds other goals than the sweep's first run" in done.stderr, done.stderr
 
 
+def test_merge_refuses_a_manifest_edited_against_its_fingerprint(tmp_path):
+    """Fuzzing finding: a manifest whose design or replicates were changed (and resealed) was
+    believed; a changed design point was merged silently under the wrong settings."""
+    out = tmp_path / "sweep.h5"
+    assert clustersim("sweep", SWEEP_SMALL, "-o", out, "-q", "--keep-runs").returncode == 0
+    with sealed_h5(tmp_path / "sweep.h5.d" / "sweep.h5") as f:
+        f["design"][0, 0] = 0.25
+    done = clustersim("merge", tmp_path / "sweep.h5.d", "-o", tmp_path / "merged.h5")
+    assert done.returncode == 2, done.stderr
+    assert "does not match its fingerprint" in done.stderr, done.stderr
+
+
 def test_sigterm_stops_a_sweep_which_then_resumes_to_the_same_file(tmp_path):
     sweep = tmp_path / "long.yaml"
     sweep.write_text(SWEEP_SMALL.read_text()

@@ -78,4 +78,18 @@ TEST_F(ResultFile, ReadingSomethingElseIsAnInputError) {
   EXPECT_THROW(sim::read_goal_results((dir_ / "missing.h5").string()), sim::InputError);
 }
 
+TEST_F(ResultFile, OnlyRuntimeErrorsOfTheWriterAreWriteErrors) {
+  // A disk-full error of HDF5 (a runtime_error) is a WriteError; a bug or a failed allocation
+  // is not reported as a full disk. Either way the temporary file is gone.
+  const std::string path = (dir_ / "out.h5").string();
+  EXPECT_THROW(
+      sim::write_atomically(
+          path, [](const std::string&) { throw std::runtime_error("HDF5 failed: write"); }),
+      sim::WriteError);
+  EXPECT_THROW(
+      sim::write_atomically(path, [](const std::string&) { throw std::out_of_range("index"); }),
+      std::out_of_range);
+  EXPECT_TRUE(fs::is_empty(dir_));
+}
+
 }  // namespace
