@@ -7,6 +7,7 @@
 #include <limits>
 #include <map>
 #include <numbers>
+#include <stdexcept>
 #include <unordered_map>
 
 #include "sim/goals.hpp"
@@ -35,11 +36,19 @@ std::string json_number(double x) {
   return std::isfinite(x) ? fmt::format("{}", x) : "null";
 }
 
+// A replicate number read from a file: a whole number in int's range, or the file is unusable.
+int replicate_number(double value) {
+  if (!(value >= 0 && value <= std::numeric_limits<int>::max()) || value != std::floor(value)) {
+    throw std::runtime_error(fmt::format("a replicate number is {}", value));
+  }
+  return static_cast<int>(value);
+}
+
 // Per replicate, the rows of a snapshot.
 std::map<int, std::vector<std::size_t>> rows_by_replicate(const sim::Snapshot& s) {
   std::map<int, std::vector<std::size_t>> out;
   const auto& rep = column(s, "replicate");
-  for (std::size_t i = 0; i < rep.size(); ++i) out[static_cast<int>(rep[i])].push_back(i);
+  for (std::size_t i = 0; i < rep.size(); ++i) out[replicate_number(rep[i])].push_back(i);
   return out;
 }
 
@@ -205,9 +214,11 @@ StatsReport firm_stats(const std::vector<sim::Snapshot>& snapshots,
   for (std::size_t b = 0; b < bins; ++b) out.rd_bins[b] = static_cast<double>(b) * kBinWidth;
   const double n = std::max<double>(1.0, static_cast<double>(intensity.size()));
   for (double x : intensity) {
+    if (std::isnan(x)) continue;  // only in a damaged file; the model's intensities are finite
     // A small tolerance keeps firms reporting exactly a threshold in the bin starting there.
-    const auto b = std::min(bins - 1, static_cast<std::size_t>(std::floor(x / kBinWidth + 1e-9)));
-    out.rd_shares[b] += 1.0 / n;
+    const double bin = std::floor(x / kBinWidth + 1e-9);
+    out.rd_shares[static_cast<std::size_t>(std::clamp(bin, 0.0, static_cast<double>(bins - 1)))] +=
+        1.0 / n;
   }
   out.thresholds = kHnteThresholds;
   for (double t : kHnteThresholds) {

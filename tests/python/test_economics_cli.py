@@ -96,6 +96,24 @@ def test_every_metric_is_documented(small_result):
     assert names <= documented, sorted(names - documented)
 
 
+def test_stats_survives_negative_intensities_and_refuses_odd_replicate_numbers(tmp_path):
+    """Fuzzing finding (tests/fuzz/corpus/result/regression-negative-rd-intensity): a negative
+    R&D intensity, or a replicate number that is not a whole number, was converted to an index
+    with undefined behaviour (UBSan under `make asan` fails this test without the fix)."""
+    out = tmp_path / "snap.h5"
+    done = clustersim("run", SMALL, "--set", "output.firm_snapshots=true", "-o", out, "--quiet")
+    assert done.returncode == 0, done.stderr
+    with sealed_h5(out) as f:
+        for quarter in f["snapshots"]:
+            f["snapshots"][quarter]["rd_reported"][0] = -1e12
+    assert clustersim("stats", out).returncode == 0
+    with sealed_h5(out) as f:
+        for quarter in f["snapshots"]:
+            f["snapshots"][quarter]["replicate"][0] = np.nan
+    bad = clustersim("stats", out)
+    assert bad.returncode == 2 and "a replicate number is nan" in bad.stderr, bad.stderr
+
+
 def test_stats_refuses_snapshots_without_the_columns_it_needs(tmp_path):
     out = tmp_path / "snap.h5"
     done = clustersim("run", SMALL, "--set", "output.firm_snapshots=true", "-o", out, "--quiet")
