@@ -7,8 +7,8 @@
 #include <string_view>
 #include <thread>
 
-#include "sim/csv.hpp"
-#include "sim/memory.hpp"
+#include "sim/config/csv.hpp"
+#include "sim/config/memory.hpp"
 
 namespace models {
 namespace {

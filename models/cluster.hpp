@@ -3,8 +3,8 @@
 
 #include <vector>
 
-#include "sim/scenario.hpp"
-#include "sim/schema.hpp"
+#include "sim/config/scenario.hpp"
+#include "sim/config/schema.hpp"
 
 namespace models {
 

@@ -7,10 +7,10 @@
 
 #include "models/policy.hpp"
 #include "models/tax.hpp"
-#include "sim/agents.hpp"
-#include "sim/random.hpp"
-#include "sim/scenario.hpp"
-#include "sim/schema.hpp"
+#include "sim/core/agents.hpp"
+#include "sim/core/random.hpp"
+#include "sim/config/scenario.hpp"
+#include "sim/config/schema.hpp"
 
 namespace models {
 

@@ -6,9 +6,9 @@
 
 #include <vector>
 
-#include "sim/goals.hpp"
-#include "sim/scenario.hpp"
-#include "sim/schema.hpp"
+#include "sim/run/goals.hpp"
+#include "sim/config/scenario.hpp"
+#include "sim/config/schema.hpp"
 
 namespace models {
 

@@ -8,9 +8,9 @@
 #include <cstdint>
 #include <vector>
 
-#include "sim/agents.hpp"
-#include "sim/scenario.hpp"
-#include "sim/schema.hpp"
+#include "sim/core/agents.hpp"
+#include "sim/config/scenario.hpp"
+#include "sim/config/schema.hpp"
 
 namespace models {
 

@@ -1,6 +1,6 @@
 // The clustersim executable: the engine's command line with the plan's model plugged in.
 #include "models/world.hpp"
-#include "sim/cli.hpp"
+#include "sim/cli/cli.hpp"
 
 int main(int argc, char** argv) {
   const models::ClusterModel model;

@@ -6,8 +6,8 @@
 #include <cstddef>
 #include <string_view>
 
-#include "sim/scenario.hpp"
-#include "sim/schema.hpp"
+#include "sim/config/scenario.hpp"
+#include "sim/config/schema.hpp"
 
 namespace models {
 

@@ -21,9 +21,9 @@
 #include "models/policy.hpp"
 #include "models/talent.hpp"
 #include "models/tax.hpp"
-#include "sim/model.hpp"
-#include "sim/parallel.hpp"
-#include "sim/random.hpp"
+#include "sim/run/model.hpp"
+#include "sim/core/parallel.hpp"
+#include "sim/core/random.hpp"
 
 namespace models {
 

@@ -10,7 +10,8 @@
 #include <stdexcept>
 #include <unordered_map>
 
-#include "sim/goals.hpp"
+#include "sim/core/json.hpp"
+#include "sim/run/goals.hpp"
 
 namespace models {
 namespace {
@@ -31,9 +32,6 @@ const std::vector<double>& column(const sim::Snapshot& s, const std::string& nam
 
 std::string number(double x) {
   return std::isfinite(x) ? fmt::format("{:.4g}", x) : "n/a";
-}
-std::string json_number(double x) {
-  return std::isfinite(x) ? fmt::format("{}", x) : "null";
 }
 
 // A replicate number read from a file: a whole number in int's range, or the file is unusable.
@@ -269,24 +267,28 @@ std::string stats_text(const StatsReport& r) {
   return out;
 }
 
+// Statistics that cannot be computed (too few firms) are null.
 std::string stats_json(const StatsReport& r) {
-  const auto list = [](const std::vector<double>& v) {
-    std::string s = "[";
-    for (std::size_t i = 0; i < v.size(); ++i) s += (i > 0 ? ", " : "") + json_number(v[i]);
-    return s + "]";
-  };
-  return fmt::format(
-      "{{\"first\": \"{}\", \"last\": \"{}\", \"firms_last\": {}, \"tail_exponent\": {}, "
-      "\"growth\": {{\"n\": {}, \"mean\": {}, \"sd\": {}, \"kurtosis\": {}, "
-      "\"laplace_location\": {}, \"laplace_scale\": {}, \"loglik_laplace_minus_normal\": {}}}, "
-      "\"productivity_90_10\": {}, \"productivity_persistence\": {}, \"rd_bins\": {}, "
-      "\"rd_shares\": {}, \"hnte_thresholds\": {}, \"bunching\": {}}}\n",
-      r.first_date, r.last_date, r.firms_last, json_number(r.tail_exponent), r.growth.n,
-      json_number(r.growth.mean), json_number(r.growth.sd), json_number(r.growth.kurtosis),
-      json_number(r.growth.laplace_location), json_number(r.growth.laplace_scale),
-      json_number(r.growth.loglik_laplace_minus_normal), json_number(r.productivity_90_10),
-      json_number(r.productivity_persistence), list(r.rd_bins), list(r.rd_shares),
-      list(r.thresholds), list(r.bunching));
+  const nlohmann::ordered_json report = {
+      {"first", r.first_date},
+      {"last", r.last_date},
+      {"firms_last", r.firms_last},
+      {"tail_exponent", r.tail_exponent},
+      {"growth",
+       {{"n", r.growth.n},
+        {"mean", r.growth.mean},
+        {"sd", r.growth.sd},
+        {"kurtosis", r.growth.kurtosis},
+        {"laplace_location", r.growth.laplace_location},
+        {"laplace_scale", r.growth.laplace_scale},
+        {"loglik_laplace_minus_normal", r.growth.loglik_laplace_minus_normal}}},
+      {"productivity_90_10", r.productivity_90_10},
+      {"productivity_persistence", r.productivity_persistence},
+      {"rd_bins", r.rd_bins},
+      {"rd_shares", r.rd_shares},
+      {"hnte_thresholds", r.thresholds},
+      {"bunching", r.bunching}};
+  return sim::json_text(report);
 }
 
 }  // namespace models

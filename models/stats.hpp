@@ -6,7 +6,7 @@
 #include <string>
 #include <vector>
 
-#include "sim/model.hpp"
+#include "sim/run/model.hpp"
 
 namespace models {
 

@@ -12,8 +12,8 @@
 #include <cstddef>
 #include <vector>
 
-#include "sim/scenario.hpp"
-#include "sim/schema.hpp"
+#include "sim/config/scenario.hpp"
+#include "sim/config/schema.hpp"
 
 namespace models {
 

@@ -3,8 +3,8 @@
 // rates are settings whose defaults follow the national schedule (models/README.md).
 #pragma once
 
-#include "sim/scenario.hpp"
-#include "sim/schema.hpp"
+#include "sim/config/scenario.hpp"
+#include "sim/config/schema.hpp"
 
 namespace models {
 

@@ -3,7 +3,7 @@
 #pragma once
 
 #include "models/policy.hpp"
-#include "sim/model.hpp"
+#include "sim/run/model.hpp"
 
 namespace models {
 

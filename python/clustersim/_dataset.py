@@ -79,7 +79,7 @@ def from_run(scenario, run, attrs):
     quarters = scenario.quarters
     catalogue = scenario.clusters
     goals = run.goals
-    # Names and descriptions as write_result_file (sim/result_file.cpp) writes them.
+    # Names and descriptions as write_result_file (sim/io/result_file.cpp) writes them.
     coords = {
         "replicate": (("replicate",), np.arange(replicates, dtype=np.int64),
                       {"description": "replicate index (random stream)"}),

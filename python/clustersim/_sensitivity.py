@@ -6,7 +6,7 @@
     cs.sensitivity(ds, ds["output_value"].isel(time=-1).sum("cluster"))   # any DataArray
 
 The design and the estimators are the engine's (``_core.saltelli_design`` and
-``_core.sobol_indices``, sim/sobol.cpp); only the outcome expressions are evaluated here, with
+``_core.sobol_indices``, sim/analysis/sobol.cpp); only the outcome expressions are evaluated here, with
 xarray, following the grammar of ``clustersim sensitivity --outcome`` (results/README.md) and
 giving the same numbers as the engine.
 """
@@ -121,7 +121,7 @@ def evaluate_outcome(ds, expression):
 
 
 class _Parser:
-    """The grammar of sim/outcome.cpp, with its messages and 1-based columns."""
+    """The grammar of sim/analysis/outcome.cpp, with its messages and 1-based columns."""
 
     def __init__(self, text, ds):
         self.text, self.pos = text, 0

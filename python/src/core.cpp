@@ -14,16 +14,16 @@
 #include <vector>
 
 #include "models/world.hpp"
-#include "sim/api.hpp"
-#include "sim/calendar.hpp"
-#include "sim/ensemble.hpp"
-#include "sim/errors.hpp"
-#include "sim/file_seal.hpp"
-#include "sim/goals.hpp"
-#include "sim/result_file.hpp"
-#include "sim/scenario.hpp"
-#include "sim/sensitivity.hpp"
-#include "sim/sobol.hpp"
+#include "sim/run/api.hpp"
+#include "sim/core/calendar.hpp"
+#include "sim/run/ensemble.hpp"
+#include "sim/core/errors.hpp"
+#include "sim/io/seal.hpp"
+#include "sim/run/goals.hpp"
+#include "sim/io/result_file.hpp"
+#include "sim/config/scenario.hpp"
+#include "sim/analysis/sensitivity.hpp"
+#include "sim/analysis/sobol.hpp"
 
 namespace py = pybind11;
 

@@ -30,9 +30,9 @@
 #include <vector>
 
 #include "models/world.hpp"
-#include "sim/cli.hpp"
-#include "sim/file_seal.hpp"
-#include "sim/hdf5.hpp"
+#include "sim/cli/cli.hpp"
+#include "sim/io/seal.hpp"
+#include "sim/io/hdf5.hpp"
 
 namespace {
 

@@ -9,8 +9,8 @@
 #include <string>
 
 #include "models/world.hpp"
-#include "sim/scenario.hpp"
-#include "sim/sweep_file.hpp"
+#include "sim/config/scenario.hpp"
+#include "sim/sweep/file.hpp"
 
 namespace {
 

@@ -8,7 +8,7 @@
 
 #include "models/fund.hpp"
 #include "models/world.hpp"
-#include "sim/ensemble.hpp"
+#include "sim/run/ensemble.hpp"
 
 namespace {
 

@@ -10,7 +10,7 @@
 #include <string>
 #include <vector>
 
-#include "sim/agents.hpp"
+#include "sim/core/agents.hpp"
 
 namespace {
 

@@ -6,7 +6,7 @@
 #include <filesystem>
 
 #include "models/world.hpp"
-#include "sim/api.hpp"
+#include "sim/run/api.hpp"
 
 namespace {
 

@@ -5,7 +5,7 @@
 #include <optional>
 #include <string>
 
-#include "sim/calendar.hpp"
+#include "sim/core/calendar.hpp"
 
 namespace {
 

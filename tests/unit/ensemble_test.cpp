@@ -9,7 +9,7 @@
 #include <cstring>
 
 #include "models/world.hpp"
-#include "sim/ensemble.hpp"
+#include "sim/run/ensemble.hpp"
 
 namespace {
 

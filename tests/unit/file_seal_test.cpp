@@ -1,5 +1,5 @@
 // The seal of clustersim's HDF5 files: written once a file is closed, checked before HDF5 reads.
-#include "sim/file_seal.hpp"
+#include "sim/io/seal.hpp"
 
 #include <gtest/gtest.h>
 #include <unistd.h>
@@ -9,8 +9,8 @@
 #include <iterator>
 #include <string>
 
-#include "sim/errors.hpp"
-#include "sim/hdf5.hpp"
+#include "sim/core/errors.hpp"
+#include "sim/io/hdf5.hpp"
 
 namespace {
 

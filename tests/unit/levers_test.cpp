@@ -21,7 +21,7 @@
 
 #include "models/policy.hpp"
 #include "models/world.hpp"
-#include "sim/ensemble.hpp"
+#include "sim/run/ensemble.hpp"
 
 namespace fs = std::filesystem;
 

@@ -12,7 +12,7 @@
 #include <cstdint>
 #include <vector>
 
-#include "sim/random.hpp"
+#include "sim/core/random.hpp"
 
 namespace {
 

@@ -7,7 +7,7 @@
 #include <fstream>
 
 #include "models/world.hpp"
-#include "sim/result_file.hpp"
+#include "sim/io/result_file.hpp"
 
 namespace fs = std::filesystem;
 

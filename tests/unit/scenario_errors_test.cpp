@@ -17,8 +17,8 @@
 
 #include "models/world.hpp"
 #include "scenario_files.hpp"
-#include "sim/errors.hpp"
-#include "sim/scenario.hpp"
+#include "sim/core/errors.hpp"
+#include "sim/config/scenario.hpp"
 
 namespace fs = std::filesystem;
 

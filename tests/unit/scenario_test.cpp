@@ -17,10 +17,10 @@
 
 #include "models/world.hpp"
 #include "scenario_files.hpp"
-#include "sim/calendar.hpp"
-#include "sim/errors.hpp"
-#include "sim/scenario.hpp"
-#include "sim/schema.hpp"
+#include "sim/core/calendar.hpp"
+#include "sim/core/errors.hpp"
+#include "sim/config/scenario.hpp"
+#include "sim/config/schema.hpp"
 
 namespace fs = std::filesystem;
 

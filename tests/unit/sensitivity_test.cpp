@@ -1,6 +1,7 @@
 // Sensitivity of a sweep result file: reading its design and table from a synthetic file laid
 // out as the sweep writer lays it out, the report, the command, and the file errors.
 #include <gtest/gtest.h>
+#include <nlohmann/json.hpp>
 #include <unistd.h>
 
 #include <cmath>
@@ -8,13 +9,14 @@
 #include <fstream>
 #include <functional>
 #include <optional>
+#include <set>
 #include <string>
 #include <vector>
 
-#include "sim/errors.hpp"
-#include "sim/file_seal.hpp"
-#include "sim/hdf5.hpp"
-#include "sim/sensitivity.hpp"
+#include "sim/core/errors.hpp"
+#include "sim/io/seal.hpp"
+#include "sim/io/hdf5.hpp"
+#include "sim/analysis/sensitivity.hpp"
 
 namespace fs = std::filesystem;
 namespace h5 = sim::h5;
@@ -216,16 +218,19 @@ TEST_F(SweepFile, ReportRanksByTotalIndex) {
 
   const std::string json =
       sim::sensitivity_report({"policy.a", "policy.b"}, result, "sum(output, 2020Q4)", true);
-  EXPECT_EQ(json.rfind("{\"outcome\": \"sum(output, 2020Q4)\", \"base_samples\": 8, \"runs\": "
-                       "32, \"variance\": ",
-                       0),
-            0u)
-      << json;
-  EXPECT_LT(json.find("{\"setting\": \"policy.b\", \"S1\": "),
-            json.find("{\"setting\": \"policy.a\", \"S1\": "));
-  for (const char* field : {"\"S1_low\": ", "\"S1_high\": ", "\"ST\": ", "\"ST_low\": ",
-                            "\"ST_high\": ", "\"bootstrap\": 100", "\"confidence\": 0.9"}) {
-    EXPECT_NE(json.find(field), std::string::npos) << field;
+  const auto parsed = nlohmann::json::parse(json);
+  EXPECT_EQ(parsed["outcome"], "sum(output, 2020Q4)") << json;
+  EXPECT_EQ(parsed["base_samples"], 8);
+  EXPECT_EQ(parsed["runs"], 32);
+  EXPECT_TRUE(parsed["variance"].is_number());
+  EXPECT_EQ(parsed["bootstrap"], 100);
+  EXPECT_EQ(parsed["confidence"], 0.9);
+  // Ranked by total index: policy.b first.
+  ASSERT_EQ(parsed["settings"].size(), 2U);
+  EXPECT_EQ(parsed["settings"][0]["setting"], "policy.b");
+  EXPECT_EQ(parsed["settings"][1]["setting"], "policy.a");
+  for (const char* field : {"S1", "S1_low", "S1_high", "ST", "ST_low", "ST_high"}) {
+    EXPECT_TRUE(parsed["settings"][0][field].is_number()) << field;
   }
   EXPECT_EQ(json.back(), '\n');
   EXPECT_EQ(json.find("nan"), std::string::npos);
@@ -235,42 +240,42 @@ TEST_F(SweepFile, JsonEscapesTextAndWritesNullForMissingIntervals) {
   const auto y = sim::evaluate_outcome("sum(output)", sim::read_sweep_table(write()));
   const auto result = sim::sobol_indices(y, 2, 8, 0, 0.95, 0);
   const std::string json = sim::sensitivity_report({"a\"b", "c\\d\n"}, result, "say \"hi\"", true);
-  EXPECT_NE(json.find(R"("outcome": "say \"hi\"")"), std::string::npos) << json;
-  EXPECT_NE(json.find(R"("setting": "a\"b")"), std::string::npos);
-  EXPECT_NE(json.find(R"("setting": "c\\d\u000a")"), std::string::npos);
-  EXPECT_NE(json.find(R"("S1_low": null)"), std::string::npos);
+  const auto parsed = nlohmann::json::parse(json);
+  EXPECT_EQ(parsed["outcome"], "say \"hi\"") << json;
+  std::set<std::string> settings;
+  for (const auto& s : parsed["settings"]) settings.insert(s["setting"].get<std::string>());
+  EXPECT_EQ(settings, (std::set<std::string>{"a\"b", "c\\d\n"}));
+  EXPECT_TRUE(parsed["settings"][0]["S1_low"].is_null());
   EXPECT_THROW(sim::sensitivity_report({"only one"}, result, "x", false), std::invalid_argument);
 }
 
-TEST_F(SweepFile, CommandPrintsTheReport) {
+TEST_F(SweepFile, AnalysisPrintsTheReport) {
   const std::string path = write();
-  ::testing::internal::CaptureStdout();
-  const int code = sim::sensitivity_command(path, "G1.value", 50, 0.95, 7, false);
-  std::fflush(stdout);
-  const std::string out = ::testing::internal::GetCapturedStdout();
-  EXPECT_EQ(code, 0);
+  const auto result = sim::sensitivity_of(path, {"G1.value", 50, 0.95, 7});
+  const std::string out = sim::sensitivity_report(result.design.settings, result.indices,
+                                                  "G1.value", false);
   EXPECT_NE(out.find("Sobol indices of 'G1.value'"), std::string::npos) << out;
   EXPECT_NE(out.find("(seed 7)"), std::string::npos) << out;
 }
 
-TEST_F(SweepFile, CommandRefusesOtherDesignsAndBadOutcomes) {
+TEST_F(SweepFile, AnalysisRefusesOtherDesignsAndBadOutcomes) {
   SweepSpec grid;
   grid.method = "grid";
   std::string path = write(grid);
-  expect_file_error(error_of([&] { sim::sensitivity_command(path, "G1", 10, 0.95, 0, false); }),
+  expect_file_error(error_of([&] { sim::sensitivity_of(path, {"G1", 10, 0.95, 0}); }),
                     path,
                     "not a saltelli sweep (its method is 'grid'): Sobol indices need the runs of "
                     "a Saltelli design");
 
   path = write();
   const auto bad_outcome =
-      error_of([&] { sim::sensitivity_command(path, "sum(nothing)", 10, 0.95, 0, false); });
+      error_of([&] { sim::sensitivity_of(path, {"sum(nothing)", 10, 0.95, 0}); });
   ASSERT_TRUE(bad_outcome.has_value());
   EXPECT_EQ(bad_outcome->where().file, "--outcome");
   EXPECT_EQ(bad_outcome->where().column, 5);
 
   const auto confidence =
-      error_of([&] { sim::sensitivity_command(path, "G1", 10, 1.5, 0, false); });
+      error_of([&] { sim::sensitivity_of(path, {"G1", 10, 1.5, 0}); });
   ASSERT_TRUE(confidence.has_value());
   EXPECT_EQ(confidence->key(), "--confidence");
 
@@ -278,7 +283,7 @@ TEST_F(SweepFile, CommandRefusesOtherDesignsAndBadOutcomes) {
   flat.output = [](double, double, std::size_t) { return 3.0; };
   path = write(flat);
   expect_file_error(
-      error_of([&] { sim::sensitivity_command(path, "sum(output)", 10, 0.95, 0, false); }), path,
+      error_of([&] { sim::sensitivity_of(path, {"sum(output)", 10, 0.95, 0}); }), path,
       "'sum(output)': the output does not vary over the design's A and B rows, so its Sobol "
       "indices are undefined");
 
@@ -286,7 +291,7 @@ TEST_F(SweepFile, CommandRefusesOtherDesignsAndBadOutcomes) {
   missing.output = [](double x1, double, std::size_t) { return x1 > 0.7 ? NAN : x1; };
   path = write(missing);
   const auto nan =
-      error_of([&] { sim::sensitivity_command(path, "sum(output)", 10, 0.95, 0, false); });
+      error_of([&] { sim::sensitivity_of(path, {"sum(output)", 10, 0.95, 0}); });
   ASSERT_TRUE(nan.has_value());
   EXPECT_EQ(nan->key(), "--outcome");
   EXPECT_NE(nan->detail().find("'sum(output)' is nan in run "), std::string::npos) << nan->detail();

@@ -8,7 +8,7 @@
 #include <stdexcept>
 #include <vector>
 
-#include "sim/sobol.hpp"
+#include "sim/analysis/sobol.hpp"
 
 namespace {
 

@@ -4,7 +4,7 @@
 #include <cmath>
 
 #include "models/stats.hpp"
-#include "sim/random.hpp"
+#include "sim/core/random.hpp"
 
 namespace {
 

@@ -16,9 +16,9 @@
 
 #include "models/world.hpp"
 #include "scenario_files.hpp"
-#include "sim/errors.hpp"
-#include "sim/sobol.hpp"
-#include "sim/sweep_file.hpp"
+#include "sim/core/errors.hpp"
+#include "sim/analysis/sobol.hpp"
+#include "sim/sweep/file.hpp"
 
 namespace fs = std::filesystem;
 

@@ -7,8 +7,8 @@
 
 #include "models/tax.hpp"
 #include "models/world.hpp"
-#include "sim/calendar.hpp"
-#include "sim/scenario.hpp"
+#include "sim/core/calendar.hpp"
+#include "sim/config/scenario.hpp"
 
 namespace {
 

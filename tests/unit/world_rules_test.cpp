@@ -10,7 +10,7 @@
 #include "models/firm.hpp"
 #include "models/tax.hpp"
 #include "models/world.hpp"
-#include "sim/ensemble.hpp"
+#include "sim/run/ensemble.hpp"
 
 namespace fs = std::filesystem;
 

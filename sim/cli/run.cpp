@@ -1,0 +1,142 @@
+// `clustersim run`: one scenario's ensemble, optionally beside a counterfactual, to a result file.
+#include <tbb/global_control.h>
+#include <tbb/info.h>
+
+#include <fmt/format.h>
+#include <algorithm>
+#include <filesystem>
+#include <optional>
+
+#include "sim/cli/command.hpp"
+#include "sim/cli/signals.hpp"
+#include "sim/core/errors.hpp"
+#include "sim/io/result_file.hpp"
+#include "sim/run/ensemble.hpp"
+
+namespace fs = std::filesystem;
+
+namespace sim::cli {
+namespace {
+
+struct RunOptions {
+  ScenarioArgs scenario;
+  std::string output;  // default results/<scenario>.h5
+  std::optional<long> replicates, seed;
+  int threads = 0;  // 0: all cores
+  bool quiet = false;
+  bool force = false;
+  std::string compare;  // counterfactual scenario file, or empty
+};
+
+// Loads the counterfactual scenario on the run's calendar, seed and replicates, and checks that
+// it describes the same clusters.
+std::optional<Scenario> load_counterfactual(const Model& model, const std::string& file,
+                                            const Scenario& run) {
+  if (file.empty()) return std::nullopt;
+  Scenario counterfactual =
+      Scenario::load(file, model.schema(), LoadOptions{counterfactual_overrides(run)});
+  check_same_clusters(run, counterfactual, file);
+  check_ensemble_fits(model, counterfactual);
+  return counterfactual;
+}
+
+Scenario load_scenario(const Model& model, const RunOptions& options) {
+  const ScenarioArgs& args = options.scenario;
+  if (is_sweep_file(args.file)) {
+    throw InputError({args.file, 0, 0}, "",
+                     "is a sweep file (it has base: and vary:); run it with clustersim sweep");
+  }
+  LoadOptions load{args.sets};
+  if (options.replicates) load.overrides.push_back(fmt::format("run.replicates={}", *options.replicates));
+  if (options.seed) load.overrides.push_back(fmt::format("run.seed={}", *options.seed));
+  Scenario scenario = Scenario::load(args.file, model.schema(), load);
+  check_ensemble_fits(model, scenario);
+  return scenario;
+}
+
+void print_header(const Scenario& scenario, int threads) {
+  fmt::print(stderr, "clustersim {}: {} ({} clusters, {} to {}, {} replicates, {} threads)\n",
+             clustersim_version(), scenario.name(), scenario.clusters().size(),
+             quarter_label(scenario.calendar().first_quarter),
+             quarter_label(scenario.calendar().last_quarter), scenario.replicates(), threads);
+}
+
+int run_scenario(const RunOptions& options, const Context& context) {
+  const Model& model = context.model;
+  const Scenario scenario = load_scenario(model, options);
+  const std::optional<Scenario> counterfactual =
+      load_counterfactual(model, options.compare, scenario);
+  const std::string output =
+      options.output.empty()
+          ? (fs::path("results") / (fs::path(options.scenario.file).stem().string() + ".h5"))
+                .string()
+          : options.output;
+  check_output_path(output, options.force);
+
+  const int max_threads = tbb::info::default_concurrency();
+  const int threads = options.threads > 0 ? std::min(options.threads, max_threads) : max_threads;
+  const tbb::global_control limit(tbb::global_control::max_allowed_parallelism,
+                                  static_cast<std::size_t>(threads));
+  if (!options.quiet) print_header(scenario, threads);
+  install_stop_handlers();
+  const auto run = [&](const Scenario& which, const char* label) {
+    if (!options.quiet && counterfactual) fmt::print(stderr, "{}: {}\n", label, which.name());
+    ProgressCounter counter;
+    const ProgressPrinter printer(
+        counter, options.quiet ? ProgressStyle::Quiet : default_progress_style(stderr));
+    return run_ensemble(model, which, RunControl{&counter, context.cancel});
+  };
+  EnsembleResult result, counterfactual_result;
+  try {
+    result = run(scenario, "run");
+    if (counterfactual) counterfactual_result = run(*counterfactual, "counterfactual");
+  } catch (const Cancelled&) {
+    fmt::print(stderr, "stopped by signal {}; no result written\n", stop_signal());
+    return 128 + stop_signal();
+  }
+  std::optional<CounterfactualRun> with;
+  if (counterfactual) {
+    attach_comparison(model, scenario, result, *counterfactual, counterfactual_result);
+    with.emplace(CounterfactualRun{*counterfactual, counterfactual_result});
+  }
+  write_result_file(output, model, scenario, result, Provenance{context.invocation, threads},
+                    with ? &*with : nullptr);
+  if (!options.quiet) {
+    fmt::print(stderr, "simulated in {:.2f} s; wrote {}\n",
+               result.wall_seconds + counterfactual_result.wall_seconds, output);
+  }
+  fmt::print("{}", goals_report_text(result.goals));
+  return kExitOk;
+}
+
+class RunCommand final : public Command {
+ public:
+  explicit RunCommand(CLI::App& app)
+      : Command(app, "run", "Run a scenario's ensemble and write an HDF5 result") {
+    CLI::App& cmd = this->app();
+    add_scenario_args(cmd, options_.scenario);
+    cmd.add_option("-o,--output", options_.output, "Result file (default results/<scenario>.h5)");
+    cmd.add_option("--replicates", options_.replicates,
+                   "Number of replicates (overrides run.replicates)")
+        ->check(CLI::Range(1L, 100000L));
+    cmd.add_option("--seed", options_.seed, "Random seed (overrides run.seed)")
+        ->check(CLI::Range(0L, 9007199254740991L));
+    cmd.add_option("--threads", options_.threads, "Worker threads (default: all cores)")
+        ->check(CLI::Range(1, 1024));
+    cmd.add_flag("-q,--quiet", options_.quiet, "No progress output");
+    cmd.add_flag("-f,--force", options_.force, "Replace an existing result file");
+    cmd.add_option("--compare", options_.compare,
+                   "Also run this counterfactual scenario with the same seed and replicates, and "
+                   "report output gained per yuan of public money against it");
+  }
+  int run(const Context& context) override { return run_scenario(options_, context); }
+
+ private:
+  RunOptions options_;
+};
+
+}  // namespace
+
+std::unique_ptr<Command> add_run(CLI::App& app) { return std::make_unique<RunCommand>(app); }
+
+}  // namespace sim::cli

@@ -1,0 +1,292 @@
+#include "sim/config/config_tree.hpp"
+
+#include <yaml-cpp/yaml.h>
+
+#include <fmt/format.h>
+#include <filesystem>
+#include <fstream>
+#include <optional>
+#include <sstream>
+
+#include "sim/config/schema.hpp"
+
+namespace fs = std::filesystem;
+
+namespace sim {
+namespace {
+
+Location location_of(const YAML::Mark& mark, const std::string& file) {
+  return Location{file, mark.line + 1, mark.column + 1};
+}
+
+ConfigNode convert(const YAML::Node& node, const std::string& file, const std::string& key_path) {
+  ConfigNode out;
+  out.where = location_of(node.Mark(), file);
+  switch (node.Type()) {
+    case YAML::NodeType::Undefined:
+    case YAML::NodeType::Null:
+      out.kind = ConfigNode::Kind::Null;
+      break;
+    case YAML::NodeType::Scalar:
+      out.kind = ConfigNode::Kind::Scalar;
+      out.scalar = node.Scalar();
+      out.quoted = node.Tag() == "!";
+      break;
+    case YAML::NodeType::Sequence:
+      out.kind = ConfigNode::Kind::Sequence;
+      for (const auto& item : node) out.items.push_back(convert(item, file, key_path));
+      break;
+    case YAML::NodeType::Map:
+      out.kind = ConfigNode::Kind::Map;
+      for (const auto& kv : node) {
+        const Location key_where = location_of(kv.first.Mark(), file);
+        if (!kv.first.IsScalar()) throw InputError(key_where, key_path, "a key must be plain text");
+        const std::string key = kv.first.Scalar();
+        std::string full = key_path;
+        if (!full.empty()) full += '.';
+        full += key;
+        if (out.child(key) != nullptr) {
+          throw InputError(key_where, full, "this key appears twice in the same mapping");
+        }
+        ConfigNode value = convert(kv.second, file, full);
+        // yaml-cpp places an empty value at the next token; the key is where the user looks.
+        if (value.kind == ConfigNode::Kind::Null) value.where = key_where;
+        out.entries.push_back({key, key_where, std::move(value)});
+      }
+      break;
+  }
+  return out;
+}
+
+// Reads a scenario file; errors point at `referenced_from` (the `extends` line that names it,
+// or the file itself) with `key`.
+std::string read_text(const std::string& path, const Location& referenced_from,
+                      const std::string& key) {
+  std::error_code ec;
+  if (!fs::exists(path, ec)) {
+    throw InputError(referenced_from, key, fmt::format("scenario file '{}' does not exist", path));
+  }
+  if (fs::is_directory(path, ec)) {
+    throw InputError(referenced_from, key,
+                     fmt::format("cannot read scenario file '{}': it is a directory", path));
+  }
+  std::ifstream in(path, std::ios::binary);
+  std::stringstream buffer;
+  if (in) buffer << in.rdbuf();
+  if (!in || in.bad()) {
+    throw InputError(referenced_from, key, fmt::format("cannot read scenario file '{}'", path));
+  }
+  return buffer.str();
+}
+
+// The line and column of the last [ or { left open in YAML text, skipping quoted text and
+// comments; nullopt when every one is closed.
+std::optional<std::pair<int, int>> unclosed_flow_opener(const std::string& text) {
+  std::vector<std::pair<int, int>> open;
+  int line = 1, column = 0;
+  char quote = 0;
+  bool comment = false;
+  char previous = '\n';
+  for (const char c : text) {
+    ++column;
+    if (c == '\n') {
+      ++line;
+      column = 0;
+      comment = false;
+      quote = 0;  // an apostrophe in plain text must not hide the rest of the file
+      previous = c;
+      continue;
+    }
+    if (comment) continue;
+    if (quote != 0) {
+      if (c == quote) quote = 0;
+    } else if ((c == '"' || c == '\'') &&
+               std::string_view(" \t\n[{,:").find(previous) != std::string_view::npos) {
+      quote = c;
+    } else if (c == '#' && (previous == ' ' || previous == '\t' || previous == '\n')) {
+      comment = true;
+    } else if (c == '[' || c == '{') {
+      open.emplace_back(line, column);
+    } else if ((c == ']' || c == '}') && !open.empty()) {
+      open.pop_back();
+    }
+    previous = c;
+  }
+  if (open.empty()) return std::nullopt;
+  return open.back();
+}
+
+ConfigNode parse_document(const std::string& text, const std::string& file) {
+  YAML::Node root;
+  try {
+    root = YAML::Load(text);
+  } catch (const YAML::Exception& e) {
+    Location where = location_of(e.mark, file);
+    // yaml-cpp reports an unclosed [ or { at the end of the text; point at the opener.
+    if (const auto opener = unclosed_flow_opener(text))
+      where = Location{file, opener->first, opener->second};
+    throw InputError(where, "", fmt::format("not valid YAML: {}", e.msg));
+  }
+  ConfigNode tree = convert(root, file, "");
+  if (tree.kind == ConfigNode::Kind::Null) {
+    throw InputError({file, 0, 0}, "", "the scenario file is empty");
+  }
+  if (tree.kind != ConfigNode::Kind::Map) {
+    throw InputError(
+        tree.where, "",
+        fmt::format("a scenario must be a mapping of settings, found {}", tree.kind_name()));
+  }
+  return tree;
+}
+
+// Overlays `top` on `base`: settings and non-mappings replace whole, groups merge.
+void merge(ConfigNode& base, ConfigNode top, const std::string& prefix, const Schema& schema) {
+  for (auto& entry : top.entries) {
+    const std::string full = prefix.empty() ? entry.key : prefix + "." + entry.key;
+    ConfigEntry* existing = nullptr;
+    for (auto& e : base.entries) {
+      if (e.key == entry.key) existing = &e;
+    }
+    const bool both_groups = existing != nullptr && schema.find(full) == nullptr &&
+                             existing->value.kind == ConfigNode::Kind::Map &&
+                             entry.value.kind == ConfigNode::Kind::Map;
+    if (both_groups) {
+      merge(existing->value, std::move(entry.value), full, schema);
+    } else if (existing != nullptr) {
+      *existing = std::move(entry);
+    } else {
+      base.entries.push_back(std::move(entry));
+    }
+  }
+}
+
+// Moves every first-line location of a tree `by` columns to the right.
+void shift_columns(ConfigNode& node, int by) {
+  if (node.where.line <= 1) node.where = Location{node.where.file, 1, node.where.column + by};
+  for (auto& entry : node.entries) {
+    if (entry.key_where.line <= 1) entry.key_where.column += by;
+    shift_columns(entry.value, by);
+  }
+  for (auto& item : node.items) shift_columns(item, by);
+}
+
+ConfigNode read_with_parents(const std::string& path, const Location& referenced_from,
+                             const Schema& schema, std::vector<std::string>& chain) {
+  std::error_code ec;
+  const std::string canonical = fs::weakly_canonical(path, ec).string();
+  for (const auto& seen : chain) {
+    if (seen == canonical) {
+      std::string cycle;
+      for (const auto& p : chain) cycle += p + " -> ";
+      throw InputError(referenced_from, "extends",
+                       fmt::format("extends cycle: {}{}", cycle, canonical));
+    }
+  }
+  const std::string key = referenced_from.line > 0 ? "extends" : "";
+  ConfigNode tree = parse_document(read_text(path, referenced_from, key), path);
+  auto it = std::find_if(tree.entries.begin(), tree.entries.end(),
+                         [](const ConfigEntry& e) { return e.key == "extends"; });
+  if (it == tree.entries.end()) return tree;
+  const ConfigNode parent_ref = it->value;
+  tree.entries.erase(it);
+  if (parent_ref.kind != ConfigNode::Kind::Scalar || parent_ref.scalar.empty()) {
+    throw InputError(parent_ref.where, "extends", "expected the path of another scenario file");
+  }
+  fs::path parent = parent_ref.scalar;
+  if (parent.is_relative()) parent = fs::path(path).parent_path() / parent;
+  chain.push_back(canonical);
+  ConfigNode merged =
+      read_with_parents(parent.lexically_normal().string(), parent_ref.where, schema, chain);
+  chain.pop_back();
+  merge(merged, std::move(tree), "", schema);
+  return merged;
+}
+
+}  // namespace
+
+std::vector<std::string> split_key(const std::string& key) {
+  std::vector<std::string> parts;
+  for (std::size_t from = 0;;) {
+    const auto dot = key.find('.', from);
+    parts.push_back(key.substr(from, dot == std::string::npos ? dot : dot - from));
+    if (dot == std::string::npos) return parts;
+    from = dot + 1;
+  }
+}
+
+ConfigNode parse_scenario_text(const std::string& text, const std::string& file) {
+  return parse_document(text, file);
+}
+
+const ConfigNode* ConfigNode::child(const std::string& key) const {
+  for (const auto& e : entries) {
+    if (e.key == key) return &e.value;
+  }
+  return nullptr;
+}
+
+std::string ConfigNode::kind_name() const {
+  switch (kind) {
+    case Kind::Null:
+      return "an empty value";
+    case Kind::Scalar:
+      return "a single value";
+    case Kind::Map:
+      return "a mapping";
+    case Kind::Sequence:
+      return "a list";
+  }
+  return "?";
+}
+
+ConfigNode read_scenario_tree(const std::string& path, const Schema& schema) {
+  std::vector<std::string> chain;
+  return read_with_parents(path, Location{path, 0, 0}, schema, chain);
+}
+
+void apply_override(ConfigNode& tree, const std::string& assignment) {
+  const std::string file = "--set " + assignment;
+  const auto eq = assignment.find('=');
+  if (eq == std::string::npos || eq == 0) {
+    throw InputError({file, 1, 1}, "", "expected --set path.to.key=value");
+  }
+  const std::string key = assignment.substr(0, eq);
+  const std::string value_text = assignment.substr(eq + 1);
+  const int value_column = static_cast<int>(eq) + 2;
+  ConfigNode value;
+  try {
+    value = convert(YAML::Load(value_text), file, key);
+  } catch (const YAML::Exception& e) {
+    throw InputError({file, 1, value_column + e.mark.column}, key,
+                     fmt::format("not valid YAML: {}", e.msg));
+  }
+  // Columns count from the start of the assignment, not of its value.
+  shift_columns(value, value_column - 1);
+  tree.kind = ConfigNode::Kind::Map;  // an empty tree becomes the mapping that holds the value
+  ConfigNode* node = &tree;
+  const auto parts = split_key(key);
+  for (std::size_t p = 0;; ++p) {
+    const std::string& part = parts[p];
+    if (part.empty()) throw InputError({file, 1, 1}, key, "empty component in key path");
+    ConfigNode* next = nullptr;
+    for (auto& e : node->entries) {
+      if (e.key == part) next = &e.value;
+    }
+    if (next == nullptr) {
+      node->entries.push_back({part, Location{file, 1, 1}, ConfigNode{}});
+      next = &node->entries.back().value;
+      next->where = Location{file, 1, 1};
+    }
+    if (p + 1 == parts.size()) {
+      *next = std::move(value);
+      return;
+    }
+    if (next->kind != ConfigNode::Kind::Map) {
+      next->kind = ConfigNode::Kind::Map;
+      next->entries.clear();
+    }
+    node = next;
+  }
+}
+
+}  // namespace sim

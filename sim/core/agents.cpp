@@ -1,0 +1,67 @@
+#include "sim/core/agents.hpp"
+
+#include <algorithm>
+
+#include "sim/core/parallel.hpp"
+
+#include <tbb/parallel_for.h>
+
+namespace sim {
+
+std::size_t AgentTable::append(std::size_t n) {
+  const std::size_t first = id.size();
+  id.resize(first + n);
+  for (std::size_t i = first; i < first + n; ++i) id[i] = next_id_++;
+  // Growing a column zeroes its new part: for a large world, hundreds of megabytes, so the
+  // columns grow on their own threads.
+  constexpr std::size_t kWorthThreads = 4096;
+  if (n < kWorthThreads) {
+    for (auto& column : columns_) column->resize(first + n);
+  } else {
+    tbb::parallel_for(std::size_t{0}, columns_.size(),
+                      [&](std::size_t k) { columns_[k]->resize(first + n); });
+  }
+  return first;
+}
+
+std::size_t AgentTable::compact(const std::vector<std::uint8_t>& alive) {
+  kept_.clear();
+  for (std::size_t i = 0; i < id.size(); ++i) {
+    if (alive[i] != 0) kept_.push_back(i);
+  }
+  const std::size_t removed = id.size() - kept_.size();
+  if (removed == 0) return 0;
+  for (std::size_t to = 0; to < kept_.size(); ++to) id[to] = id[kept_[to]];
+  id.resize(kept_.size());
+  // Columns are independent: each moves on its own thread, in the same way on any thread count.
+  tbb::parallel_for(std::size_t{0}, columns_.size(),
+                    [&](std::size_t k) { columns_[k]->keep_only(kept_); });
+  return removed;
+}
+
+AgentTable::NonFinite AgentTable::first_non_finite() const {
+  const std::size_t n = id.size();
+  // Per block, the first bad index and its column; the lowest block that found one wins, so the
+  // answer does not depend on the thread count.
+  std::vector<std::size_t> first(block_count(n), n);
+  std::vector<std::size_t> column(block_count(n), 0);
+  for_each_block(n, [&](std::size_t begin, std::size_t end, std::size_t b) {
+    for (std::size_t k = 0; k < columns_.size(); ++k) {
+      const std::size_t limit = std::min(end, first[b]);
+      const std::size_t i = columns_[k]->first_non_finite(begin, limit);
+      if (i < limit) {
+        first[b] = i;
+        column[b] = k;
+      }
+    }
+  });
+  for (std::size_t b = 0; b < first.size(); ++b) {
+    if (first[b] < n) {
+      const ColumnBase& c = *columns_[column[b]];
+      return {true, first[b], c.name, c.value(first[b])};
+    }
+  }
+  return {};
+}
+
+}  // namespace sim

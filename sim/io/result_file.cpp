@@ -1,0 +1,425 @@
+#include "sim/io/result_file.hpp"
+
+#include "sim/io/seal.hpp"
+
+#include <algorithm>
+
+#include <fcntl.h>
+#include <unistd.h>
+
+#include <fmt/format.h>
+#include <cerrno>
+#include <chrono>
+#include <cstdio>
+#include <cstring>
+#include <ctime>
+#include <filesystem>
+#include <functional>
+
+#include "sim/io/hdf5.hpp"
+
+namespace fs = std::filesystem;
+
+namespace sim {
+namespace {
+
+std::string utc_now() {
+  const std::time_t now = std::chrono::system_clock::to_time_t(std::chrono::system_clock::now());
+  std::tm tm{};
+  gmtime_r(&now, &tm);
+  char buffer[32];
+  std::strftime(buffer, sizeof buffer, "%Y-%m-%dT%H:%M:%SZ", &tm);
+  return buffer;
+}
+
+void write_goals(hid_t file, const GoalResults& goals, hid_t replicate) {
+  h5::Handle group = h5::create_group(file, "goals");
+  h5::Handle goal = write_goal_definitions(file, group, goals.goals);
+  const std::vector<hsize_t> shape{goals.goals.size(), goals.replicates};
+  auto per_replicate = [&](h5::Handle ds, const std::string& units_text, const std::string& text) {
+    h5::attach_dimension(ds, goal, 0);
+    h5::attach_dimension(ds, replicate, 1);
+    if (!units_text.empty()) h5::write_attribute(ds, "units", units_text);
+    h5::write_attribute(ds, "description", text);
+  };
+  per_replicate(
+      h5::write_doubles(group, "value_at_deadline", shape, goals.value_at_deadline.data()), "",
+      "the goal's value at its deadline (NaN if the run ends earlier)");
+  per_replicate(h5::write_bytes(group, "met", shape, goals.met.data()), "",
+                "1 met by the deadline, 0 not met, -1 undecided (run ends before the deadline)");
+  per_replicate(h5::write_doubles(group, "first_met", shape, goals.first_met.data()), "year",
+                "decimal year (quarter end) when the target is first reached; NaN if never");
+  if (!goals.cost_to_deadline.empty()) {
+    per_replicate(
+        h5::write_doubles(group, "cost_to_deadline", shape, goals.cost_to_deadline.data()), "yuan",
+        "public money spent from the run's start to the goal's deadline (NaN if undecided)");
+  }
+  if (goals.counterfactual.empty()) return;
+  h5::Handle comparison = h5::create_group(file, "comparison");
+  h5::write_attribute(comparison, "counterfactual", goals.counterfactual);
+  for (const auto& m : goals.comparison) {
+    h5::Handle ds =
+        h5::write_doubles(comparison, m.name, {goals.replicates}, m.per_replicate.data());
+    h5::attach_dimension(ds, replicate, 0);
+    h5::write_attribute(ds, "units", m.unit);
+    h5::write_attribute(ds, "description", m.description);
+  }
+}
+
+void write_metrics(hid_t parent, const Model& model, const MetricsArray& values, hid_t replicate,
+                   hid_t time, hid_t cluster) {
+  h5::Handle metrics = h5::create_group(parent, "metrics");
+  const auto& infos = model.metrics();
+  const std::vector<hsize_t> shape{values.replicates(), values.steps(), values.clusters()};
+  for (std::size_t m = 0; m < infos.size(); ++m) {
+    h5::Handle ds = h5::write_doubles(metrics, infos[m].name, shape, values.metric(m));
+    h5::attach_dimension(ds, replicate, 0);
+    h5::attach_dimension(ds, time, 1);
+    h5::attach_dimension(ds, cluster, 2);
+    h5::write_attribute(ds, "units", infos[m].units);
+    h5::write_attribute(ds, "description", infos[m].description);
+  }
+}
+
+constexpr const char* kSnapshotRow = "row";
+
+void write_snapshots(hid_t file, const Scenario& scenario, const std::vector<Snapshot>& snapshots) {
+  if (snapshots.empty()) return;
+  h5::Handle group = h5::create_group(file, "snapshots");
+  h5::write_attribute(group, "description",
+                      std::string("per-agent state at the end of the named quarter; rows of all "
+                                  "replicates stacked, column 'replicate' says whose"));
+  for (const Snapshot& snap : snapshots) {
+    const int quarter = scenario.calendar().quarter_of_step(snap.step);
+    h5::Handle g = h5::create_group(group, quarter_label(quarter));
+    h5::write_attribute(g, "step", static_cast<std::int64_t>(snap.step));
+    // A dimension of its own per quarter (rows differ), so netCDF tools can read the group.
+    std::vector<std::int64_t> rows(snap.rows());
+    for (std::size_t i = 0; i < rows.size(); ++i) rows[i] = static_cast<std::int64_t>(i);
+    h5::Handle row = h5::write_ints(g, kSnapshotRow, {rows.size()}, rows.data());
+    h5::make_dimension(row, kSnapshotRow);
+    for (std::size_t c = 0; c < snap.columns.size(); ++c) {
+      h5::Handle ds =
+          h5::write_doubles(g, snap.columns[c], {snap.values[c].size()}, snap.values[c].data());
+      h5::attach_dimension(ds, row, 0);
+    }
+  }
+}
+
+void write_contents(const std::string& path, const Model& model, const Scenario& scenario,
+                    const EnsembleResult& result, const Provenance& provenance,
+                    const CounterfactualRun* counterfactual) {
+  h5::Handle file = h5::create_file(path);
+  write_file_identity(file, kResultSchemaMinor, provenance.command_line);
+  h5::write_attribute(file, "scenario_name", scenario.name());
+  h5::write_attribute(file, "scenario_source", scenario.source());
+  h5::write_attribute(file, "seed", static_cast<std::int64_t>(scenario.seed()));
+  h5::write_attribute(file, "replicates", static_cast<std::int64_t>(scenario.replicates()));
+  h5::write_attribute(file, "threads", static_cast<std::int64_t>(provenance.threads));
+  h5::write_attribute(file, "wall_time_seconds", result.wall_seconds);
+
+  h5::write_strings(file, "scenario", {scenario.resolved_yaml()}, true);
+
+  h5::Handle time, cluster, replicate;
+  write_coordinates(file, scenario, result.metrics.replicates(), time, cluster, replicate);
+
+  write_metrics(file, model, result.metrics, replicate, time, cluster);
+  if (counterfactual != nullptr) {
+    h5::Handle group = h5::create_group(file, "counterfactual");
+    h5::write_attribute(group, "scenario_name", counterfactual->scenario.name());
+    h5::write_attribute(group, "scenario_source", counterfactual->scenario.source());
+    h5::write_strings(group, "scenario", {counterfactual->scenario.resolved_yaml()}, true);
+    write_metrics(group, model, counterfactual->result.metrics, replicate, time, cluster);
+  }
+  write_goals(file, result.goals, replicate);
+  write_snapshots(file, scenario, result.snapshots);
+  h5::check(H5Fflush(file, H5F_SCOPE_GLOBAL), "flush " + path);
+}
+
+void fsync_path(const std::string& path, int flags) {
+  const int fd = ::open(path.c_str(), flags);
+  if (fd < 0) return;
+  ::fsync(fd);
+  ::close(fd);
+}
+
+}  // namespace
+
+void write_file_identity(hid_t file, int schema_minor, const std::string& command_line) {
+  h5::write_attribute(file, "filetype", std::string(kResultFiletype));
+  h5::write_attribute(file, "schema_version",
+                      std::vector<std::int64_t>{kResultSchemaMajor, schema_minor});
+  h5::write_attribute(file, "clustersim_version", clustersim_version());
+  h5::write_attribute(file, "git_commit", git_commit());
+  h5::write_attribute(file, "build_flags", build_flags());
+  h5::write_attribute(file, "created", utc_now());
+  h5::write_attribute(file, "command_line", command_line);
+}
+
+void write_coordinates(hid_t file, const Scenario& scenario, std::size_t replicates,
+                       h5::Handle& time, h5::Handle& cluster, h5::Handle& replicate) {
+  const Calendar& cal = scenario.calendar();
+  std::vector<double> years;
+  std::vector<std::string> iso, labels;
+  for (int t = 0; t < cal.steps(); ++t) {
+    const int q = cal.quarter_of_step(t);
+    years.push_back(quarter_end_decimal_year(q));
+    iso.push_back(quarter_end(q).iso());
+    labels.push_back(quarter_label(q));
+  }
+  time = h5::write_doubles(file, "time", {years.size()}, years.data());
+  h5::make_dimension(time, "time");
+  h5::write_attribute(time, "units", std::string("year"));
+  h5::write_attribute(time, "description",
+                      std::string("decimal year at the end of each simulated quarter"));
+
+  const auto& clusters = scenario.clusters().all();
+  std::vector<std::string> ids, names, names_zh, regions, kinds, hosts;
+  for (const auto& c : clusters) {
+    ids.push_back(c.id);
+    names.push_back(c.name);
+    names_zh.push_back(c.name_zh);
+    regions.push_back(c.region);
+    kinds.push_back(c.kind);
+    hosts.push_back(c.host_city);
+  }
+  cluster = h5::write_strings(file, "cluster", ids);
+  h5::make_dimension(cluster, "cluster");
+  h5::write_attribute(cluster, "description", std::string("cluster id"));
+
+  std::vector<std::int64_t> reps(replicates);
+  for (std::size_t r = 0; r < replicates; ++r) reps[r] = static_cast<std::int64_t>(r);
+  replicate = h5::write_ints(file, "replicate", {reps.size()}, reps.data());
+  h5::make_dimension(replicate, "replicate");
+  h5::write_attribute(replicate, "description", std::string("replicate index (random stream)"));
+
+  h5::Handle coords = h5::create_group(file, "coords");
+  auto along = [&](const std::string& name, const std::vector<std::string>& values, hid_t dim,
+                   const std::string& description) {
+    h5::Handle ds = h5::write_strings(coords, name, values);
+    h5::attach_dimension(ds, dim, 0);
+    h5::write_attribute(ds, "description", description);
+  };
+  along("time_iso", iso, time, "ISO date of the last day of each quarter");
+  along("time_label", labels, time, "quarter label, e.g. 2015Q4");
+  along("cluster_name", names, cluster, "English name of the cluster");
+  along("cluster_name_zh", names_zh, cluster, "name of the cluster in the plan's text");
+  along("cluster_region", regions, cluster, "region of the province");
+  along("cluster_kind", kinds, cluster, "emerging or traditional industry");
+  along("cluster_host_city", hosts, cluster, "host city (see scenarios/data)");
+}
+
+h5::Handle write_goal_definitions(hid_t file, hid_t group,
+                                  const std::vector<GoalDefinition>& definitions) {
+  const auto [ids, descriptions, units, targets, deadlines] = goal_columns(definitions);
+  h5::Handle goal = h5::write_strings(file, "goal", ids);
+  h5::make_dimension(goal, "goal");
+  h5::write_attribute(goal, "description", std::string("goal id of the plan"));
+  auto per_goal = [&](h5::Handle ds, const std::string& units_text, const std::string& text) {
+    h5::attach_dimension(ds, goal, 0);
+    if (!units_text.empty()) h5::write_attribute(ds, "units", units_text);
+    h5::write_attribute(ds, "description", text);
+  };
+  per_goal(h5::write_strings(group, "description", descriptions), "", "what the goal asks");
+  per_goal(h5::write_strings(group, "unit", units), "", "unit of the goal's value");
+  per_goal(h5::write_doubles(group, "target", {ids.size()}, targets.data()), "",
+           "met when the value at the deadline is at least this");
+  per_goal(h5::write_doubles(group, "deadline", {ids.size()}, deadlines.data()), "year",
+           "decimal year at the end of the deadline quarter");
+  return goal;
+}
+
+std::string clustersim_version() {
+  return CLUSTERSIM_VERSION;
+}
+std::string git_commit() {
+  return CLUSTERSIM_GIT_COMMIT;
+}
+std::string build_flags() {
+  return CLUSTERSIM_BUILD_FLAGS;
+}
+
+void check_output_path(const std::string& path, bool force) {
+  const fs::path p = fs::absolute(path);
+  const fs::path folder = p.parent_path();
+  std::error_code ec;
+  const Location where{path, 0, 0};
+  if (!fs::is_directory(folder, ec)) {
+    throw InputError(where, "", fmt::format("output folder '{}' does not exist", folder.string()));
+  }
+  // access() says yes to root everywhere; creating a file is the test that holds for everyone,
+  // on read-only and special file systems too.
+  const fs::path probe = folder / fmt::format(".clustersim-probe-{}", getpid());
+  const int fd = ::open(probe.c_str(), O_WRONLY | O_CREAT | O_EXCL, 0600);
+  if (fd < 0) {
+    throw InputError(where, "",
+                     fmt::format("output folder '{}' is not writable ({})", folder.string(),
+                                 std::strerror(errno)));
+  }
+  ::close(fd);
+  fs::remove(probe, ec);
+  if (fs::exists(p, ec)) {
+    if (fs::is_directory(p, ec)) throw InputError(where, "", "the output path is a folder");
+    if (!force) {
+      throw InputError(where, "", "the output file exists; pass --force to replace it");
+    }
+  }
+}
+
+void write_atomically(const std::string& path,
+                      const std::function<void(const std::string& temporary)>& write) {
+  const fs::path final_path = fs::absolute(path);
+  const fs::path temporary = final_path.parent_path() /
+                             fmt::format(".{}.tmp-{}", final_path.filename().string(), getpid());
+  try {
+    try {
+      write(temporary.string());
+      seal_file(temporary.string());
+    } catch (const InputError&) {
+      throw;
+    } catch (const std::runtime_error& e) {
+      // Most often the disk is full or a file size limit was reached. A logic error or a
+      // failed allocation is not a write error and goes on as it is.
+      throw WriteError(fmt::format(
+          "could not write {} ({}); the disk may be full or the file size limited; {}",
+          final_path.string(), e.what(),
+          fs::exists(final_path) ? "the previous file is left as it was" : "no file was written"));
+    }
+    fsync_path(temporary.string(), O_RDONLY);
+    fs::rename(temporary, final_path);
+    fsync_path(final_path.parent_path().string(), O_RDONLY | O_DIRECTORY);
+  } catch (...) {
+    std::error_code ec;
+    fs::remove(temporary, ec);
+    throw;
+  }
+}
+
+void write_result_file(const std::string& path, const Model& model, const Scenario& scenario,
+                       const EnsembleResult& result, const Provenance& provenance,
+                       const CounterfactualRun* counterfactual) {
+  write_atomically(path, [&](const std::string& temporary) {
+    write_contents(temporary, model, scenario, result, provenance, counterfactual);
+  });
+}
+
+h5::Handle open_result_file(const std::string& path) {
+  const Location where{path, 0, 0};
+  std::error_code ec;
+  if (!fs::is_regular_file(path, ec)) throw InputError(where, "", "no such result file");
+  h5::Handle file = h5::open_file(path);
+  if (H5Aexists(file, "filetype") <= 0 ||
+      h5::read_string_attribute(file, "filetype") != kResultFiletype) {
+    throw InputError(where, "", "not a clustersim result file (filetype attribute)");
+  }
+  const auto version = h5::read_int_attribute(file, "schema_version");
+  if (version.empty() || version[0] != kResultSchemaMajor) {
+    throw InputError(where, "",
+                     fmt::format("result schema version {} is not readable by this build "
+                                 "(expects {}.x)",
+                                 version.empty() ? -1 : version[0], kResultSchemaMajor));
+  }
+  return file;
+}
+
+std::vector<Snapshot> read_snapshots(const std::string& path) {
+  const Location where{path, 0, 0};
+  try {
+    h5::Handle file = open_result_file(path);
+    std::vector<Snapshot> out;
+    if (!h5::exists(file, "snapshots")) return out;
+    h5::Handle group = h5::open_group(file, "snapshots");
+    for (const auto& name : h5::member_names(group)) {
+      h5::Handle g = h5::open_group(group, name);
+      Snapshot snap;
+      snap.label = name;
+      const auto step = h5::read_int_attribute(g, "step");
+      snap.step = step.empty() ? 0 : static_cast<int>(step[0]);
+      for (const auto& column : h5::member_names(g)) {
+        if (column == kSnapshotRow) continue;
+        snap.columns.push_back(column);
+        snap.values.push_back(h5::read_doubles(h5::open_dataset(g, column)));
+        if (snap.values.back().size() != snap.values.front().size()) {
+          throw InputError(where, "",
+                           fmt::format("/snapshots/{} has columns of unequal length", name));
+        }
+      }
+      out.push_back(std::move(snap));
+    }
+    std::sort(out.begin(), out.end(), [](const auto& a, const auto& b) { return a.step < b.step; });
+    return out;
+  } catch (const InputError&) {
+    throw;
+  } catch (const std::exception& e) {
+    throw InputError(where, "", fmt::format("damaged or incomplete result file ({})", e.what()));
+  }
+}
+
+GoalResults read_goal_results(const std::string& path) {
+  const Location where{path, 0, 0};
+  try {
+    h5::Handle file = open_result_file(path);
+    if (H5Aexists(file, "sweep_method") > 0) {
+      throw InputError(where, "",
+                       "is a sweep result: its goals are per run ([run, goal, replicate]); read "
+                       "them with cs.load in Python (and, for a saltelli sweep, rank the "
+                       "settings with clustersim sensitivity)");
+    }
+    GoalResults goals;
+    const auto ids = h5::read_strings(h5::open_dataset(file, "goal"));
+    const auto descriptions = h5::read_strings(h5::open_dataset(file, "goals/description"));
+    const auto units = h5::read_strings(h5::open_dataset(file, "goals/unit"));
+    const auto targets = h5::read_doubles(h5::open_dataset(file, "goals/target"));
+    const auto deadlines = h5::read_doubles(h5::open_dataset(file, "goals/deadline"));
+    const std::size_t goal_count = ids.size();
+    if (descriptions.size() != goal_count || units.size() != goal_count ||
+        targets.size() != goal_count || deadlines.size() != goal_count) {
+      throw InputError(where, "", "the /goals definitions disagree in length with /goal");
+    }
+    for (std::size_t g = 0; g < ids.size(); ++g) {
+      goals.goals.push_back(
+          {ids[g], descriptions.at(g), units.at(g), targets.at(g), deadlines.at(g)});
+    }
+    h5::Handle value = h5::open_dataset(file, "goals/value_at_deadline");
+    const auto shape = h5::shape_of(value);
+    if (shape.size() != 2 || shape[0] != ids.size()) {
+      throw InputError(where, "", "/goals/value_at_deadline has the wrong shape");
+    }
+    goals.replicates = shape[1];
+    goals.value_at_deadline = h5::read_doubles(value);
+    goals.first_met = h5::read_doubles(h5::open_dataset(file, "goals/first_met"));
+    for (auto m : h5::read_ints(h5::open_dataset(file, "goals/met"))) {
+      goals.met.push_back(static_cast<std::int8_t>(m));
+    }
+    if (goals.met.size() != goals.value_at_deadline.size() ||
+        goals.first_met.size() != goals.value_at_deadline.size()) {
+      throw InputError(where, "", "the /goals datasets disagree in size");
+    }
+    if (h5::exists(file, "goals/cost_to_deadline")) {
+      goals.cost_to_deadline = h5::read_doubles(h5::open_dataset(file, "goals/cost_to_deadline"));
+      if (goals.cost_to_deadline.size() != goals.value_at_deadline.size()) {
+        throw InputError(where, "", "/goals/cost_to_deadline has the wrong size");
+      }
+    }
+    if (h5::exists(file, "comparison")) {
+      h5::Handle group = h5::open_group(file, "comparison");
+      goals.counterfactual = h5::read_string_attribute(group, "counterfactual");
+      for (const auto& name : h5::member_names(group)) {
+        h5::Handle ds = h5::open_dataset(group, name);
+        ComparisonMeasure m{name, h5::read_string_attribute(ds, "units"),
+                            h5::read_string_attribute(ds, "description"), h5::read_doubles(ds)};
+        if (m.per_replicate.size() != goals.replicates) {
+          throw InputError(where, "", fmt::format("/comparison/{} has the wrong size", name));
+        }
+        goals.comparison.push_back(std::move(m));
+      }
+    }
+    return goals;
+  } catch (const InputError&) {
+    throw;
+  } catch (const std::exception& e) {
+    throw InputError(where, "", fmt::format("damaged or incomplete result file ({})", e.what()));
+  }
+}
+
+}  // namespace sim

@@ -1,0 +1,80 @@
+// Result files: one HDF5 file per run, laid out as results/README.md describes, readable by
+// netCDF-4 tools (dimension scales) as well as by clustersim.
+#pragma once
+
+#include <functional>
+#include <stdexcept>
+#include <string>
+#include <vector>
+
+#include "sim/core/errors.hpp"
+#include "sim/run/ensemble.hpp"
+#include "sim/io/hdf5.hpp"
+
+namespace sim {
+
+inline constexpr const char* kResultFiletype = "clustersim-result";
+inline constexpr int kResultSchemaMajor = 1;
+inline constexpr int kResultSchemaMinor = 0;
+
+struct Provenance {
+  std::string command_line;
+  int threads = 0;
+};
+
+// A counterfactual ensemble run alongside (same calendar, clusters, seed and replicates).
+struct CounterfactualRun {
+  const Scenario& scenario;
+  const EnsembleResult& result;
+};
+
+// Writes to a temporary name in the same folder, then renames it to `path` once complete, so
+// that `path` is either absent, the previous file, or the whole new result. With a
+// counterfactual, its metrics go under /counterfactual and the comparison under /comparison.
+void write_result_file(const std::string& path, const Model& model, const Scenario& scenario,
+                       const EnsembleResult& result, const Provenance& provenance,
+                       const CounterfactualRun* counterfactual = nullptr);
+
+// Writes an HDF5 file through `write`, given a temporary name in the same folder, then seals
+// it (sim/file_seal.hpp), fsyncs it and renames it to `path`: a crash leaves `path` absent, the
+// previous file, or the whole new one. The temporary file is removed when anything fails.
+void write_atomically(const std::string& path,
+                      const std::function<void(const std::string& temporary)>& write);
+
+// --- pieces shared by ensemble and sweep result files ------------------------------------
+
+// Root attributes every result file carries: filetype, schema_version {major, schema_minor},
+// clustersim_version, git_commit, build_flags, created, command_line.
+void write_file_identity(hid_t file, int schema_minor, const std::string& command_line);
+
+// The root dimension scales time, cluster and replicate (0..replicates-1) and the labels of
+// time and cluster under /coords.
+void write_coordinates(hid_t file, const Scenario& scenario, std::size_t replicates,
+                       h5::Handle& time, h5::Handle& cluster, h5::Handle& replicate);
+
+// The goal dimension scale at the root and the goals' description, unit, target and deadline
+// in `group`; returns the dimension scale.
+h5::Handle write_goal_definitions(hid_t file, hid_t group,
+                                  const std::vector<GoalDefinition>& definitions);
+
+// Checks that `path` can be written before a run starts: the folder exists and is writable,
+// and an existing file is replaced only when `force` is set. Throws InputError otherwise.
+void check_output_path(const std::string& path, bool force);
+
+// Opens a result file (ensemble or sweep) after checking its seal, its filetype and that its
+// schema's major version is this build's; InputError naming the file otherwise.
+h5::Handle open_result_file(const std::string& path);
+
+// Reads the per-replicate goal results of a result file; InputError when the file is not a
+// clustersim result or is damaged.
+GoalResults read_goal_results(const std::string& path);
+
+// Reads the per-agent snapshots of a result file (none when the run took none), in step order.
+std::vector<Snapshot> read_snapshots(const std::string& path);
+
+// Build facts recorded in every file.
+std::string clustersim_version();
+std::string git_commit();
+std::string build_flags();
+
+}  // namespace sim

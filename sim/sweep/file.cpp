@@ -1,0 +1,696 @@
+#include "sim/sweep/file.hpp"
+
+#include "sim/core/spelling.hpp"
+
+#include <fmt/format.h>
+#include <algorithm>
+#include <bit>
+#include <charconv>
+#include <cmath>
+#include <filesystem>
+#include <fstream>
+#include <limits>
+#include <optional>
+#include <sstream>
+#include <stdexcept>
+#include <string_view>
+
+#include "sim/config/config_tree.hpp"
+#include "sim/core/random.hpp"
+#include "sim/analysis/sobol.hpp"
+
+namespace fs = std::filesystem;
+
+namespace sim {
+namespace {
+
+// A sweep is read and every point checked before anything runs; beyond this many points the
+// design is more likely a mistake than a plan (and the up-front checks alone take minutes).
+constexpr std::size_t kMaxPoints = 100000;
+
+const std::vector<std::string> kTopLevelKeys = {"description", "base",   "replicates",
+                                                "set",         "output", "vary"};
+const std::vector<std::string> kOutputKeys = {"metrics"};
+const std::vector<std::string> kMethodKeys = {"grid", "list", "latin_hypercube", "saltelli"};
+const std::vector<std::string> kLatinHypercubeKeys = {"points", "seed", "ranges"};
+const std::vector<std::string> kSaltelliKeys = {"base_samples", "ranges"};
+
+// FNV-1a 64: small, dependency-free and stable across platforms and versions, which is what a
+// fingerprint stored in result files needs (it is not meant to resist tampering).
+class Fnv1a {
+ public:
+  void bytes(const void* data, std::size_t size) {
+    const auto* p = static_cast<const unsigned char*>(data);
+    for (std::size_t i = 0; i < size; ++i) {
+      hash_ ^= p[i];
+      hash_ *= 1099511628211ULL;
+    }
+  }
+  // Fields end with a 0 byte so that ("ab", "c") and ("a", "bc") differ.
+  void text(std::string_view s) {
+    bytes(s.data(), s.size());
+    end_field();
+  }
+  // Least significant byte first, whatever the machine's byte order.
+  void word(std::uint64_t x) {
+    for (int i = 0; i < 8; ++i) {
+      const auto b = static_cast<unsigned char>(x >> (8 * i));
+      bytes(&b, 1);
+    }
+    end_field();
+  }
+  std::uint64_t value() const { return hash_; }
+
+ private:
+  void end_field() {
+    const unsigned char zero = 0;
+    bytes(&zero, 1);
+  }
+  std::uint64_t hash_ = 14695981039346656037ULL;
+};
+
+std::string join_key(const std::string& prefix, const std::string& key) {
+  return prefix.empty() ? key : prefix + "." + key;
+}
+
+std::string join(const std::vector<std::string>& items, const std::string& separator) {
+  std::string out;
+  for (const auto& item : items) out += (out.empty() ? "" : separator) + item;
+  return out;
+}
+
+std::string unknown_key_detail(const std::string& key, const std::vector<std::string>& allowed) {
+  if (auto suggestion = closest(key, allowed)) {
+    return fmt::format("unknown key; did you mean '{}'?", *suggestion);
+  }
+  return fmt::format("unknown key; expected one of {}", join(allowed, ", "));
+}
+
+void check_allowed_keys(const ConfigNode& map, const std::string& prefix,
+                        const std::vector<std::string>& allowed) {
+  for (const auto& entry : map.entries) {
+    if (std::find(allowed.begin(), allowed.end(), entry.key) == allowed.end()) {
+      throw InputError(entry.key_where, join_key(prefix, entry.key),
+                       unknown_key_detail(entry.key, allowed));
+    }
+  }
+}
+
+void require_kind(const ConfigNode& node, ConfigNode::Kind kind, const std::string& key,
+                  const std::string& expected) {
+  if (node.kind != kind) {
+    throw InputError(node.where, key,
+                     fmt::format("expected {}, found {}", expected,
+                                 node.quoted ? "quoted text" : node.kind_name()));
+  }
+}
+
+// A key a map must have; a missing one is reported at the map that lacks it.
+const ConfigNode& required(const ConfigNode& map, const std::string& prefix,
+                           const std::string& key) {
+  if (const ConfigNode* node = map.child(key)) return *node;
+  throw InputError(map.where, join_key(prefix, key), "missing; this key is required");
+}
+
+// A plain (unquoted) scalar read as a finite number; YAML's "+0.1" is taken too.
+std::optional<double> as_number(const ConfigNode& node) {
+  if (node.kind != ConfigNode::Kind::Scalar || node.quoted) return std::nullopt;
+  const std::string& t = node.scalar;
+  const std::size_t skip = t.size() > 1 && t[0] == '+' && t[1] != '-' && t[1] != '+' ? 1 : 0;
+  double value = 0.0;
+  const char* end = t.data() + t.size();
+  auto [ptr, ec] = std::from_chars(t.data() + skip, end, value);
+  if (ec != std::errc() || ptr != end || !std::isfinite(value)) return std::nullopt;
+  return value;
+}
+
+std::int64_t read_integer(const ConfigNode& node, const std::string& key, std::int64_t min) {
+  const auto value = as_number(node);
+  if (!value || *value != std::floor(*value) || std::abs(*value) > 9e15) {
+    throw InputError(node.where, key,
+                     fmt::format("expected a whole number, found {}",
+                                 node.kind == ConfigNode::Kind::Scalar ? "'" + node.scalar + "'"
+                                                                       : node.kind_name()));
+  }
+  if (*value < static_cast<double>(min)) {
+    throw InputError(node.where, key,
+                     fmt::format("must be at least {}, found {}", min, node.scalar));
+  }
+  return static_cast<std::int64_t>(*value);
+}
+
+std::string describe_range(const Setting& s) {
+  const std::string unit = s.unit.empty() || s.unit == "1" ? "" : " " + s.unit;
+  return fmt::format("[{:g}, {:g}]{}", s.min, s.max, unit);
+}
+
+// A setting named under `vary:`: it must exist and be a number, integer or boolean that is not
+// one of the run's own settings (those are decided by the sweep itself or by its base).
+const Setting& varied_setting(const Schema& schema, const std::string& key, const Location& where,
+                              const std::string& full_key) {
+  const Setting* setting = schema.find(key);
+  if (setting == nullptr) {
+    std::string detail = fmt::format("unknown setting '{}'", key);
+    if (auto suggestion = schema.suggest(key)) {
+      detail += fmt::format("; did you mean '{}'?", *suggestion);
+    }
+    throw InputError(where, full_key, detail);
+  }
+  if (key.rfind("run.", 0) == 0) {
+    throw InputError(where, full_key,
+                     fmt::format("'{}' cannot be varied: replicates come from `replicates:` and "
+                                 "the seed and calendar from the base scenario (or `set:`)",
+                                 key));
+  }
+  const SettingType type = setting->type;
+  if (type != SettingType::Number && type != SettingType::Integer && type != SettingType::Boolean) {
+    throw InputError(where, full_key,
+                     fmt::format("'{}' is a {} setting; only number, integer and boolean "
+                                 "settings can be varied",
+                                 key, type_name(type)));
+  }
+  return *setting;
+}
+
+// One value of a grid or list: a boolean as true/false (or 1/0), an integer whole, every value
+// inside the setting's range.
+double point_value(const Setting& setting, const ConfigNode& node, const std::string& key) {
+  if (setting.type == SettingType::Boolean && node.kind == ConfigNode::Kind::Scalar &&
+      !node.quoted) {
+    if (node.scalar == "true" || node.scalar == "1") return 1.0;
+    if (node.scalar == "false" || node.scalar == "0") return 0.0;
+  }
+  const auto value = as_number(node);
+  if (!value || setting.type == SettingType::Boolean) {
+    const std::string found =
+        node.kind == ConfigNode::Kind::Scalar ? fmt::format("'{}'", node.scalar) : node.kind_name();
+    const std::string expected =
+        setting.type == SettingType::Boolean ? "true or false" : "a number";
+    throw InputError(node.where, key, fmt::format("expected {}, found {}", expected, found));
+  }
+  if (setting.type == SettingType::Integer && *value != std::floor(*value)) {
+    throw InputError(
+        node.where, key,
+        fmt::format("'{}' is an integer setting; found '{}'", setting.key, node.scalar));
+  }
+  if (*value < setting.min || *value > setting.max) {
+    throw InputError(node.where, key,
+                     fmt::format("{} is outside the allowed range {} of '{}'", node.scalar,
+                                 describe_range(setting), setting.key));
+  }
+  return *value;
+}
+
+struct Range {
+  double lo = 0.0, hi = 0.0;
+  bool integer = false;  // round scaled values to the nearest whole number
+};
+
+Range read_range(const Setting& setting, const ConfigNode& node, const std::string& key) {
+  if (setting.type == SettingType::Boolean) {
+    throw InputError(node.where, key,
+                     fmt::format("'{}' is a boolean; a range needs a number or integer setting "
+                                 "(vary booleans with grid or list)",
+                                 setting.key));
+  }
+  if (node.kind != ConfigNode::Kind::Sequence || node.items.size() != 2) {
+    throw InputError(node.where, key, "expected a range [low, high] of two numbers");
+  }
+  double bounds[2] = {0.0, 0.0};
+  for (std::size_t i = 0; i < 2; ++i) {
+    const ConfigNode& bound = node.items[i];
+    const auto value = as_number(bound);
+    if (!value) {
+      throw InputError(bound.where, key,
+                       fmt::format("expected a finite number, found {}",
+                                   bound.kind == ConfigNode::Kind::Scalar ? "'" + bound.scalar + "'"
+                                                                          : bound.kind_name()));
+    }
+    if (*value < setting.min || *value > setting.max) {
+      throw InputError(bound.where, key,
+                       fmt::format("{} is outside the allowed range {} of '{}'", bound.scalar,
+                                   describe_range(setting), setting.key));
+    }
+    bounds[i] = *value;
+  }
+  if (!(bounds[0] < bounds[1])) {
+    throw InputError(node.where, key,
+                     fmt::format("the low end {} must be below the high end {}",
+                                 node.items[0].scalar, node.items[1].scalar));
+  }
+  return Range{bounds[0], bounds[1], setting.type == SettingType::Integer};
+}
+
+// A unit-cube value u in [0, 1) mapped onto a range; integer settings take the nearest whole
+// value so that every point is a valid scenario.
+double scale(const Range& range, double u) {
+  const double x = range.lo + (range.hi - range.lo) * u;
+  return range.integer ? std::nearbyint(x) : x;
+}
+
+// The `ranges:` map of latin_hypercube and saltelli: settings (in file order) and their ranges.
+std::vector<Range> read_ranges(const ConfigNode& node, const std::string& prefix,
+                               const Schema& schema, SweepDefinition& sweep) {
+  require_kind(node, ConfigNode::Kind::Map, prefix, "a mapping of settings to [low, high]");
+  if (node.entries.empty()) throw InputError(node.where, prefix, "no settings to vary");
+  std::vector<Range> ranges;
+  for (const auto& entry : node.entries) {
+    const std::string key = join_key(prefix, entry.key);
+    const Setting& setting = varied_setting(schema, entry.key, entry.key_where, key);
+    ranges.push_back(read_range(setting, entry.value, key));
+    sweep.settings.push_back(entry.key);
+  }
+  return ranges;
+}
+
+void check_point_count(std::size_t count, const ConfigNode& where, const std::string& key) {
+  if (count > kMaxPoints) {
+    throw InputError(
+        where.where, key,
+        fmt::format("the design has {} points; a sweep may have at most {}", count, kMaxPoints));
+  }
+}
+
+// --- the four methods ----------------------------------------------------------------------
+
+void read_grid(const ConfigNode& node, const Schema& schema, SweepDefinition& sweep) {
+  const std::string prefix = "vary.grid";
+  require_kind(node, ConfigNode::Kind::Map, prefix, "a mapping of settings to lists of values");
+  if (node.entries.empty()) throw InputError(node.where, prefix, "no settings to vary");
+  std::vector<std::vector<double>> levels;
+  std::size_t count = 1;
+  for (const auto& entry : node.entries) {
+    const std::string key = join_key(prefix, entry.key);
+    const Setting& setting = varied_setting(schema, entry.key, entry.key_where, key);
+    require_kind(entry.value, ConfigNode::Kind::Sequence, key, "a list of values");
+    if (entry.value.items.empty()) throw InputError(entry.value.where, key, "empty list of values");
+    std::vector<double> values;
+    for (const auto& item : entry.value.items) values.push_back(point_value(setting, item, key));
+    // Checked as the product grows so that a huge grid cannot overflow the count.
+    count *= values.size();
+    check_point_count(count, node, prefix);
+    levels.push_back(std::move(values));
+    sweep.settings.push_back(entry.key);
+  }
+  // The cartesian product with the first setting varying slowest: point p's digits in the
+  // mixed radix of the level counts, most significant first.
+  for (std::size_t p = 0; p < count; ++p) {
+    std::vector<double> point(levels.size());
+    std::size_t rest = p;
+    for (std::size_t d = levels.size(); d-- > 0;) {
+      point[d] = levels[d][rest % levels[d].size()];
+      rest /= levels[d].size();
+    }
+    sweep.points.push_back(std::move(point));
+  }
+}
+
+std::vector<std::string> keys_of(const ConfigNode& map) {
+  std::vector<std::string> keys;
+  for (const auto& entry : map.entries) keys.push_back(entry.key);
+  return keys;
+}
+
+void read_list(const ConfigNode& node, const Schema& schema, SweepDefinition& sweep) {
+  const std::string prefix = "vary.list";
+  require_kind(node, ConfigNode::Kind::Sequence, prefix, "a list of points (mappings)");
+  if (node.items.empty()) throw InputError(node.where, prefix, "empty list of points");
+  check_point_count(node.items.size(), node, prefix);
+  const ConfigNode& first = node.items.front();
+  require_kind(first, ConfigNode::Kind::Map, prefix, "a mapping of settings to values");
+  if (first.entries.empty()) throw InputError(first.where, prefix, "a point sets no settings");
+  std::vector<const Setting*> settings;
+  for (const auto& entry : first.entries) {
+    const std::string key = join_key(prefix, entry.key);
+    settings.push_back(&varied_setting(schema, entry.key, entry.key_where, key));
+    sweep.settings.push_back(entry.key);
+  }
+  std::vector<std::string> sorted_keys = sweep.settings;
+  std::sort(sorted_keys.begin(), sorted_keys.end());
+  for (std::size_t p = 0; p < node.items.size(); ++p) {
+    const ConfigNode& map = node.items[p];
+    require_kind(map, ConfigNode::Kind::Map, prefix, "a mapping of settings to values");
+    std::vector<std::string> keys = keys_of(map);
+    std::sort(keys.begin(), keys.end());
+    if (keys != sorted_keys) {
+      throw InputError(map.where, prefix,
+                       fmt::format("point {} sets {{{}}} but the first point sets {{{}}}; every "
+                                   "point must set the same settings",
+                                   p, join(keys_of(map), ", "), join(sweep.settings, ", ")));
+    }
+    // Values in the first map's order, whatever order this map wrote them in.
+    std::vector<double> point;
+    for (std::size_t d = 0; d < settings.size(); ++d) {
+      const std::string key = join_key(prefix, sweep.settings[d]);
+      point.push_back(point_value(*settings[d], *map.child(sweep.settings[d]), key));
+    }
+    sweep.points.push_back(std::move(point));
+  }
+}
+
+// A random permutation of 0..n-1 (Fisher-Yates). The modulo's bias is below n / 2^64: nil.
+std::vector<std::size_t> random_permutation(std::size_t n, RandomStream& stream) {
+  std::vector<std::size_t> order(n);
+  for (std::size_t i = 0; i < n; ++i) order[i] = i;
+  for (std::size_t i = n; i-- > 1;) std::swap(order[i], order[stream() % (i + 1)]);
+  return order;
+}
+
+void read_latin_hypercube(const ConfigNode& node, const Schema& schema, SweepDefinition& sweep) {
+  const std::string prefix = "vary.latin_hypercube";
+  require_kind(node, ConfigNode::Kind::Map, prefix, "a mapping with points, seed and ranges");
+  check_allowed_keys(node, prefix, kLatinHypercubeKeys);
+  const ConfigNode& points_node = required(node, prefix, "points");
+  const auto n = static_cast<std::size_t>(read_integer(points_node, prefix + ".points", 2));
+  check_point_count(n, points_node, prefix + ".points");
+  const auto seed =
+      static_cast<std::uint64_t>(read_integer(required(node, prefix, "seed"), prefix + ".seed", 0));
+  const std::vector<Range> ranges =
+      read_ranges(required(node, prefix, "ranges"), prefix + ".ranges", schema, sweep);
+  sweep.points.assign(n, std::vector<double>(ranges.size()));
+  // One stream per column (the column is the stream's agent id): adding a setting leaves the
+  // other columns' values as they were.
+  for (std::size_t d = 0; d < ranges.size(); ++d) {
+    RandomStream stream(seed, 0, 0, 0, d);
+    const std::vector<std::size_t> strata = random_permutation(n, stream);
+    for (std::size_t p = 0; p < n; ++p) {
+      const double u = (static_cast<double>(strata[p]) + stream.uniform()) / static_cast<double>(n);
+      sweep.points[p][d] = scale(ranges[d], u);
+    }
+  }
+}
+
+void read_saltelli(const ConfigNode& node, const Schema& schema, SweepDefinition& sweep) {
+  const std::string prefix = "vary.saltelli";
+  require_kind(node, ConfigNode::Kind::Map, prefix, "a mapping with base_samples and ranges");
+  check_allowed_keys(node, prefix, kSaltelliKeys);
+  const ConfigNode& samples_node = required(node, prefix, "base_samples");
+  const auto n = static_cast<std::size_t>(read_integer(samples_node, prefix + ".base_samples", 2));
+  check_point_count(n, samples_node, prefix + ".base_samples");
+  const std::vector<Range> ranges =
+      read_ranges(required(node, prefix, "ranges"), prefix + ".ranges", schema, sweep);
+  const std::size_t d = ranges.size();
+  check_point_count(n * saltelli_rows_per_sample(d), samples_node, prefix + ".base_samples");
+  std::vector<double> unit;
+  try {
+    unit = saltelli_design(d, n);
+  } catch (const std::invalid_argument& e) {
+    throw InputError(node.where, prefix, e.what());
+  }
+  sweep.base_samples = n;
+  for (std::size_t row = 0; row < unit.size() / d; ++row) {
+    std::vector<double> point(d);
+    for (std::size_t c = 0; c < d; ++c) point[c] = scale(ranges[c], unit[row * d + c]);
+    sweep.points.push_back(std::move(point));
+  }
+}
+
+void read_vary(const ConfigNode& vary, const Schema& schema, SweepDefinition& sweep) {
+  if (vary.kind != ConfigNode::Kind::Map || vary.entries.empty()) {
+    throw InputError(vary.where, "vary",
+                     fmt::format("expected one method: {}", join(kMethodKeys, ", ")));
+  }
+  check_allowed_keys(vary, "vary", kMethodKeys);
+  if (vary.entries.size() > 1) {
+    const ConfigEntry& second = vary.entries[1];
+    throw InputError(second.key_where, "vary." + second.key,
+                     fmt::format("a sweep has one method and '{}' is given already (line {})",
+                                 vary.entries[0].key, vary.entries[0].key_where.line));
+  }
+  const ConfigEntry& method = vary.entries.front();
+  if (method.key == "grid") {
+    sweep.method = SweepMethod::Grid;
+    read_grid(method.value, schema, sweep);
+  } else if (method.key == "list") {
+    sweep.method = SweepMethod::List;
+    read_list(method.value, schema, sweep);
+  } else if (method.key == "latin_hypercube") {
+    sweep.method = SweepMethod::LatinHypercube;
+    read_latin_hypercube(method.value, schema, sweep);
+  } else {
+    sweep.method = SweepMethod::Saltelli;
+    read_saltelli(method.value, schema, sweep);
+  }
+  for (const auto& key : sweep.settings) {
+    sweep.setting_types.push_back(schema.find(key)->type);
+  }
+}
+
+// --- the other keys ------------------------------------------------------------------------
+
+std::string read_sweep_text(const std::string& path) {
+  std::error_code ec;
+  if (!fs::exists(path, ec)) {
+    throw InputError({path, 0, 0}, "", fmt::format("sweep file '{}' does not exist", path));
+  }
+  if (fs::is_directory(path, ec)) {
+    throw InputError({path, 0, 0}, "",
+                     fmt::format("cannot read sweep file '{}': it is a directory", path));
+  }
+  std::ifstream in(path, std::ios::binary);
+  std::stringstream buffer;
+  if (in) buffer << in.rdbuf();
+  if (!in || in.bad()) {
+    throw InputError({path, 0, 0}, "", fmt::format("cannot read sweep file '{}'", path));
+  }
+  return buffer.str();
+}
+
+// A scalar as an override's value: YAML text that reads back as what the file wrote.
+std::string override_value_text(const ConfigNode& node) {
+  if (!node.quoted) return node.scalar;
+  std::string out = "'";
+  for (const char c : node.scalar) out += c == '\'' ? std::string("''") : std::string(1, c);
+  return out + "'";
+}
+
+// `set:`: dotted keys of the schema to single values, as "key=value" overrides. The sweep's
+// replicates are not set here: `replicates:` decides them.
+struct SetEntry {
+  std::string assignment;
+  Location where;
+};
+
+std::vector<SetEntry> read_set(const ConfigNode& node, const Schema& schema) {
+  require_kind(node, ConfigNode::Kind::Map, "set", "a mapping of settings to values");
+  std::vector<SetEntry> out;
+  for (const auto& entry : node.entries) {
+    const std::string key = "set." + entry.key;
+    if (schema.find(entry.key) == nullptr) {
+      std::string detail = fmt::format("unknown setting '{}'", entry.key);
+      if (auto suggestion = schema.suggest(entry.key)) {
+        detail += fmt::format("; did you mean '{}'?", *suggestion);
+      }
+      throw InputError(entry.key_where, key, detail);
+    }
+    if (entry.key == "run.replicates") {
+      throw InputError(entry.key_where, key,
+                       "the replicates of every point come from the sweep's `replicates:`");
+    }
+    if (entry.value.kind != ConfigNode::Kind::Scalar) {
+      throw InputError(entry.value.where, key,
+                       fmt::format("expected a single value, found {}", entry.value.kind_name()));
+    }
+    out.push_back({entry.key + "=" + override_value_text(entry.value), entry.value.where});
+  }
+  return out;
+}
+
+std::vector<std::string> read_metrics(const ConfigNode& node, const Model& model) {
+  const std::string key = "output.metrics";
+  require_kind(node, ConfigNode::Kind::Sequence, key, "a list of metric names");
+  if (node.items.empty()) {
+    throw InputError(node.where, key, "an empty list writes nothing; leave it out to write all");
+  }
+  std::vector<std::string> known;
+  for (const auto& m : model.metrics()) known.push_back(m.name);
+  std::vector<std::string> out;
+  for (const auto& item : node.items) {
+    require_kind(item, ConfigNode::Kind::Scalar, key, "a metric name");
+    if (std::find(known.begin(), known.end(), item.scalar) == known.end()) {
+      const auto suggestion = closest(item.scalar, known);
+      throw InputError(item.where, key,
+                       suggestion ? fmt::format("unknown metric '{}'; did you mean '{}'?",
+                                                item.scalar, *suggestion)
+                                  : fmt::format("unknown metric '{}'; the model's metrics are {}",
+                                                item.scalar, join(known, ", ")));
+    }
+    if (std::find(out.begin(), out.end(), item.scalar) != out.end()) {
+      throw InputError(item.where, key, fmt::format("metric '{}' is listed twice", item.scalar));
+    }
+    out.push_back(item.scalar);
+  }
+  return out;
+}
+
+void read_output(const ConfigNode& node, const Model& model, SweepDefinition& sweep) {
+  if (node.kind == ConfigNode::Kind::Null) return;
+  require_kind(node, ConfigNode::Kind::Map, "output", "a mapping");
+  check_allowed_keys(node, "output", kOutputKeys);
+  if (const ConfigNode* metrics = node.child("metrics")) {
+    sweep.metrics = read_metrics(*metrics, model);
+  }
+}
+
+void check_set_not_varied(const ConfigNode* set_node, const SweepDefinition& sweep) {
+  if (set_node == nullptr) return;
+  for (const auto& entry : set_node->entries) {
+    if (std::find(sweep.settings.begin(), sweep.settings.end(), entry.key) !=
+        sweep.settings.end()) {
+      throw InputError(entry.key_where, "set." + entry.key,
+                       fmt::format("'{}' is varied under vary.{}; a setting is either set or "
+                                   "varied, not both",
+                                   entry.key, method_name(sweep.method)));
+    }
+  }
+}
+
+// The base scenario with `set:` and the sweep's replicates applied. An error in a `set:` value
+// is reported at that value in the sweep file rather than at the override.
+Scenario load_base(const ConfigNode& base_node, const std::vector<SetEntry>& set,
+                   const std::string& sweep_path, const Model& model, SweepDefinition& sweep) {
+  require_kind(base_node, ConfigNode::Kind::Scalar, "base", "the path of a scenario file");
+  fs::path base = base_node.scalar;
+  if (base.is_relative()) base = fs::path(sweep_path).parent_path() / base;
+  sweep.base_path = fs::absolute(base).lexically_normal().string();
+  std::error_code ec;
+  if (!fs::is_regular_file(sweep.base_path, ec)) {
+    throw InputError(
+        base_node.where, "base",
+        fmt::format("base scenario '{}' does not exist or is not a file", sweep.base_path));
+  }
+  LoadOptions options;
+  for (const auto& entry : set) options.overrides.push_back(entry.assignment);
+  options.overrides.push_back(fmt::format("run.replicates={}", sweep.replicates));
+  try {
+    return Scenario::load(sweep.base_path, model.schema(), options);
+  } catch (const InputError& e) {
+    for (const auto& entry : set) {
+      if (e.where().file == "--set " + entry.assignment) {
+        throw InputError(entry.where, e.key(), e.detail());
+      }
+    }
+    throw;
+  }
+}
+
+// Point `point`'s "key=value" overrides; booleans as true/false, the only spelling scenarios
+// read, and everything else exactly (17 significant digits).
+std::vector<std::string> overrides_of(const SweepDefinition& sweep, std::size_t point,
+                                      const std::vector<SettingType>& types) {
+  std::vector<std::string> out;
+  const std::vector<double>& values = sweep.points.at(point);
+  for (std::size_t d = 0; d < sweep.settings.size(); ++d) {
+    if (d < types.size() && types[d] == SettingType::Boolean) {
+      out.push_back(fmt::format("{}={}", sweep.settings[d], values[d] != 0.0 ? "true" : "false"));
+    } else {
+      out.push_back(fmt::format("{}={:.17g}", sweep.settings[d], values[d]));
+    }
+  }
+  return out;
+}
+
+std::string describe_point(const SweepDefinition& sweep, std::size_t point) {
+  return join(overrides_of(sweep, point, sweep.setting_types), ", ");
+}
+
+// Every point must make a valid scenario before anything runs: a sweep that fails at its
+// 300th point after hours of work is worse than one refused at once.
+void check_every_point(const SweepDefinition& sweep, const Location& vary_where,
+                       const Model& model) {
+  for (std::size_t p = 0; p < sweep.points.size(); ++p) {
+    try {
+      const Scenario scenario = point_scenario(sweep, p, model);
+      if (scenario.flag("output.firm_snapshots")) {
+        throw InputError(vary_where, "output.firm_snapshots", "sweeps write no snapshots");
+      }
+    } catch (const InputError& e) {
+      throw InputError(vary_where, e.key(),
+                       fmt::format("point {} ({}): {}", p, describe_point(sweep, p), e.detail()));
+    }
+  }
+}
+
+}  // namespace
+
+std::uint64_t fingerprint_of(const SweepDefinition& sweep) {
+  Fnv1a h;
+  h.text(sweep.base_resolved);
+  h.text(method_name(sweep.method));
+  for (const auto& setting : sweep.settings) h.text(setting);
+  for (const auto& point : sweep.points) {
+    for (const double value : point) h.word(std::bit_cast<std::uint64_t>(value));
+  }
+  h.word(static_cast<std::uint64_t>(sweep.replicates));
+  for (const auto& metric : sweep.metrics) h.text(metric);
+  return h.value();
+}
+
+std::string method_name(SweepMethod method) {
+  switch (method) {
+    case SweepMethod::Grid:
+      return "grid";
+    case SweepMethod::List:
+      return "list";
+    case SweepMethod::LatinHypercube:
+      return "latin_hypercube";
+    case SweepMethod::Saltelli:
+      return "saltelli";
+  }
+  return "grid";
+}
+
+SweepDefinition load_sweep(const std::string& path, const Model& model) {
+  SweepDefinition sweep;
+  sweep.path = path;
+  sweep.text = read_sweep_text(path);
+  const ConfigNode root = parse_scenario_text(sweep.text, path);
+  check_allowed_keys(root, "", kTopLevelKeys);
+  if (const ConfigNode* description = root.child("description")) {
+    if (description->kind != ConfigNode::Kind::Null) {
+      require_kind(*description, ConfigNode::Kind::Scalar, "description", "text");
+    }
+  }
+  sweep.replicates =
+      static_cast<int>(read_integer(required(root, "", "replicates"), "replicates", 1));
+  const ConfigNode* set_node = root.child("set");
+  std::vector<SetEntry> set;
+  if (set_node != nullptr && set_node->kind != ConfigNode::Kind::Null) {
+    set = read_set(*set_node, model.schema());
+  }
+  for (const auto& entry : set) sweep.set.push_back(entry.assignment);
+  if (const ConfigNode* output = root.child("output")) read_output(*output, model, sweep);
+  const ConfigNode& vary = required(root, "", "vary");
+  read_vary(vary, model.schema(), sweep);
+  check_set_not_varied(set_node, sweep);
+
+  const ConfigNode& base_node = required(root, "", "base");
+  const Scenario base = load_base(base_node, set, path, model, sweep);
+  if (base.flag("output.firm_snapshots")) {
+    throw InputError(base_node.where, "base",
+                     "the base scenario asks for firm snapshots (output.firm_snapshots: true); "
+                     "sweeps write no snapshots: set output.firm_snapshots to false");
+  }
+  sweep.base_resolved = base.resolved_yaml();
+  check_every_point(sweep, vary.where, model);
+  sweep.fingerprint = fingerprint_of(sweep);
+  return sweep;
+}
+
+std::vector<std::string> point_overrides(const SweepDefinition& sweep, std::size_t point) {
+  return overrides_of(sweep, point, sweep.setting_types);
+}
+
+Scenario point_scenario(const SweepDefinition& sweep, std::size_t point, const Model& model) {
+  // The types come from the schema, not the definition: a definition read back from a result
+  // file has the settings but not their types.
+  std::vector<SettingType> types;
+  for (const auto& key : sweep.settings) {
+    const Setting* setting = model.schema().find(key);
+    types.push_back(setting != nullptr ? setting->type : SettingType::Number);
+  }
+  return Scenario::from_yaml(sweep.base_resolved, sweep.path, model.schema(),
+                             LoadOptions{overrides_of(sweep, point, types)});
+}
+
+}  // namespace sim
