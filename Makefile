@@ -5,7 +5,7 @@ PYTHON     := /usr/bin/python3
 SUDO       := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 PACKAGES   := cmake make g++ pkg-config git \
               libeigen3-dev libtbb-dev libhdf5-dev zlib1g-dev librandom123-dev libyaml-cpp-dev \
-              libcli11-dev libspdlog-dev libfmt-dev libgtest-dev libgmock-dev libbenchmark-dev \
+              libcli11-dev nlohmann-json3-dev libfmt-dev libgtest-dev libgmock-dev libbenchmark-dev \
               pybind11-dev python3-dev python3-numpy python3-h5py python3-xarray python3-h5netcdf \
               python3-pandas python3-pytest netcdf-bin \
               python3-matplotlib python3-tqdm python3-yaml python3-nbclient python3-nbformat \
@@ -66,7 +66,7 @@ fuzz: deps
 	build-fuzz/bin/result_fuzz $(FUZZ_OPTIONS) -timeout=30 -close_fd_mask=3 \
 	  build-fuzz/corpus/result tests/fuzz/corpus/result
 
-# The C++ unit tests, then the command-line tests (tests/python, with build-asan's clustersim;
+# The C++ unit tests, then the command-line tests (tests/cli, with build-asan's clustersim;
 # the Python package is not built there, so its tests skip), under the address and
 # undefined-behaviour sanitizers (CMakePresets.json "asan"); any report fails. CI runs it after
 # `make test`.
@@ -76,7 +76,7 @@ asan: deps
 	cmake --build build-asan -j$$(nproc) --target unit_tests clustersim
 	$(ASAN_ENV) build-asan/bin/unit_tests --gtest_brief=1
 	$(ASAN_ENV) CLUSTERSIM=$(CURDIR)/build-asan/bin/clustersim \
-	  $(PYTHON) -m pytest -q -p no:cacheprovider tests/python
+	  $(PYTHON) -m pytest -q -p no:cacheprovider tests/cli
 
 # The unit suite, ensemble runs and local and MPI sweeps under ThreadSanitizer (CMakePresets.json
 # "tsan"), against a oneTBB built with TSan from Debian's source (tests/tsan/README.md); any
@@ -103,4 +103,4 @@ venv: build
 	.venv/bin/python -c 'import clustersim; print("clustersim", clustersim.__version__, "in .venv")'
 
 clean:
-	rm -rf $(BUILD) build-asan build-fuzz
+	rm -rf $(BUILD) build-asan build-fuzz build-tsan

@@ -1,7 +1,7 @@
 """Regression: the small test world's results, summarised, against a stored reference.
 
 A change to the model changes these numbers on purpose; regenerate the reference with
-    CLUSTERSIM_UPDATE_REGRESSION=1 /usr/bin/python3 -m pytest tests/python/test_regression.py
+    CLUSTERSIM_UPDATE_REGRESSION=1 /usr/bin/python3 -m pytest tests/cli/test_regression.py
 and say in the commit why the numbers moved.
 """
 import json

@@ -1,4 +1,6 @@
-"""Shared fixtures for the end-to-end tests: the built executable and the test scenarios."""
+"""Shared fixtures of the command-line tests (tests/cli) and the Python package's tests
+(tests/python): the built executable, the test scenarios, sealed test files. Helpers they share
+live in tests/support (the Slurm emulator, exact HDF5 comparison)."""
 import contextlib
 import os
 import pathlib
@@ -9,12 +11,15 @@ import zlib
 import pytest
 
 SOURCE_DIR = pathlib.Path(os.environ.get("CLUSTERSIM_SOURCE_DIR",
-                                         pathlib.Path(__file__).resolve().parents[2]))
+                                         pathlib.Path(__file__).resolve().parents[1]))
 EXECUTABLE = pathlib.Path(os.environ.get("CLUSTERSIM", SOURCE_DIR / "build" / "bin" / "clustersim"))
 SMALL = SOURCE_DIR / "tests" / "data" / "small.yaml"
 # The Python package as the build assembles it (build/python/clustersim), next to build/bin.
 PYTHON_DIR = pathlib.Path(os.environ.get("CLUSTERSIM_PYTHONPATH", EXECUTABLE.parents[1] / "python"))
 PACKAGE_BUILT = (PYTHON_DIR / "clustersim" / "__init__.py").is_file()
+SUPPORT_DIR = pathlib.Path(__file__).resolve().parent / "support"
+if str(SUPPORT_DIR) not in sys.path:
+    sys.path.insert(0, str(SUPPORT_DIR))
 if PACKAGE_BUILT and str(PYTHON_DIR) not in sys.path:
     sys.path.insert(0, str(PYTHON_DIR))
 

@@ -213,7 +213,7 @@ class LocalSlurm:
         while node_port == controller_port:
             node_port = _free_port()
         return f"""\
-# Written by tests/python/local_slurm.py: a single-node cluster for the tests.
+# Written by tests/support/local_slurm.py: a single-node cluster for the tests.
 ClusterName=localtest
 SlurmctldHost={self.node}(127.0.0.1)
 SlurmctldPort={controller_port}

@@ -15,7 +15,7 @@
 #include <vector>
 
 #include "models/world.hpp"
-#include "scenario_files.hpp"
+#include "config/scenario_files.hpp"
 #include "sim/core/errors.hpp"
 #include "sim/analysis/sobol.hpp"
 #include "sim/sweep/file.hpp"

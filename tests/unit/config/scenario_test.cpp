@@ -16,7 +16,7 @@
 #include <vector>
 
 #include "models/world.hpp"
-#include "scenario_files.hpp"
+#include "config/scenario_files.hpp"
 #include "sim/core/calendar.hpp"
 #include "sim/core/errors.hpp"
 #include "sim/config/scenario.hpp"

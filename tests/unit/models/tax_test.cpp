@@ -9,6 +9,14 @@
 #include "models/world.hpp"
 #include "sim/core/calendar.hpp"
 #include "sim/config/scenario.hpp"
+#include <cmath>
+#include <numeric>
+#include "models/firm.hpp"
+#include "models/fund.hpp"
+#include "models/goals.hpp"
+#include "models/incubator.hpp"
+#include "models/platform.hpp"
+#include "models/talent.hpp"
 
 namespace {
 
@@ -265,6 +273,36 @@ TEST_F(TaxScenario, EveryClusterHasTheNationalSchedule) {
     EXPECT_DOUBLE_EQ(r.small_ceiling, 3e6) << "cluster " << c;
     EXPECT_DOUBLE_EQ(r.deduction_general, 0.75) << "cluster " << c;
   }
+}
+
+
+// --- quarter_tax ---------------------------------------------------------------------------
+
+TEST(EconomicsRulesQuarterTax, TaxAndTaxExpendituresByHand) {
+  models::TaxRules r;            // 25% standard, 15% HNTE; no small-profit regime (ceiling 0)
+  r.tech_transfer_exempt = 4e6;  // 1e6 a quarter
+  r.loss_carry_quarters = 20;
+  // Profit 10e6 a quarter, of which licence income 2e6 (8e6 a year: 4e6 exempt, half of the
+  // other 4e6 relieved, 6e6 a year = 1.5e6 a quarter); deduction 2e6; a loss pool of 1e6.
+  // Income 10 - 2 - 1.5 = 6.5e6, less the pool 1e6: taxable 5.5e6, tax 25% = 1.375e6.
+  const models::QuarterIncome in{10e6, 2e6, 2e6, false, false, 1e9};
+  const auto t = models::quarter_tax(in, 1e6, 3, r);
+  EXPECT_DOUBLE_EQ(t.tax, 0.25 * 5.5e6);
+  EXPECT_DOUBLE_EQ(t.carry.pool, 0.0);
+  // Without the deduction: taxable 7.5e6; without the relief: 7e6; the HNTE rate is not
+  // claimed (not certified), so removing it changes nothing.
+  EXPECT_DOUBLE_EQ(t.without_deduction, 0.25 * 7.5e6);
+  EXPECT_DOUBLE_EQ(t.without_relief, 0.25 * 7e6);
+  EXPECT_DOUBLE_EQ(t.without_hnte, t.tax);
+  // Certified: 15% on 5.5e6, and 25% without the preference.
+  const auto h = models::quarter_tax({10e6, 2e6, 2e6, true, false, 1e9}, 1e6, 3, r);
+  EXPECT_DOUBLE_EQ(h.tax, 0.15 * 5.5e6);
+  EXPECT_DOUBLE_EQ(h.without_hnte, 0.25 * 5.5e6);
+  // A loss adds to the pool and costs no tax, with or without the preferences.
+  const auto l = models::quarter_tax({-3e6, 1e6, 0, false, false, 1e9}, 0, 0, r);
+  EXPECT_DOUBLE_EQ(l.tax, 0.0);
+  EXPECT_DOUBLE_EQ(l.carry.pool, 4e6);
+  EXPECT_DOUBLE_EQ(l.without_deduction, 0.0);
 }
 
 }  // namespace

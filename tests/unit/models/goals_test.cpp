@@ -1,4 +1,4 @@
-// The plan's goals (models/goals.hpp) and their ensemble summary (sim/goals.hpp).
+// The plan goals evaluated on ensembles (models/goals.hpp).
 #include <gtest/gtest.h>
 #include <nlohmann/json.hpp>
 
@@ -13,6 +13,13 @@
 #include "sim/core/calendar.hpp"
 #include "sim/run/goals.hpp"
 #include "sim/config/scenario.hpp"
+#include <numeric>
+#include "models/firm.hpp"
+#include "models/fund.hpp"
+#include "models/incubator.hpp"
+#include "models/platform.hpp"
+#include "models/talent.hpp"
+#include "models/tax.hpp"
 
 namespace {
 
@@ -194,164 +201,61 @@ TEST(GoalsPlan, OverridesChangeTargetsAndDeadlines) {
   EXPECT_EQ(goals[0].description, "3 clusters with annual output over 50 bn yuan by 2016Q2");
 }
 
-// --- quantile ------------------------------------------------------------------------------
 
-TEST(GoalsQuantile, Type7Interpolation) {
-  // {1, 2, 3, 4}: h = p (n - 1) = 3 p. p 0.5: h 1.5 -> 2 + 0.5 (3 - 2) = 2.5.
-  // p 0.05: h 0.15 -> 1 + 0.15 (2 - 1) = 1.15. p 0.95: h 2.85 -> 3 + 0.85 = 3.85.
-  EXPECT_DOUBLE_EQ(sim::quantile({1, 2, 3, 4}, 0.5), 2.5);
-  EXPECT_DOUBLE_EQ(sim::quantile({1, 2, 3, 4}, 0.05), 1.15);
-  EXPECT_DOUBLE_EQ(sim::quantile({1, 2, 3, 4}, 0.95), 3.85);
-  EXPECT_DOUBLE_EQ(sim::quantile({1, 2, 3, 4}, 0.0), 1.0);
-  EXPECT_DOUBLE_EQ(sim::quantile({1, 2, 3, 4}, 1.0), 4.0);
+// --- goals ---------------------------------------------------------------------------------
+
+TEST(EconomicsRulesGoals, TrailingAnnualSum) {
+  // Two clusters, five quarters: [t * 2 + c]. Cluster 0: 1, 2, 3, 4, 5; cluster 1: 10, 0, 0,
+  // 0, 10. The first three quarters annualise what exists (x 4 / quarters).
+  const std::vector<double> q = {1, 10, 2, 0, 3, 0, 4, 0, 5, 10};
+  const auto s = models::trailing_annual_sum(q.data(), 5, 2);
+  ASSERT_EQ(s.size(), 10u);
+  // Cluster 0: 1*4 = 4; (1+2)*2 = 6; 6*4/3 = 8; 1+2+3+4 = 10; 2+3+4+5 = 14.
+  EXPECT_DOUBLE_EQ(s[0], 4);
+  EXPECT_DOUBLE_EQ(s[2], 6);
+  EXPECT_DOUBLE_EQ(s[4], 8);
+  EXPECT_DOUBLE_EQ(s[6], 10);
+  EXPECT_DOUBLE_EQ(s[8], 14);
+  // Cluster 1: 40; 10*2 = 20; 10*4/3 = 13.33; 10; 0+0+0+10 = 10.
+  EXPECT_DOUBLE_EQ(s[1], 40);
+  EXPECT_DOUBLE_EQ(s[3], 20);
+  EXPECT_NEAR(s[5], 40.0 / 3, 1e-12);
+  EXPECT_DOUBLE_EQ(s[7], 10);
+  EXPECT_DOUBLE_EQ(s[9], 10);
 }
 
-TEST(GoalsQuantile, SortsItsInput) {
-  // Same values in another order: median 2.5; {10, 0, 5} -> sorted {0, 5, 10}, median 5,
-  // p 0.25: h 0.5 -> 2.5.
-  EXPECT_DOUBLE_EQ(sim::quantile({4, 1, 3, 2}, 0.5), 2.5);
-  EXPECT_DOUBLE_EQ(sim::quantile({10, 0, 5}, 0.5), 5.0);
-  EXPECT_DOUBLE_EQ(sim::quantile({10, 0, 5}, 0.25), 2.5);
+TEST(EconomicsRulesGoals, NewlyCultivated) {
+  const models::CultivationTest t{1e11, 0.12, 0.015, 1e10};
+  // 2e10 -> 3e10 in two years: sqrt(1.5) - 1 = 22.5% a year, R&D 2%: newly cultivated.
+  EXPECT_TRUE(models::is_newly_cultivated(2e10, 3e10, 2.0, 0.02, t));
+  // 2e10 -> 2.42e10 in two years: sqrt(1.21) - 1 = 10% < 12%.
+  EXPECT_FALSE(models::is_newly_cultivated(2e10, 2.42e10, 2.0, 0.02, t));
+  // R&D 1% < 1.5%.
+  EXPECT_FALSE(models::is_newly_cultivated(2e10, 3e10, 2.0, 0.01, t));
+  // Already at the mark at the window's start: not new.
+  EXPECT_FALSE(models::is_newly_cultivated(1e11, 2e11, 2.0, 0.02, t));
+  // Too small at the end: 5e9 -> 8e9 in a year grows 60% but stays under 1e10.
+  EXPECT_FALSE(models::is_newly_cultivated(5e9, 8e9, 1.0, 0.02, t));
+  // Less than a year of history, or nothing at the start: not judged.
+  EXPECT_FALSE(models::is_newly_cultivated(2e10, 4e10, 0.75, 0.02, t));
+  EXPECT_FALSE(models::is_newly_cultivated(0, 4e10, 2.0, 0.02, t));
+  // Exactly a year and exactly the thresholds: 1e10 -> 1.2e10 is 20% a year.
+  EXPECT_TRUE(models::is_newly_cultivated(1e10, 1.2e10, 1.0, 0.015, t));
 }
 
-TEST(GoalsQuantile, SingleAndEmpty) {
-  EXPECT_EQ(sim::quantile({7}, 0.05), 7.0);
-  EXPECT_EQ(sim::quantile({7}, 0.95), 7.0);
-  EXPECT_TRUE(std::isnan(sim::quantile({}, 0.5)));
-}
-
-// --- summarise -----------------------------------------------------------------------------
-
-sim::GoalResults five_replicates() {
-  sim::GoalResults r;
-  r.goals = {{"G1", "5 clusters \"over\" the mark", "clusters", 5.0, 2016.0}};
-  r.replicates = 5;
-  r.met = {1, 0, 1, -1, 1};
-  r.value_at_deadline = {6, 3, 5, kNaN, 7};
-  r.first_met = {2015.5, kNaN, 2015.75, 2016.25, 2016.0};
-  return r;
-}
-
-TEST(GoalsSummarise, SharesMedianAndInterval) {
-  const auto s = sim::summarise(five_replicates());
-  ASSERT_EQ(s.size(), 1u);
-  EXPECT_EQ(s[0].goal.id, "G1");
-  EXPECT_EQ(s[0].replicates, 5u);
-  // Replicate 3 is undecided: decided 4, of which 3 met -> 0.75.
-  EXPECT_EQ(s[0].decided, 4u);
-  EXPECT_DOUBLE_EQ(s[0].share_met, 0.75);
-  // Values of decided replicates sorted {3, 5, 6, 7}: median h 1.5 -> 5.5;
-  // p05 h 0.15 -> 3 + 0.15 * 2 = 3.3; p95 h 2.85 -> 6 + 0.85 * 1 = 6.85.
-  EXPECT_DOUBLE_EQ(s[0].value_median, 5.5);
-  EXPECT_DOUBLE_EQ(s[0].value_p05, 3.3);
-  EXPECT_DOUBLE_EQ(s[0].value_p95, 6.85);
-  // Four of five replicates (the undecided one too) reach the target at some time: 0.8.
-  EXPECT_DOUBLE_EQ(s[0].share_ever_met, 0.8);
-  // First-met years sorted {2015.5, 2015.75, 2016.0, 2016.25}: median 2015.875, earliest
-  // 2015.5.
-  EXPECT_DOUBLE_EQ(s[0].first_met_median, 2015.875);
-  EXPECT_DOUBLE_EQ(s[0].first_met_earliest, 2015.5);
-}
-
-TEST(GoalsSummarise, NothingDecidedAndNeverMet) {
-  sim::GoalResults r;
-  r.goals = {{"G3", "later", "clusters", 20.0, 2021.0}};
-  r.replicates = 2;
-  r.met = {-1, -1};
-  r.value_at_deadline = {kNaN, kNaN};
-  r.first_met = {kNaN, kNaN};
-  const auto s = sim::summarise(r);
-  ASSERT_EQ(s.size(), 1u);
-  EXPECT_EQ(s[0].decided, 0u);
-  EXPECT_TRUE(std::isnan(s[0].share_met));
-  EXPECT_TRUE(std::isnan(s[0].value_median));
-  EXPECT_TRUE(std::isnan(s[0].value_p05));
-  EXPECT_TRUE(std::isnan(s[0].value_p95));
-  EXPECT_EQ(s[0].share_ever_met, 0.0);
-  EXPECT_TRUE(std::isnan(s[0].first_met_median));
-  EXPECT_TRUE(std::isnan(s[0].first_met_earliest));
-}
-
-TEST(GoalsSummarise, GoalsAreSummarisedSeparately) {
-  // Two goals x two replicates, row-major [goal][replicate]: goal 0 met in both (values 5, 7),
-  // goal 1 met in neither (values 1, 2).
-  sim::GoalResults r;
-  r.goals = {{"A", "a", "clusters", 5.0, 2016.0}, {"B", "b", "clusters", 20.0, 2021.0}};
-  r.replicates = 2;
-  r.met = {1, 1, 0, 0};
-  r.value_at_deadline = {5, 7, 1, 2};
-  r.first_met = {2015.25, 2016.0, kNaN, kNaN};
-  const auto s = sim::summarise(r);
-  ASSERT_EQ(s.size(), 2u);
-  EXPECT_EQ(s[0].share_met, 1.0);
-  EXPECT_DOUBLE_EQ(s[0].value_median, 6.0);           // (5 + 7) / 2
-  EXPECT_DOUBLE_EQ(s[0].first_met_median, 2015.625);  // (2015.25 + 2016.0) / 2
-  EXPECT_EQ(s[1].share_met, 0.0);
-  EXPECT_DOUBLE_EQ(s[1].value_median, 1.5);
-  EXPECT_EQ(s[1].share_ever_met, 0.0);
-}
-
-// --- goals_report_json ---------------------------------------------------------------------
-
-TEST(GoalsReportJson, ValidWithNullForNaN) {
-  auto undecided = five_replicates();
-  undecided.met = {-1, -1, -1, -1, -1};
-  undecided.first_met = {kNaN, kNaN, kNaN, kNaN, kNaN};
-  auto summaries = sim::summarise(five_replicates());
-  const auto more = sim::summarise(undecided);
-  summaries.insert(summaries.end(), more.begin(), more.end());
-  const std::string json = sim::goals_report_json(summaries);
-
-  ASSERT_TRUE(nlohmann::json::accept(json)) << json;
-  const auto goals = nlohmann::json::parse(json)["goals"];
-  ASSERT_EQ(goals.size(), summaries.size());
-  // The first goal's numbers as computed in GoalsSummarise.SharesMedianAndInterval.
-  EXPECT_EQ(goals[0]["share_met"], 0.75) << json;
-  EXPECT_EQ(goals[0]["value_median"], 5.5) << json;
-  EXPECT_EQ(goals[0]["decided"], 4) << json;
-  EXPECT_EQ(goals[0]["deadline"], 2016.0) << json;
-  // The quotes in the description survive.
-  EXPECT_EQ(goals[0]["description"], "5 clusters \"over\" the mark") << json;
-  // The undecided copy: nothing decided, never met -> nulls.
-  const auto& last = goals[goals.size() - 1];
-  for (const char* field : {"share_met", "value_median", "first_met_median", "first_met_earliest"}) {
-    EXPECT_TRUE(last[field].is_null()) << field << " in " << json;
-  }
-}
-
-TEST(GoalsReportJson, ControlCharactersAreEscaped) {
-  auto r = five_replicates();
-  r.goals[0].description = "line one\nline two\ttab \\ backslash";
-  const std::string json = sim::goals_report_json(sim::summarise(r));
-  ASSERT_TRUE(nlohmann::json::accept(json)) << json;
-  EXPECT_EQ(nlohmann::json::parse(json)["goals"][0]["description"], r.goals[0].description);
-}
-
-TEST(GoalsReportJson, EmptyList) {
-  const std::string json = sim::goals_report_json(std::vector<sim::GoalSummary>{});
-  ASSERT_TRUE(nlohmann::json::accept(json)) << json;
-  EXPECT_EQ(nlohmann::json::parse(json), nlohmann::json::parse(R"({"goals": []})"));
-}
-
-TEST(GoalsReportJson, InfinitiesAreNull) {
-  // One infinite value makes the 95th percentile infinite, which JSON cannot hold.
-  auto r = five_replicates();
-  r.value_at_deadline[4] = std::numeric_limits<double>::infinity();
-  const auto summaries = sim::summarise(r);
-  ASSERT_TRUE(std::isinf(summaries[0].value_p95));
-  const std::string json = sim::goals_report_json(summaries);
-  ASSERT_TRUE(nlohmann::json::accept(json)) << json;
-  EXPECT_TRUE(nlohmann::json::parse(json)["goals"][0]["value_p95"].is_null()) << json;
-}
-
-TEST(GoalsReportText, NamesQuartersAndShares) {
-  // Deadline 2016.0 is the end of 2015Q4; 3 of 4 decided met = 75%; first reached median
-  // 2015.875 -> quarter lround(8063.5) - 1 = 8064 - 1 = 8063 = 2015Q4, earliest 2015.5 = 2015Q2.
-  const std::string text = sim::goals_report_text(sim::summarise(five_replicates()));
-  EXPECT_NE(text.find("met by 2015Q4 in 75% of 4 replicates"), std::string::npos) << text;
-  EXPECT_NE(text.find("median 5.5 (90% interval 3.3 to 6.85), target 5"), std::string::npos)
-      << text;
-  EXPECT_NE(text.find("(earliest 2015Q2), in 80% of replicates"), std::string::npos) << text;
+TEST(EconomicsRulesGoals, InnovationLeader) {
+  const models::LeadingTest t{0.025, 3, 40, 1e10};
+  // 20 bn output, R&D 6e8 (3%), 80 patents (4 per bn), 1000 researchers (50 per bn): leader.
+  EXPECT_TRUE(models::is_innovation_leader(2e10, 6e8, 80, 1000, t));
+  // Each criterion alone failing: R&D 2%, 2.5 patents per bn, 35 researchers per bn, 5 bn.
+  EXPECT_FALSE(models::is_innovation_leader(2e10, 4e8, 80, 1000, t));
+  EXPECT_FALSE(models::is_innovation_leader(2e10, 6e8, 50, 1000, t));
+  EXPECT_FALSE(models::is_innovation_leader(2e10, 6e8, 80, 700, t));
+  EXPECT_FALSE(models::is_innovation_leader(5e9, 1.5e8, 20, 250, t));
+  // No output: never a leader (no division by zero).
+  EXPECT_FALSE(models::is_innovation_leader(0, 6e8, 80, 1000, t));
+  // Exactly at every threshold counts: 5e8 / 2e10 = 2.5%, 60 / 20 = 3, 800 / 20 = 40.
+  EXPECT_TRUE(models::is_innovation_leader(2e10, 5e8, 60, 800, t));
 }
 
 }  // namespace

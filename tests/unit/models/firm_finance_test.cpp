@@ -1,0 +1,193 @@
+// Firm finance and R&D under the levers: credit, tax relief, losses, defaults (by hand).
+#include <gtest/gtest.h>
+
+#include <cmath>
+#include <numeric>
+
+#include "models/firm.hpp"
+#include "models/fund.hpp"
+#include "models/goals.hpp"
+#include "models/incubator.hpp"
+#include "models/platform.hpp"
+#include "models/talent.hpp"
+#include "models/tax.hpp"
+
+namespace {
+
+using models::FirmType;
+using models::FundKind;
+
+// --- credit, relief, losses and defaults ---------------------------------------------------
+
+TEST(EconomicsRulesCredit, CollateralWidenedByRiskCompensationPlusIpPledge) {
+  models::FirmParams p{};
+  p.collateral_ratio = 0.5;
+  p.risk_credit_response = 1;
+  models::Levers l;
+  l.risk_compensation = 0.4;
+  l.ip_pledge = 1e6;
+  // SME: 0.5 * 1e8 * (1 + 1 * 0.4) + 1e6 * 3 = 7e7 + 3e6 = 7.3e7. Startups likewise.
+  EXPECT_NEAR(models::credit_limit(1e8, 3, FirmType::Sme, l, p), 7.3e7, 1e-6);
+  EXPECT_NEAR(models::credit_limit(1e8, 3, FirmType::Startup, l, p), 7.3e7, 1e-6);
+  // Backbone firms do not get the risk-compensation widening: 5e7 + 3e6.
+  EXPECT_DOUBLE_EQ(models::credit_limit(1e8, 3, FirmType::Backbone, l, p), 5.3e7);
+  // Levers off: collateral only.
+  EXPECT_DOUBLE_EQ(models::credit_limit(1e8, 3, FirmType::Sme, models::Levers{}, p), 5e7);
+  // Negative capital or patents pledge nothing.
+  EXPECT_EQ(models::credit_limit(-1e8, -2, FirmType::Sme, l, p), 0.0);
+}
+
+TEST(EconomicsRulesTechTransferRelief, ExemptThenHalf) {
+  // Below the exemption: all of it. 3e6 of 5e6 -> 3e6.
+  EXPECT_DOUBLE_EQ(models::tech_transfer_relief(3e6, 5e6), 3e6);
+  // Above: 5e6 + 0.5 * (9e6 - 5e6) = 7e6.
+  EXPECT_DOUBLE_EQ(models::tech_transfer_relief(9e6, 5e6), 7e6);
+  EXPECT_DOUBLE_EQ(models::tech_transfer_relief(5e6, 5e6), 5e6);
+  // No income, no relief.
+  EXPECT_EQ(models::tech_transfer_relief(0, 5e6), 0.0);
+  EXPECT_EQ(models::tech_transfer_relief(-1e6, 5e6), 0.0);
+}
+
+TEST(EconomicsRulesTechTransferRelief, ZeroExemptionIsTheLeverOff) {
+  // policy.tech_transfer_exemption = 0 is the lever off: no relief at all, not the half rate.
+  EXPECT_EQ(models::tech_transfer_relief(9e6, 0), 0.0);
+}
+
+TEST(EconomicsRulesCarryLosses, OffsetAndAccumulate) {
+  // A loss of 100 starts a pool of age 0 and nothing is taxable.
+  auto c = models::carry_losses(-100, 0, 0, 20);
+  EXPECT_EQ(c.taxable, 0.0);
+  EXPECT_EQ(c.pool, 100.0);
+  EXPECT_EQ(c.age, 0);
+  // Income 30 a quarter later: all offset; pool 70, age 1.
+  c = models::carry_losses(30, c.pool, c.age, 20);
+  EXPECT_EQ(c.taxable, 0.0);
+  EXPECT_EQ(c.pool, 70.0);
+  EXPECT_EQ(c.age, 1);
+  // A further loss of 50 adds to the pool; the age of the oldest loss goes on (2).
+  c = models::carry_losses(-50, c.pool, c.age, 20);
+  EXPECT_EQ(c.pool, 120.0);
+  EXPECT_EQ(c.age, 2);
+  EXPECT_EQ(c.taxable, 0.0);
+  // Income 200: 120 offset, 80 taxable; the empty pool's age is reset.
+  c = models::carry_losses(200, c.pool, c.age, 20);
+  EXPECT_EQ(c.taxable, 80.0);
+  EXPECT_EQ(c.pool, 0.0);
+  EXPECT_EQ(c.age, 0);
+  // Income without a pool is taxable whole.
+  c = models::carry_losses(40, 0, 0, 20);
+  EXPECT_EQ(c.taxable, 40.0);
+  EXPECT_EQ(c.pool, 0.0);
+}
+
+TEST(EconomicsRulesCarryLosses, PoolLapsesAfterTheLimit) {
+  // A loss of 100 in quarter 0, nothing earned for 19 quarters: at quarter 20 (age 20, the
+  // limit of 5 years) it is still usable; at quarter 21 (age 21) it has lapsed.
+  auto c = models::carry_losses(-100, 0, 0, 20);
+  for (int q = 1; q <= 19; ++q) c = models::carry_losses(0, c.pool, c.age, 20);
+  EXPECT_EQ(c.age, 19);
+  EXPECT_EQ(c.pool, 100.0);
+  const auto at_limit = models::carry_losses(50, c.pool, c.age, 20);
+  EXPECT_EQ(at_limit.age, 20);
+  EXPECT_EQ(at_limit.taxable, 0.0);
+  EXPECT_EQ(at_limit.pool, 50.0);
+  const auto held = models::carry_losses(0, c.pool, c.age, 20);  // quarter 20, no income
+  const auto lapsed = models::carry_losses(50, held.pool, held.age, 20);
+  EXPECT_EQ(lapsed.taxable, 50.0);
+  EXPECT_EQ(lapsed.pool, 0.0);
+  EXPECT_EQ(lapsed.age, 0);
+  // A loss in the quarter the old pool lapses starts a new pool of age 0.
+  const auto fresh = models::carry_losses(-10, held.pool, held.age, 20);
+  EXPECT_EQ(fresh.pool, 10.0);
+  EXPECT_EQ(fresh.age, 0);
+  // Limit 0 (no carry-forward): a loss never offsets later income.
+  auto none = models::carry_losses(-100, 0, 0, 0);
+  none = models::carry_losses(50, none.pool, none.age, 0);
+  EXPECT_EQ(none.taxable, 50.0);
+  EXPECT_EQ(none.pool, 0.0);
+}
+
+TEST(EconomicsRulesDefaultLoss, DebtNotCoveredByRecoveredCapital) {
+  // Debt 100, capital 120, recovery 0.5: 100 - 60 = 40.
+  EXPECT_DOUBLE_EQ(models::default_loss(-100, 120, 0.5), 40.0);
+  // Debt 50 covered by 60 recovered: no loss.
+  EXPECT_EQ(models::default_loss(-50, 120, 0.5), 0.0);
+  // No debt: no loss.
+  EXPECT_EQ(models::default_loss(10, 120, 0.5), 0.0);
+  // Negative capital recovers nothing; recovery 0 loses the whole debt.
+  EXPECT_DOUBLE_EQ(models::default_loss(-100, -5, 0.5), 100.0);
+  EXPECT_DOUBLE_EQ(models::default_loss(-100, 120, 0.0), 100.0);
+}
+
+// --- plan_quarter_rd with levers -----------------------------------------------------------
+
+struct RdFixture {
+  models::FirmTable f;
+  models::FirmParams p{};
+  models::TaxRules r;
+  RdFixture() {
+    f.agents.append(1);
+    f.type[0] = static_cast<std::uint8_t>(FirmType::Sme);
+    f.capital[0] = 1e9;  // not a tech SME, not small: the standard rate, marginal 0.25
+    f.cash[0] = 1e8;
+    f.sales_avg[0] = 5e8;
+    f.takeup_draw[0] = 0.9;  // does not claim at take-up 0.5
+    p.rd_share_sme = 0.01;
+    p.rd_reference_user_cost = 0.75;
+    p.rd_user_cost_elasticity = 1.1;
+    p.breakthrough_expectation = 0.1;
+    p.ip_rd_response = 0.1;
+    r.deduction_takeup = 0.5;
+    r.small_max_assets = 0;
+  }
+  double rd(const models::Levers& l, double credit = 0.0) const {
+    return models::plan_quarter_rd(f, 0, 5e8, 1e7, r, l, credit, p).plan.real;
+  }
+};
+
+TEST(EconomicsRulesQuarterRd, PostSubsidyLowersTheUserCost) {
+  const RdFixture x;
+  models::Levers l;
+  // Off: user cost 1 - 0.25 = 0.75 = rho0, so R&D = 1% of 5e8 = 5e6.
+  EXPECT_DOUBLE_EQ(x.rd(l), 5e6);
+  // Rate 0.5, expectation 0.1: user cost 0.75 - 0.05 = 0.7;
+  // 5e6 * (0.7 / 0.75)^-1.1 = 5e6 * (15/14)^1.1 = 5,394,231.12.
+  l.post_subsidy_rate = 0.5;
+  EXPECT_NEAR(x.rd(l), 5394231.118175064, 1e-3);
+  // Monotone in the rate.
+  double last = 0;
+  for (double rate : {0.0, 0.2, 0.4, 0.6, 0.8, 1.0}) {
+    l.post_subsidy_rate = rate;
+    EXPECT_GT(x.rd(l), last) << rate;
+    last = x.rd(l);
+  }
+  // The user cost is floored at 0.05: expectation 0.8 at rate 1 would make it 0.75 - 0.8 < 0;
+  // 5e6 * (0.05 / 0.75)^-1.1 = 5e6 * 15^1.1 = 98,326,456.73 (below the 1e8 of cash).
+  RdFixture y;
+  y.p.breakthrough_expectation = 0.8;
+  l.post_subsidy_rate = 1.0;
+  EXPECT_NEAR(y.rd(l), 98326456.72798128, 1e-1);
+  l.post_subsidy_rate = 0.95;  // 0.75 - 0.76 also below the floor: the same
+  EXPECT_NEAR(y.rd(l), 98326456.72798128, 1e-1);
+}
+
+TEST(EconomicsRulesQuarterRd, IpProtectionRaisesTheBudgetWithinLiquidity) {
+  RdFixture x;
+  models::Levers l;
+  // Full protection: 5e6 * (1 + 0.1 * 1) = 5.5e6; half: 5e6 * 1.05 = 5.25e6.
+  l.ip_protection = 1.0;
+  EXPECT_NEAR(x.rd(l), 5.5e6, 1e-6);
+  l.ip_protection = 0.5;
+  EXPECT_NEAR(x.rd(l), 5.25e6, 1e-6);
+  // With the post-subsidy too: 5394231.12 * 1.1 = 5,933,654.23.
+  l.ip_protection = 1.0;
+  l.post_subsidy_rate = 0.5;
+  EXPECT_NEAR(x.rd(l), 5933654.229992571, 1e-3);
+  // Liquidity caps it: cash 5.2e6 and no credit -> 5.2e6; with 1e6 of credit the room is
+  // 6.2e6 and the budget of 5.93e6 fits again.
+  x.f.cash[0] = 5.2e6;
+  EXPECT_DOUBLE_EQ(x.rd(l), 5.2e6);
+  EXPECT_NEAR(x.rd(l, 1e6), 5933654.229992571, 1e-3);
+}
+
+}  // namespace
