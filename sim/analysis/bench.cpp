@@ -14,6 +14,7 @@
 #include <sstream>
 
 #include "sim/run/ensemble.hpp"
+#include "sim/core/json.hpp"
 #include "sim/core/parallel.hpp"
 #include "sim/core/random.hpp"
 #include "sim/io/result_file.hpp"
@@ -233,7 +234,7 @@ BenchFigures run_bench(const Model& model, const Scenario& scenario, const Bench
 }
 
 std::string bench_report(const BenchFigures& figures, bool json) {
-  return json ? report_json(figures).dump() + "\n" : report_text(figures);
+  return json ? json_text(report_json(figures)) : report_text(figures);
 }
 
 }  // namespace sim
