@@ -8,6 +8,7 @@
 #include <optional>
 #include <sstream>
 
+#include "sim/config/limits.hpp"
 #include "sim/config/schema.hpp"
 
 namespace fs = std::filesystem;
@@ -19,9 +20,47 @@ Location location_of(const YAML::Mark& mark, const std::string& file) {
   return Location{file, mark.line + 1, mark.column + 1};
 }
 
-ConfigNode convert(const YAML::Node& node, const std::string& file, const std::string& key_path) {
+// What one document may still spend on nodes; aliases are counted every time they are expanded,
+// so a "billion laughs" document stops at the budget instead of filling memory.
+struct NodeBudget {
+  std::string file;
+  std::size_t nodes = 0;
+};
+
+void check_string(const std::string& text, const Location& where, const std::string& key) {
+  if (text.size() > limits::kStringBytes) {
+    throw InputError(where, key,
+                     fmt::format("a text of {} bytes; keys and values may have at most {}",
+                                 text.size(), limits::bytes_text(limits::kStringBytes)));
+  }
+}
+
+void spend(NodeBudget& budget, const Location& where, const std::string& key, std::size_t depth) {
+  if (++budget.nodes > limits::kYamlNodes) {
+    throw InputError(where, key,
+                     fmt::format("the document has more than {} YAML nodes (aliases count each "
+                                 "time they are used); a scenario needs far fewer",
+                                 limits::kYamlNodes));
+  }
+  if (depth > limits::kYamlDepth) {
+    throw InputError(where, key,
+                     fmt::format("nested more than {} levels deep", limits::kYamlDepth));
+  }
+}
+
+void check_entries(std::size_t count, const Location& where, const std::string& key) {
+  if (count > limits::kEntries) {
+    throw InputError(where, key,
+                     fmt::format("{} entries; a mapping or list may have at most {}", count,
+                                 limits::kEntries));
+  }
+}
+
+ConfigNode convert(const YAML::Node& node, NodeBudget& budget, const std::string& key_path,
+                   std::size_t depth) {
   ConfigNode out;
-  out.where = location_of(node.Mark(), file);
+  out.where = location_of(node.Mark(), budget.file);
+  spend(budget, out.where, key_path, depth);
   switch (node.Type()) {
     case YAML::NodeType::Undefined:
     case YAML::NodeType::Null:
@@ -29,26 +68,32 @@ ConfigNode convert(const YAML::Node& node, const std::string& file, const std::s
       break;
     case YAML::NodeType::Scalar:
       out.kind = ConfigNode::Kind::Scalar;
+      check_string(node.Scalar(), out.where, key_path);
       out.scalar = node.Scalar();
       out.quoted = node.Tag() == "!";
       break;
     case YAML::NodeType::Sequence:
       out.kind = ConfigNode::Kind::Sequence;
-      for (const auto& item : node) out.items.push_back(convert(item, file, key_path));
+      check_entries(node.size(), out.where, key_path);
+      for (const auto& item : node) {
+        out.items.push_back(convert(item, budget, key_path, depth + 1));
+      }
       break;
     case YAML::NodeType::Map:
       out.kind = ConfigNode::Kind::Map;
+      check_entries(node.size(), out.where, key_path);
       for (const auto& kv : node) {
-        const Location key_where = location_of(kv.first.Mark(), file);
+        const Location key_where = location_of(kv.first.Mark(), budget.file);
         if (!kv.first.IsScalar()) throw InputError(key_where, key_path, "a key must be plain text");
         const std::string key = kv.first.Scalar();
+        check_string(key, key_where, key_path);
         std::string full = key_path;
         if (!full.empty()) full += '.';
         full += key;
         if (out.child(key) != nullptr) {
           throw InputError(key_where, full, "this key appears twice in the same mapping");
         }
-        ConfigNode value = convert(kv.second, file, full);
+        ConfigNode value = convert(kv.second, budget, full, depth + 1);
         // yaml-cpp places an empty value at the next token; the key is where the user looks.
         if (value.kind == ConfigNode::Kind::Null) value.where = key_where;
         out.entries.push_back({key, key_where, std::move(value)});
@@ -56,6 +101,11 @@ ConfigNode convert(const YAML::Node& node, const std::string& file, const std::s
       break;
   }
   return out;
+}
+
+ConfigNode convert(const YAML::Node& node, const std::string& file, const std::string& key_path) {
+  NodeBudget budget{file};
+  return convert(node, budget, key_path, 0);
 }
 
 // Reads a scenario file; errors point at `referenced_from` (the `extends` line that names it,
@@ -70,13 +120,30 @@ std::string read_text(const std::string& path, const Location& referenced_from,
     throw InputError(referenced_from, key,
                      fmt::format("cannot read scenario file '{}': it is a directory", path));
   }
+  const auto size = fs::file_size(path, ec);
+  if (!ec && size > limits::kFileBytes) {
+    throw InputError(referenced_from, key,
+                     fmt::format("scenario file '{}' has {} bytes; a scenario or sweep file may "
+                                 "have at most {}",
+                                 path, size, limits::bytes_text(limits::kFileBytes)));
+  }
   std::ifstream in(path, std::ios::binary);
-  std::stringstream buffer;
-  if (in) buffer << in.rdbuf();
-  if (!in || in.bad()) {
+  if (!in) throw InputError(referenced_from, key, fmt::format("cannot read scenario file '{}'", path));
+  // At most one byte past the limit is read: a file that grows after the size check, or a
+  // FIFO, is still bounded.
+  std::string text(limits::kFileBytes + 1, '\0');
+  in.read(text.data(), static_cast<std::streamsize>(text.size()));
+  if (in.bad()) {
     throw InputError(referenced_from, key, fmt::format("cannot read scenario file '{}'", path));
   }
-  return buffer.str();
+  text.resize(static_cast<std::size_t>(in.gcount()));
+  if (text.size() > limits::kFileBytes) {
+    throw InputError(referenced_from, key,
+                     fmt::format("scenario file '{}' has more than {}; a scenario or sweep file "
+                                 "may have at most that",
+                                 path, limits::bytes_text(limits::kFileBytes)));
+  }
+  return text;
 }
 
 // The line and column of the last [ or { left open in YAML text, skipping quoted text and
@@ -117,6 +184,11 @@ std::optional<std::pair<int, int>> unclosed_flow_opener(const std::string& text)
 }
 
 ConfigNode parse_document(const std::string& text, const std::string& file) {
+  if (text.size() > limits::kFileBytes) {
+    throw InputError({file, 0, 0}, "",
+                     fmt::format("the text has {} bytes; a scenario or sweep may have at most {}",
+                                 text.size(), limits::bytes_text(limits::kFileBytes)));
+  }
   YAML::Node root;
   try {
     root = YAML::Load(text);
@@ -194,6 +266,10 @@ ConfigNode read_with_parents(const std::string& path, const Location& referenced
   }
   fs::path parent = parent_ref.scalar;
   if (parent.is_relative()) parent = fs::path(path).parent_path() / parent;
+  if (chain.size() + 1 >= limits::kExtendsChain) {
+    throw InputError(parent_ref.where, "extends",
+                     fmt::format("more than {} files joined by extends", limits::kExtendsChain));
+  }
   chain.push_back(canonical);
   ConfigNode merged =
       read_with_parents(parent.lexically_normal().string(), parent_ref.where, schema, chain);
@@ -245,6 +321,11 @@ ConfigNode read_scenario_tree(const std::string& path, const Schema& schema) {
 }
 
 void apply_override(ConfigNode& tree, const std::string& assignment) {
+  if (assignment.size() > limits::kOverrideBytes) {
+    throw InputError({"--set " + assignment.substr(0, 40) + "...", 1, 1}, "",
+                     fmt::format("an override of {} bytes; --set takes at most {}",
+                                 assignment.size(), limits::bytes_text(limits::kOverrideBytes)));
+  }
   const std::string file = "--set " + assignment;
   const auto eq = assignment.find('=');
   if (eq == std::string::npos || eq == 0) {

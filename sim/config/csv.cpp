@@ -6,6 +6,7 @@
 #include <fstream>
 #include <sstream>
 
+#include "sim/config/limits.hpp"
 #include "sim/core/errors.hpp"
 
 namespace sim {
@@ -24,6 +25,11 @@ std::vector<std::vector<std::string>> split_records(const std::string& text,
   int line = 1;
   int record_line = 1;
   auto end_field = [&] {
+    if (field.size() > limits::kStringBytes) {
+      throw InputError({file, record_line, 1}, "",
+                       fmt::format("a field of {} bytes; a CSV field may have at most {}",
+                                   field.size(), limits::bytes_text(limits::kStringBytes)));
+    }
     record.push_back(std::move(field));
     field.clear();
     field_started = false;
@@ -91,13 +97,21 @@ double CsvTable::number(std::size_t row, std::size_t col) const {
 CsvTable read_csv(const std::string& path) {
   std::ifstream in(path, std::ios::binary);
   if (!in) throw InputError({path, 0, 0}, "", "cannot open data file");
-  std::stringstream buffer;
-  buffer << in.rdbuf();
+  // At most one byte past the limit is read, whatever the file claims to be.
+  std::string text(limits::kCsvBytes + 1, '\0');
+  in.read(text.data(), static_cast<std::streamsize>(text.size()));
   if (in.bad()) throw InputError({path, 0, 0}, "", "cannot read data file");
+  text.resize(static_cast<std::size_t>(in.gcount()));
+  if (text.size() > limits::kCsvBytes) {
+    throw InputError({path, 0, 0}, "",
+                     fmt::format("data file has more than {}; a CSV data file may have at most "
+                                 "that",
+                                 limits::bytes_text(limits::kCsvBytes)));
+  }
   CsvTable table;
   table.file = path;
   std::vector<int> lines;
-  auto records = split_records(buffer.str(), path, lines);
+  auto records = split_records(text, path, lines);
   if (records.empty()) throw InputError({path, 0, 0}, "", "data file is empty");
   table.header = std::move(records.front());
   for (std::size_t r = 1; r < records.size(); ++r) {

@@ -1,5 +1,7 @@
 #include "sim/config/scenario.hpp"
 
+#include "sim/config/limits.hpp"
+
 #include <yaml-cpp/yaml.h>
 
 #include <fmt/format.h>
@@ -122,6 +124,11 @@ Scenario Scenario::from_yaml(const std::string& yaml, const std::string& name_fo
 
 Scenario Scenario::resolve(ConfigNode tree, const std::string& source, const std::string& base_dir,
                            const Schema& schema, const LoadOptions& options) {
+  if (options.overrides.size() > limits::kOverrides) {
+    throw InputError({"--set", 0, 0}, "--set",
+                     fmt::format("{} overrides; a run takes at most {}", options.overrides.size(),
+                                 limits::kOverrides));
+  }
   for (const auto& assignment : options.overrides) apply_override(tree, assignment);
   Scenario sc;
   sc.source_ = source;

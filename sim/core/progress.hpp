@@ -15,6 +15,7 @@ namespace sim {
 struct ProgressCounter {
   std::atomic<long> steps_done{0};
   std::atomic<long> replicates_done{0};
+  std::atomic<long> replicates_started{0};
   std::atomic<long> total_steps{0};
   std::atomic<long> total_replicates{0};
   const char* replicates_name = "replicates";  // what the replicate counts count ("runs")

@@ -5,6 +5,8 @@
 
 #include <fmt/format.h>
 #include <algorithm>
+#include <cstdlib>
+#include <new>
 #include <chrono>
 #include <exception>
 #include <mutex>
@@ -12,6 +14,22 @@
 #include "sim/config/memory.hpp"
 
 namespace sim {
+
+ZeroedDoubles::ZeroedDoubles(std::size_t n)
+    : data_(static_cast<double*>(std::calloc(n == 0 ? 1 : n, sizeof(double)))), size_(n) {
+  if (!data_) throw std::bad_alloc();
+}
+
+ZeroedDoubles::ZeroedDoubles(const ZeroedDoubles& other) : ZeroedDoubles(other.size_) {
+  std::copy_n(other.data(), size_, data());
+}
+
+ZeroedDoubles& ZeroedDoubles::operator=(const ZeroedDoubles& other) {
+  if (this != &other) *this = ZeroedDoubles(other);
+  return *this;
+}
+
+void ZeroedDoubles::Free::operator()(double* p) const { std::free(p); }
 
 void check_ensemble_fits(const Model& model, const Scenario& scenario) {
   const std::size_t metrics = model.metrics().size();
@@ -132,9 +150,21 @@ namespace {
 
 }  // namespace
 
+namespace {
+
+bool stop_requested(const RunControl& control) {
+  return (control.cancel != nullptr && control.cancel->load(std::memory_order_relaxed)) ||
+         (control.stop != nullptr && control.stop->load(std::memory_order_relaxed));
+}
+
+}  // namespace
+
 void run_replicate(const PreparedModel& prepared, std::uint64_t replicate, MetricsArray& out,
                    std::size_t slot, const RunControl& control,
                    const std::vector<int>& snapshot_steps, std::vector<Snapshot>& snapshots) {
+  // Checked before the starting state is drawn, so that no replicate starts after a stop.
+  if (stop_requested(control)) throw Cancelled();
+  if (control.progress != nullptr) ++control.progress->replicates_started;
   auto state = prepared.start(replicate);
   ReplicateProbe* probe = control.probes != nullptr ? &(*control.probes)[slot] : nullptr;
   if (probe != nullptr) state->time_phases(&probe->phases);
@@ -142,10 +172,7 @@ void run_replicate(const PreparedModel& prepared, std::uint64_t replicate, Metri
   std::vector<double> row(metrics * clusters);
   snapshots.clear();
   for (std::size_t t = 0; t < out.steps(); ++t) {
-    if ((control.cancel != nullptr && control.cancel->load(std::memory_order_relaxed)) ||
-        (control.stop != nullptr && control.stop->load(std::memory_order_relaxed))) {
-      throw Cancelled();
-    }
+    if (stop_requested(control)) throw Cancelled();
     if (probe != nullptr) count_agents(*state, *probe);
     try {
       state->step(static_cast<int>(t));

@@ -19,6 +19,31 @@ struct MetricInfo {
   std::string description;
 };
 
+// Doubles that start at zero, from calloc: a large buffer arrives as fresh zero pages from the
+// kernel, so allocating an ensemble's array costs nothing until its replicates write it, and a
+// stop request during a run of many replicates is not held up by zeroing gigabytes first.
+class ZeroedDoubles {
+ public:
+  ZeroedDoubles() = default;
+  explicit ZeroedDoubles(std::size_t n);
+  ZeroedDoubles(const ZeroedDoubles& other);
+  ZeroedDoubles& operator=(const ZeroedDoubles& other);
+  ZeroedDoubles(ZeroedDoubles&& other) noexcept = default;
+  ZeroedDoubles& operator=(ZeroedDoubles&& other) noexcept = default;
+  ~ZeroedDoubles() = default;
+
+  double* data() { return data_.get(); }
+  const double* data() const { return data_.get(); }
+  std::size_t size() const { return size_; }
+
+ private:
+  struct Free {
+    void operator()(double* p) const;
+  };
+  std::unique_ptr<double[], Free> data_;
+  std::size_t size_ = 0;
+};
+
 // Metrics of a whole ensemble: value(metric, replicate, step, cluster).
 class MetricsArray {
  public:
@@ -28,7 +53,7 @@ class MetricsArray {
         replicates_(replicates),
         steps_(steps),
         clusters_(clusters),
-        data_(metrics * replicates * steps * clusters, 0.0) {}
+        data_(metrics * replicates * steps * clusters) {}
 
   std::size_t metrics() const { return metrics_; }
   std::size_t replicates() const { return replicates_; }
@@ -36,10 +61,10 @@ class MetricsArray {
   std::size_t clusters() const { return clusters_; }
 
   double& at(std::size_t m, std::size_t r, std::size_t t, std::size_t c) {
-    return data_[((m * replicates_ + r) * steps_ + t) * clusters_ + c];
+    return data_.data()[((m * replicates_ + r) * steps_ + t) * clusters_ + c];
   }
   double at(std::size_t m, std::size_t r, std::size_t t, std::size_t c) const {
-    return data_[((m * replicates_ + r) * steps_ + t) * clusters_ + c];
+    return data_.data()[((m * replicates_ + r) * steps_ + t) * clusters_ + c];
   }
   // The [replicate, step, cluster] block of one metric.
   const double* metric(std::size_t m) const {
@@ -49,7 +74,7 @@ class MetricsArray {
 
  private:
   std::size_t metrics_ = 0, replicates_ = 0, steps_ = 0, clusters_ = 0;
-  std::vector<double> data_;
+  ZeroedDoubles data_;
 };
 
 // Per-agent state at one step, as named columns of equal length (e.g. firm sales), for the
