@@ -7,10 +7,10 @@
 
 #include "models/policy.hpp"
 #include "models/tax.hpp"
-#include "sim/core/agents.hpp"
-#include "sim/core/random.hpp"
 #include "sim/config/scenario.hpp"
 #include "sim/config/schema.hpp"
+#include "sim/core/agents.hpp"
+#include "sim/core/random.hpp"
 
 namespace models {
 
@@ -163,37 +163,6 @@ QuarterRd plan_quarter_rd(const FirmTable& firms, std::size_t i, double sales, d
 // risk-compensation pool (1 + response * share), plus IP-pledge credit per valid patent.
 double credit_limit(double capital, double patent_stock, FirmType type, const Levers& levers,
                     const FirmParams& p);
-
-// Technology-transfer income relieved from tax: all of it up to the exempt amount, half above;
-// nothing when the exempt amount is 0 (lever off).
-double tech_transfer_relief(double annual_income, double exempt);
-
-// Loss carry-forward: income (after deductions) offsets the pool of past losses, or a loss adds
-// to it. The pool lapses whole once its oldest loss is older than the carry-forward period.
-struct LossCarry {
-  double taxable = 0.0;  // income after offsetting losses (never negative)
-  double pool = 0.0;
-  int age = 0;  // quarters since the oldest loss in the pool
-};
-LossCarry carry_losses(double income, double pool, int age, int limit_quarters);
-
-// A quarter's income tax of a firm and what each preference saves it (tax expenditures, the
-// tax without that preference all else equal, losses carried forward included).
-struct QuarterIncome {
-  double profit;     // before tax, yuan/quarter
-  double deduction;  // super-deduction claimed: rate x reported R&D, yuan/quarter
-  double licence;    // technology-transfer income, yuan/quarter
-  bool hnte;         // certified
-  bool long_carry;   // HNTE or technology-based SME: the longer carry-forward
-  double assets;     // for the small low-profit test
-};
-struct QuarterTax {
-  double tax = 0.0;
-  LossCarry carry;  // the loss pool after this quarter
-  double without_deduction = 0.0, without_relief = 0.0, without_hnte = 0.0;
-};
-QuarterTax quarter_tax(const QuarterIncome& income, double loss_pool, int loss_pool_age,
-                       const TaxRules& rules);
 
 // Bank loss when a firm with net position `cash` (negative = debt) fails: the debt not covered
 // by the recovered share of its capital.

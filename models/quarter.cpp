@@ -183,7 +183,7 @@ void WorldReplicate::produce_and_pay_tax(int step) {
         const double interest = p.interest_rate * debt - pledge_subsidy;
         const double profit = sales + licence - unit_cost_[c] * k - rd_real - interest;
 
-        const bool long_carry = hnte || is_tech_sme(4 * firms_.sales_avg[i], k, r);
+        const bool long_carry = long_loss_carry(hnte, 4 * firms_.sales_avg[i], k, r);
         const QuarterTax qt = quarter_tax(
             {profit, firms_.deduction_claimed[i] * rd_reported, licence, hnte, long_carry, k},
             firms_.loss_pool[i], firms_.loss_pool_age[i], r);
@@ -204,12 +204,9 @@ void WorldReplicate::produce_and_pay_tax(int step) {
         firms_.rd_reported_avg[i] += w * (rd_reported - firms_.rd_reported_avg[i]);
         firms_.sales_avg[i] += w * (sales - firms_.sales_avg[i]);
 
-        // Certification lapses after its term; a firm meeting the criteria is (re)certified.
-        if (firms_.hnte_quarters_left[i] > 0) --firms_.hnte_quarters_left[i];
-        if (firms_.hnte_quarters_left[i] == 0 && firms_.hightech_products[i] != 0 &&
-            meets_hnte_intensity(firms_.rd_reported_avg[i], firms_.sales_avg[i], r)) {
-          firms_.hnte_quarters_left[i] = p.hnte_status_quarters;
-        }
+        firms_.hnte_quarters_left[i] = hnte_quarters_after(
+            firms_.hnte_quarters_left[i], firms_.hightech_products[i] != 0,
+            firms_.rd_reported_avg[i], firms_.sales_avg[i], p.hnte_status_quarters, r);
 
         acc[kSumSales] += sales;
         acc[kSumRdReal] += rd_real;
