@@ -47,6 +47,13 @@ FirmTable::FirmTable() {
   agents.add_column(alive, "alive");
 }
 
+std::size_t FirmTable::index_of(std::uint64_t id) const {
+  // Ids only grow and compaction keeps order, so the id column is sorted.
+  const auto& ids = agents.id;
+  const auto it = std::lower_bound(ids.begin(), ids.end(), id);
+  return it != ids.end() && *it == id ? static_cast<std::size_t>(it - ids.begin()) : ids.size();
+}
+
 FirmParams FirmParams::from(const sim::Scenario& sc) {
   FirmParams p{};
   p.rd_share_backbone = sc.number("firm.rd_share.backbone");

@@ -1,5 +1,6 @@
 // Firms (backbone, SME, startup): state in structure-of-arrays form and the rules of the
-// Nelson-Winter / Keynes+Schumpeter core (MODEL.md, models/README.md).
+// Nelson-Winter / Keynes+Schumpeter core (MODEL.md, models/README.md). The tax law they are
+// subject to is in tax.hpp; the markets they meet (talent, incubators, funds) own their files.
 #pragma once
 
 #include <cstdint>
@@ -39,7 +40,7 @@ struct FirmTable {
   std::vector<double> tax;                       // income tax, yuan/quarter
   std::vector<double> next_log_productivity;     // result of this quarter's innovation
   // R&D labour (talent.hpp): researchers employed, of whom talent-programme recruits; the
-  // quarter's planned real R&D and the researchers it still wants to hire.
+  // quarter's planned real R&D, the researchers it still wants to hire.
   std::vector<double> researchers;
   std::vector<double> programme_researchers;
   std::vector<double> rd_planned;
@@ -61,6 +62,8 @@ struct FirmTable {
   std::vector<std::uint8_t> alive;
 
   std::size_t size() const { return agents.size(); }
+  // Index of the living firm with this id, or size().
+  std::size_t index_of(std::uint64_t id) const;
 };
 
 // Parameters of the firm rules (settings under firm.*; sources in models/README.md).
