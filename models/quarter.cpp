@@ -187,7 +187,7 @@ void WorldReplicate::produce_and_pay_tax(int step) {
   }
 }
 
-void WorldReplicate::pay_procurement() {
+void WorldReplicate::pay_procurement(int /*step*/) {
   incubators_.pay_procurement(firms_);
 }
 
@@ -369,7 +369,7 @@ void WorldReplicate::invest_age_and_test_exit(int step) {
   }
 }
 
-void WorldReplicate::settle_exits() {
+void WorldReplicate::settle_exits(int /*step*/) {
   for (std::size_t i :
        filter_.find(firms_.size(), [&](std::size_t i) { return firms_.alive[i] == 0; })) {
     funds_.write_off(firms_, i);
@@ -500,7 +500,7 @@ void WorldReplicate::run_incubators(int step) {
   }
 }
 
-void WorldReplicate::count_types() {
+void WorldReplicate::count_types(int /*step*/) {
   accumulate(
       [&](std::size_t i, double* acc) {
         switch (static_cast<FirmType>(firms_.type[i])) {
@@ -522,13 +522,6 @@ void WorldReplicate::count_types() {
 
 namespace {
 
-// The phases of a quarter, in the order step() runs them (names for `clustersim bench`).
-constexpr std::array<const char*, 14> kPhaseNames{
-    "demand",      "rd_and_labour", "talent_market", "production_and_tax",
-    "procurement", "innovation",    "phase_out",     "investment_and_exit",
-    "exits",       "funds",         "platforms",     "entry",
-    "incubators",  "counts"};
-
 // Adds the time since the last lap to the phase's total; does nothing when not timing.
 class PhaseClock {
  public:
@@ -548,6 +541,26 @@ class PhaseClock {
 };
 
 }  // namespace
+
+// The phases of a quarter, in the order step() runs them. The names are what `clustersim bench`
+// reports and the tests read: renaming one is a change of interface.
+constexpr std::array<WorldReplicate::QuarterPhase, WorldReplicate::kPhaseCount>
+    WorldReplicate::kPhases{{
+        {"demand", &WorldReplicate::update_demand},
+        {"rd_and_labour", &WorldReplicate::plan_rd_and_labour},
+        {"talent_market", &WorldReplicate::clear_talent_market},
+        {"production_and_tax", &WorldReplicate::produce_and_pay_tax},
+        {"procurement", &WorldReplicate::pay_procurement},
+        {"innovation", &WorldReplicate::innovate},
+        {"phase_out", &WorldReplicate::mark_phase_out},
+        {"investment_and_exit", &WorldReplicate::invest_age_and_test_exit},
+        {"exits", &WorldReplicate::settle_exits},
+        {"funds", &WorldReplicate::run_funds},
+        {"platforms", &WorldReplicate::run_platforms},
+        {"entry", &WorldReplicate::enter},
+        {"incubators", &WorldReplicate::run_incubators},
+        {"counts", &WorldReplicate::count_types},
+    }};
 
 void WorldReplicate::check_finite(int step, const char* phase) const {
   const auto bad = [&](const std::string& where) {
@@ -591,8 +604,9 @@ void WorldReplicate::check_every_phase(bool on) {
 void WorldReplicate::time_phases(sim::PhaseTimes* times) {
   phase_times_ = times;
   if (times == nullptr) return;
-  times->names.assign(kPhaseNames.begin(), kPhaseNames.end());
-  times->seconds.assign(kPhaseNames.size(), 0.0);
+  times->names.clear();
+  for (const QuarterPhase& phase : kPhases) times->names.emplace_back(phase.name);
+  times->seconds.assign(kPhases.size(), 0.0);
 }
 
 sim::AgentCounts WorldReplicate::agents() const {
@@ -622,39 +636,12 @@ void WorldReplicate::book_ip_protection_and_open_innovation_budgets(int step) {
 
 void WorldReplicate::step(int step) {
   PhaseClock clock(phase_times_);
-  const auto done = [&](std::size_t phase) {
-    clock.lap(phase);
-    if (check_every_phase_) check_finite(step, kPhaseNames[phase]);
-  };
   start_quarter(step);
-  update_demand(step);
-  done(0);
-  plan_rd_and_labour(step);
-  done(1);
-  clear_talent_market(step);
-  done(2);
-  produce_and_pay_tax(step);
-  done(3);
-  pay_procurement();
-  done(4);
-  innovate(step);
-  done(5);
-  mark_phase_out(step);
-  done(6);
-  invest_age_and_test_exit(step);
-  done(7);
-  settle_exits();
-  done(8);
-  run_funds(step);
-  done(9);
-  run_platforms(step);
-  done(10);
-  enter(step);
-  done(11);
-  run_incubators(step);
-  done(12);
-  count_types();
-  done(13);
+  for (std::size_t k = 0; k < kPhases.size(); ++k) {
+    (this->*kPhases[k].run)(step);
+    clock.lap(k);
+    if (check_every_phase_) check_finite(step, kPhases[k].name);
+  }
   check_finite(step, nullptr);
 }
 

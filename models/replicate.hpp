@@ -1,7 +1,7 @@
 // One replicate of the plan's world: what all replicates of a scenario share (WorldSetup) and
 // the state of one replicate with its phases (WorldReplicate). Private to models/: the engine
 // sees them as sim::PreparedModel and sim::Replicate. The starting state and the records are in
-// replicate.cpp, the phases of a quarter in quarter.cpp; the markets a
+// replicate.cpp, the phases of a quarter and their table in quarter.cpp; the markets a
 // replicate owns (talent, incubators, funds) are in their own files.
 #pragma once
 
@@ -138,6 +138,16 @@ class WorldReplicate final : public sim::Replicate {
   void initialise_talent();
   void initialise_incubators_and_platforms();
 
+  // One phase of a quarter: its name (for `clustersim bench` and the error of a non-finite
+  // value) and what it runs. Every phase takes the step, used or not, so that one table gives
+  // both the order and the names.
+  struct QuarterPhase {
+    const char* name;
+    void (WorldReplicate::*run)(int step);
+  };
+  static constexpr std::size_t kPhaseCount = 14;
+  static const std::array<QuarterPhase, kPhaseCount> kPhases;  // in order (quarter.cpp)
+
   // The ledger starts empty; budgets fixed by their levers alone are booked first.
   void start_quarter(int step);
   void book_ip_protection_and_open_innovation_budgets(int step);
@@ -147,19 +157,19 @@ class WorldReplicate final : public sim::Replicate {
   // Cluster c's side of the talent market, from the labour plans of plan_rd_and_labour.
   ClusterLabour cluster_labour(int step, std::size_t c) const;
   void produce_and_pay_tax(int step);
-  void pay_procurement();
+  void pay_procurement(int step);
   void innovate(int step);
   // The firm i imitates: its incubator's host for a backbone-run tenant (with the host
   // imitation probability), else a random better firm of its cluster; firms_.size() if none.
   std::size_t imitation_target(std::size_t i, double host_draw, double pick_draw) const;
   void mark_phase_out(int step);
   void invest_age_and_test_exit(int step);
-  void settle_exits();
+  void settle_exits(int step);
   void run_funds(int step);
   void run_platforms(int step);
   void enter(int step);
   void run_incubators(int step);
-  void count_types();
+  void count_types(int step);
 
   // Runs per_firm(i, accumulators of i's cluster) over all firms in parallel blocks and stores
   // the block-ordered per-cluster sums of `which`.
