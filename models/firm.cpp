@@ -31,6 +31,7 @@ FirmTable::FirmTable() {
   agents.add_column(rd_planned, "rd_planned");
   agents.add_column(deduction_claimed, "deduction_claimed");
   agents.add_column(hires_wanted, "hires_wanted");
+  agents.add_column(hires_made, "hires_made");
   agents.add_column(patent_stock, "patent_stock");
   agents.add_column(patents_granted, "patents_granted");
   agents.add_column(loss_pool, "loss_pool");

@@ -40,12 +40,13 @@ struct FirmTable {
   std::vector<double> tax;                       // income tax, yuan/quarter
   std::vector<double> next_log_productivity;     // result of this quarter's innovation
   // R&D labour (talent.hpp): researchers employed, of whom talent-programme recruits; the
-  // quarter's planned real R&D, the researchers it still wants to hire.
+  // quarter's planned real R&D, the researchers it still wants to hire, and those it found.
   std::vector<double> researchers;
   std::vector<double> programme_researchers;
   std::vector<double> rd_planned;
   std::vector<double> deduction_claimed;  // super-deduction rate claimed this quarter
   std::vector<double> hires_wanted;
+  std::vector<double> hires_made;
   std::vector<double> patent_stock;           // valid patents
   std::vector<double> patents_granted;        // this quarter's, added to the stock after search
   std::vector<double> loss_pool;              // tax losses carried forward, yuan

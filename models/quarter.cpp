@@ -115,7 +115,7 @@ void WorldReplicate::produce_and_pay_tax(int step) {
         const double wanted = firms_.researchers[i] + firms_.hires_wanted[i];
         const Hiring& hiring = talent_market_.hiring(c);
         const double hired = firms_.hires_wanted[i] * hiring.fill[static_cast<std::size_t>(type)];
-        firms_.hires_wanted[i] = hired;
+        firms_.hires_made[i] = hired;
         firms_.researchers[i] += hired;
         firms_.programme_researchers[i] += hired * hiring.programme_share;
         const double planned = firms_.rd_planned[i];
@@ -218,7 +218,7 @@ void WorldReplicate::innovate(int step) {
         const auto type = static_cast<FirmType>(firms_.type[i]);
         const double staff = firms_.researchers[i];
         // New hires bring part of what their former employers knew.
-        const double hired_share = staff > 0 ? std::min(1.0, firms_.hires_wanted[i] / staff) : 0.0;
+        const double hired_share = staff > 0 ? std::min(1.0, firms_.hires_made[i] / staff) : 0.0;
         const double a0 = firms_.log_productivity[i];
         const double a =
             a0 + transfer * hired_share * std::max(0.0, talent_market_.hiring(c).knowledge - a0);
