@@ -31,6 +31,7 @@ FirmTable::FirmTable() {
   agents.add_column(rd_planned, "rd_planned");
   agents.add_column(deduction_claimed, "deduction_claimed");
   agents.add_column(hires_wanted, "hires_wanted");
+  agents.add_column(hires_made, "hires_made");
   agents.add_column(patent_stock, "patent_stock");
   agents.add_column(patents_granted, "patents_granted");
   agents.add_column(loss_pool, "loss_pool");
@@ -45,6 +46,13 @@ FirmTable::FirmTable() {
   agents.add_column(stake_cost, "stake_cost");
   agents.add_column(forced_out, "forced_out");
   agents.add_column(alive, "alive");
+}
+
+std::size_t FirmTable::index_of(std::uint64_t id) const {
+  // Ids only grow and compaction keeps order, so the id column is sorted.
+  const auto& ids = agents.id;
+  const auto it = std::lower_bound(ids.begin(), ids.end(), id);
+  return it != ids.end() && *it == id ? static_cast<std::size_t>(it - ids.begin()) : ids.size();
 }
 
 FirmParams FirmParams::from(const sim::Scenario& sc) {
@@ -194,48 +202,6 @@ double credit_limit(double capital, double patent_stock, FirmType type, const Le
       type == FirmType::Backbone ? 1.0 : 1.0 + p.risk_credit_response * l.risk_compensation;
   return p.collateral_ratio * std::max(0.0, capital) * widening +
          l.ip_pledge * std::max(0.0, patent_stock);
-}
-
-double tech_transfer_relief(double annual_income, double exempt) {
-  // Without an exempt amount there is no preference at all (the lever is off).
-  if (annual_income <= 0 || exempt <= 0) return 0.0;
-  return std::min(annual_income, exempt) + 0.5 * std::max(0.0, annual_income - exempt);
-}
-
-LossCarry carry_losses(double income, double pool, int age, int limit_quarters) {
-  LossCarry out{0.0, pool, pool > 0 ? age + 1 : 0};
-  if (out.pool > 0 && out.age > limit_quarters) out = {0.0, 0.0, 0};
-  if (income < 0) {
-    if (out.pool == 0) out.age = 0;
-    out.pool += -income;
-    return out;
-  }
-  const double used = std::min(out.pool, income);
-  out.pool -= used;
-  out.taxable = income - used;
-  if (out.pool == 0) out.age = 0;
-  return out;
-}
-
-QuarterTax quarter_tax(const QuarterIncome& in, double loss_pool, int loss_pool_age,
-                       const TaxRules& r) {
-  // Taxable income: profit less the super-deduction and the technology-transfer relief, then
-  // offset against the losses carried forward.
-  const double relief = tech_transfer_relief(4 * in.licence, r.tech_transfer_exempt) / 4;
-  const int limit = in.long_carry ? r.loss_carry_quarters_long : r.loss_carry_quarters;
-  const auto taxable_for = [&](double income) {
-    return carry_losses(income, loss_pool, loss_pool_age, limit);
-  };
-  const auto tax_on = [&](double taxable, bool hnte) {
-    return annual_income_tax(4 * taxable, hnte, in.assets, r) / 4;
-  };
-  QuarterTax out;
-  out.carry = taxable_for(in.profit - in.deduction - relief);
-  out.tax = tax_on(out.carry.taxable, in.hnte);
-  out.without_deduction = tax_on(taxable_for(in.profit - relief).taxable, in.hnte);
-  out.without_relief = tax_on(taxable_for(in.profit - in.deduction).taxable, in.hnte);
-  out.without_hnte = tax_on(out.carry.taxable, false);
-  return out;
 }
 
 double default_loss(double cash, double capital, double recovery) {

@@ -1,5 +1,6 @@
 // Firms (backbone, SME, startup): state in structure-of-arrays form and the rules of the
-// Nelson-Winter / Keynes+Schumpeter core (MODEL.md, models/README.md).
+// Nelson-Winter / Keynes+Schumpeter core (MODEL.md, models/README.md). The tax law they are
+// subject to is in tax.hpp; the markets they meet (talent, incubators, funds) own their files.
 #pragma once
 
 #include <cstdint>
@@ -7,10 +8,10 @@
 
 #include "models/policy.hpp"
 #include "models/tax.hpp"
-#include "sim/core/agents.hpp"
-#include "sim/core/random.hpp"
 #include "sim/config/scenario.hpp"
 #include "sim/config/schema.hpp"
+#include "sim/core/agents.hpp"
+#include "sim/core/random.hpp"
 
 namespace models {
 
@@ -39,12 +40,13 @@ struct FirmTable {
   std::vector<double> tax;                       // income tax, yuan/quarter
   std::vector<double> next_log_productivity;     // result of this quarter's innovation
   // R&D labour (talent.hpp): researchers employed, of whom talent-programme recruits; the
-  // quarter's planned real R&D and the researchers it still wants to hire.
+  // quarter's planned real R&D, the researchers it still wants to hire, and those it found.
   std::vector<double> researchers;
   std::vector<double> programme_researchers;
   std::vector<double> rd_planned;
   std::vector<double> deduction_claimed;  // super-deduction rate claimed this quarter
   std::vector<double> hires_wanted;
+  std::vector<double> hires_made;
   std::vector<double> patent_stock;           // valid patents
   std::vector<double> patents_granted;        // this quarter's, added to the stock after search
   std::vector<double> loss_pool;              // tax losses carried forward, yuan
@@ -61,6 +63,8 @@ struct FirmTable {
   std::vector<std::uint8_t> alive;
 
   std::size_t size() const { return agents.size(); }
+  // Index of the living firm with this id, or size().
+  std::size_t index_of(std::uint64_t id) const;
 };
 
 // Parameters of the firm rules (settings under firm.*; sources in models/README.md).
@@ -163,37 +167,6 @@ QuarterRd plan_quarter_rd(const FirmTable& firms, std::size_t i, double sales, d
 // risk-compensation pool (1 + response * share), plus IP-pledge credit per valid patent.
 double credit_limit(double capital, double patent_stock, FirmType type, const Levers& levers,
                     const FirmParams& p);
-
-// Technology-transfer income relieved from tax: all of it up to the exempt amount, half above;
-// nothing when the exempt amount is 0 (lever off).
-double tech_transfer_relief(double annual_income, double exempt);
-
-// Loss carry-forward: income (after deductions) offsets the pool of past losses, or a loss adds
-// to it. The pool lapses whole once its oldest loss is older than the carry-forward period.
-struct LossCarry {
-  double taxable = 0.0;  // income after offsetting losses (never negative)
-  double pool = 0.0;
-  int age = 0;  // quarters since the oldest loss in the pool
-};
-LossCarry carry_losses(double income, double pool, int age, int limit_quarters);
-
-// A quarter's income tax of a firm and what each preference saves it (tax expenditures, the
-// tax without that preference all else equal, losses carried forward included).
-struct QuarterIncome {
-  double profit;     // before tax, yuan/quarter
-  double deduction;  // super-deduction claimed: rate x reported R&D, yuan/quarter
-  double licence;    // technology-transfer income, yuan/quarter
-  bool hnte;         // certified
-  bool long_carry;   // HNTE or technology-based SME: the longer carry-forward
-  double assets;     // for the small low-profit test
-};
-struct QuarterTax {
-  double tax = 0.0;
-  LossCarry carry;  // the loss pool after this quarter
-  double without_deduction = 0.0, without_relief = 0.0, without_hnte = 0.0;
-};
-QuarterTax quarter_tax(const QuarterIncome& income, double loss_pool, int loss_pool_age,
-                       const TaxRules& rules);
 
 // Bank loss when a firm with net position `cash` (negative = debt) fails: the debt not covered
 // by the recovered share of its capital.

@@ -69,6 +69,156 @@ std::vector<std::uint64_t> adjust_funded_capacity(IncubatorTable& t, std::uint16
   return closed;
 }
 
+IncubatorMarket::IncubatorMarket(std::size_t clusters, const IncubatorParams& params)
+    : clusters_(clusters), p_(params) {}
+
+void IncubatorMarket::open_starting(std::uint16_t cluster, std::size_t count, double capacity) {
+  for (std::size_t j = 0; j < count; ++j) {
+    const std::size_t i = table_.agents.append(1);
+    table_.cluster[i] = cluster;
+    table_.capacity[i] = capacity / static_cast<double>(count);
+    table_.open[i] = 1;
+  }
+}
+
+void IncubatorMarket::admit_starting_startups(FirmTable& firms) {
+  for (std::size_t i = 0; i < firms.size(); ++i) {
+    if (static_cast<FirmType>(firms.type[i]) != FirmType::Startup) continue;
+    for (std::size_t j = 0; j < table_.size(); ++j) {
+      if (table_.cluster[j] != firms.cluster[i] || free_slots(table_, j) < 1) continue;
+      table_.tenants[j] += 1;
+      firms.incubator[i] = static_cast<std::uint32_t>(table_.agents.id[j] + 1);
+      firms.tenant_quarters[i] = firms.age[i];
+      firms.incubated[i] = 1;
+      break;
+    }
+  }
+}
+
+void IncubatorMarket::pay_procurement(FirmTable& firms) {
+  const double premium = p_.procurement_premium;
+  if (premium <= 0) return;
+  for (std::size_t i :
+       filter_.find(firms.size(), [&](std::size_t i) { return firms.incubator[i] != 0; })) {
+    const std::size_t h = host_of(firms, i);
+    if (h == firms.size()) continue;
+    const double amount = premium * firms.sales[i];
+    firms.cash[i] += amount;
+    firms.cash[h] -= amount;
+  }
+}
+
+void IncubatorMarket::quarter(std::span<const Levers> levers, FirmTable& firms,
+                              int startup_age_quarters, std::vector<double>& graduates,
+                              std::vector<double>& funded_slots) {
+  make_public_where_the_host_left(firms);
+  graduate(firms, graduates);
+  std::vector<std::vector<std::size_t>> candidates = host_candidates(firms);
+  for (std::size_t c = 0; c < clusters_; ++c) {
+    follow_funded_capacity(static_cast<std::uint16_t>(c), levers[c], candidates[c], firms);
+    funded_slots[c] = funded_open_slots(c);
+  }
+  admit_tenants(firms, startup_age_quarters);
+}
+
+void IncubatorMarket::remove_tenant(const FirmTable& firms, std::size_t i) {
+  if (firms.incubator[i] != 0) table_.tenants[firms.incubator[i] - 1] -= 1;
+}
+
+std::size_t IncubatorMarket::host_of(const FirmTable& firms, std::size_t i) const {
+  const std::uint32_t incubator = firms.incubator[i];
+  if (incubator == 0 || table_.host[incubator - 1] == 0) return firms.size();
+  return firms.index_of(table_.host[incubator - 1] - 1);
+}
+
+void IncubatorMarket::make_public_where_the_host_left(const FirmTable& firms) {
+  for (std::size_t j = 0; j < table_.size(); ++j) {
+    if (table_.host[j] != 0 && firms.index_of(table_.host[j] - 1) == firms.size()) {
+      table_.host[j] = 0;
+    }
+  }
+}
+
+void IncubatorMarket::graduate(FirmTable& firms, std::vector<double>& graduates) {
+  std::fill(graduates.begin(), graduates.end(), 0.0);
+  for (std::size_t i : filter_.find(firms.size(), [&](std::size_t i) {
+         return firms.incubator[i] != 0 && firms.tenant_quarters[i] >= p_.period_quarters;
+       })) {
+    table_.tenants[firms.incubator[i] - 1] -= 1;
+    firms.incubator[i] = 0;
+    graduates[firms.cluster[i]] += 1;
+  }
+}
+
+std::vector<std::vector<std::size_t>> IncubatorMarket::host_candidates(const FirmTable& firms) {
+  // One pass over firms groups them by cluster.
+  std::vector<std::uint64_t> hosting;  // host handles of open incubators, sorted
+  for (std::size_t j = 0; j < table_.size(); ++j) {
+    if (table_.open[j] != 0 && table_.host[j] != 0) hosting.push_back(table_.host[j]);
+  }
+  std::sort(hosting.begin(), hosting.end());
+  std::vector<std::vector<std::size_t>> candidates(clusters_);
+  for (std::size_t i : filter_.find(firms.size(), [&](std::size_t i) {
+         return static_cast<FirmType>(firms.type[i]) == FirmType::Backbone &&
+                !std::binary_search(hosting.begin(), hosting.end(), firms.agents.id[i] + 1);
+       })) {
+    candidates[firms.cluster[i]].push_back(i);
+  }
+  return candidates;
+}
+
+void IncubatorMarket::follow_funded_capacity(std::uint16_t c, const Levers& levers,
+                                             std::vector<std::size_t>& backbone, FirmTable& firms) {
+  // Hosts are handed out by size, largest first.
+  HostCandidates hosts;
+  std::sort(backbone.begin(), backbone.end(), [&](std::size_t x, std::size_t y) {
+    return firms.sales[x] > firms.sales[y] ||
+           (firms.sales[x] == firms.sales[y] && firms.agents.id[x] < firms.agents.id[y]);
+  });
+  for (std::size_t i : backbone) hosts.ids.push_back(firms.agents.id[i]);
+  const auto closed = adjust_funded_capacity(table_, c, levers.incubator_capacity,
+                                             levers.incubator_backbone_share, hosts, p_.size);
+  for (std::uint64_t id : closed) {
+    for (std::size_t i = 0; i < firms.size(); ++i) {
+      if (firms.incubator[i] == id + 1) firms.incubator[i] = 0;
+    }
+    table_.tenants[id] = 0;
+  }
+}
+
+double IncubatorMarket::funded_open_slots(std::size_t c) const {
+  double funded = 0.0;
+  for (std::size_t j = 0; j < table_.size(); ++j) {
+    if (table_.cluster[j] == c && table_.funded[j] != 0 && table_.open[j] != 0) {
+      funded += table_.capacity[j];
+    }
+  }
+  return funded;
+}
+
+void IncubatorMarket::admit_tenants(FirmTable& firms, int startup_age_quarters) {
+  // Young firms never incubated take the first incubator of their cluster with a free slot, in
+  // firm order. Slots only fill here, so a cursor per cluster that skips full incubators finds
+  // the same one as a scan from the start, without rescanning for every firm.
+  std::vector<std::vector<std::size_t>> by_cluster(clusters_);
+  for (std::size_t j = 0; j < table_.size(); ++j) by_cluster[table_.cluster[j]].push_back(j);
+  std::vector<std::size_t> cursor(clusters_, 0);
+  for (std::size_t i : filter_.find(firms.size(), [&](std::size_t i) {
+         return firms.incubated[i] == 0 && firms.age[i] < startup_age_quarters;
+       })) {
+    const std::size_t c = firms.cluster[i];
+    const std::vector<std::size_t>& mine = by_cluster[c];
+    std::size_t& at = cursor[c];
+    while (at < mine.size() && free_slots(table_, mine[at]) < 1) ++at;
+    if (at == mine.size()) continue;
+    const std::size_t j = mine[at];
+    table_.tenants[j] += 1;
+    firms.incubator[i] = static_cast<std::uint32_t>(table_.agents.id[j] + 1);
+    firms.tenant_quarters[i] = 0;
+    firms.incubated[i] = 1;
+  }
+}
+
 void add_incubator_settings(sim::Schema& s) {
   using sim::integer;
   using sim::number;

@@ -8,6 +8,7 @@
 #include <limits>
 #include <string>
 
+#include "models/budget_levers.hpp"
 #include "models/replicate.hpp"
 
 namespace models {
@@ -72,80 +73,30 @@ void WorldReplicate::plan_rd_and_labour(int step) {
 }
 
 void WorldReplicate::clear_talent_market(int step) {
-  const TalentParams& tp = setup_.talent;
-  TalentPools& pool = talent_;
+  std::vector<ClusterLabour> labour(clusters_);
+  for (std::size_t c = 0; c < clusters_; ++c) labour[c] = cluster_labour(step, c);
+  talent_market_.clear(labour,
+                       [&](std::size_t c) { return cluster_stream(step, kPhaseTalent, c); });
   for (std::size_t c = 0; c < clusters_; ++c) {
-    // Job seekers retire too; graduates and programme recruits join; job changers and laid-off
-    // researchers look for work in their own cluster first.
-    const double mean_knowledge = pool.free[c] > 0 ? pool.free_knowledge[c] / pool.free[c] : 0.0;
-    const double programme_share = pool.free[c] > 0 ? pool.free_programme[c] / pool.free[c] : 0.0;
-    const double retired_free = tp.retirement_rate * pool.free[c];
-    pool.free[c] -= retired_free;
-    pool.free_programme[c] -= retired_free * programme_share;
-    pool.free_knowledge[c] -= retired_free * mean_knowledge;
-    pool.retirements[c] = sum(c, kSumRetired) + retired_free;
-    pool.outflow[c] += pool.retirements[c];
-
-    const double graduates = tp.graduate_rate * (sum(c, kSumEmployed) + pool.free[c]);
-    pool.receive(c, graduates, 0.0, mean_a_[c]);
-    pool.graduates[c] = graduates;
-    // Programme recruits bring knowledge from outside: the cluster's frontier.
-    const double recruits = levers(step, c).talent_recruits / 4.0;
-    pool.receive(c, recruits, recruits, frontier_[c]);
-    pool.recruits[c] = recruits;
-    pool.inflow[c] += graduates + recruits;
-    cost(c, kCostTalentProgramme) = recruits * setup_.costs.talent_cost_per_recruit;
-    // Programme budgets that scale with their lever.
-    const Levers& l = levers(step, c);
-    cost(c, kCostIpProtection) = l.ip_protection * setup_.costs.ip_protection_budget / 4.0;
-    cost(c, kCostOpenInnovation) = l.open_innovation * setup_.costs.open_innovation_budget / 4.0;
-    pool.free[c] += sum(c, kSumReleased);
-    pool.free_programme[c] += sum(c, kSumReleasedProgramme);
-    pool.free_knowledge[c] += sum(c, kSumReleasedKnowledge);
-
-    // Recruits without a job may found a startup (entry phase); each founder works in it.
-    auto rng = cluster_stream(step, kPhaseTalent, c);
-    // Founders need a cluster with a market to enter (firms at the start of the quarter).
-    const double founder_rate = real_output_[c] > 0 ? tp.founder_rate : 0.0;
-    const double founders = std::min(
-        std::floor(pool.free_programme[c]),
-        static_cast<double>(rng.poisson(founder_rate * std::max(0.0, pool.free_programme[c]))));
-    const double founder_knowledge = pool.free[c] > 0 ? pool.free_knowledge[c] / pool.free[c] : 0.0;
-    pool.free[c] -= founders;
-    pool.free_programme[c] -= founders;
-    pool.free_knowledge[c] -= founders * founder_knowledge;
-    pool.founders[c] = founders;
+    cost(c, kCostTalentProgramme) = talent_.recruits[c] * setup_.costs.talent_cost_per_recruit;
   }
+  founders_ = talent_.founders;
+}
 
-  // Mobile job seekers move between clusters by attractiveness.
-  // Clusters without firms (no real output) hire nobody.
-  std::vector<double> amenity(clusters_);
-  for (std::size_t c = 0; c < clusters_; ++c) amenity[c] = setup_.amenity[setup_.at(step, c)];
-  const Eigen::VectorXd a = attractiveness(pool.wage, mean_a_, amenity, real_output_);
-  migrate(pool, migration_matrix(a, setup_.links, tp.attraction_sensitivity), tp.mobile_share);
-
-  // Wages rise with tightness; firms hire from the pool, backbone firms first.
-  const double base_growth = std::pow(1.0 + tp.wage_growth, 0.25);
-  for (std::size_t c = 0; c < clusters_; ++c) {
-    const std::array<double, 3> wanted = {sum(c, kSumWantBackbone), sum(c, kSumWantSme),
-                                          sum(c, kSumWantStartup)};
-    const double want = wanted[0] + wanted[1] + wanted[2];
-    const double employed = sum(c, kSumEmployed);
-    pool.base_wage[c] *= base_growth;
-    pool.wage[c] = tight_wage(pool.base_wage[c], employed + want, employed + pool.free[c],
-                              tp.wage_tightness_elasticity);
-    fill_[c] = fill_by_priority(wanted, pool.free[c]);
-    const double hired =
-        fill_[c][0] * wanted[0] + fill_[c][1] * wanted[1] + fill_[c][2] * wanted[2];
-    hire_programme_share_[c] = pool.free[c] > 0 ? pool.free_programme[c] / pool.free[c] : 0.0;
-    hire_knowledge_[c] = pool.free[c] > 0 ? pool.free_knowledge[c] / pool.free[c] : 0.0;
-    // Hiring takes job seekers in proportion: the pool's mix and knowledge are unchanged.
-    const double left = pool.free[c] > 0 ? std::max(0.0, 1.0 - hired / pool.free[c]) : 0.0;
-    pool.free[c] *= left;
-    pool.free_programme[c] *= left;
-    pool.free_knowledge[c] *= left;
-    pool.hired[c] = hired;
-  }
+ClusterLabour WorldReplicate::cluster_labour(int step, std::size_t c) const {
+  ClusterLabour l;
+  l.retired = sum(c, kSumRetired);
+  l.employed = sum(c, kSumEmployed);
+  l.released = sum(c, kSumReleased);
+  l.released_programme = sum(c, kSumReleasedProgramme);
+  l.released_knowledge = sum(c, kSumReleasedKnowledge);
+  l.wanted = {sum(c, kSumWantBackbone), sum(c, kSumWantSme), sum(c, kSumWantStartup)};
+  l.recruits = levers(step, c).talent_recruits / 4.0;
+  l.mean_log_productivity = mean_a_[c];
+  l.frontier = frontier_[c];
+  l.real_output = real_output_[c];
+  l.amenity = setup_.amenity[setup_.at(step, c)];
+  return l;
 }
 
 void WorldReplicate::produce_and_pay_tax(int step) {
@@ -162,10 +113,11 @@ void WorldReplicate::produce_and_pay_tax(int step) {
 
         // Hires from the pool; R&D happens as far as researchers could be found.
         const double wanted = firms_.researchers[i] + firms_.hires_wanted[i];
-        const double hired = firms_.hires_wanted[i] * fill_[c][static_cast<std::size_t>(type)];
-        firms_.hires_wanted[i] = hired;
+        const Hiring& hiring = talent_market_.hiring(c);
+        const double hired = firms_.hires_wanted[i] * hiring.fill[static_cast<std::size_t>(type)];
+        firms_.hires_made[i] = hired;
         firms_.researchers[i] += hired;
-        firms_.programme_researchers[i] += hired * hire_programme_share_[c];
+        firms_.programme_researchers[i] += hired * hiring.programme_share;
         const double planned = firms_.rd_planned[i];
         const double rd_real =
             realised_rd(planned, labour_share, talent_.wage[c], firms_.researchers[i], wanted);
@@ -183,7 +135,7 @@ void WorldReplicate::produce_and_pay_tax(int step) {
         const double interest = p.interest_rate * debt - pledge_subsidy;
         const double profit = sales + licence - unit_cost_[c] * k - rd_real - interest;
 
-        const bool long_carry = hnte || is_tech_sme(4 * firms_.sales_avg[i], k, r);
+        const bool long_carry = long_loss_carry(hnte, 4 * firms_.sales_avg[i], k, r);
         const QuarterTax qt = quarter_tax(
             {profit, firms_.deduction_claimed[i] * rd_reported, licence, hnte, long_carry, k},
             firms_.loss_pool[i], firms_.loss_pool_age[i], r);
@@ -204,12 +156,9 @@ void WorldReplicate::produce_and_pay_tax(int step) {
         firms_.rd_reported_avg[i] += w * (rd_reported - firms_.rd_reported_avg[i]);
         firms_.sales_avg[i] += w * (sales - firms_.sales_avg[i]);
 
-        // Certification lapses after its term; a firm meeting the criteria is (re)certified.
-        if (firms_.hnte_quarters_left[i] > 0) --firms_.hnte_quarters_left[i];
-        if (firms_.hnte_quarters_left[i] == 0 && firms_.hightech_products[i] != 0 &&
-            meets_hnte_intensity(firms_.rd_reported_avg[i], firms_.sales_avg[i], r)) {
-          firms_.hnte_quarters_left[i] = p.hnte_status_quarters;
-        }
+        firms_.hnte_quarters_left[i] = hnte_quarters_after(
+            firms_.hnte_quarters_left[i], firms_.hightech_products[i] != 0,
+            firms_.rd_reported_avg[i], firms_.sales_avg[i], p.hnte_status_quarters, r);
 
         acc[kSumSales] += sales;
         acc[kSumRdReal] += rd_real;
@@ -238,29 +187,14 @@ void WorldReplicate::produce_and_pay_tax(int step) {
   }
 }
 
-void WorldReplicate::pay_procurement() {
-  // Hosts of backbone-run incubators buy from their tenants at a premium: a transfer from the
-  // host's cash to the tenant's.
-  const double premium = setup_.incubator.procurement_premium;
-  if (premium <= 0) return;
-  for (std::size_t i :
-       filter_.find(firms_.size(), [&](std::size_t i) { return firms_.incubator[i] != 0; })) {
-    const std::uint64_t host = incubators_.host[firms_.incubator[i] - 1];
-    if (host == 0) continue;
-    const std::size_t h = firm_index(host - 1);
-    if (h == firms_.size()) continue;
-    const double amount = premium * firms_.sales[i];
-    firms_.cash[i] += amount;
-    firms_.cash[h] -= amount;
-  }
+void WorldReplicate::pay_procurement(int /*step*/) {
+  incubators_.pay_procurement(firms_);
 }
 
 std::size_t WorldReplicate::imitation_target(std::size_t i, double host_draw,
                                              double pick_draw) const {
-  const std::uint32_t incubator = firms_.incubator[i];
-  if (incubator != 0 && incubators_.host[incubator - 1] != 0 &&
-      host_draw < setup_.incubator.host_imitation_prob) {
-    const std::size_t host = firm_index(incubators_.host[incubator - 1] - 1);
+  if (host_draw < setup_.incubator.host_imitation_prob) {
+    const std::size_t host = incubators_.host_of(firms_, i);
     if (host != firms_.size()) return host;
   }
   const std::size_t better = ranking_.better_than(i, firms_.cluster[i]);
@@ -284,9 +218,10 @@ void WorldReplicate::innovate(int step) {
         const auto type = static_cast<FirmType>(firms_.type[i]);
         const double staff = firms_.researchers[i];
         // New hires bring part of what their former employers knew.
-        const double hired_share = staff > 0 ? std::min(1.0, firms_.hires_wanted[i] / staff) : 0.0;
+        const double hired_share = staff > 0 ? std::min(1.0, firms_.hires_made[i] / staff) : 0.0;
         const double a0 = firms_.log_productivity[i];
-        const double a = a0 + transfer * hired_share * std::max(0.0, hire_knowledge_[c] - a0);
+        const double a =
+            a0 + transfer * hired_share * std::max(0.0, talent_market_.hiring(c).knowledge - a0);
 
         // Search effort: R&D intensity times the effective labour it buys (skill, platforms,
         // collaboration); incubator services add to tenants' innovation.
@@ -434,17 +369,16 @@ void WorldReplicate::invest_age_and_test_exit(int step) {
   }
 }
 
-void WorldReplicate::settle_exits() {
+void WorldReplicate::settle_exits(int /*step*/) {
   for (std::size_t i :
        filter_.find(firms_.size(), [&](std::size_t i) { return firms_.alive[i] == 0; })) {
     funds_.write_off(firms_, i);
-    if (firms_.incubator[i] != 0) incubators_.tenants[firms_.incubator[i] - 1] -= 1;
+    incubators_.remove_tenant(firms_, i);
   }
   firms_.agents.compact(firms_.alive);
   for (std::size_t c = 0; c < clusters_; ++c) {
-    talent_.free[c] += sum(c, kSumReleased);
-    talent_.free_programme[c] += sum(c, kSumReleasedProgramme);
-    talent_.free_knowledge[c] += sum(c, kSumReleasedKnowledge);
+    talent_market_.receive_released(c, sum(c, kSumReleased), sum(c, kSumReleasedProgramme),
+                                    sum(c, kSumReleasedKnowledge));
   }
 }
 
@@ -512,7 +446,7 @@ void WorldReplicate::enter(int step) {
     entries_[c] = 0;
     if (incumbents[c] == 0) {
       // The cluster's last firms left this quarter: would-be founders keep looking for work.
-      talent_.receive(c, founders_[c], founders_[c], mean_a_[c]);
+      talent_market_.receive(c, founders_[c], founders_[c], mean_a_[c]);
       continue;
     }
     // Entrants: a base rate, spin-offs of backbone firms and of platforms, and founders among
@@ -559,91 +493,14 @@ void WorldReplicate::enter(int step) {
 }
 
 void WorldReplicate::run_incubators(int step) {
-  const IncubatorParams& ip = setup_.incubator;
-  std::fill(graduates_.begin(), graduates_.end(), 0.0);
-  // Hosts that left become public incubators; tenants graduate after the period.
-  for (std::size_t j = 0; j < incubators_.size(); ++j) {
-    if (incubators_.host[j] != 0 && firm_index(incubators_.host[j] - 1) == firms_.size()) {
-      incubators_.host[j] = 0;
-    }
-  }
-  for (std::size_t i : filter_.find(firms_.size(), [&](std::size_t i) {
-         return firms_.incubator[i] != 0 && firms_.tenant_quarters[i] >= ip.period_quarters;
-       })) {
-    incubators_.tenants[firms_.incubator[i] - 1] -= 1;
-    firms_.incubator[i] = 0;
-    graduates_[firms_.cluster[i]] += 1;
-  }
-  // Funded capacity follows the lever; hosts are backbone firms without an open incubator of
-  // their own, by size (largest first). One pass over firms groups them by cluster.
-  std::vector<std::uint64_t> hosting;  // host handles of open incubators, sorted
-  for (std::size_t j = 0; j < incubators_.size(); ++j) {
-    if (incubators_.open[j] != 0 && incubators_.host[j] != 0) {
-      hosting.push_back(incubators_.host[j]);
-    }
-  }
-  std::sort(hosting.begin(), hosting.end());
-  std::vector<std::vector<std::size_t>> candidates(clusters_);
-  for (std::size_t i : filter_.find(firms_.size(), [&](std::size_t i) {
-         return static_cast<FirmType>(firms_.type[i]) == FirmType::Backbone &&
-                !std::binary_search(hosting.begin(), hosting.end(), firms_.agents.id[i] + 1);
-       })) {
-    candidates[firms_.cluster[i]].push_back(i);
-  }
+  std::vector<double> funded_slots(clusters_, 0.0);
+  incubators_.quarter(levers(step), firms_, params_.startup_age_quarters, graduates_, funded_slots);
   for (std::size_t c = 0; c < clusters_; ++c) {
-    const Levers& l = levers(step, c);
-    HostCandidates hosts;
-    std::vector<std::size_t>& backbone = candidates[c];
-    std::sort(backbone.begin(), backbone.end(), [&](std::size_t x, std::size_t y) {
-      return firms_.sales[x] > firms_.sales[y] ||
-             (firms_.sales[x] == firms_.sales[y] && firms_.agents.id[x] < firms_.agents.id[y]);
-    });
-    for (std::size_t i : backbone) hosts.ids.push_back(firms_.agents.id[i]);
-    const auto closed =
-        adjust_funded_capacity(incubators_, static_cast<std::uint16_t>(c), l.incubator_capacity,
-                               l.incubator_backbone_share, hosts, ip.size);
-    for (std::uint64_t id : closed) {
-      for (std::size_t i = 0; i < firms_.size(); ++i) {
-        if (firms_.incubator[i] == id + 1) firms_.incubator[i] = 0;
-      }
-      incubators_.tenants[id] = 0;
-    }
-    double funded = 0.0;
-    for (std::size_t j = 0; j < incubators_.size(); ++j) {
-      if (incubators_.cluster[j] == c && incubators_.funded[j] != 0 && incubators_.open[j] != 0) {
-        funded += incubators_.capacity[j];
-      }
-    }
-    cost(c, kCostIncubators) = funded * setup_.costs.incubator_subsidy_per_slot / 4.0;
-  }
-  admit_tenants();
-}
-
-void WorldReplicate::admit_tenants() {
-  // Young firms never incubated take the first incubator of their cluster with a free slot, in
-  // firm order. Slots only fill here, so a cursor per cluster that skips full incubators finds
-  // the same one as a scan from the start, without rescanning for every firm.
-  std::vector<std::vector<std::size_t>> by_cluster(clusters_);
-  for (std::size_t j = 0; j < incubators_.size(); ++j)
-    by_cluster[incubators_.cluster[j]].push_back(j);
-  std::vector<std::size_t> cursor(clusters_, 0);
-  for (std::size_t i : filter_.find(firms_.size(), [&](std::size_t i) {
-         return firms_.incubated[i] == 0 && firms_.age[i] < params_.startup_age_quarters;
-       })) {
-    const std::size_t c = firms_.cluster[i];
-    const std::vector<std::size_t>& mine = by_cluster[c];
-    std::size_t& at = cursor[c];
-    while (at < mine.size() && free_slots(incubators_, mine[at]) < 1) ++at;
-    if (at == mine.size()) continue;
-    const std::size_t j = mine[at];
-    incubators_.tenants[j] += 1;
-    firms_.incubator[i] = static_cast<std::uint32_t>(incubators_.agents.id[j] + 1);
-    firms_.tenant_quarters[i] = 0;
-    firms_.incubated[i] = 1;
+    cost(c, kCostIncubators) = funded_slots[c] * setup_.costs.incubator_subsidy_per_slot / 4.0;
   }
 }
 
-void WorldReplicate::count_types() {
+void WorldReplicate::count_types(int /*step*/) {
   accumulate(
       [&](std::size_t i, double* acc) {
         switch (static_cast<FirmType>(firms_.type[i])) {
@@ -665,13 +522,6 @@ void WorldReplicate::count_types() {
 
 namespace {
 
-// The phases of a quarter, in the order step() runs them (names for `clustersim bench`).
-constexpr std::array<const char*, 14> kPhaseNames{
-    "demand",      "rd_and_labour", "talent_market", "production_and_tax",
-    "procurement", "innovation",    "phase_out",     "investment_and_exit",
-    "exits",       "funds",         "platforms",     "entry",
-    "incubators",  "counts"};
-
 // Adds the time since the last lap to the phase's total; does nothing when not timing.
 class PhaseClock {
  public:
@@ -691,6 +541,26 @@ class PhaseClock {
 };
 
 }  // namespace
+
+// The phases of a quarter, in the order step() runs them. The names are what `clustersim bench`
+// reports and the tests read: renaming one is a change of interface.
+constexpr std::array<WorldReplicate::QuarterPhase, WorldReplicate::kPhaseCount>
+    WorldReplicate::kPhases{{
+        {"demand", &WorldReplicate::update_demand},
+        {"rd_and_labour", &WorldReplicate::plan_rd_and_labour},
+        {"talent_market", &WorldReplicate::clear_talent_market},
+        {"production_and_tax", &WorldReplicate::produce_and_pay_tax},
+        {"procurement", &WorldReplicate::pay_procurement},
+        {"innovation", &WorldReplicate::innovate},
+        {"phase_out", &WorldReplicate::mark_phase_out},
+        {"investment_and_exit", &WorldReplicate::invest_age_and_test_exit},
+        {"exits", &WorldReplicate::settle_exits},
+        {"funds", &WorldReplicate::run_funds},
+        {"platforms", &WorldReplicate::run_platforms},
+        {"entry", &WorldReplicate::enter},
+        {"incubators", &WorldReplicate::run_incubators},
+        {"counts", &WorldReplicate::count_types},
+    }};
 
 void WorldReplicate::check_finite(int step, const char* phase) const {
   const auto bad = [&](const std::string& where) {
@@ -734,8 +604,9 @@ void WorldReplicate::check_every_phase(bool on) {
 void WorldReplicate::time_phases(sim::PhaseTimes* times) {
   phase_times_ = times;
   if (times == nullptr) return;
-  times->names.assign(kPhaseNames.begin(), kPhaseNames.end());
-  times->seconds.assign(kPhaseNames.size(), 0.0);
+  times->names.clear();
+  for (const QuarterPhase& phase : kPhases) times->names.emplace_back(phase.name);
+  times->seconds.assign(kPhases.size(), 0.0);
 }
 
 sim::AgentCounts WorldReplicate::agents() const {
@@ -750,43 +621,27 @@ sim::AgentCounts WorldReplicate::agents() const {
   return {static_cast<double>(firms_.size()), researchers};
 }
 
+void WorldReplicate::start_quarter(int step) {
+  std::fill(ledger_.begin(), ledger_.end(), 0.0);
+  book_ip_protection_and_open_innovation_budgets(step);
+}
+
+void WorldReplicate::book_ip_protection_and_open_innovation_budgets(int step) {
+  for (std::size_t c = 0; c < clusters_; ++c) {
+    const LeverBudgets b = quarter_budgets(levers(step, c), setup_.costs);
+    cost(c, kCostIpProtection) = b.ip_protection;
+    cost(c, kCostOpenInnovation) = b.open_innovation;
+  }
+}
+
 void WorldReplicate::step(int step) {
   PhaseClock clock(phase_times_);
-  const auto done = [&](std::size_t phase) {
-    clock.lap(phase);
-    if (check_every_phase_) check_finite(step, kPhaseNames[phase]);
-  };
-  std::fill(ledger_.begin(), ledger_.end(), 0.0);
-  talent_.clear_flows();
-  update_demand(step);
-  done(0);
-  plan_rd_and_labour(step);
-  done(1);
-  clear_talent_market(step);
-  founders_ = talent_.founders;
-  done(2);
-  produce_and_pay_tax(step);
-  done(3);
-  pay_procurement();
-  done(4);
-  innovate(step);
-  done(5);
-  mark_phase_out(step);
-  done(6);
-  invest_age_and_test_exit(step);
-  done(7);
-  settle_exits();
-  done(8);
-  run_funds(step);
-  done(9);
-  run_platforms(step);
-  done(10);
-  enter(step);
-  done(11);
-  run_incubators(step);
-  done(12);
-  count_types();
-  done(13);
+  start_quarter(step);
+  for (std::size_t k = 0; k < kPhases.size(); ++k) {
+    (this->*kPhases[k].run)(step);
+    clock.lap(k);
+    if (check_every_phase_) check_finite(step, kPhases[k].name);
+  }
   check_finite(step, nullptr);
 }
 

@@ -57,7 +57,8 @@ WorldReplicate::WorldReplicate(const WorldSetup& setup, std::uint64_t replicate)
       seed_(setup.scenario.seed()),
       replicate_(replicate),
       clusters_(setup.clusters),
-      talent_(setup.clusters),
+      talent_market_(setup.clusters, setup.talent, setup.links),
+      incubators_(setup.clusters, setup.incubator),
       funds_(setup.clusters, setup.fund) {
   const std::size_t n = clusters_;
   demand_shifter_.assign(n, 0.0);
@@ -73,22 +74,12 @@ WorldReplicate::WorldReplicate(const WorldSetup& setup, std::uint64_t replicate)
   rd_scale_.assign(n, 1.0);
   platform_effects_.assign(n, PlatformEffects{});
   platform_capital_.assign(n * kPlatformKinds, 0.0);
-  fill_.assign(n, {1.0, 1.0, 1.0});
-  hire_programme_share_.assign(n, 0.0);
-  hire_knowledge_.assign(n, 0.0);
   sums_.assign(n * kSumCount, 0.0);
   ledger_.assign(n * kLedgerCount, 0.0);
   fund_flows_.reset(n);
   initialise_firms();
   initialise_talent();
   initialise_incubators_and_platforms();
-}
-
-std::size_t WorldReplicate::firm_index(std::uint64_t id) const {
-  // Ids only grow and compaction keeps order, so the id column is sorted.
-  const auto& ids = firms_.agents.id;
-  const auto it = std::lower_bound(ids.begin(), ids.end(), id);
-  return it != ids.end() && *it == id ? static_cast<std::size_t>(it - ids.begin()) : ids.size();
 }
 
 void WorldReplicate::initialise_firms() {
@@ -193,32 +184,11 @@ void WorldReplicate::initialise_firms() {
 }
 
 void WorldReplicate::initialise_talent() {
-  const TalentParams& tp = setup_.talent;
-  std::vector<double> planned(clusters_, 0.0);
+  std::vector<double> planned(clusters_, 0.0), researchers(clusters_);
   for (std::size_t i = 0; i < firms_.size(); ++i)
     planned[firms_.cluster[i]] += firms_.rd_planned[i];
-  // The starting wage clears each cluster's market: what its firms plan to pay researchers
-  // over the researchers employed.
-  // Where no firm plans R&D, every researcher of the data starts as a job seeker.
-  std::vector<double> employed(clusters_, 0.0);
-  double wage_sum = 0.0, wage_count = 0.0;
-  for (std::size_t c = 0; c < clusters_; ++c) {
-    employed[c] =
-        planned[c] > 0 ? (1.0 - tp.initial_free_share) * setup_.starts[c].researchers : 0.0;
-    talent_.free[c] = setup_.starts[c].researchers - employed[c];
-    talent_.free_knowledge[c] = talent_.free[c] * mean_a_[c];
-    if (employed[c] > 0) {
-      talent_.wage[c] = tp.labour_share * planned[c] / employed[c];
-      wage_sum += talent_.wage[c];
-      wage_count += 1;
-    }
-  }
-  // A cluster with R&D but no researchers in the data pays the average wage of the others.
-  const double fallback = wage_count > 0 ? wage_sum / wage_count : 1.0;
-  for (std::size_t c = 0; c < clusters_; ++c) {
-    if (talent_.wage[c] <= 0) talent_.wage[c] = fallback;
-    talent_.base_wage[c] = talent_.wage[c];
-  }
+  for (std::size_t c = 0; c < clusters_; ++c) researchers[c] = setup_.starts[c].researchers;
+  const std::vector<double> employed = talent_market_.open(researchers, planned, mean_a_);
   for (std::size_t i = 0; i < firms_.size(); ++i) {
     const std::size_t c = firms_.cluster[i];
     firms_.researchers[i] = planned[c] > 0 ? employed[c] * firms_.rd_planned[i] / planned[c] : 0.0;
@@ -229,13 +199,8 @@ void WorldReplicate::initialise_incubators_and_platforms() {
   for (std::size_t c = 0; c < clusters_; ++c) {
     const ClusterStart& s = setup_.starts[c];
     const auto cluster = static_cast<std::uint16_t>(c);
-    const auto incubators = static_cast<std::size_t>(std::llround(s.incubators));
-    for (std::size_t j = 0; j < incubators; ++j) {
-      const std::size_t i = incubators_.agents.append(1);
-      incubators_.cluster[i] = cluster;
-      incubators_.capacity[i] = s.incubator_capacity / static_cast<double>(incubators);
-      incubators_.open[i] = 1;
-    }
+    incubators_.open_starting(cluster, static_cast<std::size_t>(std::llround(s.incubators)),
+                              s.incubator_capacity);
     // Starting platforms: the data's count and capital, kinds in the proportions of new
     // investment (key labs first).
     const auto count = static_cast<std::size_t>(std::llround(s.platforms));
@@ -254,18 +219,7 @@ void WorldReplicate::initialise_incubators_and_platforms() {
       platforms_.capital[i] = s.platform_capital / static_cast<double>(count);
     }
   }
-  // Starting startups fill the starting incubators in firm order.
-  for (std::size_t i = 0; i < firms_.size(); ++i) {
-    if (static_cast<FirmType>(firms_.type[i]) != FirmType::Startup) continue;
-    for (std::size_t j = 0; j < incubators_.size(); ++j) {
-      if (incubators_.cluster[j] != firms_.cluster[i] || free_slots(incubators_, j) < 1) continue;
-      incubators_.tenants[j] += 1;
-      firms_.incubator[i] = static_cast<std::uint32_t>(incubators_.agents.id[j] + 1);
-      firms_.tenant_quarters[i] = firms_.age[i];
-      firms_.incubated[i] = 1;
-      break;
-    }
-  }
+  incubators_.admit_starting_startups(firms_);
   run_platforms(-1);
 }
 

@@ -1,7 +1,8 @@
 // One replicate of the plan's world: what all replicates of a scenario share (WorldSetup) and
 // the state of one replicate with its phases (WorldReplicate). Private to models/: the engine
 // sees them as sim::PreparedModel and sim::Replicate. The starting state and the records are in
-// replicate.cpp, the phases of a quarter in quarter.cpp.
+// replicate.cpp, the phases of a quarter and their table in quarter.cpp; the markets a
+// replicate owns (talent, incubators, funds) are in their own files.
 #pragma once
 
 #include <Eigen/Dense>
@@ -21,9 +22,9 @@
 #include "models/policy.hpp"
 #include "models/talent.hpp"
 #include "models/tax.hpp"
-#include "sim/run/model.hpp"
 #include "sim/core/parallel.hpp"
 #include "sim/core/random.hpp"
+#include "sim/run/model.hpp"
 
 namespace models {
 
@@ -128,30 +129,47 @@ class WorldReplicate final : public sim::Replicate {
   double& cost(std::size_t c, Ledger l) { return ledger_[c * kLedgerCount + l]; }
   double cost(std::size_t c, Ledger l) const { return ledger_[c * kLedgerCount + l]; }
   const Levers& levers(int step, std::size_t c) const { return setup_.levers[setup_.at(step, c)]; }
-  // Index of the living firm with this id, or firms_.size().
-  std::size_t firm_index(std::uint64_t id) const;
+  // The levers of every cluster in a step.
+  std::span<const Levers> levers(int step) const {
+    return {setup_.levers.data() + setup_.at(step, 0), clusters_};
+  }
 
   void initialise_firms();
   void initialise_talent();
   void initialise_incubators_and_platforms();
+
+  // One phase of a quarter: its name (for `clustersim bench` and the error of a non-finite
+  // value) and what it runs. Every phase takes the step, used or not, so that one table gives
+  // both the order and the names.
+  struct QuarterPhase {
+    const char* name;
+    void (WorldReplicate::*run)(int step);
+  };
+  static constexpr std::size_t kPhaseCount = 14;
+  static const std::array<QuarterPhase, kPhaseCount> kPhases;  // in order (quarter.cpp)
+
+  // The ledger starts empty; budgets fixed by their levers alone are booked first.
+  void start_quarter(int step);
+  void book_ip_protection_and_open_innovation_budgets(int step);
   void update_demand(int step);
   void plan_rd_and_labour(int step);
   void clear_talent_market(int step);
+  // Cluster c's side of the talent market, from the labour plans of plan_rd_and_labour.
+  ClusterLabour cluster_labour(int step, std::size_t c) const;
   void produce_and_pay_tax(int step);
-  void pay_procurement();
+  void pay_procurement(int step);
   void innovate(int step);
   // The firm i imitates: its incubator's host for a backbone-run tenant (with the host
   // imitation probability), else a random better firm of its cluster; firms_.size() if none.
   std::size_t imitation_target(std::size_t i, double host_draw, double pick_draw) const;
   void mark_phase_out(int step);
   void invest_age_and_test_exit(int step);
-  void settle_exits();
+  void settle_exits(int step);
   void run_funds(int step);
   void run_platforms(int step);
   void enter(int step);
   void run_incubators(int step);
-  void admit_tenants();
-  void count_types();
+  void count_types(int step);
 
   // Runs per_firm(i, accumulators of i's cluster) over all firms in parallel blocks and stores
   // the block-ordered per-cluster sums of `which`.
@@ -164,8 +182,11 @@ class WorldReplicate final : public sim::Replicate {
   std::uint64_t replicate_;
   std::size_t clusters_;
   FirmTable firms_;
-  TalentPools talent_;
-  IncubatorTable incubators_;
+  TalentMarket talent_market_;
+  // The market's pools, read-only: the records and checks read them, changes go through the
+  // market.
+  const TalentPools& talent_{talent_market_.pools()};
+  IncubatorMarket incubators_;
   PlatformTable platforms_;
   FundMarket funds_;
   FundFlows fund_flows_;
@@ -177,8 +198,6 @@ class WorldReplicate final : public sim::Replicate {
   std::vector<double> rd_scale_;  // calibration of R&D budgets to the data, per cluster
   std::vector<PlatformEffects> platform_effects_;
   std::vector<double> platform_capital_;
-  std::vector<std::array<double, 3>> fill_;
-  std::vector<double> hire_programme_share_, hire_knowledge_;
   std::vector<double> sums_;    // [cluster][Sum] of the current step
   std::vector<double> ledger_;  // [cluster][Ledger] of the current step
 

@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <cmath>
+#include <utility>
 
 namespace models {
 
@@ -47,6 +48,134 @@ void TalentPools::receive(std::size_t c, double researchers, double programme, d
   free[c] += researchers;
   free_programme[c] += programme;
   free_knowledge[c] += researchers * a;
+}
+
+TalentMarket::TalentMarket(std::size_t clusters, const TalentParams& params, Eigen::MatrixXd links)
+    : p_(params), links_(std::move(links)), pools_(clusters), hiring_(clusters) {}
+
+std::vector<double> TalentMarket::open(const std::vector<double>& researchers,
+                                       const std::vector<double>& planned_rd,
+                                       const std::vector<double>& mean_log_productivity) {
+  // The starting wage clears each cluster's market: what its firms plan to pay researchers
+  // over the researchers employed.
+  // Where no firm plans R&D, every researcher of the data starts as a job seeker.
+  const std::size_t n = researchers.size();
+  std::vector<double> employed(n, 0.0);
+  double wage_sum = 0.0, wage_count = 0.0;
+  for (std::size_t c = 0; c < n; ++c) {
+    employed[c] = planned_rd[c] > 0 ? (1.0 - p_.initial_free_share) * researchers[c] : 0.0;
+    pools_.free[c] = researchers[c] - employed[c];
+    pools_.free_knowledge[c] = pools_.free[c] * mean_log_productivity[c];
+    if (employed[c] > 0) {
+      pools_.wage[c] = p_.labour_share * planned_rd[c] / employed[c];
+      wage_sum += pools_.wage[c];
+      wage_count += 1;
+    }
+  }
+  // A cluster with R&D but no researchers in the data pays the average wage of the others.
+  const double fallback = wage_count > 0 ? wage_sum / wage_count : 1.0;
+  for (std::size_t c = 0; c < n; ++c) {
+    if (pools_.wage[c] <= 0) pools_.wage[c] = fallback;
+    pools_.base_wage[c] = pools_.wage[c];
+  }
+  return employed;
+}
+
+void TalentMarket::clear(const std::vector<ClusterLabour>& labour,
+                         const std::function<sim::RandomStream(std::size_t)>& rng_for) {
+  pools_.clear_flows();
+  for (std::size_t c = 0; c < labour.size(); ++c) {
+    retire_job_seekers(c, labour[c].retired);
+    add_graduates_recruits_and_released(c, labour[c]);
+    auto rng = rng_for(c);
+    draw_founders(c, labour[c].real_output, rng);
+  }
+  move_between_clusters(labour);
+  const double base_growth = std::pow(1.0 + p_.wage_growth, 0.25);
+  for (std::size_t c = 0; c < labour.size(); ++c) hire(c, labour[c], base_growth);
+}
+
+void TalentMarket::receive_released(std::size_t c, double researchers, double programme,
+                                    double knowledge) {
+  pools_.free[c] += researchers;
+  pools_.free_programme[c] += programme;
+  pools_.free_knowledge[c] += knowledge;
+}
+
+void TalentMarket::retire_job_seekers(std::size_t c, double retired_employed) {
+  TalentPools& pool = pools_;
+  const double mean_knowledge = pool.free[c] > 0 ? pool.free_knowledge[c] / pool.free[c] : 0.0;
+  const double programme_share = pool.free[c] > 0 ? pool.free_programme[c] / pool.free[c] : 0.0;
+  const double retired_free = p_.retirement_rate * pool.free[c];
+  pool.free[c] -= retired_free;
+  pool.free_programme[c] -= retired_free * programme_share;
+  pool.free_knowledge[c] -= retired_free * mean_knowledge;
+  pool.retirements[c] = retired_employed + retired_free;
+  pool.outflow[c] += pool.retirements[c];
+}
+
+void TalentMarket::add_graduates_recruits_and_released(std::size_t c, const ClusterLabour& labour) {
+  TalentPools& pool = pools_;
+  const double graduates = p_.graduate_rate * (labour.employed + pool.free[c]);
+  pool.receive(c, graduates, 0.0, labour.mean_log_productivity);
+  pool.graduates[c] = graduates;
+  // Programme recruits bring knowledge from outside: the cluster's frontier.
+  pool.receive(c, labour.recruits, labour.recruits, labour.frontier);
+  pool.recruits[c] = labour.recruits;
+  pool.inflow[c] += graduates + labour.recruits;
+  // Job changers and laid-off researchers look for work in their own cluster first.
+  receive_released(c, labour.released, labour.released_programme, labour.released_knowledge);
+}
+
+void TalentMarket::draw_founders(std::size_t c, double real_output, sim::RandomStream& rng) {
+  // Recruits without a job may found a startup (entry phase); each founder works in it.
+  // Founders need a cluster with a market to enter (firms at the start of the quarter).
+  TalentPools& pool = pools_;
+  const double founder_rate = real_output > 0 ? p_.founder_rate : 0.0;
+  const double founders = std::min(
+      std::floor(pool.free_programme[c]),
+      static_cast<double>(rng.poisson(founder_rate * std::max(0.0, pool.free_programme[c]))));
+  const double founder_knowledge = pool.free[c] > 0 ? pool.free_knowledge[c] / pool.free[c] : 0.0;
+  pool.free[c] -= founders;
+  pool.free_programme[c] -= founders;
+  pool.free_knowledge[c] -= founders * founder_knowledge;
+  pool.founders[c] = founders;
+}
+
+void TalentMarket::move_between_clusters(const std::vector<ClusterLabour>& labour) {
+  // Mobile job seekers move between clusters by attractiveness.
+  // Clusters without firms (no real output) hire nobody.
+  const std::size_t n = labour.size();
+  std::vector<double> mean_a(n), amenity(n), real_output(n);
+  for (std::size_t c = 0; c < n; ++c) {
+    mean_a[c] = labour[c].mean_log_productivity;
+    amenity[c] = labour[c].amenity;
+    real_output[c] = labour[c].real_output;
+  }
+  const Eigen::VectorXd a = attractiveness(pools_.wage, mean_a, amenity, real_output);
+  migrate(pools_, migration_matrix(a, links_, p_.attraction_sensitivity), p_.mobile_share);
+}
+
+void TalentMarket::hire(std::size_t c, const ClusterLabour& labour, double base_growth) {
+  // Wages rise with tightness; firms hire from the pool, backbone firms first.
+  TalentPools& pool = pools_;
+  const std::array<double, 3>& wanted = labour.wanted;
+  const double want = wanted[0] + wanted[1] + wanted[2];
+  const double employed = labour.employed;
+  pool.base_wage[c] *= base_growth;
+  pool.wage[c] = tight_wage(pool.base_wage[c], employed + want, employed + pool.free[c],
+                            p_.wage_tightness_elasticity);
+  Hiring& h = hiring_[c];
+  h.fill = fill_by_priority(wanted, pool.free[c]);
+  const double hired = h.fill[0] * wanted[0] + h.fill[1] * wanted[1] + h.fill[2] * wanted[2];
+  h.programme_share = pool.free[c] > 0 ? pool.free_programme[c] / pool.free[c] : 0.0;
+  h.knowledge = pool.free[c] > 0 ? pool.free_knowledge[c] / pool.free[c] : 0.0;
+  // Hiring takes job seekers in proportion: the pool's mix and knowledge are unchanged.
+  const double left = pool.free[c] > 0 ? std::max(0.0, 1.0 - hired / pool.free[c]) : 0.0;
+  pool.free[c] *= left;
+  pool.free_programme[c] *= left;
+  pool.free_knowledge[c] *= left;
+  pool.hired[c] = hired;
 }
 
 double tight_wage(double base, double demand, double supply, double elasticity) {

@@ -2,7 +2,9 @@
 // firm a count of employed ones, split into regular researchers and high-level talent-programme
 // recruits. Graduates and recruits enter, retirees leave, job seekers move between clusters by
 // attractiveness, firms hire with wages rising with tightness, and movers carry the knowledge
-// of the firm they left (models/README.md, "Talent").
+// of the firm they left (models/README.md, "Talent"). The quarter's talent phase is
+// TalentMarket::clear; the firms' side (layoffs, wishes, hires joining) stays with the firm
+// passes in quarter.cpp, which see the market only through what it lets them hire.
 #pragma once
 
 #include <Eigen/Dense>
@@ -10,10 +12,12 @@
 #include <algorithm>
 #include <array>
 #include <cstddef>
+#include <functional>
 #include <vector>
 
 #include "sim/config/scenario.hpp"
 #include "sim/config/schema.hpp"
+#include "sim/core/random.hpp"
 
 namespace models {
 
@@ -93,6 +97,68 @@ inline double realised_rd(double planned, double labour_share, double wage, doub
 inline double average_skill(double researchers, double programme, double programme_skill) {
   return researchers > 0 ? 1.0 + (programme_skill - 1.0) * programme / researchers : 1.0;
 }
+
+// One cluster's side of a quarter's talent market: what its firms' labour plans leave
+// (plan_rd_and_labour) and what draws researchers to it.
+struct ClusterLabour {
+  double retired = 0.0;                // employed researchers retiring this quarter
+  double employed = 0.0;               // researchers the firms keep
+  double released = 0.0;               // quits and layoffs, who look for work
+  double released_programme = 0.0;     // of which talent-programme recruits
+  double released_knowledge = 0.0;     // sum of their employers' log-productivities
+  std::array<double, 3> wanted{};      // hires wanted by backbone firms, SMEs and startups
+  double recruits = 0.0;               // talent-programme recruits arriving this quarter
+  double mean_log_productivity = 0.0;  // what graduates know
+  double frontier = 0.0;               // what recruits know
+  double real_output = 0.0;            // 0: no firms, so no founders and no hiring
+  double amenity = 0.0;
+};
+
+// What a cluster's firms get from the market in a quarter.
+struct Hiring {
+  std::array<double, 3> fill{1.0, 1.0, 1.0};  // share of each type's wish filled (fill_by_priority)
+  double programme_share = 0.0;               // talent-programme recruits among the hires
+  double knowledge = 0.0;  // mean log-productivity of the hires' former employers
+};
+
+// The researchers' market of all clusters, for one replicate: it owns the pools and wages, and
+// firms see it only through what it lets them hire.
+class TalentMarket {
+ public:
+  TalentMarket(std::size_t clusters, const TalentParams& params, Eigen::MatrixXd links);
+
+  // Starting pools and wages from the data's researchers and the firms' planned R&D; returns
+  // the researchers employed in each cluster.
+  std::vector<double> open(const std::vector<double>& researchers,
+                           const std::vector<double>& planned_rd,
+                           const std::vector<double>& mean_log_productivity);
+  // A quarter's market: job seekers retire; graduates, recruits and released researchers join;
+  // recruits may found startups (rng_for(c) is cluster c's talent stream); mobile job seekers
+  // move; wages follow tightness; firms hire, backbone firms first.
+  void clear(const std::vector<ClusterLabour>& labour,
+             const std::function<sim::RandomStream(std::size_t)>& rng_for);
+  // Researchers who join a cluster's pool outside the market (founders whose cluster emptied,
+  // with knowledge a; staff of failed firms, with the sum of their firms' knowledge).
+  void receive(std::size_t c, double researchers, double programme, double a) {
+    pools_.receive(c, researchers, programme, a);
+  }
+  void receive_released(std::size_t c, double researchers, double programme, double knowledge);
+
+  const TalentPools& pools() const { return pools_; }
+  const Hiring& hiring(std::size_t c) const { return hiring_[c]; }
+
+ private:
+  void retire_job_seekers(std::size_t c, double retired_employed);
+  void add_graduates_recruits_and_released(std::size_t c, const ClusterLabour& labour);
+  void draw_founders(std::size_t c, double real_output, sim::RandomStream& rng);
+  void move_between_clusters(const std::vector<ClusterLabour>& labour);
+  void hire(std::size_t c, const ClusterLabour& labour, double base_growth);
+
+  TalentParams p_;
+  Eigen::MatrixXd links_;
+  TalentPools pools_;
+  std::vector<Hiring> hiring_;
+};
 
 void add_talent_settings(sim::Schema& schema);
 

@@ -92,6 +92,62 @@ bool meets_hnte_intensity(double rd_average, double sales_average, const TaxRule
                            (1.0 - kRelativeTolerance);
 }
 
+double tech_transfer_relief(double annual_income, double exempt) {
+  // Without an exempt amount there is no preference at all (the lever is off).
+  if (annual_income <= 0 || exempt <= 0) return 0.0;
+  return std::min(annual_income, exempt) + 0.5 * std::max(0.0, annual_income - exempt);
+}
+
+LossCarry carry_losses(double income, double pool, int age, int limit_quarters) {
+  LossCarry out{0.0, pool, pool > 0 ? age + 1 : 0};
+  if (out.pool > 0 && out.age > limit_quarters) out = {0.0, 0.0, 0};
+  if (income < 0) {
+    if (out.pool == 0) out.age = 0;
+    out.pool += -income;
+    return out;
+  }
+  const double used = std::min(out.pool, income);
+  out.pool -= used;
+  out.taxable = income - used;
+  if (out.pool == 0) out.age = 0;
+  return out;
+}
+
+QuarterTax quarter_tax(const QuarterIncome& in, double loss_pool, int loss_pool_age,
+                       const TaxRules& r) {
+  // Taxable income: profit less the super-deduction and the technology-transfer relief, then
+  // offset against the losses carried forward.
+  const double relief = tech_transfer_relief(4 * in.licence, r.tech_transfer_exempt) / 4;
+  const int limit = in.long_carry ? r.loss_carry_quarters_long : r.loss_carry_quarters;
+  const auto taxable_for = [&](double income) {
+    return carry_losses(income, loss_pool, loss_pool_age, limit);
+  };
+  const auto tax_on = [&](double taxable, bool hnte) {
+    return annual_income_tax(4 * taxable, hnte, in.assets, r) / 4;
+  };
+  QuarterTax out;
+  out.carry = taxable_for(in.profit - in.deduction - relief);
+  out.tax = tax_on(out.carry.taxable, in.hnte);
+  out.without_deduction = tax_on(taxable_for(in.profit - relief).taxable, in.hnte);
+  out.without_relief = tax_on(taxable_for(in.profit - in.deduction).taxable, in.hnte);
+  out.without_hnte = tax_on(out.carry.taxable, false);
+  return out;
+}
+
+bool long_loss_carry(bool hnte, double annual_revenue, double assets, const TaxRules& r) {
+  return hnte || is_tech_sme(annual_revenue, assets, r);
+}
+
+int hnte_quarters_after(int quarters_left, bool hightech_products, double rd_average,
+                        double sales_average, int term_quarters, const TaxRules& r) {
+  if (quarters_left > 0) --quarters_left;
+  if (quarters_left == 0 && hightech_products &&
+      meets_hnte_intensity(rd_average, sales_average, r)) {
+    quarters_left = term_quarters;
+  }
+  return quarters_left;
+}
+
 void add_tax_settings(sim::Schema& s) {
   using sim::lever;
   s.add(lever("tax.standard_rate", "1", 0, 1, "0.25",

@@ -1,6 +1,8 @@
 // China's enterprise income tax as it bears on the plan's firms: the standard and HNTE rates,
-// the small low-profit enterprise regime, the R&D super-deduction and the HNTE criteria. The
-// rates are settings whose defaults follow the national schedule (models/README.md).
+// the small low-profit enterprise regime, the R&D super-deduction, the technology-transfer
+// relief, loss carry-forward, HNTE certification, and a firm's tax for a quarter with what each
+// preference saves it. Tax law lives here so that the firm rules and the quarter only apply it;
+// the rates are settings whose defaults follow the national schedule (models/README.md).
 #pragma once
 
 #include "sim/config/scenario.hpp"
@@ -64,6 +66,46 @@ double hnte_intensity_threshold(double annual_sales, const TaxRules& rules);
 // threshold every quarter has averages equal up to rounding, so the comparison allows a relative
 // 1e-9 (far below any economic difference).
 bool meets_hnte_intensity(double rd_average, double sales_average, const TaxRules& rules);
+
+// Technology-transfer income relieved from tax: all of it up to the exempt amount, half above;
+// nothing when the exempt amount is 0 (lever off).
+double tech_transfer_relief(double annual_income, double exempt);
+
+// Loss carry-forward: income (after deductions) offsets the pool of past losses, or a loss adds
+// to it. The pool lapses whole once its oldest loss is older than the carry-forward period.
+struct LossCarry {
+  double taxable = 0.0;  // income after offsetting losses (never negative)
+  double pool = 0.0;
+  int age = 0;  // quarters since the oldest loss in the pool
+};
+LossCarry carry_losses(double income, double pool, int age, int limit_quarters);
+
+// A quarter's income tax of a firm and what each preference saves it (tax expenditures, the
+// tax without that preference all else equal, losses carried forward included).
+struct QuarterIncome {
+  double profit;     // before tax, yuan/quarter
+  double deduction;  // super-deduction claimed: rate x reported R&D, yuan/quarter
+  double licence;    // technology-transfer income, yuan/quarter
+  bool hnte;         // certified
+  bool long_carry;   // HNTE or technology-based SME: the longer carry-forward
+  double assets;     // for the small low-profit test
+};
+struct QuarterTax {
+  double tax = 0.0;
+  LossCarry carry;  // the loss pool after this quarter
+  double without_deduction = 0.0, without_relief = 0.0, without_hnte = 0.0;
+};
+QuarterTax quarter_tax(const QuarterIncome& income, double loss_pool, int loss_pool_age,
+                       const TaxRules& rules);
+
+// HNTEs and technology-based SMEs carry losses forward for the longer period (Caishui [2018]
+// 76); the status in the quarter decides for the whole pool.
+bool long_loss_carry(bool hnte, double annual_revenue, double assets, const TaxRules& rules);
+
+// HNTE certification left after a quarter: the term runs down, and once it has lapsed a firm
+// whose products qualify and whose average R&D meets the criterion is certified for a new term.
+int hnte_quarters_after(int quarters_left, bool hightech_products, double rd_average,
+                        double sales_average, int term_quarters, const TaxRules& rules);
 
 void add_tax_settings(sim::Schema& schema);
 

@@ -1,4 +1,5 @@
-// Firm finance and R&D under the levers: credit, tax relief, losses, defaults (by hand).
+// Firm finance and R&D under the levers: credit, defaults and the R&D plan (by hand); the tax
+// rules a firm is subject to are tested in tax_test.cpp.
 #include <gtest/gtest.h>
 
 #include <cmath>
@@ -17,7 +18,7 @@ namespace {
 using models::FirmType;
 using models::FundKind;
 
-// --- credit, relief, losses and defaults ---------------------------------------------------
+// --- credit and defaults ---------------------------------------------------------------
 
 TEST(EconomicsRulesCredit, CollateralWidenedByRiskCompensationPlusIpPledge) {
   models::FirmParams p{};
@@ -35,76 +36,6 @@ TEST(EconomicsRulesCredit, CollateralWidenedByRiskCompensationPlusIpPledge) {
   EXPECT_DOUBLE_EQ(models::credit_limit(1e8, 3, FirmType::Sme, models::Levers{}, p), 5e7);
   // Negative capital or patents pledge nothing.
   EXPECT_EQ(models::credit_limit(-1e8, -2, FirmType::Sme, l, p), 0.0);
-}
-
-TEST(EconomicsRulesTechTransferRelief, ExemptThenHalf) {
-  // Below the exemption: all of it. 3e6 of 5e6 -> 3e6.
-  EXPECT_DOUBLE_EQ(models::tech_transfer_relief(3e6, 5e6), 3e6);
-  // Above: 5e6 + 0.5 * (9e6 - 5e6) = 7e6.
-  EXPECT_DOUBLE_EQ(models::tech_transfer_relief(9e6, 5e6), 7e6);
-  EXPECT_DOUBLE_EQ(models::tech_transfer_relief(5e6, 5e6), 5e6);
-  // No income, no relief.
-  EXPECT_EQ(models::tech_transfer_relief(0, 5e6), 0.0);
-  EXPECT_EQ(models::tech_transfer_relief(-1e6, 5e6), 0.0);
-}
-
-TEST(EconomicsRulesTechTransferRelief, ZeroExemptionIsTheLeverOff) {
-  // policy.tech_transfer_exemption = 0 is the lever off: no relief at all, not the half rate.
-  EXPECT_EQ(models::tech_transfer_relief(9e6, 0), 0.0);
-}
-
-TEST(EconomicsRulesCarryLosses, OffsetAndAccumulate) {
-  // A loss of 100 starts a pool of age 0 and nothing is taxable.
-  auto c = models::carry_losses(-100, 0, 0, 20);
-  EXPECT_EQ(c.taxable, 0.0);
-  EXPECT_EQ(c.pool, 100.0);
-  EXPECT_EQ(c.age, 0);
-  // Income 30 a quarter later: all offset; pool 70, age 1.
-  c = models::carry_losses(30, c.pool, c.age, 20);
-  EXPECT_EQ(c.taxable, 0.0);
-  EXPECT_EQ(c.pool, 70.0);
-  EXPECT_EQ(c.age, 1);
-  // A further loss of 50 adds to the pool; the age of the oldest loss goes on (2).
-  c = models::carry_losses(-50, c.pool, c.age, 20);
-  EXPECT_EQ(c.pool, 120.0);
-  EXPECT_EQ(c.age, 2);
-  EXPECT_EQ(c.taxable, 0.0);
-  // Income 200: 120 offset, 80 taxable; the empty pool's age is reset.
-  c = models::carry_losses(200, c.pool, c.age, 20);
-  EXPECT_EQ(c.taxable, 80.0);
-  EXPECT_EQ(c.pool, 0.0);
-  EXPECT_EQ(c.age, 0);
-  // Income without a pool is taxable whole.
-  c = models::carry_losses(40, 0, 0, 20);
-  EXPECT_EQ(c.taxable, 40.0);
-  EXPECT_EQ(c.pool, 0.0);
-}
-
-TEST(EconomicsRulesCarryLosses, PoolLapsesAfterTheLimit) {
-  // A loss of 100 in quarter 0, nothing earned for 19 quarters: at quarter 20 (age 20, the
-  // limit of 5 years) it is still usable; at quarter 21 (age 21) it has lapsed.
-  auto c = models::carry_losses(-100, 0, 0, 20);
-  for (int q = 1; q <= 19; ++q) c = models::carry_losses(0, c.pool, c.age, 20);
-  EXPECT_EQ(c.age, 19);
-  EXPECT_EQ(c.pool, 100.0);
-  const auto at_limit = models::carry_losses(50, c.pool, c.age, 20);
-  EXPECT_EQ(at_limit.age, 20);
-  EXPECT_EQ(at_limit.taxable, 0.0);
-  EXPECT_EQ(at_limit.pool, 50.0);
-  const auto held = models::carry_losses(0, c.pool, c.age, 20);  // quarter 20, no income
-  const auto lapsed = models::carry_losses(50, held.pool, held.age, 20);
-  EXPECT_EQ(lapsed.taxable, 50.0);
-  EXPECT_EQ(lapsed.pool, 0.0);
-  EXPECT_EQ(lapsed.age, 0);
-  // A loss in the quarter the old pool lapses starts a new pool of age 0.
-  const auto fresh = models::carry_losses(-10, held.pool, held.age, 20);
-  EXPECT_EQ(fresh.pool, 10.0);
-  EXPECT_EQ(fresh.age, 0);
-  // Limit 0 (no carry-forward): a loss never offsets later income.
-  auto none = models::carry_losses(-100, 0, 0, 0);
-  none = models::carry_losses(50, none.pool, none.age, 0);
-  EXPECT_EQ(none.taxable, 50.0);
-  EXPECT_EQ(none.pool, 0.0);
 }
 
 TEST(EconomicsRulesDefaultLoss, DebtNotCoveredByRecoveredCapital) {

@@ -1,22 +1,15 @@
 // Enterprise income tax rules (models/tax.hpp): regimes, marginal rates, the super-deduction,
-// the R&D user cost and the HNTE criteria, with hand-computed values of the national schedule,
-// and the schedule as read from the plan's scenario.
+// the R&D user cost, the HNTE criteria and certification, the technology-transfer relief, loss
+// carry-forward and a quarter's tax, with hand-computed values of the national schedule, and
+// the schedule as read from the plan's scenario.
 #include <gtest/gtest.h>
 
 #include <string>
 
 #include "models/tax.hpp"
 #include "models/world.hpp"
-#include "sim/core/calendar.hpp"
 #include "sim/config/scenario.hpp"
-#include <cmath>
-#include <numeric>
-#include "models/firm.hpp"
-#include "models/fund.hpp"
-#include "models/goals.hpp"
-#include "models/incubator.hpp"
-#include "models/platform.hpp"
-#include "models/talent.hpp"
+#include "sim/core/calendar.hpp"
 
 namespace {
 
@@ -179,6 +172,100 @@ TEST(TaxHnte, IntensityThresholdBySalesBand) {
   EXPECT_DOUBLE_EQ(models::hnte_intensity_threshold(1e10, r), 0.03);
 }
 
+TEST(TaxHnte, CertificationRunsDownAndRenewsWhenTheCriterionIsMet) {
+  models::TaxRules r;  // 4% for sales between 5e7 and 2e8 a year
+  // Quarterly averages: sales 2.5e7 (1e8 a year), R&D 1e6 (4%) meets it; 0.9e6 does not.
+  EXPECT_EQ(models::hnte_quarters_after(5, true, 1e6, 2.5e7, 12, r), 4);
+  // The term runs out: renewed for a full term if the criterion is met...
+  EXPECT_EQ(models::hnte_quarters_after(1, true, 1e6, 2.5e7, 12, r), 12);
+  EXPECT_EQ(models::hnte_quarters_after(0, true, 1e6, 2.5e7, 12, r), 12);
+  // ...not if it is missed or the products do not qualify.
+  EXPECT_EQ(models::hnte_quarters_after(1, true, 0.9e6, 2.5e7, 12, r), 0);
+  EXPECT_EQ(models::hnte_quarters_after(0, false, 1e6, 2.5e7, 12, r), 0);
+  // A certified firm keeps its term even when it misses the criterion meanwhile.
+  EXPECT_EQ(models::hnte_quarters_after(3, true, 0.0, 2.5e7, 12, r), 2);
+}
+
+// --- technology-transfer relief and loss carry-forward --------------------------------------
+
+TEST(EconomicsRulesTechTransferRelief, ExemptThenHalf) {
+  // Below the exemption: all of it. 3e6 of 5e6 -> 3e6.
+  EXPECT_DOUBLE_EQ(models::tech_transfer_relief(3e6, 5e6), 3e6);
+  // Above: 5e6 + 0.5 * (9e6 - 5e6) = 7e6.
+  EXPECT_DOUBLE_EQ(models::tech_transfer_relief(9e6, 5e6), 7e6);
+  EXPECT_DOUBLE_EQ(models::tech_transfer_relief(5e6, 5e6), 5e6);
+  // No income, no relief.
+  EXPECT_EQ(models::tech_transfer_relief(0, 5e6), 0.0);
+  EXPECT_EQ(models::tech_transfer_relief(-1e6, 5e6), 0.0);
+}
+
+TEST(EconomicsRulesTechTransferRelief, ZeroExemptionIsTheLeverOff) {
+  // policy.tech_transfer_exemption = 0 is the lever off: no relief at all, not the half rate.
+  EXPECT_EQ(models::tech_transfer_relief(9e6, 0), 0.0);
+}
+
+TEST(EconomicsRulesCarryLosses, OffsetAndAccumulate) {
+  // A loss of 100 starts a pool of age 0 and nothing is taxable.
+  auto c = models::carry_losses(-100, 0, 0, 20);
+  EXPECT_EQ(c.taxable, 0.0);
+  EXPECT_EQ(c.pool, 100.0);
+  EXPECT_EQ(c.age, 0);
+  // Income 30 a quarter later: all offset; pool 70, age 1.
+  c = models::carry_losses(30, c.pool, c.age, 20);
+  EXPECT_EQ(c.taxable, 0.0);
+  EXPECT_EQ(c.pool, 70.0);
+  EXPECT_EQ(c.age, 1);
+  // A further loss of 50 adds to the pool; the age of the oldest loss goes on (2).
+  c = models::carry_losses(-50, c.pool, c.age, 20);
+  EXPECT_EQ(c.pool, 120.0);
+  EXPECT_EQ(c.age, 2);
+  EXPECT_EQ(c.taxable, 0.0);
+  // Income 200: 120 offset, 80 taxable; the empty pool's age is reset.
+  c = models::carry_losses(200, c.pool, c.age, 20);
+  EXPECT_EQ(c.taxable, 80.0);
+  EXPECT_EQ(c.pool, 0.0);
+  EXPECT_EQ(c.age, 0);
+  // Income without a pool is taxable whole.
+  c = models::carry_losses(40, 0, 0, 20);
+  EXPECT_EQ(c.taxable, 40.0);
+  EXPECT_EQ(c.pool, 0.0);
+}
+
+TEST(EconomicsRulesCarryLosses, PoolLapsesAfterTheLimit) {
+  // A loss of 100 in quarter 0, nothing earned for 19 quarters: at quarter 20 (age 20, the
+  // limit of 5 years) it is still usable; at quarter 21 (age 21) it has lapsed.
+  auto c = models::carry_losses(-100, 0, 0, 20);
+  for (int q = 1; q <= 19; ++q) c = models::carry_losses(0, c.pool, c.age, 20);
+  EXPECT_EQ(c.age, 19);
+  EXPECT_EQ(c.pool, 100.0);
+  const auto at_limit = models::carry_losses(50, c.pool, c.age, 20);
+  EXPECT_EQ(at_limit.age, 20);
+  EXPECT_EQ(at_limit.taxable, 0.0);
+  EXPECT_EQ(at_limit.pool, 50.0);
+  const auto held = models::carry_losses(0, c.pool, c.age, 20);  // quarter 20, no income
+  const auto lapsed = models::carry_losses(50, held.pool, held.age, 20);
+  EXPECT_EQ(lapsed.taxable, 50.0);
+  EXPECT_EQ(lapsed.pool, 0.0);
+  EXPECT_EQ(lapsed.age, 0);
+  // A loss in the quarter the old pool lapses starts a new pool of age 0.
+  const auto fresh = models::carry_losses(-10, held.pool, held.age, 20);
+  EXPECT_EQ(fresh.pool, 10.0);
+  EXPECT_EQ(fresh.age, 0);
+  // Limit 0 (no carry-forward): a loss never offsets later income.
+  auto none = models::carry_losses(-100, 0, 0, 0);
+  none = models::carry_losses(50, none.pool, none.age, 0);
+  EXPECT_EQ(none.taxable, 50.0);
+  EXPECT_EQ(none.pool, 0.0);
+}
+
+TEST(TaxLossCarry, LongerPeriodForHntesAndTechnologyBasedSmes) {
+  models::TaxRules r;  // technology-based SMEs: revenue and assets up to 2e8
+  EXPECT_TRUE(models::long_loss_carry(true, 1e9, 1e9, r));
+  EXPECT_TRUE(models::long_loss_carry(false, 2e8, 2e8, r));
+  EXPECT_FALSE(models::long_loss_carry(false, 2e8 + 1, 1e8, r));
+  EXPECT_FALSE(models::long_loss_carry(false, 1e8, 2e8 + 1, r));
+}
+
 // --- the schedule of the plan's scenario ---------------------------------------------------
 
 class TaxScenario : public ::testing::Test {
@@ -274,7 +361,6 @@ TEST_F(TaxScenario, EveryClusterHasTheNationalSchedule) {
     EXPECT_DOUBLE_EQ(r.deduction_general, 0.75) << "cluster " << c;
   }
 }
-
 
 // --- quarter_tax ---------------------------------------------------------------------------
 
