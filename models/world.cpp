@@ -39,43 +39,26 @@ sim::Schema build_schema() {
 
 }  // namespace
 
-ClusterModel::ClusterModel() : schema_(build_schema()) {
-  metrics_ = {
-      {"output_value", "yuan/year", "cluster sales in the quarter, annualised (x4)"},
-      {"firms_backbone", "firms", "firms with annual sales at or above firm.backbone_revenue"},
-      {"firms_sme", "firms", "established firms below the backbone threshold"},
-      {"firms_startup", "firms", "firms younger than firm.startup_age_quarters, not backbone"},
-      {"firm_entries", "firms/quarter", "firms entering in the quarter"},
-      {"firm_exits", "firms/quarter", "firms exiting in the quarter"},
-      {"rd_spend", "yuan/quarter", "real R&D spending (excludes relabelled spending)"},
-      {"rd_reported", "yuan/quarter", "R&D reported for tax, including relabelled spending"},
-      {"rd_intensity", "1", "reported R&D over sales"},
-      {"patents_granted", "patents/quarter", "invention patents granted in the quarter"},
-      {"hnte_count", "firms", "firms holding HNTE certification in the quarter"},
-      {"researchers", "persons", "researchers in the cluster, employed or seeking a job (FTE)"},
-      {"researcher_inflow", "persons/quarter",
-       "graduates, talent-programme recruits and researchers moving in from other clusters"},
-      {"researcher_outflow", "persons/quarter",
-       "retirements and researchers moving to other clusters"},
-      {"researcher_wage", "yuan/quarter", "pay per researcher in the cluster"},
-      {"incubator_tenants", "firms", "firms in incubators at the end of the quarter"},
-      {"incubator_graduates", "firms/quarter", "tenants graduating in the quarter"},
-      {"vc_invested", "yuan/quarter",
-       "equity invested in the cluster's firms by guide sub-funds, private VC and the angel fund"},
-      {"guide_fund_private_raised", "yuan/quarter",
-       "private money raised by new guide sub-funds of the cluster"},
-      {"fund_nav", "yuan", "net asset value of the cluster's funds: cash plus stakes at valuation"},
-      {"platform_capital", "yuan", "capital of the cluster's R&D platforms"},
-      {"tax_paid", "yuan/quarter", "enterprise income tax paid"},
-      {"price", "1", "market price of the cluster's output (1 at the start)"},
-      {"mean_log_productivity", "1", "sales-weighted mean log-productivity of firms"},
-  };
+namespace {
+
+// The metric list, in metric order: the table's rows, then one fiscal-cost metric per ledger
+// line and their total.
+std::vector<sim::MetricInfo> metric_list() {
+  std::vector<sim::MetricInfo> list;
+  for (const MetricRow& row : WorldReplicate::metric_table()) {
+    list.push_back({std::string(row.name), std::string(row.unit), std::string(row.description)});
+  }
   for (const LedgerLine& line : ledger_lines()) {
-    metrics_.push_back(
+    list.push_back(
         {"fiscal_cost_" + std::string(line.name), "yuan/quarter", std::string(line.description)});
   }
-  metrics_.push_back({"fiscal_cost_total", "yuan/quarter", "sum of every fiscal_cost_ line"});
+  list.push_back({"fiscal_cost_total", "yuan/quarter", "sum of every fiscal_cost_ line"});
+  return list;
 }
+
+}  // namespace
+
+ClusterModel::ClusterModel() : schema_(build_schema()), metrics_(metric_list()) {}
 
 std::unique_ptr<sim::PreparedModel> ClusterModel::prepare(const sim::Scenario& scenario) const {
   return std::make_unique<WorldSetup>(scenario);
