@@ -40,8 +40,9 @@ WorldSetup::WorldSetup(const sim::Scenario& sc)
     for (std::size_t c = 0; c < clusters; ++c) {
       rules.push_back(tax_rules_at(sc, q, c));
       levers.push_back(levers_at(sc, q, c));
-      growth.push_back(starts[c].demand_growth + sc.number("market.demand_growth_adjust", q, c));
-      volatility.push_back(sc.number("market.demand_volatility", q, c));
+      const Demand demand = demand_at(sc, starts[c], q, c);
+      growth.push_back(demand.growth);
+      volatility.push_back(demand.volatility);
       amenity.push_back(sc.number("talent.amenity", q, c));
     }
   }
