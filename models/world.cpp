@@ -66,9 +66,9 @@ std::unique_ptr<sim::PreparedModel> ClusterModel::prepare(const sim::Scenario& s
 
 namespace {
 
-// Step of the quarter a date setting names, relative to the run's start (may be outside it).
-int step_of(const sim::Scenario& sc, const std::string& key) {
-  return sim::quarter_number(sc.date(key)) - sc.calendar().first_quarter;
+// Step of a quarter relative to the run's start (may be outside it).
+int step_of(const sim::Scenario& sc, int quarter) {
+  return quarter - sc.calendar().first_quarter;
 }
 
 // Sum over clusters and steps [0, last] of one metric of one replicate, /divisor per value.
@@ -95,16 +95,11 @@ sim::GoalResults ClusterModel::evaluate_goals(const sim::Scenario& sc,
   out.first_met.assign(cells, 0.0);
   out.cost_to_deadline.assign(cells, 0.0);
   const std::size_t steps = metrics.steps(), clusters = metrics.clusters();
-  const double mark = sc.number("goals.output_mark");
-  const CultivationTest cultivated{mark, sc.number("goals.g2.min_growth"),
-                                   sc.number("goals.g2.min_rd_intensity"),
-                                   sc.number("goals.g2.min_output")};
-  const LeadingTest leading{
-      sc.number("goals.g4.min_rd_intensity"), sc.number("goals.g4.min_patents_per_bn"),
-      sc.number("goals.g4.min_researchers_per_bn"), sc.number("goals.g4.min_output")};
-  const int window_start = step_of(sc, "goals.g2.window_start");
-  const std::array<std::string, 4> deadlines = {"goals.g1.deadline", "goals.g2.deadline",
-                                                "goals.g3.deadline", "goals.g4.deadline"};
+  const GoalParams goals = GoalParams::from(sc);
+  const double mark = goals.output_mark;
+  const CultivationTest& cultivated = goals.cultivated;
+  const LeadingTest& leading = goals.leading;
+  const int window_start = step_of(sc, goals.g2_window_start);
   for (std::size_t r = 0; r < out.replicates; ++r) {
     const auto block = [&](Metric m) { return metrics.metric(m) + r * steps * clusters; };
     const auto output = trailing_annual_output(block(kOutputValue), steps, clusters);
@@ -133,7 +128,7 @@ sim::GoalResults ClusterModel::evaluate_goals(const sim::Scenario& sc,
                                                               &leaders};
     for (std::size_t g = 0; g < out.goals.size(); ++g) {
       evaluate_count_goal(*series[g], sc.calendar(), g, r, out);
-      const int last = step_of(sc, deadlines[g]);
+      const int last = step_of(sc, goals.deadline[g]);
       out.cost_to_deadline[out.index(g, r)] = last < static_cast<int>(steps)
                                                   ? total_to(metrics, kFiscalCostTotal, r, last)
                                                   : std::numeric_limits<double>::quiet_NaN();
@@ -166,7 +161,7 @@ std::vector<sim::ComparisonMeasure> ClusterModel::compare(
   const sim::MetricsArray& base = counterfactual;
   const std::size_t replicates = run.replicates(), steps = run.steps(), clusters = run.clusters();
   const int last = static_cast<int>(steps) - 1;
-  const double mark = sc.number("goals.output_mark");
+  const double mark = GoalParams::from(sc).output_mark;
   std::vector<sim::ComparisonMeasure> out = {
       {"output_gained", "bn yuan", "output gained over the run (sum of quarterly sales)", {}},
       {"public_money", "bn yuan", "public money spent beyond the counterfactual's", {}},
