@@ -7,6 +7,9 @@
 #include <string_view>
 #include <thread>
 
+#include "models/firm.hpp"
+#include "models/platform.hpp"
+#include "models/policy.hpp"
 #include "sim/config/csv.hpp"
 #include "sim/config/memory.hpp"
 
@@ -52,6 +55,58 @@ std::string required_field_names() {
     if (f.required_bit != 0) out += (out.empty() ? "" : ", ") + std::string(f.name);
   }
   return out;
+}
+
+void check_demand_stays_positive(const sim::Scenario& sc, const std::vector<ClusterStart>& starts) {
+  for (std::size_t c = 0; c < starts.size(); ++c) {
+    for (int q = sc.calendar().first_quarter; q <= sc.calendar().last_quarter; ++q) {
+      const double growth = demand_at(sc, starts[c], q, c).growth;
+      if (growth <= -1.0) {
+        sc.fail("market.demand_growth_adjust",
+                fmt::format("demand growth of cluster '{}' in {} would be {:g}/year; it must "
+                            "stay above -1 (demand cannot fall below zero)",
+                            sc.clusters()[c].id, sim::quarter_label(q), growth));
+      }
+    }
+  }
+}
+
+void check_firms_fit_in_memory(const sim::Scenario& sc, const std::vector<ClusterStart>& starts) {
+  const FirmParams firm = FirmParams::from(sc);
+  const PlatformParams platform = PlatformParams::from(sc);
+  double total_firms = 0.0, platforms = 0.0;
+  for (const auto& start : starts) {
+    total_firms += start.firms;
+    platforms += start.platforms;
+  }
+  // Each replicate running at once holds its firms; entry can grow them, so allow threefold.
+  const double concurrent = std::min<double>(sc.replicates(), std::thread::hardware_concurrency());
+  // Entry and spin-offs of firms multiply firms by at most (1 + rates) a quarter (exits only
+  // lower that); founders (at most the programme's recruits) and platform spin-offs add to it.
+  // The levers count as written, supported or not: a sweep may switch support on.
+  const int steps = sc.calendar().steps();
+  const double growth = std::pow(1.0 + firm.entry_rate + firm.spinoff_rate, steps);
+  // Platforms beyond a million are refused by the platform settings' own check.
+  constexpr double kMaxNewPlatforms = 1e6;
+  double recruits = 0.0, new_platforms = 0.0;
+  for (std::size_t c = 0; c < starts.size(); ++c) {
+    for (int q = sc.calendar().first_quarter; q <= sc.calendar().last_quarter; ++q) {
+      const Levers levers = levers_written(sc, q, c);
+      recruits += levers.talent_recruits / 4.0;
+      new_platforms += levers.platform_investment / 4.0 / platform.new_platform_size;
+    }
+  }
+  const double added = recruits + (platforms + std::min(new_platforms, kMaxNewPlatforms)) *
+                                      platform.spinoff_rate * steps;
+  sim::check_fits_in_memory(
+      sc,
+      {"world.initial_firms", "firm.entry.rate", "firm.spinoff_rate",
+       "policy.talent_programme.recruits_per_year", "policy.platforms.investment_per_year",
+       "run.replicates"},
+      (std::max(3.0, growth) * total_firms + added) * static_cast<double>(bytes_per_firm()) *
+          std::max(1.0, concurrent),
+      fmt::format("up to {:.3g} founders and spin-offs plus {:.3g} starting firms", added,
+                  total_firms));
 }
 
 }  // namespace
@@ -121,6 +176,22 @@ std::vector<ClusterStart> read_cluster_starts(const sim::Scenario& sc) {
   return starts;
 }
 
+Demand demand_at(const sim::Scenario& sc, const ClusterStart& start, int q, std::size_t c) {
+  return {start.demand_growth + sc.number("market.demand_growth_adjust", q, c),
+          sc.number("market.demand_volatility", q, c)};
+}
+
+std::size_t bytes_per_firm() {
+  const ProductivityRanking ranking;
+  const std::size_t ranking_bytes = sizeof(decltype(ranking.ranked)::value_type) +
+                                    sizeof(decltype(ranking.rank)::value_type) +
+                                    sizeof(decltype(ranking.keys)::value_type);
+  constexpr std::size_t kSurvivorIndexBytes = sizeof(std::size_t);  // sim::AgentTable::compact
+  constexpr std::size_t kFundSignalBytes = sizeof(double);          // FundMarket::screen
+  return FirmTable().agents.bytes_per_row() + ranking_bytes + kSurvivorIndexBytes +
+         kFundSignalBytes;
+}
+
 double clearing_price(double demand_shifter, double real_output, double elasticity) {
   if (real_output <= 0.0) return 0.0;
   return std::pow(demand_shifter / real_output, 1.0 / elasticity);
@@ -163,51 +234,8 @@ void add_cluster_settings(sim::Schema& s) {
                    "(assumption)."));
   s.add_check([](const sim::Scenario& sc) {
     const auto starts = read_cluster_starts(sc);
-    for (std::size_t c = 0; c < starts.size(); ++c) {
-      for (int q = sc.calendar().first_quarter; q <= sc.calendar().last_quarter; ++q) {
-        const double growth =
-            starts[c].demand_growth + sc.number("market.demand_growth_adjust", q, c);
-        if (growth <= -1.0) {
-          sc.fail("market.demand_growth_adjust",
-                  fmt::format("demand growth of cluster '{}' in {} would be {:g}/year; it must "
-                              "stay above -1 (demand cannot fall below zero)",
-                              sc.clusters()[c].id, sim::quarter_label(q), growth));
-        }
-      }
-    }
-    double total_firms = 0.0, platforms = 0.0;
-    for (const auto& start : starts) {
-      total_firms += start.firms;
-      platforms += start.platforms;
-    }
-    // Each replicate running at once holds its firms; entry can grow them, so allow threefold.
-    const double concurrent =
-        std::min<double>(sc.replicates(), std::thread::hardware_concurrency());
-    // Entry and spin-offs of firms multiply firms by at most (1 + rates) a quarter (exits only
-    // lower that); founders (at most the programme's recruits) and platform spin-offs add to it.
-    const int steps = sc.calendar().steps();
-    const double growth =
-        std::pow(1.0 + sc.number("firm.entry.rate") + sc.number("firm.spinoff_rate"), steps);
-    // Platforms beyond a million are refused by the platform settings' own check.
-    constexpr double kMaxNewPlatforms = 1e6;
-    double recruits = 0.0, new_platforms = 0.0;
-    for (std::size_t c = 0; c < starts.size(); ++c) {
-      for (int q = sc.calendar().first_quarter; q <= sc.calendar().last_quarter; ++q) {
-        recruits += sc.number("policy.talent_programme.recruits_per_year", q, c) / 4.0;
-        new_platforms += sc.number("policy.platforms.investment_per_year", q, c) / 4.0 /
-                         sc.number("platform.new_platform_size");
-      }
-    }
-    const double added = recruits + (platforms + std::min(new_platforms, kMaxNewPlatforms)) *
-                                        sc.number("platform.spinoff_rate") * steps;
-    sim::check_fits_in_memory(
-        sc,
-        {"world.initial_firms", "firm.entry.rate", "firm.spinoff_rate",
-         "policy.talent_programme.recruits_per_year", "policy.platforms.investment_per_year",
-         "run.replicates"},
-        (std::max(3.0, growth) * total_firms + added) * kBytesPerFirm * std::max(1.0, concurrent),
-        fmt::format("up to {:.3g} founders and spin-offs plus {:.3g} starting firms", added,
-                    total_firms));
+    check_demand_stays_positive(sc, starts);
+    check_firms_fit_in_memory(sc, starts);
   });
 }
 

@@ -1,6 +1,7 @@
 // Clusters: their starting state (scenarios/data), the demand each faces and its market price.
 #pragma once
 
+#include <cstddef>
 #include <vector>
 
 #include "sim/config/scenario.hpp"
@@ -29,6 +30,15 @@ struct ClusterStart {
 // value, ...) and applies world.initial_output / world.initial_firms overrides.
 std::vector<ClusterStart> read_cluster_starts(const sim::Scenario& scenario);
 
+// The demand a cluster faces in a quarter: annual growth (the data's sector growth plus the lever
+// market.demand_growth_adjust) and the volatility of its shocks (market.demand_volatility).
+struct Demand {
+  double growth;
+  double volatility;
+};
+Demand demand_at(const sim::Scenario& scenario, const ClusterStart& start, int quarter,
+                 std::size_t cluster);
+
 // The demand side of a cluster's market: nominal demand B grows at the sector's rate with
 // log-normal shocks; the price clears real output Q on a demand curve of constant elasticity,
 // P = (B / Q)^(1/eta), so the cluster's sales P Q rise with its real output when eta > 1.
@@ -36,11 +46,10 @@ double clearing_price(double demand_shifter, double real_output, double elastici
 double next_demand_shifter(double demand_shifter, double annual_growth, double volatility,
                            double standard_normal);
 
-// Memory a firm takes in a running replicate (an upper estimate): its columns in
-// models::FirmTable (22 doubles, the id, 6 int32, 2 uint32, a uint16 and 5 bytes: 223 bytes)
-// plus the per-step productivity ranking (16), the compaction index (8) and the funds'
-// signals (8), rounded up.
-inline constexpr double kBytesPerFirm = 264.0;
+// Memory a firm takes in a running replicate: its row of models::FirmTable (every column and
+// the id) plus what the replicate holds per firm outside the table: the per-step productivity
+// ranking, the compaction's index of survivors and the funds' screening signal.
+std::size_t bytes_per_firm();
 
 void add_cluster_settings(sim::Schema& schema);
 

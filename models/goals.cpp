@@ -85,33 +85,44 @@ void evaluate_count_goal(const std::vector<double>& count, const sim::Calendar& 
   }
 }
 
+GoalParams GoalParams::from(const sim::Scenario& sc) {
+  const auto quarter = [&](const std::string& key) { return sim::quarter_number(sc.date(key)); };
+  GoalParams p{};
+  p.output_mark = sc.number("goals.output_mark");
+  p.target = {sc.number("goals.g1.target"), sc.number("goals.g2.target"),
+              sc.number("goals.g3.target"), sc.number("goals.g4.target")};
+  p.deadline = {quarter("goals.g1.deadline"), quarter("goals.g2.deadline"),
+                quarter("goals.g3.deadline"), quarter("goals.g4.deadline")};
+  p.g2_window_start = quarter("goals.g2.window_start");
+  p.cultivated = {p.output_mark, sc.number("goals.g2.min_growth"),
+                  sc.number("goals.g2.min_rd_intensity"), sc.number("goals.g2.min_output")};
+  p.leading = {sc.number("goals.g4.min_rd_intensity"), sc.number("goals.g4.min_patents_per_bn"),
+               sc.number("goals.g4.min_researchers_per_bn"), sc.number("goals.g4.min_output")};
+  return p;
+}
+
 std::vector<sim::GoalDefinition> plan_goals(const sim::Scenario& sc) {
-  const double mark = sc.number("goals.output_mark");
-  const std::string mark_text = fmt::format("{:g} bn yuan", mark / 1e9);
-  auto label = [&](const std::string& key) {
-    return sim::quarter_label(sim::quarter_number(sc.date(key)));
-  };
-  auto deadline = [&](const std::string& key) {
-    return sim::quarter_end_decimal_year(sim::quarter_number(sc.date(key)));
-  };
+  const GoalParams p = GoalParams::from(sc);
+  const std::string mark_text = fmt::format("{:g} bn yuan", p.output_mark / 1e9);
+  const auto deadline = [&](std::size_t g) { return sim::quarter_end_decimal_year(p.deadline[g]); };
+  const auto label = [](int quarter) { return sim::quarter_label(quarter); };
   return {
       {"G1",
-       fmt::format("{:g} clusters with annual output over {} by {}", sc.number("goals.g1.target"),
-                   mark_text, label("goals.g1.deadline")),
-       "clusters", sc.number("goals.g1.target"), deadline("goals.g1.deadline")},
+       fmt::format("{:g} clusters with annual output over {} by {}", p.target[0], mark_text,
+                   label(p.deadline[0])),
+       "clusters", p.target[0], deadline(0)},
       {"G2",
-       fmt::format("{:g} newly cultivated clusters (growth, R&D, scale) from {} to {}",
-                   sc.number("goals.g2.target"), label("goals.g2.window_start"),
-                   label("goals.g2.deadline")),
-       "clusters", sc.number("goals.g2.target"), deadline("goals.g2.deadline")},
+       fmt::format("{:g} newly cultivated clusters (growth, R&D, scale) from {} to {}", p.target[1],
+                   label(p.g2_window_start), label(p.deadline[1])),
+       "clusters", p.target[1], deadline(1)},
       {"G3",
-       fmt::format("{:g} clusters with annual output over {} by {}", sc.number("goals.g3.target"),
-                   mark_text, label("goals.g3.deadline")),
-       "clusters", sc.number("goals.g3.target"), deadline("goals.g3.deadline")},
+       fmt::format("{:g} clusters with annual output over {} by {}", p.target[2], mark_text,
+                   label(p.deadline[2])),
+       "clusters", p.target[2], deadline(2)},
       {"G4",
        fmt::format("{:g} clusters at a national-leading level of R&D, patents and talent by {}",
-                   sc.number("goals.g4.target"), label("goals.g4.deadline")),
-       "clusters", sc.number("goals.g4.target"), deadline("goals.g4.deadline")},
+                   p.target[3], label(p.deadline[3])),
+       "clusters", p.target[3], deadline(3)},
   };
 }
 

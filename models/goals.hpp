@@ -4,11 +4,12 @@
 // 2020. The operational definitions of G2 and G4 are in models/README.md ("Goals").
 #pragma once
 
+#include <array>
 #include <vector>
 
-#include "sim/run/goals.hpp"
 #include "sim/config/scenario.hpp"
 #include "sim/config/schema.hpp"
+#include "sim/run/goals.hpp"
 
 namespace models {
 
@@ -47,6 +48,18 @@ bool is_innovation_leader(double annual_output, double annual_rd, double annual_
 // Fills one goal's results for one replicate from the series of its value by step.
 void evaluate_count_goal(const std::vector<double>& count_by_step, const sim::Calendar& calendar,
                          std::size_t goal, std::size_t replicate, sim::GoalResults& out);
+
+// The goals' settings (goals.*). Goals are G1 to G4 at indices 0 to 3; dates are quarter numbers.
+struct GoalParams {
+  double output_mark;  // yuan/year
+  std::array<double, 4> target;
+  std::array<int, 4> deadline;
+  int g2_window_start;
+  CultivationTest cultivated;
+  LeadingTest leading;
+
+  static GoalParams from(const sim::Scenario& scenario);
+};
 
 // The goals as defined by the scenario (goals.* settings).
 std::vector<sim::GoalDefinition> plan_goals(const sim::Scenario& scenario);

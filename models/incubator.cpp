@@ -4,6 +4,8 @@
 
 #include <algorithm>
 
+#include "models/policy.hpp"
+
 namespace models {
 
 IncubatorTable::IncubatorTable() {
@@ -239,18 +241,19 @@ void add_incubator_settings(sim::Schema& s) {
                "a random better firm (assumption)."));
   s.add_check([](const sim::Scenario& sc) {
     // Incubators are agents and intake scans a cluster's incubators: keep their number sane.
+    // The levers count as written, supported or not: a sweep may switch support on.
     constexpr double kMaxIncubatorsPerCluster = 1e4;
+    const double size = IncubatorParams::from(sc).size;
     for (std::size_t c = 0; c < sc.clusters().size(); ++c) {
       for (int q = sc.calendar().first_quarter; q <= sc.calendar().last_quarter; ++q) {
-        const double count =
-            sc.number("policy.incubators.capacity", q, c) / sc.number("incubator.size");
+        const double capacity = levers_written(sc, q, c).incubator_capacity;
+        const double count = capacity / size;
         if (count > kMaxIncubatorsPerCluster) {
           sc.fail_written({"policy.incubators.capacity", "incubator.size"},
                           fmt::format("{:g} funded slots in incubators of {:g} would make {:.3g} "
                                       "incubators in cluster '{}' ({}), more than {:g}; raise "
                                       "incubator.size",
-                                      sc.number("policy.incubators.capacity", q, c),
-                                      sc.number("incubator.size"), count, sc.clusters()[c].id,
+                                      capacity, size, count, sc.clusters()[c].id,
                                       sim::quarter_label(q), kMaxIncubatorsPerCluster));
         }
       }

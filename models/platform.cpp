@@ -4,6 +4,8 @@
 
 #include <algorithm>
 
+#include "models/policy.hpp"
+
 namespace models {
 
 PlatformTable::PlatformTable() {
@@ -112,12 +114,13 @@ void add_platform_settings(sim::Schema& s) {
   s.add_check([](const sim::Scenario& sc) {
     // Platforms are agents: an investment far above the size of one would open more of them
     // than a run can hold.
+    // The levers count as written, supported or not: a sweep may switch support on.
     constexpr double kMaxNewPlatforms = 1e6;
+    const double size = PlatformParams::from(sc).new_platform_size;
     double opened = 0.0;
     for (std::size_t c = 0; c < sc.clusters().size(); ++c) {
       for (int q = sc.calendar().first_quarter; q <= sc.calendar().last_quarter; ++q) {
-        opened += sc.number("policy.platforms.investment_per_year", q, c) / 4.0 /
-                  sc.number("platform.new_platform_size");
+        opened += levers_written(sc, q, c).platform_investment / 4.0 / size;
       }
     }
     if (opened > kMaxNewPlatforms) {
@@ -129,9 +132,8 @@ void add_platform_settings(sim::Schema& s) {
     }
   });
   s.add_check([](const sim::Scenario& sc) {
-    const double total = sc.number("platform.share.key_lab") +
-                         sc.number("platform.share.engineering_centre") +
-                         sc.number("platform.share.shared_instruments");
+    const auto& share = PlatformParams::from(sc).kind_share;
+    const double total = share[0] + share[1] + share[2];
     if (std::abs(total - 1.0) > 1e-9) {
       sc.fail_written({"platform.share.key_lab", "platform.share.engineering_centre",
                        "platform.share.shared_instruments"},

@@ -40,8 +40,9 @@ WorldSetup::WorldSetup(const sim::Scenario& sc)
     for (std::size_t c = 0; c < clusters; ++c) {
       rules.push_back(tax_rules_at(sc, q, c));
       levers.push_back(levers_at(sc, q, c));
-      growth.push_back(starts[c].demand_growth + sc.number("market.demand_growth_adjust", q, c));
-      volatility.push_back(sc.number("market.demand_volatility", q, c));
+      const Demand demand = demand_at(sc, starts[c], q, c);
+      growth.push_back(demand.growth);
+      volatility.push_back(demand.volatility);
       amenity.push_back(sc.number("talent.amenity", q, c));
     }
   }
@@ -223,46 +224,112 @@ void WorldReplicate::initialise_incubators_and_platforms() {
   run_platforms(-1);
 }
 
+namespace {
+
+constexpr double kNaN = std::numeric_limits<double>::quiet_NaN();
+
+template <std::size_t N>
+constexpr bool in_metric_order(const std::array<MetricRow, N>& rows) {
+  for (std::size_t m = 0; m < N; ++m) {
+    if (rows[m].metric != m || rows[m].value == nullptr) return false;
+  }
+  return true;
+}
+
+}  // namespace
+
+const std::array<MetricRow, kFiscalCostFirst>& WorldReplicate::metric_table() {
+  using W = const WorldReplicate&;
+  // A cluster without firms has no market: its price and productivity are undefined.
+  static constexpr std::array<MetricRow, kFiscalCostFirst> rows = {{
+      {kOutputValue, "output_value", "yuan/year", "cluster sales in the quarter, annualised (x4)",
+       [](W w, std::size_t c) { return 4 * w.sum(c, kSumSales); }},
+      {kFirmsBackbone, "firms_backbone", "firms",
+       "firms with annual sales at or above firm.backbone_revenue",
+       [](W w, std::size_t c) { return w.sum(c, kSumBackbone); }},
+      {kFirmsSme, "firms_sme", "firms", "established firms below the backbone threshold",
+       [](W w, std::size_t c) { return w.sum(c, kSumSme); }},
+      {kFirmsStartup, "firms_startup", "firms",
+       "firms younger than firm.startup_age_quarters, not backbone",
+       [](W w, std::size_t c) { return w.sum(c, kSumStartup); }},
+      {kFirmEntries, "firm_entries", "firms/quarter", "firms entering in the quarter",
+       [](W w, std::size_t c) { return w.entries_[c]; }},
+      {kFirmExits, "firm_exits", "firms/quarter", "firms exiting in the quarter",
+       [](W w, std::size_t c) { return w.sum(c, kSumExits); }},
+      {kRdSpend, "rd_spend", "yuan/quarter", "real R&D spending (excludes relabelled spending)",
+       [](W w, std::size_t c) { return w.sum(c, kSumRdReal); }},
+      {kRdReported, "rd_reported", "yuan/quarter",
+       "R&D reported for tax, including relabelled spending",
+       [](W w, std::size_t c) { return w.sum(c, kSumRdReported); }},
+      {kRdIntensity, "rd_intensity", "1", "reported R&D over sales",
+       [](W w, std::size_t c) {
+         const double sales = w.sum(c, kSumSales);
+         return sales > 0 ? w.sum(c, kSumRdReported) / sales : 0.0;
+       }},
+      {kPatentsGranted, "patents_granted", "patents/quarter",
+       "invention patents granted in the quarter",
+       [](W w, std::size_t c) { return w.sum(c, kSumPatents); }},
+      {kHnteCount, "hnte_count", "firms", "firms holding HNTE certification in the quarter",
+       [](W w, std::size_t c) { return w.sum(c, kSumHnte); }},
+      {kResearchers, "researchers", "persons",
+       "researchers in the cluster, employed or seeking a job (FTE)",
+       [](W w, std::size_t c) { return w.sum(c, kSumEmployed) + w.talent_.free[c]; }},
+      {kResearcherInflow, "researcher_inflow", "persons/quarter",
+       "graduates, talent-programme recruits and researchers moving in from other clusters",
+       [](W w, std::size_t c) { return w.talent_.inflow[c]; }},
+      {kResearcherOutflow, "researcher_outflow", "persons/quarter",
+       "retirements and researchers moving to other clusters",
+       [](W w, std::size_t c) { return w.talent_.outflow[c]; }},
+      {kResearcherWage, "researcher_wage", "yuan/quarter", "pay per researcher in the cluster",
+       [](W w, std::size_t c) { return w.talent_.wage[c]; }},
+      {kIncubatorTenants, "incubator_tenants", "firms",
+       "firms in incubators at the end of the quarter",
+       [](W w, std::size_t c) { return w.sum(c, kSumTenants); }},
+      {kIncubatorGraduates, "incubator_graduates", "firms/quarter",
+       "tenants graduating in the quarter", [](W w, std::size_t c) { return w.graduates_[c]; }},
+      {kVcInvested, "vc_invested", "yuan/quarter",
+       "equity invested in the cluster's firms by guide sub-funds, private VC and the angel fund",
+       [](W w, std::size_t c) { return w.fund_flows_.invested[c]; }},
+      {kGuideFundPrivateRaised, "guide_fund_private_raised", "yuan/quarter",
+       "private money raised by new guide sub-funds of the cluster",
+       [](W w, std::size_t c) { return w.fund_flows_.private_raised[c]; }},
+      {kFundNav, "fund_nav", "yuan",
+       "net asset value of the cluster's funds: cash plus stakes at valuation",
+       [](W w, std::size_t c) { return w.fund_flows_.nav[c]; }},
+      {kPlatformCapital, "platform_capital", "yuan", "capital of the cluster's R&D platforms",
+       [](W w, std::size_t c) {
+         double platforms = 0.0;
+         for (std::size_t k = 0; k < kPlatformKinds; ++k)
+           platforms += w.platform_capital_[c * kPlatformKinds + k];
+         return platforms;
+       }},
+      {kTaxPaid, "tax_paid", "yuan/quarter", "enterprise income tax paid",
+       [](W w, std::size_t c) { return w.sum(c, kSumTax); }},
+      {kPrice, "price", "1", "market price of the cluster's output (1 at the start)",
+       [](W w, std::size_t c) { return w.real_output_[c] > 0 ? w.price_[c] : kNaN; }},
+      {kMeanLogProductivity, "mean_log_productivity", "1",
+       "sales-weighted mean log-productivity of firms",
+       [](W w, std::size_t c) {
+         const double sales = w.sum(c, kSumSales);
+         return w.real_output_[c] > 0 && sales > 0
+                    ? w.sum(c, kSumSalesTimesLogProductivity) / sales
+                    : kNaN;
+       }},
+  }};
+  static_assert(in_metric_order(rows), "one row per metric before the fiscal costs, in order");
+  return rows;
+}
+
 void WorldReplicate::record(std::span<double> out) const {
-  constexpr double kNaN = std::numeric_limits<double>::quiet_NaN();
   const std::size_t n = clusters_;
   for (std::size_t c = 0; c < n; ++c) {
     auto set = [&](std::size_t m, double value) { out[m * n + c] = value; };
-    const double sales = sum(c, kSumSales);
-    // A cluster without firms has no market: its price and productivity are undefined.
-    const bool active = real_output_[c] > 0;
-    set(kOutputValue, 4 * sales);
-    set(kFirmsBackbone, sum(c, kSumBackbone));
-    set(kFirmsSme, sum(c, kSumSme));
-    set(kFirmsStartup, sum(c, kSumStartup));
-    set(kFirmEntries, entries_[c]);
-    set(kFirmExits, sum(c, kSumExits));
-    set(kRdSpend, sum(c, kSumRdReal));
-    set(kRdReported, sum(c, kSumRdReported));
-    set(kRdIntensity, sales > 0 ? sum(c, kSumRdReported) / sales : 0.0);
-    set(kPatentsGranted, sum(c, kSumPatents));
-    set(kHnteCount, sum(c, kSumHnte));
-    set(kResearchers, sum(c, kSumEmployed) + talent_.free[c]);
-    set(kResearcherInflow, talent_.inflow[c]);
-    set(kResearcherOutflow, talent_.outflow[c]);
-    set(kResearcherWage, talent_.wage[c]);
-    set(kIncubatorTenants, sum(c, kSumTenants));
-    set(kIncubatorGraduates, graduates_[c]);
-    set(kVcInvested, fund_flows_.invested[c]);
-    set(kGuideFundPrivateRaised, fund_flows_.private_raised[c]);
-    set(kFundNav, fund_flows_.nav[c]);
-    double platforms = 0.0;
-    for (std::size_t k = 0; k < kPlatformKinds; ++k)
-      platforms += platform_capital_[c * kPlatformKinds + k];
-    set(kPlatformCapital, platforms);
-    set(kTaxPaid, sum(c, kSumTax));
-    set(kPrice, active ? price_[c] : kNaN);
-    set(kMeanLogProductivity,
-        active && sales > 0 ? sum(c, kSumSalesTimesLogProductivity) / sales : kNaN);
+    for (const MetricRow& row : metric_table()) set(row.metric, row.value(*this, c));
     double total = 0.0;
     for (std::size_t l = 0; l < kLedgerCount; ++l) {
-      set(kFiscalCostFirst + l, cost(c, static_cast<Ledger>(l)));
-      total += cost(c, static_cast<Ledger>(l));
+      const auto line = static_cast<Ledger>(l);
+      set(fiscal_cost_metric(line), cost(c, line));
+      total += cost(c, line);
     }
     set(kFiscalCostTotal, total);
   }

@@ -12,6 +12,7 @@
 #include <initializer_list>
 #include <memory>
 #include <span>
+#include <string_view>
 #include <vector>
 
 #include "models/cluster.hpp"
@@ -22,6 +23,7 @@
 #include "models/policy.hpp"
 #include "models/talent.hpp"
 #include "models/tax.hpp"
+#include "models/world.hpp"
 #include "sim/core/parallel.hpp"
 #include "sim/core/random.hpp"
 #include "sim/run/model.hpp"
@@ -107,6 +109,18 @@ class WorldSetup final : public sim::PreparedModel {
   }
 };
 
+class WorldReplicate;
+
+// One metric, declared once: its index, name, unit and description, and how its value for a
+// cluster is computed from the replicate's state at the end of a quarter.
+struct MetricRow {
+  Metric metric;
+  std::string_view name;
+  std::string_view unit;
+  std::string_view description;
+  double (*value)(const WorldReplicate& world, std::size_t cluster);
+};
+
 class WorldReplicate final : public sim::Replicate {
  public:
   WorldReplicate(const WorldSetup& setup, std::uint64_t replicate);
@@ -116,6 +130,10 @@ class WorldReplicate final : public sim::Replicate {
   sim::AgentCounts agents() const override;
   void time_phases(sim::PhaseTimes* times) override;
   void check_every_phase(bool on) override;
+
+  // The metrics before the fiscal-cost lines, in metric order (checked at compile time); the
+  // fiscal-cost metrics follow, one per ledger line (policy.hpp), then their total.
+  static const std::array<MetricRow, kFiscalCostFirst>& metric_table();
 
  private:
   sim::RandomStream stream(std::uint64_t step, Phase phase, std::uint64_t agent) const {

@@ -39,43 +39,26 @@ sim::Schema build_schema() {
 
 }  // namespace
 
-ClusterModel::ClusterModel() : schema_(build_schema()) {
-  metrics_ = {
-      {"output_value", "yuan/year", "cluster sales in the quarter, annualised (x4)"},
-      {"firms_backbone", "firms", "firms with annual sales at or above firm.backbone_revenue"},
-      {"firms_sme", "firms", "established firms below the backbone threshold"},
-      {"firms_startup", "firms", "firms younger than firm.startup_age_quarters, not backbone"},
-      {"firm_entries", "firms/quarter", "firms entering in the quarter"},
-      {"firm_exits", "firms/quarter", "firms exiting in the quarter"},
-      {"rd_spend", "yuan/quarter", "real R&D spending (excludes relabelled spending)"},
-      {"rd_reported", "yuan/quarter", "R&D reported for tax, including relabelled spending"},
-      {"rd_intensity", "1", "reported R&D over sales"},
-      {"patents_granted", "patents/quarter", "invention patents granted in the quarter"},
-      {"hnte_count", "firms", "firms holding HNTE certification in the quarter"},
-      {"researchers", "persons", "researchers in the cluster, employed or seeking a job (FTE)"},
-      {"researcher_inflow", "persons/quarter",
-       "graduates, talent-programme recruits and researchers moving in from other clusters"},
-      {"researcher_outflow", "persons/quarter",
-       "retirements and researchers moving to other clusters"},
-      {"researcher_wage", "yuan/quarter", "pay per researcher in the cluster"},
-      {"incubator_tenants", "firms", "firms in incubators at the end of the quarter"},
-      {"incubator_graduates", "firms/quarter", "tenants graduating in the quarter"},
-      {"vc_invested", "yuan/quarter",
-       "equity invested in the cluster's firms by guide sub-funds, private VC and the angel fund"},
-      {"guide_fund_private_raised", "yuan/quarter",
-       "private money raised by new guide sub-funds of the cluster"},
-      {"fund_nav", "yuan", "net asset value of the cluster's funds: cash plus stakes at valuation"},
-      {"platform_capital", "yuan", "capital of the cluster's R&D platforms"},
-      {"tax_paid", "yuan/quarter", "enterprise income tax paid"},
-      {"price", "1", "market price of the cluster's output (1 at the start)"},
-      {"mean_log_productivity", "1", "sales-weighted mean log-productivity of firms"},
-  };
+namespace {
+
+// The metric list, in metric order: the table's rows, then one fiscal-cost metric per ledger
+// line and their total.
+std::vector<sim::MetricInfo> metric_list() {
+  std::vector<sim::MetricInfo> list;
+  for (const MetricRow& row : WorldReplicate::metric_table()) {
+    list.push_back({std::string(row.name), std::string(row.unit), std::string(row.description)});
+  }
   for (const LedgerLine& line : ledger_lines()) {
-    metrics_.push_back(
+    list.push_back(
         {"fiscal_cost_" + std::string(line.name), "yuan/quarter", std::string(line.description)});
   }
-  metrics_.push_back({"fiscal_cost_total", "yuan/quarter", "sum of every fiscal_cost_ line"});
+  list.push_back({"fiscal_cost_total", "yuan/quarter", "sum of every fiscal_cost_ line"});
+  return list;
 }
+
+}  // namespace
+
+ClusterModel::ClusterModel() : schema_(build_schema()), metrics_(metric_list()) {}
 
 std::unique_ptr<sim::PreparedModel> ClusterModel::prepare(const sim::Scenario& scenario) const {
   return std::make_unique<WorldSetup>(scenario);
@@ -83,9 +66,9 @@ std::unique_ptr<sim::PreparedModel> ClusterModel::prepare(const sim::Scenario& s
 
 namespace {
 
-// Step of the quarter a date setting names, relative to the run's start (may be outside it).
-int step_of(const sim::Scenario& sc, const std::string& key) {
-  return sim::quarter_number(sc.date(key)) - sc.calendar().first_quarter;
+// Step of a quarter relative to the run's start (may be outside it).
+int step_of(const sim::Scenario& sc, int quarter) {
+  return quarter - sc.calendar().first_quarter;
 }
 
 // Sum over clusters and steps [0, last] of one metric of one replicate, /divisor per value.
@@ -112,16 +95,11 @@ sim::GoalResults ClusterModel::evaluate_goals(const sim::Scenario& sc,
   out.first_met.assign(cells, 0.0);
   out.cost_to_deadline.assign(cells, 0.0);
   const std::size_t steps = metrics.steps(), clusters = metrics.clusters();
-  const double mark = sc.number("goals.output_mark");
-  const CultivationTest cultivated{mark, sc.number("goals.g2.min_growth"),
-                                   sc.number("goals.g2.min_rd_intensity"),
-                                   sc.number("goals.g2.min_output")};
-  const LeadingTest leading{
-      sc.number("goals.g4.min_rd_intensity"), sc.number("goals.g4.min_patents_per_bn"),
-      sc.number("goals.g4.min_researchers_per_bn"), sc.number("goals.g4.min_output")};
-  const int window_start = step_of(sc, "goals.g2.window_start");
-  const std::array<std::string, 4> deadlines = {"goals.g1.deadline", "goals.g2.deadline",
-                                                "goals.g3.deadline", "goals.g4.deadline"};
+  const GoalParams goals = GoalParams::from(sc);
+  const double mark = goals.output_mark;
+  const CultivationTest& cultivated = goals.cultivated;
+  const LeadingTest& leading = goals.leading;
+  const int window_start = step_of(sc, goals.g2_window_start);
   for (std::size_t r = 0; r < out.replicates; ++r) {
     const auto block = [&](Metric m) { return metrics.metric(m) + r * steps * clusters; };
     const auto output = trailing_annual_output(block(kOutputValue), steps, clusters);
@@ -150,7 +128,7 @@ sim::GoalResults ClusterModel::evaluate_goals(const sim::Scenario& sc,
                                                               &leaders};
     for (std::size_t g = 0; g < out.goals.size(); ++g) {
       evaluate_count_goal(*series[g], sc.calendar(), g, r, out);
-      const int last = step_of(sc, deadlines[g]);
+      const int last = step_of(sc, goals.deadline[g]);
       out.cost_to_deadline[out.index(g, r)] = last < static_cast<int>(steps)
                                                   ? total_to(metrics, kFiscalCostTotal, r, last)
                                                   : std::numeric_limits<double>::quiet_NaN();
@@ -183,7 +161,7 @@ std::vector<sim::ComparisonMeasure> ClusterModel::compare(
   const sim::MetricsArray& base = counterfactual;
   const std::size_t replicates = run.replicates(), steps = run.steps(), clusters = run.clusters();
   const int last = static_cast<int>(steps) - 1;
-  const double mark = sc.number("goals.output_mark");
+  const double mark = GoalParams::from(sc).output_mark;
   std::vector<sim::ComparisonMeasure> out = {
       {"output_gained", "bn yuan", "output gained over the run (sum of quarterly sales)", {}},
       {"public_money", "bn yuan", "public money spent beyond the counterfactual's", {}},

@@ -26,8 +26,9 @@ class ClusterModel final : public sim::Model {
   std::vector<sim::MetricInfo> metrics_;
 };
 
-// Index of each metric in ClusterModel::metrics(). The fiscal-cost lines follow in ledger order
-// (policy.hpp), then their total.
+// Index of each metric in ClusterModel::metrics(). Each metric before the fiscal costs has its
+// row (name, unit, description, value) in WorldReplicate::metric_table (replicate.cpp); the
+// fiscal-cost lines follow in ledger order (policy.hpp), then their total.
 enum Metric : std::size_t {
   kOutputValue,
   kFirmsBackbone,
@@ -65,5 +66,6 @@ constexpr std::size_t fiscal_cost_metric(Ledger line) {
 
 static_assert(std::size_t{kFiscalCostTotal} ==
               std::size_t{kFiscalCostFirst} + std::size_t{kLedgerCount});
+static_assert(std::size_t{kMetricCount} == std::size_t{kFiscalCostTotal} + 1);
 
 }  // namespace models

@@ -8,6 +8,12 @@
 
 namespace sim {
 
+std::size_t AgentTable::bytes_per_row() const {
+  std::size_t bytes = sizeof(decltype(id)::value_type);
+  for (const auto& column : columns_) bytes += column->element_bytes();
+  return bytes;
+}
+
 std::size_t AgentTable::append(std::size_t n) {
   const std::size_t first = id.size();
   id.resize(first + n);

@@ -43,6 +43,10 @@ class AgentTable {
 
   std::size_t size() const { return id.size(); }
 
+  std::size_t column_count() const { return columns_.size(); }
+  // Bytes one agent takes in the table: its id and one element of every registered column.
+  std::size_t bytes_per_row() const;
+
   // Appends n agents with fresh ids (value-initialised fields); returns the first new index.
   std::size_t append(std::size_t n);
 
@@ -61,6 +65,7 @@ class AgentTable {
     // Index of the first non-finite value in [begin, end), or end (integer columns: end).
     virtual std::size_t first_non_finite(std::size_t begin, std::size_t end) const = 0;
     virtual double value(std::size_t i) const = 0;
+    virtual std::size_t element_bytes() const = 0;
     std::string name;
     virtual void resize(std::size_t n) = 0;
     // Moves element kept[j] to j for every j, then shrinks to kept.size().
@@ -82,6 +87,7 @@ class AgentTable {
       if constexpr (std::is_arithmetic_v<T>) return static_cast<double>(data[i]);
       return 0.0;
     }
+    std::size_t element_bytes() const override { return sizeof(T); }
     void resize(std::size_t n) override { data.resize(n); }
     void keep_only(const std::vector<std::size_t>& kept) override {
       // Destinations never pass their sources, so moving front to back is safe in place.

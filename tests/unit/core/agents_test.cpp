@@ -64,6 +64,22 @@ TEST(AgentTable, ColumnAddedLaterIsSizedToTheTable) {
   EXPECT_EQ(late.size(), 4u);
 }
 
+TEST(AgentTable, BytesPerRowSumTheIdAndEveryColumnsElement) {
+  sim::AgentTable t;
+  EXPECT_EQ(t.bytes_per_row(), sizeof(std::uint64_t));
+  std::vector<double> x;
+  std::vector<std::uint8_t> flag;
+  std::vector<std::int32_t> age;
+  t.add_column(x, "x");
+  t.add_column(flag, "flag");
+  t.add_column(age, "age");
+  EXPECT_EQ(t.column_count(), 3u);
+  EXPECT_EQ(t.bytes_per_row(),
+            sizeof(std::uint64_t) + sizeof(double) + sizeof(std::uint8_t) + sizeof(std::int32_t));
+  t.append(5);  // the size of a row does not depend on the number of rows
+  EXPECT_EQ(t.bytes_per_row(), 8u + 8u + 1u + 4u);
+}
+
 TEST(AgentTable, CompactKeepsSurvivorsInOrderWithTheirValues) {
   sim::AgentTable t;
   std::vector<double> value;
