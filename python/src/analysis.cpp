@@ -6,11 +6,14 @@
 #include <cstdint>
 #include <span>
 #include <string>
+#include <utility>
+#include <vector>
 
 #include "python/src/bindings.hpp"
 #include "sim/analysis/outcome.hpp"
 #include "sim/analysis/sensitivity.hpp"
 #include "sim/analysis/sobol.hpp"
+#include "sim/core/errors.hpp"
 
 namespace clustersim_python {
 namespace {
@@ -68,6 +71,50 @@ py::array_t<double> outcome_of_file(const std::string& path, const std::string& 
   return array_of(values, {static_cast<py::ssize_t>(values.size())});
 }
 
+// An array a lookup returned, flattened in C order; None means the Dataset has no such array.
+std::vector<double> doubles(const py::object& values, const std::string& name) {
+  if (values.is_none()) {
+    throw sim::InputError({"<dataset>", 0, 0}, "", "the dataset has no " + name);
+  }
+  const auto a = DoubleArray::ensure(values);
+  if (!a) throw py::value_error(name + " is not an array of numbers");
+  return {a.data(), a.data() + a.size()};
+}
+
+// A sweep in memory (a Dataset's arrays) as the table outcomes are computed from. The lookups
+// are called only for what an expression names, so a lazily loaded Dataset reads only that;
+// they run with the GIL held, as evaluate_outcome never releases it.
+sim::SweepTable sweep_table(std::size_t runs, std::size_t replicates, std::size_t steps,
+                            std::size_t clusters, std::vector<std::string> time_labels,
+                            std::vector<std::string> goal_ids,
+                            std::vector<std::string> metric_names, const py::function& metric,
+                            const py::function& goal_field) {
+  if (time_labels.size() != steps) {
+    throw py::value_error(std::to_string(time_labels.size()) + " time labels for " +
+                          std::to_string(steps) + " steps");
+  }
+  sim::SweepTable t;
+  t.runs = runs;
+  t.replicates = replicates;
+  t.steps = steps;
+  t.clusters = clusters;
+  t.time_labels = std::move(time_labels);
+  t.goal_ids = std::move(goal_ids);
+  t.metric_names = std::move(metric_names);
+  t.metric = [metric](const std::string& name) {
+    return doubles(metric(name), "metric '" + name + "'");
+  };
+  t.goals = [goal_field](const std::string& field) {
+    return doubles(goal_field(field), "goal_" + field);
+  };
+  return t;
+}
+
+py::array_t<double> outcome_of_table(const sim::SweepTable& table, const std::string& expression) {
+  const auto values = sim::evaluate_outcome(expression, table);
+  return array_of(values, {static_cast<py::ssize_t>(values.size())});
+}
+
 }  // namespace
 
 void export_analysis(py::module_& m) {
@@ -83,6 +130,19 @@ void export_analysis(py::module_& m) {
   m.def("evaluate_outcome", &outcome_of_file, py::arg("path"), py::arg("expression"),
         "An outcome (G3, sum(M, 2020), ...) per run of a sweep result file, as the engine "
         "computes it; ScenarioError for a bad expression or file.");
+
+  py::class_<sim::SweepTable>(
+      m, "SweepTable", "A sweep's arrays in memory, for evaluate_outcome(table, expression).")
+      .def(py::init(&sweep_table), py::arg("runs"), py::arg("replicates"), py::arg("steps"),
+           py::arg("clusters"), py::arg("time_labels"), py::arg("goal_ids"),
+           py::arg("metric_names"), py::arg("metric"), py::arg("goal_field"),
+           "metric(name) returns a metric as a [run, replicate, time, cluster] array, "
+           "goal_field(field) a goal field (met, value_at_deadline, cost_to_deadline) as a "
+           "[run, goal, replicate] array, either None when there is none. ValueError for time "
+           "labels that are not one per step.");
+  m.def("evaluate_outcome", &outcome_of_table, py::arg("table"), py::arg("expression"),
+        "The same for a SweepTable of arrays in memory (a Dataset's); ScenarioError for a bad "
+        "expression, ValueError for arrays of the wrong size.");
 }
 
 }  // namespace clustersim_python
