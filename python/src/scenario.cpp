@@ -1,5 +1,5 @@
 // The model's settings and metrics, and Scenario: loaded and checked by the engine, with its
-// clusters and quarters for the Dataset's coordinates.
+// clusters and quarters for the Dataset's coordinates; the calendar's quarter labels.
 #include <pybind11/stl.h>
 
 #include <memory>
@@ -125,6 +125,8 @@ void export_scenario(py::module_& m) {
         "ScenarioError unless the counterfactual has the run's clusters, in order.");
   m.def("counterfactual_overrides", &sim::counterfactual_overrides, py::arg("run"),
         "Overrides putting a counterfactual on a run's calendar, seed and replicates.");
+  m.def("quarter_label", &sim::quarter_label_at, py::arg("decimal_year"),
+        "'2015Q4' for the decimal year at a quarter's end (2016.0); 'never' for NaN.");
 }
 
 }  // namespace clustersim_python
