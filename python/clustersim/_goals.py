@@ -12,14 +12,6 @@ from . import _core, _dataset
 _COUNTS = ("replicates", "decided")
 
 
-def quarter_label(decimal_year):
-    """'2015Q4' for the decimal year at a quarter's end (2016.0); 'never' for NaN."""
-    if decimal_year is None or math.isnan(decimal_year):
-        return "never"
-    quarter = int(round(decimal_year * 4)) - 1
-    return f"{quarter // 4}Q{quarter % 4 + 1}"
-
-
 def _as_dataset(ds):
     if isinstance(ds, (str, os.PathLike)):
         return _dataset.load(ds)
@@ -80,9 +72,9 @@ def goals(ds):
                    for k, v in row.items()}
             if run is not None:
                 row = {"run": run, **row}
-            row["deadline_quarter"] = quarter_label(row["deadline"])
-            row["first_met_median_quarter"] = quarter_label(row["first_met_median"])
-            row["first_met_earliest_quarter"] = quarter_label(row["first_met_earliest"])
+            row["deadline_quarter"] = _core.quarter_label(row["deadline"])
+            row["first_met_median_quarter"] = _core.quarter_label(row["first_met_median"])
+            row["first_met_earliest_quarter"] = _core.quarter_label(row["first_met_earliest"])
             rows.append(row)
     frame = pd.DataFrame(rows)
     index = ["run", "id"] if "run" in frame.columns else ["id"]

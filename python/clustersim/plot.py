@@ -15,7 +15,6 @@ import numpy as np
 
 from . import _core
 from ._goals import goals as _goal_table
-from ._goals import quarter_label
 
 __all__ = ["trajectories", "goals", "sensitivity"]
 
@@ -84,7 +83,7 @@ def _decimal_year_to_x(ds, year):
     """A goal deadline (decimal year at a quarter's end) on the time axis."""
     if "date" not in ds.coords:
         return year
-    label = quarter_label(year)
+    label = _core.quarter_label(year)
     quarter_year, quarter = int(label[:4]), int(label[-1])
     month = 3 * quarter
     last_day = 31 if month in (3, 12) else 30

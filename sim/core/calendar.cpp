@@ -2,6 +2,7 @@
 
 #include <fmt/format.h>
 #include <charconv>
+#include <cmath>
 
 namespace sim {
 namespace {
@@ -77,6 +78,13 @@ double quarter_end_decimal_year(int quarter) {
 
 std::string quarter_label(int quarter) {
   return fmt::format("{}Q{}", quarter / 4, quarter % 4 + 1);
+}
+
+std::string quarter_label_at(double decimal_year) {
+  if (std::isnan(decimal_year)) return "never";
+  // Rounded, as a decimal year read back from a file or summed in a statistic may be off by
+  // an ulp from the quarter's end.
+  return quarter_label(static_cast<int>(std::lround(decimal_year * 4)) - 1);
 }
 
 std::optional<int> Calendar::step_of(const Date& d) const {

@@ -29,6 +29,10 @@ Date quarter_end(int quarter);
 // Decimal year at the end of a quarter: 2014Q1 -> 2014.25, 2015Q4 -> 2016.0.
 double quarter_end_decimal_year(int quarter);
 std::string quarter_label(int quarter);  // "2015Q4"
+// The label of the quarter ending at a decimal year (2016.0 -> "2015Q4", the inverse of
+// quarter_end_decimal_year), or "never" for NaN: how goal reports name a deadline or the
+// quarter a target was first reached, when it never was.
+std::string quarter_label_at(double decimal_year);
 
 // The run's time axis: steps are the quarters first..last inclusive.
 struct Calendar {

@@ -1,5 +1,6 @@
 #include "sim/run/goals.hpp"
 
+#include "sim/core/calendar.hpp"
 #include "sim/core/json.hpp"
 
 #include <fmt/format.h>
@@ -12,13 +13,6 @@ namespace sim {
 namespace {
 
 constexpr double kNaN = std::numeric_limits<double>::quiet_NaN();
-
-std::string year_text(double decimal_year) {
-  if (std::isnan(decimal_year)) return "never";
-  // Decimal years mark quarter ends: 2016.0 is the end of 2015Q4.
-  const int quarter = static_cast<int>(std::lround(decimal_year * 4)) - 1;
-  return fmt::format("{}Q{}", quarter / 4, quarter % 4 + 1);
-}
 
 nlohmann::ordered_json summary_json(const GoalSummary& s) {
   return {{"id", s.goal.id},
@@ -148,10 +142,10 @@ std::string goals_report_text(const std::vector<GoalSummary>& summaries) {
     out += fmt::format("{}  {}\n", s.goal.id, s.goal.description);
     if (s.decided == 0) {
       out += fmt::format("    not decided: the run ends before the deadline {}\n",
-                         year_text(s.goal.deadline));
+                         quarter_label_at(s.goal.deadline));
     } else {
-      out += fmt::format("    met by {} in {:.0f}% of {} replicates\n", year_text(s.goal.deadline),
-                         100.0 * s.share_met, s.decided);
+      out += fmt::format("    met by {} in {:.0f}% of {} replicates\n",
+                         quarter_label_at(s.goal.deadline), 100.0 * s.share_met, s.decided);
       out += fmt::format(
           "    {} at the deadline: median {:g} (90% interval {:g} to {:g}), target {:g}\n",
           s.goal.unit, s.value_median, s.value_p05, s.value_p95, s.goal.target);
@@ -161,7 +155,8 @@ std::string goals_report_text(const std::vector<GoalSummary>& summaries) {
     } else {
       out += fmt::format(
           "    first reached: median {} (earliest {}), in {:.0f}% of replicates within the run\n",
-          year_text(s.first_met_median), year_text(s.first_met_earliest), 100.0 * s.share_ever_met);
+          quarter_label_at(s.first_met_median), quarter_label_at(s.first_met_earliest),
+          100.0 * s.share_ever_met);
     }
     if (!std::isnan(s.cost_median)) {
       out += fmt::format(

@@ -108,6 +108,11 @@ def test_goal_table_columns(py_run):
     for deadline, label in zip(table["deadline"], table["deadline_quarter"]):
         year, quarter = int(label[:4]), int(label[-1])
         assert deadline == year + quarter / 4, label
+    # The labels are the engine's (sim::quarter_label_at), as its goal report prints them.
+    for median, label in zip(table["first_met_median"], table["first_met_median_quarter"]):
+        assert label == ("never" if math.isnan(median) else _core.quarter_label(median))
+    assert _core.quarter_label(2016.0) == "2015Q4" and _core.quarter_label(2014.25) == "2014Q1"
+    assert _core.quarter_label(math.nan) == "never"
 
 
 def test_load_equals_the_run_that_wrote_it(tmp_path):

@@ -1,6 +1,7 @@
 """Sensitivity analysis from Python: the engine's Saltelli design and Sobol estimators through
-cs.sensitivity (Ishigami), outcome expressions against hand-computed values and against the
-engine's evaluation of the same file, the plot, and the errors."""
+cs.sensitivity (Ishigami), outcome expressions evaluated by the engine on a Dataset in memory
+against hand-computed values and against its evaluation of the same file, the plot, and the
+errors."""
 import math
 
 import matplotlib
@@ -211,13 +212,38 @@ def test_expressions_match_hand_values_and_the_engine(sweep_file, expression):
 ])
 def test_expression_errors_match_the_engine(sweep_file, expression, column, detail):
     ds = cs.load(sweep_file)
-    with pytest.raises(ValueError) as python_error:
+    with pytest.raises(cs.ScenarioError) as python_error:
         evaluate_outcome(ds, expression)
-    assert f"column {column}: {detail}" in str(python_error.value)
+    message = f"--outcome:1:{column}: error: key '--outcome': {detail}"
+    assert message in str(python_error.value)
+    assert (python_error.value.column, python_error.value.key) == (column, "--outcome")
     with pytest.raises(cs.ScenarioError) as engine_error:
         _core.evaluate_outcome(str(sweep_file), expression)
-    assert f"--outcome:1:{column}: error: key '--outcome': {detail}" in str(engine_error.value)
+    assert message in str(engine_error.value)
 
+
+
+def test_outcomes_in_memory_follow_dimension_names_and_name_what_is_missing(sweep_file):
+    ds = cs.load(sweep_file)
+    shuffled = ds.transpose("cluster", "time", "goal", "replicate", "run")
+    for expression in ("sum(output, 2020)", "G1.value", "clusters(output >= 71, 2020Q4)"):
+        np.testing.assert_array_equal(evaluate_outcome(shuffled, expression),
+                                      EXPECTED[expression])
+    # A Dataset cut to some replicates has the outcome of those.
+    np.testing.assert_array_equal(evaluate_outcome(ds.isel(replicate=[1]), "G1"), [0.0, 1.0])
+    with pytest.raises(cs.ScenarioError, match="the dataset has no goal_cost_to_deadline"):
+        evaluate_outcome(ds.drop_vars("goal_cost_to_deadline"), "G1.cost")
+    with pytest.raises(ValueError, match="no replicate dimension"):
+        evaluate_outcome(ds.isel(replicate=0), "G1")
+    table = _core.SweepTable(runs=2, replicates=2, steps=8, clusters=3, time_labels=LABELS,
+                             goal_ids=[], metric_names=["output"],
+                             metric=lambda name: ds[name].values, goal_field=lambda f: None)
+    with pytest.raises(ValueError, match="metric output has 64 values; the sweep's shape "
+                                         "needs 96"):
+        _core.evaluate_outcome(table, "sum(output)")
+    with pytest.raises(ValueError, match="7 time labels for 8 steps"):
+        _core.SweepTable(runs=2, replicates=2, steps=8, clusters=2, time_labels=LABELS[1:],
+                         goal_ids=[], metric_names=[], metric=print, goal_field=print)
 
 def test_sensitivity_refuses_what_is_not_a_saltelli_sweep(sweep_file):
     with pytest.raises(ValueError, match="not a saltelli sweep \\(its method is 'grid'\\)"):

@@ -2,6 +2,7 @@
 // arithmetic, labels and the mapping of dates to steps of a run.
 #include <gtest/gtest.h>
 
+#include <cmath>
 #include <optional>
 #include <string>
 
@@ -143,6 +144,17 @@ TEST(CalendarQuarter, Label) {
   EXPECT_EQ(sim::quarter_label(2015 * 4 + 3), "2015Q4");
   EXPECT_EQ(sim::quarter_label(2014 * 4 + 0), "2014Q1");
   EXPECT_EQ(sim::quarter_label(sim::quarter_number(*sim::parse_date("2018Q2"))), "2018Q2");
+}
+
+TEST(CalendarQuarter, LabelAtDecimalYear) {
+  // The inverse of quarter_end_decimal_year, for every quarter of a century.
+  for (int q = 2000 * 4; q < 2100 * 4; ++q) {
+    EXPECT_EQ(sim::quarter_label_at(sim::quarter_end_decimal_year(q)), sim::quarter_label(q));
+  }
+  EXPECT_EQ(sim::quarter_label_at(2016.0), "2015Q4");
+  EXPECT_EQ(sim::quarter_label_at(2014.25), "2014Q1");
+  EXPECT_EQ(sim::quarter_label_at(std::nextafter(2016.0, 0.0)), "2015Q4");
+  EXPECT_EQ(sim::quarter_label_at(std::nan("")), "never");
 }
 
 TEST(CalendarRun, StepsAndQuarterOfStep) {
