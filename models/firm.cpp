@@ -241,9 +241,9 @@ void add_firm_settings(sim::Schema& s) {
   using sim::number;
   s.add(number("firm.rd_share.backbone", "1", 0, 1, "0.02",
                "R&D budget of a backbone firm as a share of sales at the reference user cost "
-               "(nu; MODEL.md 0.02-0.04)."));
+               "(nu; assumption around K+S's 0.04, Dosi et al. 2010)."));
   s.add(number("firm.rd_share.sme", "1", 0, 1, "0.01",
-               "R&D budget share of an SME (nu; MODEL.md 0.01-0.03)."));
+               "R&D budget share of an SME (nu; assumption, below the backbone share)."));
   s.add(number("firm.rd_share.startup", "1", 0, 1, "0.03",
                "R&D budget share of a startup's sales (nu)."));
   s.add(number("firm.startup_burn_rate", "1/quarter", 0, 1, "0.05",
@@ -271,7 +271,7 @@ void add_firm_settings(sim::Schema& s) {
                "pi0: patents of a firm spending 1 m yuan of R&D a quarter (Shandong 2015: "
                "16,881 invention patents granted per 140.5 bn yuan R&D)."));
   s.add(number("firm.patent_elasticity", "1", 0, 2, "0.6",
-               "beta: elasticity of patents to R&D (MODEL.md 0.5-0.8)."));
+               "beta: elasticity of patents to R&D (assumption; models/README.md)."));
   s.add(number("firm.depreciation", "1/quarter", 0, 1, "0.03",
                "Depreciation of capital per quarter (delta; Nelson and Winter 1982)."));
   s.add(number(

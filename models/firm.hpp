@@ -1,6 +1,7 @@
 // Firms (backbone, SME, startup): state in structure-of-arrays form and the rules of the
-// Nelson-Winter / Keynes+Schumpeter core (MODEL.md, models/README.md). The tax law they are
-// subject to is in tax.hpp; the markets they meet (talent, incubators, funds) own their files.
+// Nelson-Winter / Keynes+Schumpeter core (Nelson and Winter 1982; Dosi, Fagiolo and Roventini 2010;
+// models/README.md). The tax law they are subject to is in tax.hpp; the markets they meet (talent,
+// incubators, funds) own their files.
 #pragma once
 
 #include <cstdint>

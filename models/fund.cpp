@@ -240,11 +240,12 @@ void FundMarket::value(const FirmTable& firms, FundFlows& flows) const {
 void add_fund_settings(sim::Schema& s) {
   using sim::integer;
   using sim::number;
-  s.add(integer("fund.invest_quarters", "quarters", 1, 80, "16",
-                "Investment period of a fund (MODEL.md: 12-20 quarters)."));
+  s.add(integer(
+      "fund.invest_quarters", "quarters", 1, 80, "16",
+      "Investment period of a fund (typical fund terms: 3-5 years; Metrick and Yasuda 2010)."));
   s.add(integer("fund.life_quarters", "quarters", 4, 160, "32",
                 "Life of a fund, after which it sells what it holds and returns its cash "
-                "(MODEL.md: 7-10 years)."));
+                "(typical fund terms: 7-10 years; Metrick and Yasuda 2010)."));
   s.add(integer("fund.min_hold_quarters", "quarters", 0, 80, "8",
                 "Quarters a stake is held before an exit is possible (assumption)."));
   s.add(number("fund.ticket.guide", "yuan", 1e4, 1e10, "2e7",

@@ -11,11 +11,11 @@
 
 #include "models/firm.hpp"
 #include "models/policy.hpp"
+#include "sim/config/scenario.hpp"
+#include "sim/config/schema.hpp"
 #include "sim/core/agents.hpp"
 #include "sim/core/parallel.hpp"
 #include "sim/core/random.hpp"
-#include "sim/config/scenario.hpp"
-#include "sim/config/schema.hpp"
 
 namespace models {
 

@@ -1,7 +1,8 @@
-// The plan's goals (policy-summary.md): G1, 5 clusters with annual output over 100 bn yuan by
-// the end of 2015; G2, 15 newly cultivated clusters during 2016-2020; G3, 20 clusters over
-// 100 bn yuan by the end of 2020; G4, clusters at a national-leading level of innovation by
-// 2020. The operational definitions of G2 and G4 are in models/README.md ("Goals").
+// The plan's goals (the plan, Lu Zheng Ban Fa [2015] No. 4; models/README.md): G1, 5 clusters with
+// annual output over 100 bn yuan by the end of 2015; G2, 15 newly cultivated clusters during
+// 2016-2020; G3, 20 clusters over 100 bn yuan by the end of 2020; G4, clusters at a
+// national-leading level of innovation by 2020. The operational definitions of G2 and G4 are in
+// models/README.md ("Goals").
 #pragma once
 
 #include <array>

@@ -9,9 +9,9 @@
 #include <cstdint>
 #include <vector>
 
-#include "sim/core/agents.hpp"
 #include "sim/config/scenario.hpp"
 #include "sim/config/schema.hpp"
+#include "sim/core/agents.hpp"
 
 namespace models {
 

@@ -1,4 +1,4 @@
-// The province's policy levers (seed/policy-summary.md, levers 1-15) and the government's
+// The province's policy levers (the plan's levers 1-15, models/README.md) and the government's
 // fiscal-cost ledger. National tax law lives in tax.hpp; this file holds what the plan adds.
 #pragma once
 
@@ -50,8 +50,8 @@ struct LeverRow {
   LeverReach reach = LeverReach::SupportedClusters;
 };
 
-// Every provincial lever, in the order of seed/policy-summary.md. The schema declares one setting
-// per row (add_policy_settings) and levers_at fills one field per row.
+// Every provincial lever, in the order of the plan's levers (models/README.md). The schema declares
+// one setting per row (add_policy_settings) and levers_at fills one field per row.
 inline constexpr std::array<LeverRow, 16> kLeverTable = {{
     {"policy.supported_clusters", "1", 0, 1, "0",
      "1 where (and from when) the province supports a cluster as a pilot; every provincial lever "

@@ -1,4 +1,4 @@
-// Stylized facts of firm populations from per-firm snapshots (MODEL.md, "Validation targets"):
+// Stylized facts of firm populations from per-firm snapshots (models/README.md, "Stylized facts"):
 // the upper tail of the size distribution, the shape of annual growth rates, productivity
 // dispersion and its persistence, and R&D intensity around the HNTE thresholds.
 #pragma once

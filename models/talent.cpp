@@ -283,8 +283,9 @@ void add_talent_settings(sim::Schema& s) {
   s.add(number("talent.retirement_rate", "1/quarter", 0, 0.25, "0.0075",
                "Researchers retiring or leaving research per quarter (a 33-year career; "
                "assumption)."));
-  s.add(number("talent.quit_rate", "1/quarter", 0, 0.5, "0.03",
-               "Employed researchers changing employer per quarter (MODEL.md: 2-5%)."));
+  s.add(number(
+      "talent.quit_rate", "1/quarter", 0, 0.5, "0.03",
+      "Employed researchers changing employer per quarter (assumption: 2-5%; models/README.md)."));
   s.add(number("talent.mobile_share", "1", 0, 1, "0.1",
                "Share of job seekers who consider other clusters each quarter (InCaLead: about "
                "90% stay)."));

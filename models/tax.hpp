@@ -56,7 +56,7 @@ bool is_tech_sme(double annual_revenue, double assets, const TaxRules& rules);
 // Super-deduction rate a firm can claim (0 when it does not take the deduction up).
 double super_deduction(bool tech_sme, bool takes_up, const TaxRules& rules);
 
-// R&D user cost per yuan after tax: 1 - t (1 + theta) (Hall-Jorgenson form, MODEL.md).
+// R&D user cost per yuan after tax: 1 - t (1 + theta) (Hall and Jorgenson 1967).
 double rd_user_cost(double marginal_rate, double deduction);
 
 // R&D intensity an HNTE must reach for its annual sales band.

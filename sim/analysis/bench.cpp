@@ -2,8 +2,8 @@
 
 #include <tbb/global_control.h>
 #include <tbb/info.h>
-#include <nlohmann/json.hpp>
 #include <unistd.h>
+#include <nlohmann/json.hpp>
 
 #include <fmt/format.h>
 #include <algorithm>
@@ -13,11 +13,11 @@
 #include <fstream>
 #include <sstream>
 
-#include "sim/run/ensemble.hpp"
 #include "sim/core/json.hpp"
 #include "sim/core/parallel.hpp"
 #include "sim/core/random.hpp"
 #include "sim/io/result_file.hpp"
+#include "sim/run/ensemble.hpp"
 
 namespace fs = std::filesystem;
 
@@ -65,8 +65,8 @@ void measure_model(const Model& model, const Scenario& scenario, bool show_progr
   ProgressCounter counter;
   EnsembleResult result;
   {
-    ProgressPrinter printer(
-        counter, show_progress ? default_progress_style(stderr) : ProgressStyle::Quiet);
+    ProgressPrinter printer(counter,
+                            show_progress ? default_progress_style(stderr) : ProgressStyle::Quiet);
     const auto start = Clock::now();
     result = run_ensemble(model, scenario, RunControl{&counter, nullptr, &probes});
     f.simulate_seconds = seconds_since(start);

@@ -44,8 +44,6 @@ struct BenchFigures {
   }
 };
 
-
-
 // Memory bandwidth of a[i] = b[i] + s * c[i] over `n` doubles per array on the current TBB
 // arena: bytes moved (three arrays) per second, best of `repeats`.
 double triad_bytes_per_second(std::size_t n, int repeats);

@@ -8,8 +8,8 @@
 #include <numeric>
 #include <stdexcept>
 
-#include "sim/core/json.hpp"
 #include "sim/core/errors.hpp"
+#include "sim/core/json.hpp"
 #include "sim/io/hdf5.hpp"
 #include "sim/io/result_file.hpp"
 
@@ -312,8 +312,8 @@ SensitivityResult sensitivity_of(const std::string& path, const SensitivityOptio
                                  outcome, *bad, bad - y.begin()));
   }
   try {
-    return {design, sobol_indices(y, design.settings.size(), design.base_samples,
-                                  options.bootstrap, options.confidence, options.seed)};
+    return {design, sobol_indices(y, design.settings.size(), design.base_samples, options.bootstrap,
+                                  options.confidence, options.seed)};
   } catch (const std::invalid_argument& e) {
     // The design's shape and the confidence were checked above: what is left (an outcome
     // that does not vary) is about the outcome's values.

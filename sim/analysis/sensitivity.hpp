@@ -37,7 +37,7 @@ std::string sensitivity_report(const std::vector<std::string>& settings, const S
                                const std::string& outcome, bool json);
 
 struct SensitivityOptions {
-  std::string outcome;         // an outcome expression (sim/analysis/outcome.hpp)
+  std::string outcome;           // an outcome expression (sim/analysis/outcome.hpp)
   std::size_t bootstrap = 1000;  // resamples for the intervals
   double confidence = 0.95;      // level of the intervals, in (0, 1)
   std::uint64_t seed = 0;        // of the bootstrap resamples

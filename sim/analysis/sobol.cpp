@@ -9,8 +9,8 @@
 #include <numeric>
 #include <stdexcept>
 
-#include "sim/run/goals.hpp"
 #include "sim/core/random.hpp"
+#include "sim/run/goals.hpp"
 
 namespace sim {
 namespace {

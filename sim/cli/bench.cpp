@@ -40,6 +40,8 @@ class BenchCommand final : public Command {
 
 }  // namespace
 
-std::unique_ptr<Command> add_bench(CLI::App& app) { return std::make_unique<BenchCommand>(app); }
+std::unique_ptr<Command> add_bench(CLI::App& app) {
+  return std::make_unique<BenchCommand>(app);
+}
 
 }  // namespace sim::cli

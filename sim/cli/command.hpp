@@ -16,8 +16,8 @@ namespace sim::cli {
 // What a subcommand runs with besides its own options.
 struct Context {
   const Model& model;
-  std::string invocation;               // the whole command line, recorded in result files
-  const std::atomic<bool>* cancel;      // raised by SIGINT/SIGTERM
+  std::string invocation;           // the whole command line, recorded in result files
+  const std::atomic<bool>* cancel;  // raised by SIGINT/SIGTERM
 };
 
 // A subcommand: it adds its options to its CLI11 subcommand when made, and runs when named.

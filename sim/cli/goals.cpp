@@ -28,6 +28,8 @@ class GoalsCommand final : public Command {
 
 }  // namespace
 
-std::unique_ptr<Command> add_goals(CLI::App& app) { return std::make_unique<GoalsCommand>(app); }
+std::unique_ptr<Command> add_goals(CLI::App& app) {
+  return std::make_unique<GoalsCommand>(app);
+}
 
 }  // namespace sim::cli

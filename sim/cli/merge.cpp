@@ -29,6 +29,8 @@ class MergeCommand final : public Command {
 
 }  // namespace
 
-std::unique_ptr<Command> add_merge(CLI::App& app) { return std::make_unique<MergeCommand>(app); }
+std::unique_ptr<Command> add_merge(CLI::App& app) {
+  return std::make_unique<MergeCommand>(app);
+}
 
 }  // namespace sim::cli

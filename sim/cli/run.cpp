@@ -47,7 +47,8 @@ Scenario load_scenario(const Model& model, const RunOptions& options) {
                      "is a sweep file (it has base: and vary:); run it with clustersim sweep");
   }
   LoadOptions load{args.sets};
-  if (options.replicates) load.overrides.push_back(fmt::format("run.replicates={}", *options.replicates));
+  if (options.replicates)
+    load.overrides.push_back(fmt::format("run.replicates={}", *options.replicates));
   if (options.seed) load.overrides.push_back(fmt::format("run.seed={}", *options.seed));
   Scenario scenario = Scenario::load(args.file, model.schema(), load);
   check_ensemble_fits(model, scenario);
@@ -79,9 +80,11 @@ int run_scenario(const RunOptions& options, const Context& context) {
                                   static_cast<std::size_t>(threads));
   if (!options.quiet) print_header(scenario, threads);
   install_stop_handlers();
+  ProgressCounter counter;
   const auto run = [&](const Scenario& which, const char* label) {
     if (!options.quiet && counterfactual) fmt::print(stderr, "{}: {}\n", label, which.name());
-    ProgressCounter counter;
+    counter.steps_done = 0;
+    counter.replicates_done = 0;
     const ProgressPrinter printer(
         counter, options.quiet ? ProgressStyle::Quiet : default_progress_style(stderr));
     return run_ensemble(model, which, RunControl{&counter, context.cancel});
@@ -91,7 +94,9 @@ int run_scenario(const RunOptions& options, const Context& context) {
     result = run(scenario, "run");
     if (counterfactual) counterfactual_result = run(*counterfactual, "counterfactual");
   } catch (const Cancelled&) {
-    fmt::print(stderr, "stopped by signal {}; no result written\n", stop_signal());
+    // The counts let a test check that no replicate started after the stop, whatever the load.
+    fmt::print(stderr, "stopped by signal {} with {} of {} replicates started; no result written\n",
+               stop_signal(), counter.replicates_started.load(), scenario.replicates());
     return 128 + stop_signal();
   }
   std::optional<CounterfactualRun> with;
@@ -137,6 +142,8 @@ class RunCommand final : public Command {
 
 }  // namespace
 
-std::unique_ptr<Command> add_run(CLI::App& app) { return std::make_unique<RunCommand>(app); }
+std::unique_ptr<Command> add_run(CLI::App& app) {
+  return std::make_unique<RunCommand>(app);
+}
 
 }  // namespace sim::cli

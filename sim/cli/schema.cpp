@@ -49,6 +49,8 @@ class SchemaCommand final : public Command {
 
 }  // namespace
 
-std::unique_ptr<Command> add_schema(CLI::App& app) { return std::make_unique<SchemaCommand>(app); }
+std::unique_ptr<Command> add_schema(CLI::App& app) {
+  return std::make_unique<SchemaCommand>(app);
+}
 
 }  // namespace sim::cli

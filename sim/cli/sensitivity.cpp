@@ -28,8 +28,8 @@ class SensitivityCommand final : public Command {
   }
   int run(const Context& /*context*/) override {
     const SensitivityResult result = sensitivity_of(file_, options_);
-    fmt::print("{}", sensitivity_report(result.design.settings, result.indices, options_.outcome,
-                                        json_));
+    fmt::print("{}",
+               sensitivity_report(result.design.settings, result.indices, options_.outcome, json_));
     return kExitOk;
   }
 

@@ -17,9 +17,13 @@ extern "C" void on_stop_signal(int signal) {
 
 }  // namespace
 
-const std::atomic<bool>& stop_requested() { return g_cancel; }
+const std::atomic<bool>& stop_requested() {
+  return g_cancel;
+}
 
-int stop_signal() { return g_signal.load(); }
+int stop_signal() {
+  return g_signal.load();
+}
 
 void install_stop_handlers() {
   struct sigaction action {};

@@ -43,6 +43,8 @@ class StatsCommand final : public Command {
 
 }  // namespace
 
-std::unique_ptr<Command> add_stats(CLI::App& app) { return std::make_unique<StatsCommand>(app); }
+std::unique_ptr<Command> add_stats(CLI::App& app) {
+  return std::make_unique<StatsCommand>(app);
+}
 
 }  // namespace sim::cli

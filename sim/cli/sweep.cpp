@@ -49,6 +49,8 @@ class SweepCommand final : public Command {
 
 }  // namespace
 
-std::unique_ptr<Command> add_sweep(CLI::App& app) { return std::make_unique<SweepCommand>(app); }
+std::unique_ptr<Command> add_sweep(CLI::App& app) {
+  return std::make_unique<SweepCommand>(app);
+}
 
 }  // namespace sim::cli

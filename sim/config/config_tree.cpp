@@ -50,9 +50,9 @@ void spend(NodeBudget& budget, const Location& where, const std::string& key, st
 
 void check_entries(std::size_t count, const Location& where, const std::string& key) {
   if (count > limits::kEntries) {
-    throw InputError(where, key,
-                     fmt::format("{} entries; a mapping or list may have at most {}", count,
-                                 limits::kEntries));
+    throw InputError(
+        where, key,
+        fmt::format("{} entries; a mapping or list may have at most {}", count, limits::kEntries));
   }
 }
 
@@ -128,7 +128,8 @@ std::string read_text(const std::string& path, const Location& referenced_from,
                                  path, size, limits::bytes_text(limits::kFileBytes)));
   }
   std::ifstream in(path, std::ios::binary);
-  if (!in) throw InputError(referenced_from, key, fmt::format("cannot read scenario file '{}'", path));
+  if (!in)
+    throw InputError(referenced_from, key, fmt::format("cannot read scenario file '{}'", path));
   // At most one byte past the limit is read: a file that grows after the size check, or a
   // FIFO, is still bounded.
   std::string text(limits::kFileBytes + 1, '\0');

@@ -7,11 +7,11 @@
 #include <utility>
 #include <vector>
 
-#include "sim/core/calendar.hpp"
 #include "sim/config/clusters.hpp"
 #include "sim/config/config_tree.hpp"
-#include "sim/core/errors.hpp"
 #include "sim/config/schema.hpp"
+#include "sim/core/calendar.hpp"
+#include "sim/core/errors.hpp"
 
 namespace sim {
 

@@ -8,8 +8,8 @@
 #include <vector>
 
 #include "sim/core/errors.hpp"
-#include "sim/run/ensemble.hpp"
 #include "sim/io/hdf5.hpp"
+#include "sim/run/ensemble.hpp"
 
 namespace sim {
 

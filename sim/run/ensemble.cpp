@@ -5,11 +5,11 @@
 
 #include <fmt/format.h>
 #include <algorithm>
-#include <cstdlib>
-#include <new>
 #include <chrono>
+#include <cstdlib>
 #include <exception>
 #include <mutex>
+#include <new>
 
 #include "sim/config/memory.hpp"
 
@@ -29,7 +29,9 @@ ZeroedDoubles& ZeroedDoubles::operator=(const ZeroedDoubles& other) {
   return *this;
 }
 
-void ZeroedDoubles::Free::operator()(double* p) const { std::free(p); }
+void ZeroedDoubles::Free::operator()(double* p) const {
+  std::free(p);
+}
 
 void check_ensemble_fits(const Model& model, const Scenario& scenario) {
   const std::size_t metrics = model.metrics().size();

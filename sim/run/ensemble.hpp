@@ -7,8 +7,8 @@
 #include <stdexcept>
 
 #include "sim/core/errors.hpp"
-#include "sim/run/model.hpp"
 #include "sim/core/progress.hpp"
+#include "sim/run/model.hpp"
 
 namespace sim {
 

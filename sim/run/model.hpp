@@ -8,8 +8,8 @@
 #include <string>
 #include <vector>
 
-#include "sim/run/goals.hpp"
 #include "sim/config/scenario.hpp"
+#include "sim/run/goals.hpp"
 
 namespace sim {
 

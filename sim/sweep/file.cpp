@@ -15,9 +15,9 @@
 #include <stdexcept>
 #include <string_view>
 
+#include "sim/analysis/sobol.hpp"
 #include "sim/config/config_tree.hpp"
 #include "sim/core/random.hpp"
-#include "sim/analysis/sobol.hpp"
 
 namespace fs = std::filesystem;
 

@@ -8,8 +8,8 @@
 #include <string>
 #include <vector>
 
-#include "sim/run/model.hpp"
 #include "sim/config/scenario.hpp"
+#include "sim/run/model.hpp"
 
 namespace sim {
 

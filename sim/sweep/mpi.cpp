@@ -16,8 +16,8 @@
 #include <thread>
 
 #include "sim/core/errors.hpp"
-#include "sim/run/ensemble.hpp"
 #include "sim/io/result_file.hpp"
+#include "sim/run/ensemble.hpp"
 
 namespace sim {
 namespace {

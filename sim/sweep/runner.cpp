@@ -8,13 +8,13 @@
 #include <fmt/format.h>
 #include <algorithm>
 #include <array>
-#include <cstdlib>
 #include <chrono>
+#include <cstdlib>
 #include <filesystem>
 
 #include "sim/core/errors.hpp"
-#include "sim/run/ensemble.hpp"
 #include "sim/io/result_file.hpp"
+#include "sim/run/ensemble.hpp"
 #if CLUSTERSIM_WITH_MPI
 #include "sim/sweep/mpi.hpp"
 #endif

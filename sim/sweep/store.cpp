@@ -8,9 +8,9 @@
 #include <filesystem>
 
 #include "sim/core/errors.hpp"
-#include "sim/io/seal.hpp"
 #include "sim/io/hdf5.hpp"
 #include "sim/io/result_file.hpp"
+#include "sim/io/seal.hpp"
 
 namespace fs = std::filesystem;
 

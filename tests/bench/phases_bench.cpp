@@ -10,11 +10,11 @@
 
 #include "models/firm.hpp"
 #include "models/world.hpp"
-#include "sim/core/agents.hpp"
 #include "sim/analysis/bench.hpp"
+#include "sim/config/scenario.hpp"
+#include "sim/core/agents.hpp"
 #include "sim/core/parallel.hpp"
 #include "sim/core/random.hpp"
-#include "sim/config/scenario.hpp"
 
 namespace {
 

@@ -12,9 +12,9 @@
 #include "models/policy.hpp"
 #include "models/tax.hpp"
 #include "models/world.hpp"
+#include "sim/config/scenario.hpp"
 #include "sim/core/agents.hpp"
 #include "sim/core/random.hpp"
-#include "sim/config/scenario.hpp"
 
 namespace {
 

@@ -31,8 +31,8 @@
 
 #include "models/world.hpp"
 #include "sim/cli/cli.hpp"
-#include "sim/io/seal.hpp"
 #include "sim/io/hdf5.hpp"
+#include "sim/io/seal.hpp"
 
 namespace {
 

@@ -7,8 +7,8 @@
 #include <string>
 #include <vector>
 
-#include "sim/core/errors.hpp"
 #include "sim/analysis/outcome.hpp"
+#include "sim/core/errors.hpp"
 
 namespace {
 

@@ -1,8 +1,8 @@
 // Sensitivity of a sweep result file: reading its design and table from a synthetic file laid
 // out as the sweep writer lays it out, the report, the command, and the file errors.
 #include <gtest/gtest.h>
-#include <nlohmann/json.hpp>
 #include <unistd.h>
+#include <nlohmann/json.hpp>
 
 #include <cmath>
 #include <filesystem>
@@ -13,10 +13,10 @@
 #include <string>
 #include <vector>
 
-#include "sim/core/errors.hpp"
-#include "sim/io/seal.hpp"
-#include "sim/io/hdf5.hpp"
 #include "sim/analysis/sensitivity.hpp"
+#include "sim/core/errors.hpp"
+#include "sim/io/hdf5.hpp"
+#include "sim/io/seal.hpp"
 
 namespace fs = std::filesystem;
 namespace h5 = sim::h5;
@@ -252,8 +252,8 @@ TEST_F(SweepFile, JsonEscapesTextAndWritesNullForMissingIntervals) {
 TEST_F(SweepFile, AnalysisPrintsTheReport) {
   const std::string path = write();
   const auto result = sim::sensitivity_of(path, {"G1.value", 50, 0.95, 7});
-  const std::string out = sim::sensitivity_report(result.design.settings, result.indices,
-                                                  "G1.value", false);
+  const std::string out =
+      sim::sensitivity_report(result.design.settings, result.indices, "G1.value", false);
   EXPECT_NE(out.find("Sobol indices of 'G1.value'"), std::string::npos) << out;
   EXPECT_NE(out.find("(seed 7)"), std::string::npos) << out;
 }
@@ -262,20 +262,22 @@ TEST_F(SweepFile, AnalysisRefusesOtherDesignsAndBadOutcomes) {
   SweepSpec grid;
   grid.method = "grid";
   std::string path = write(grid);
-  expect_file_error(error_of([&] { sim::sensitivity_of(path, {"G1", 10, 0.95, 0}); }),
+  expect_file_error(error_of([&] {
+                      sim::sensitivity_of(path, {"G1", 10, 0.95, 0});
+                    }),
                     path,
                     "not a saltelli sweep (its method is 'grid'): Sobol indices need the runs of "
                     "a Saltelli design");
 
   path = write();
-  const auto bad_outcome =
-      error_of([&] { sim::sensitivity_of(path, {"sum(nothing)", 10, 0.95, 0}); });
+  const auto bad_outcome = error_of([&] {
+    sim::sensitivity_of(path, {"sum(nothing)", 10, 0.95, 0});
+  });
   ASSERT_TRUE(bad_outcome.has_value());
   EXPECT_EQ(bad_outcome->where().file, "--outcome");
   EXPECT_EQ(bad_outcome->where().column, 5);
 
-  const auto confidence =
-      error_of([&] { sim::sensitivity_of(path, {"G1", 10, 1.5, 0}); });
+  const auto confidence = error_of([&] { sim::sensitivity_of(path, {"G1", 10, 1.5, 0}); });
   ASSERT_TRUE(confidence.has_value());
   EXPECT_EQ(confidence->key(), "--confidence");
 
@@ -283,15 +285,17 @@ TEST_F(SweepFile, AnalysisRefusesOtherDesignsAndBadOutcomes) {
   flat.output = [](double, double, std::size_t) { return 3.0; };
   path = write(flat);
   expect_file_error(
-      error_of([&] { sim::sensitivity_of(path, {"sum(output)", 10, 0.95, 0}); }), path,
+      error_of([&] {
+        sim::sensitivity_of(path, {"sum(output)", 10, 0.95, 0});
+      }),
+      path,
       "'sum(output)': the output does not vary over the design's A and B rows, so its Sobol "
       "indices are undefined");
 
   SweepSpec missing;
   missing.output = [](double x1, double, std::size_t) { return x1 > 0.7 ? NAN : x1; };
   path = write(missing);
-  const auto nan =
-      error_of([&] { sim::sensitivity_of(path, {"sum(output)", 10, 0.95, 0}); });
+  const auto nan = error_of([&] { sim::sensitivity_of(path, {"sum(output)", 10, 0.95, 0}); });
   ASSERT_TRUE(nan.has_value());
   EXPECT_EQ(nan->key(), "--outcome");
   EXPECT_NE(nan->detail().find("'sum(output)' is nan in run "), std::string::npos) << nan->detail();

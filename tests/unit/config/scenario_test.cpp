@@ -15,12 +15,12 @@
 #include <string>
 #include <vector>
 
-#include "models/world.hpp"
 #include "config/scenario_files.hpp"
-#include "sim/core/calendar.hpp"
-#include "sim/core/errors.hpp"
+#include "models/world.hpp"
 #include "sim/config/scenario.hpp"
 #include "sim/config/schema.hpp"
+#include "sim/core/calendar.hpp"
+#include "sim/core/errors.hpp"
 
 namespace fs = std::filesystem;
 

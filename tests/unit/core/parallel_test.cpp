@@ -11,8 +11,8 @@
 #include <stdexcept>
 #include <vector>
 
-#include "sim/run/ensemble.hpp"
 #include "sim/core/parallel.hpp"
+#include "sim/run/ensemble.hpp"
 
 namespace {
 

@@ -8,18 +8,18 @@
 #include <string>
 #include <vector>
 
-#include "models/goals.hpp"
-#include "models/world.hpp"
-#include "sim/core/calendar.hpp"
-#include "sim/run/goals.hpp"
-#include "sim/config/scenario.hpp"
 #include <numeric>
 #include "models/firm.hpp"
 #include "models/fund.hpp"
+#include "models/goals.hpp"
 #include "models/incubator.hpp"
 #include "models/platform.hpp"
 #include "models/talent.hpp"
 #include "models/tax.hpp"
+#include "models/world.hpp"
+#include "sim/config/scenario.hpp"
+#include "sim/core/calendar.hpp"
+#include "sim/run/goals.hpp"
 
 namespace {
 
@@ -200,7 +200,6 @@ TEST(GoalsPlan, OverridesChangeTargetsAndDeadlines) {
   EXPECT_DOUBLE_EQ(goals[0].deadline, 2016.5);
   EXPECT_EQ(goals[0].description, "3 clusters with annual output over 50 bn yuan by 2016Q2");
 }
-
 
 // --- goals ---------------------------------------------------------------------------------
 

@@ -10,9 +10,9 @@
 
 #include "models/goals.hpp"
 #include "models/world.hpp"
+#include "sim/config/scenario.hpp"
 #include "sim/core/calendar.hpp"
 #include "sim/run/goals.hpp"
-#include "sim/config/scenario.hpp"
 
 namespace {
 
@@ -138,7 +138,8 @@ TEST(GoalsReportJson, ValidWithNullForNaN) {
   EXPECT_EQ(goals[0]["description"], "5 clusters \"over\" the mark") << json;
   // The undecided copy: nothing decided, never met -> nulls.
   const auto& last = goals[goals.size() - 1];
-  for (const char* field : {"share_met", "value_median", "first_met_median", "first_met_earliest"}) {
+  for (const char* field :
+       {"share_met", "value_median", "first_met_median", "first_met_earliest"}) {
     EXPECT_TRUE(last[field].is_null()) << field << " in " << json;
   }
 }

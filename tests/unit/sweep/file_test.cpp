@@ -14,10 +14,10 @@
 #include <string>
 #include <vector>
 
-#include "models/world.hpp"
 #include "config/scenario_files.hpp"
-#include "sim/core/errors.hpp"
+#include "models/world.hpp"
 #include "sim/analysis/sobol.hpp"
+#include "sim/core/errors.hpp"
 #include "sim/sweep/file.hpp"
 
 namespace fs = std::filesystem;
