@@ -3,7 +3,7 @@
 // any file: anything else (exit 1, a crash, a hang, a sanitizer report) is a finding.
 //
 // The input is either raw bytes or, mostly, a program of edits. Raw bytes written as a file
-// exercise the seal (sim/file_seal.hpp), which refuses them before HDF5 reads them. The edits
+// exercise the seal (sim/io/seal.hpp), which refuses them before HDF5 reads them. The edits
 // are applied through the HDF5 API to a real file clustersim wrote (a result file with
 // snapshots and a comparison, a Saltelli sweep file, one of its run files or its manifest),
 // which is then sealed again: well-formed HDF5 whose contents are wrong (missing or retyped
