@@ -10,6 +10,7 @@
 
 #include "models/budget_levers.hpp"
 #include "models/replicate.hpp"
+#include "sim/core/errors.hpp"
 
 namespace models {
 
@@ -638,6 +639,8 @@ void WorldReplicate::step(int step) {
   PhaseClock clock(phase_times_);
   start_quarter(step);
   for (std::size_t k = 0; k < kPhases.size(); ++k) {
+    // A stop request is honoured between phases: a quarter of a large world takes seconds.
+    if (stop_requested()) throw sim::Cancelled();
     (this->*kPhases[k].run)(step);
     clock.lap(k);
     if (check_every_phase_) check_finite(step, kPhases[k].name);

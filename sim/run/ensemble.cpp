@@ -168,6 +168,7 @@ void run_replicate(const PreparedModel& prepared, std::uint64_t replicate, Metri
   if (stop_requested(control)) throw Cancelled();
   if (control.progress != nullptr) ++control.progress->replicates_started;
   auto state = prepared.start(replicate);
+  state->watch_stop(control.cancel, control.stop);
   ReplicateProbe* probe = control.probes != nullptr ? &(*control.probes)[slot] : nullptr;
   if (probe != nullptr) state->time_phases(&probe->phases);
   const std::size_t metrics = out.metrics(), clusters = out.clusters();

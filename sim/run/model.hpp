@@ -2,6 +2,7 @@
 // and its goals. The engine runs, stores and reports; the model holds the economics.
 #pragma once
 
+#include <atomic>
 #include <cstdint>
 #include <memory>
 #include <span>
@@ -120,6 +121,23 @@ class Replicate {
   // the check run after every phase too, so that the error names the phase: the engine replays
   // a failed replicate with it on.
   virtual void check_every_phase(bool /*on*/) {}
+
+  // Flags a model with phases polls between them (either raised: throw Cancelled), so that a
+  // stop request does not wait for the end of a long quarter. Either may be null.
+  void watch_stop(const std::atomic<bool>* cancel, const std::atomic<bool>* stop) {
+    cancel_ = cancel;
+    stop_ = stop;
+  }
+
+ protected:
+  bool stop_requested() const {
+    return (cancel_ != nullptr && cancel_->load(std::memory_order_relaxed)) ||
+           (stop_ != nullptr && stop_->load(std::memory_order_relaxed));
+  }
+
+ private:
+  const std::atomic<bool>* cancel_ = nullptr;
+  const std::atomic<bool>* stop_ = nullptr;
 };
 
 // A model bound to one validated scenario: what all replicates share (data read once, policy

@@ -2,6 +2,8 @@
 // identities, and each tax lever moving its outcomes in the documented direction.
 #include <gtest/gtest.h>
 
+#include <atomic>
+
 #include <fmt/format.h>
 #include <tbb/global_control.h>
 
@@ -33,6 +35,28 @@ double total(const sim::MetricsArray& m, std::size_t metric) {
     for (std::size_t t = 0; t < m.steps(); ++t)
       for (std::size_t c = 0; c < m.clusters(); ++c) sum += m.at(metric, r, t, c);
   return sum;
+}
+
+TEST(Ensemble, AStopIsHonouredBetweenPhases) {
+  const models::ClusterModel model;
+  const auto sc = sim::Scenario::load(kSmall, model.schema());
+  const auto prepared = model.prepare(sc);
+  auto replicate = prepared->start(0);
+  std::atomic<bool> cancel{false};
+  replicate->watch_stop(&cancel, nullptr);
+  replicate->step(0);  // not raised: the quarter runs
+  cancel = true;
+  EXPECT_THROW(replicate->step(1), sim::Cancelled);
+}
+
+TEST(Ensemble, NoReplicateStartsAfterAStop) {
+  const models::ClusterModel model;
+  const auto sc = sim::Scenario::load(kSmall, model.schema());
+  std::atomic<bool> cancel{true};
+  sim::ProgressCounter counter;
+  EXPECT_THROW(sim::run_ensemble(model, sc, sim::RunControl{&counter, &cancel}), sim::Cancelled);
+  EXPECT_EQ(counter.replicates_started.load(), 0);
+  EXPECT_EQ(counter.steps_done.load(), 0);
 }
 
 TEST(Ensemble, BitIdenticalForOneAndTwoThreads) {
