@@ -261,10 +261,8 @@ def test_signal_stops_the_run_quickly_and_writes_nothing(tmp_path, signal_number
                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
     time.sleep(1.0)
     assert run.poll() is None, "the run ended before the signal; make it longer"
-    sent = time.monotonic()
     run.send_signal(signal_number)
     _, err = run.communicate(timeout=30)
-    stopped_after = time.monotonic() - sent
     assert run.returncode == code, err
     assert "no result written" in err
     # Behaviour the machine's load cannot change: replicates stop starting once the stop is
@@ -273,6 +271,6 @@ def test_signal_stops_the_run_quickly_and_writes_nothing(tmp_path, signal_number
     started = re.search(r"with (\d+) of 5000 replicates started", err)
     assert started, err
     assert int(started.group(1)) < 5000
-    # Only a guard against a hang; tests/bench/stop_latency.py measures the latency.
-    assert stopped_after < 20.0, stopped_after
+    # communicate(timeout=30) guards against a hang; tests/bench/stop_latency.py measures the
+    # latency.
     assert list(tmp_path.iterdir()) == []
