@@ -2,6 +2,8 @@
 
 #include <algorithm>
 #include <cmath>
+#include <limits>
+#include <stdexcept>
 
 #include <tbb/parallel_for.h>
 
@@ -210,28 +212,32 @@ double default_loss(double cash, double capital, double recovery) {
 
 void ProductivityRanking::build(const FirmTable& firms, std::size_t clusters) {
   const std::size_t n = firms.size();
+  if (n > std::numeric_limits<Index>::max()) {
+    throw std::length_error("the productivity ranking holds at most 2^32 - 1 firms");
+  }
   begin.assign(clusters + 1, 0);
   for (std::size_t i = 0; i < n; ++i) ++begin[firms.cluster[i] + 1];
   for (std::size_t c = 0; c < clusters; ++c) begin[c + 1] += begin[c];
   ranked.resize(n);
   rank.resize(n);
   // Counting sort by cluster keeps firm order; then each cluster is sorted on its own, by
-  // log-productivity with ties broken by id (a total order, so any thread count agrees).
+  // log-productivity with ties broken by index (= by id; a total order, so any thread count
+  // agrees).
   keys.resize(n);
   std::vector<std::size_t> next(begin.begin(), begin.end() - 1);
   for (std::size_t i = 0; i < n; ++i) {
-    keys[next[firms.cluster[i]]++] = {firms.log_productivity[i], firms.agents.id[i], i};
+    keys[next[firms.cluster[i]]++] = {firms.log_productivity[i], static_cast<Index>(i)};
   }
   tbb::parallel_for(std::size_t{0}, clusters, [&](std::size_t c) {
     const auto first = keys.begin() + static_cast<std::ptrdiff_t>(begin[c]);
     const auto last = keys.begin() + static_cast<std::ptrdiff_t>(begin[c + 1]);
     std::sort(first, last, [](const Key& x, const Key& y) {
       return x.log_productivity < y.log_productivity ||
-             (x.log_productivity == y.log_productivity && x.id < y.id);
+             (x.log_productivity == y.log_productivity && x.index < y.index);
     });
     for (std::size_t j = begin[c]; j < begin[c + 1]; ++j) {
       ranked[j] = keys[j].index;
-      rank[keys[j].index] = j;
+      rank[keys[j].index] = static_cast<Index>(j);
     }
   });
 }

@@ -176,13 +176,18 @@ double default_loss(double cash, double capital, double recovery);
 // Firms grouped by cluster and sorted by (log-productivity, id) within each: ranked[begin[c] ..
 // begin[c+1]) are cluster c's firm indices, rank[i] is firm i's position in `ranked`.
 struct ProductivityRanking {
-  std::vector<std::size_t> ranked, begin, rank;
+  // Firm indices fit 32 bits (the memory check refuses worlds far smaller than 2^32 firms);
+  // half the width of size_t is half the cache traffic of the innovation phase's lookups.
+  using Index = std::uint32_t;
+  std::vector<std::size_t> begin;
+  std::vector<Index> ranked, rank;
   // What the sort compares, next to the firm it belongs to: sorting these contiguous records
-  // instead of indices into the firm table avoids a cache miss per comparison.
+  // instead of indices into the firm table avoids a cache miss per comparison. Ties are broken
+  // by index, which orders firms as their ids do: the firm table appends rows with increasing
+  // ids and compacts them in order.
   struct Key {
     double log_productivity;
-    std::uint64_t id;
-    std::size_t index;
+    Index index;
   };
   std::vector<Key> keys;
   void build(const FirmTable& firms, std::size_t clusters);

@@ -1,11 +1,21 @@
 #include "models/fund.hpp"
 
-#include <tbb/parallel_sort.h>
-
 #include <algorithm>
 #include <cmath>
 
 namespace models {
+namespace {
+
+// Heap order of fund candidates: best signal first, ties by id. It is a total order, so the
+// candidates are taken in the same sequence on every run and thread count.
+auto worse_candidate(const FirmTable& firms, const std::vector<double>& signal) {
+  return [&firms, &signal](std::size_t x, std::size_t y) {
+    if (signal[x] != signal[y]) return signal[x] < signal[y];
+    return firms.agents.id[x] > firms.agents.id[y];
+  };
+}
+
+}  // namespace
 
 FundTable::FundTable() {
   agents.add_column(cluster, "cluster");
@@ -169,22 +179,51 @@ void FundMarket::write_off(FirmTable& firms, std::size_t i) {
   if (firms.investor[i] != 0) realise(firms, i, 0.0);
 }
 
+void FundMarket::mark_investing_clusters(int step) {
+  investing_.assign(clusters_, 0);
+  for (std::size_t f = 0; f < funds_.size(); ++f) {
+    if (funds_.open[f] != 0 && step - funds_.vintage[f] < p_.invest_quarters &&
+        quarter_budget(f) > 0) {
+      investing_[funds_.cluster[f]] = 1;
+    }
+  }
+}
+
+double FundMarket::quarter_budget(std::size_t f) const {
+  return std::min(funds_.cash[f], funds_.committed[f] / static_cast<double>(p_.invest_quarters));
+}
+
+std::size_t FundMarket::candidate(std::size_t c, std::size_t k, const FirmTable& firms,
+                                  const std::vector<double>& signal) {
+  const auto worse = worse_candidate(firms, signal);
+  const auto first = candidates_.begin() + static_cast<std::ptrdiff_t>(begin_[c]);
+  const auto last = candidates_.begin() + static_cast<std::ptrdiff_t>(begin_[c + 1]);
+  while (ranked_[c] <= k && first + static_cast<std::ptrdiff_t>(ranked_[c]) < last) {
+    std::pop_heap(first, last - static_cast<std::ptrdiff_t>(ranked_[c]), worse);
+    ++ranked_[c];
+  }
+  return *(last - 1 - static_cast<std::ptrdiff_t>(k));
+}
+
 void FundMarket::invest(int step, FirmTable& firms, const std::vector<double>& signal,
                         FundFlows& flows) {
-  // Candidates: firms without an investor whose signal clears the hurdle, best signal first
-  // (ties by id), grouped by cluster.
+  // Candidates: firms without an investor whose signal clears the hurdle, grouped by cluster.
   const auto& found = filter_.find(firms.size(), [&](std::size_t i) {
     return firms.investor[i] == 0 && signal[i] > p_.hurdle &&
            static_cast<FirmType>(firms.type[i]) != FirmType::Backbone;
   });
-  candidates_.assign(found.begin(), found.end());
-  // Ties are broken by id, a total order: every sort gives the same sequence, so the parallel
-  // one is as deterministic as a serial one.
-  tbb::parallel_sort(candidates_.begin(), candidates_.end(), [&](std::size_t x, std::size_t y) {
-    if (firms.cluster[x] != firms.cluster[y]) return firms.cluster[x] < firms.cluster[y];
-    if (signal[x] != signal[y]) return signal[x] > signal[y];
-    return firms.agents.id[x] < firms.agents.id[y];
-  });
+  begin_.assign(clusters_ + 1, 0);
+  for (std::size_t i : found) ++begin_[firms.cluster[i] + 1];
+  for (std::size_t c = 0; c < clusters_; ++c) begin_[c + 1] += begin_[c];
+  candidates_.resize(found.size());
+  ranked_.assign(begin_.begin(), begin_.end() - 1);
+  for (std::size_t i : found) candidates_[ranked_[firms.cluster[i]]++] = i;
+  ranked_.assign(clusters_, 0);
+  const auto worse = worse_candidate(firms, signal);
+  for (std::size_t c = 0; c < clusters_; ++c) {
+    std::make_heap(candidates_.begin() + static_cast<std::ptrdiff_t>(begin_[c]),
+                   candidates_.begin() + static_cast<std::ptrdiff_t>(begin_[c + 1]), worse);
+  }
   // Guide sub-funds and private VC pick first; the angel fund backs startups they leave (the
   // "first kilometre"), so public angel money does not crowd out larger private rounds.
   std::vector<std::size_t> order(funds_.size());
@@ -196,15 +235,11 @@ void FundMarket::invest(int step, FirmTable& firms, const std::vector<double>& s
     if (funds_.open[f] == 0 || step - funds_.vintage[f] >= p_.invest_quarters) continue;
     const auto kind = static_cast<FundKind>(funds_.kind[f]);
     const double ticket_size = p_.ticket[funds_.kind[f]];
-    double budget =
-        std::min(funds_.cash[f], funds_.committed[f] / static_cast<double>(p_.invest_quarters));
-    const auto first =
-        std::lower_bound(candidates_.begin(), candidates_.end(), funds_.cluster[f],
-                         [&](std::size_t i, std::uint16_t c) { return firms.cluster[i] < c; });
-    for (auto it = first; it != candidates_.end() && firms.cluster[*it] == funds_.cluster[f];
-         ++it) {
+    double budget = quarter_budget(f);
+    const std::size_t c = funds_.cluster[f];
+    for (std::size_t k = 0; k < begin_[c + 1] - begin_[c]; ++k) {
       if (budget <= 0) break;
-      const std::size_t i = *it;
+      const std::size_t i = candidate(c, k, firms, signal);
       if (firms.investor[i] != 0 || !is_fund_target(kind, static_cast<FirmType>(firms.type[i]))) {
         continue;
       }

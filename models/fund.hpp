@@ -7,6 +7,7 @@
 #pragma once
 
 #include <cstdint>
+#include <limits>
 #include <vector>
 
 #include "models/firm.hpp"
@@ -122,15 +123,26 @@ class FundMarket {
   // government's part.
   double realise(FirmTable& firms, std::size_t i, double value);
   void invest(int step, FirmTable& firms, const std::vector<double>& signal, FundFlows& flows);
+  // What fund f may invest this quarter.
+  double quarter_budget(std::size_t f) const;
+  // investing_[c] = 1 where a fund of cluster c can still invest this quarter.
+  void mark_investing_clusters(int step);
+  // The cluster's candidates are ranked lazily: funds read only the first few.
+  std::size_t candidate(std::size_t c, std::size_t k, const FirmTable& firms,
+                        const std::vector<double>& signal);
 
   std::size_t clusters_;
   FundParams p_;
   FundTable funds_;
   double lagged_multiple_;
-  std::vector<std::size_t> candidates_;  // reused per step
-  std::vector<double> signal_;           // reused per step
-  std::vector<std::uint8_t> exits_;      // reused per step: 1 where a held firm is sold
-  mutable sim::IndexFilter filter_;      // scratch of the scans over firms
+  // Scratch reused per step: candidates grouped by cluster (candidates_[begin_[c]..
+  // begin_[c+1])), each group a heap of which ranked_[c] have been taken, best first, to the
+  // group's end in reverse.
+  std::vector<std::size_t> candidates_, begin_, ranked_;
+  std::vector<std::uint8_t> investing_;
+  std::vector<double> signal_;       // reused per step
+  std::vector<std::uint8_t> exits_;  // reused per step: 1 where a held firm is sold
+  mutable sim::IndexFilter filter_;  // scratch of the scans over firms
 };
 
 bool is_fund_target(FundKind kind, FirmType type);
@@ -148,12 +160,25 @@ void FundMarket::quarter(int step, FirmTable& firms, const std::vector<double>& 
   std::vector<std::uint8_t>& exits = exits_;
   signal.resize(firms.size());
   exits.resize(firms.size());
+  mark_investing_clusters(step);
   sim::for_each_index(firms.size(), [&](std::size_t i) {
+    // Only what is read is drawn: a signal for a firm a fund may screen this quarter, an exit
+    // draw for a firm a fund holds. The draws keep their places in the firm's stream (signal
+    // first, then exit), so skipping the others changes no result.
+    const bool held = firms.investor[i] != 0;
+    const bool screened = investing_[firms.cluster[i]] != 0 &&
+                          static_cast<FirmType>(firms.type[i]) != FirmType::Backbone;
+    signal[i] = -std::numeric_limits<double>::infinity();
+    exits[i] = 0;
+    if (!held && !screened) return;
     auto rng = rng_for(firms.agents.id[i]);
     const double gap = firms.log_productivity[i] - cluster_mean_a[firms.cluster[i]];
-    signal[i] = gap + p_.signal_noise * rng.normal();
+    // A held firm sold below may be screened again in the same quarter, so it draws both. Only
+    // signals above the hurdle are read.
+    signal[i] = rng.normal_above(gap, p_.signal_noise, p_.hurdle);
+    if (!held) return;
     const double exit_draw = rng.uniform();
-    exits[i] = firms.investor[i] != 0 && step - firms.invested_step[i] >= p_.min_hold_quarters &&
+    exits[i] = step - firms.invested_step[i] >= p_.min_hold_quarters &&
                        exit_draw < exit_probability(p_.exit_rate, p_.exit_slope, gap)
                    ? 1
                    : 0;

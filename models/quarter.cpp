@@ -40,7 +40,9 @@ void WorldReplicate::plan_rd_and_labour(int step) {
         const Levers& l = levers(step, c);
         const double k = firms_.capital[i];
         const auto type = static_cast<FirmType>(firms_.type[i]);
+        // This quarter's sales, at the price just cleared: production below books the same.
         const double sales = price_[c] * std::exp(firms_.log_productivity[i]) * k;
+        firms_.sales[i] = sales;
         const double credit = credit_limit(k, firms_.patent_stock[i], type, l, p);
         const QuarterRd rd =
             plan_quarter_rd(firms_, i, sales, firms_.profit[i], r, l, credit, p, rd_scale_[c]);
@@ -124,7 +126,7 @@ void WorldReplicate::produce_and_pay_tax(int step) {
             realised_rd(planned, labour_share, talent_.wage[c], firms_.researchers[i], wanted);
         const double rd_reported = rd_real + (firms_.rd_reported[i] - planned);
 
-        const double sales = price_[c] * std::exp(firms_.log_productivity[i]) * k;
+        const double sales = firms_.sales[i];  // priced in plan_rd_and_labour
         const bool hnte = firms_.hnte_quarters_left[i] > 0;
         const double licence = p.licence_income_per_patent / 4 * firms_.patent_stock[i];
         const double post_subsidy = firms_.post_subsidy_due[i];
@@ -144,7 +146,6 @@ void WorldReplicate::produce_and_pay_tax(int step) {
         firms_.loss_pool[i] = qt.carry.pool;
         firms_.loss_pool_age[i] = qt.carry.age;
 
-        firms_.sales[i] = sales;
         firms_.rd_real[i] = rd_real;
         firms_.rd_reported[i] = rd_reported;
         firms_.profit[i] = profit;
@@ -254,17 +255,17 @@ void WorldReplicate::innovate(int step) {
         const double pick_draw = rng.uniform();
         const double host_draw = rng.uniform();
         const std::size_t target = imitation_target(i, host_draw, pick_draw);
+        const double imitation_success = search_success(p.imitation_rate, imitation_effort);
         if (target != firms_.size()) {
           const double protection =
               firms_.patent_stock[target] > 0 ? 1.0 - p.ip_imitation_block * l.ip_protection : 1.0;
-          if (imitation_draw < protection * search_success(p.imitation_rate, imitation_effort)) {
+          if (imitation_draw < protection * imitation_success) {
             const double gap = firms_.log_productivity[target] - a;
             best = std::max(best, a + p.imitation_gap_share * gap);
           }
         }
         // Open innovation: imitation toward the frontier outside the cluster.
-        if (rng.uniform() <
-            l.open_innovation * search_success(p.imitation_rate, imitation_effort)) {
+        if (rng.uniform() < l.open_innovation * imitation_success) {
           const double outside = frontier_[c] + p.open_innovation_gap;
           best = std::max(best, a + p.imitation_gap_share * (outside - a));
         }

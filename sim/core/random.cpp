@@ -1,16 +1,29 @@
 #include "sim/core/random.hpp"
 
 #include <algorithm>
-#include <array>
 #include <boost/random/poisson_distribution.hpp>
+#include <cmath>
 
 namespace sim {
 
 double RandomStream::beta33() {
-  std::array<double, 5> u{};
-  for (double& x : u) x = uniform();
-  std::nth_element(u.begin(), u.begin() + 2, u.end());
-  return u[2];
+  const double a = uniform(), b = uniform(), c = uniform(), d = uniform(), e = uniform();
+  // The median of five without sorting: the smallest and the largest of the first four cannot
+  // be the median, and dropping one value below it and one above leaves it the median of the
+  // other three. The min/max chain compiles to branch-free code.
+  const double low = std::max(std::min(a, b), std::min(c, d));
+  const double high = std::min(std::max(a, b), std::max(c, d));
+  return std::max(std::min(low, high), std::min(std::max(low, high), e));
+}
+
+double RandomStream::normal_above(double mean, double sd, double floor) {
+  const result_type radius_word = (*this)();
+  const result_type angle_word = (*this)();
+  // As r123::boxmuller computes it.
+  const double radius = std::sqrt(-2.0 * std::log(r123::u01<double>(radius_word)));
+  if (!(mean + sd * radius > floor)) return -std::numeric_limits<double>::infinity();
+  const double z = r123::boxmuller(angle_word, radius_word).x;
+  return mean + sd * z;
 }
 
 std::int64_t RandomStream::poisson(double mean) {

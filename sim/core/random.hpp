@@ -48,11 +48,23 @@ class RandomStream {
   double uniform(double lo, double hi) { return lo + (hi - lo) * uniform(); }
   bool bernoulli(double p) { return uniform() < p; }
 
+  // The first word sets the radius and the second the angle. The order is spelled out because
+  // a call's arguments are evaluated in an unspecified order: this was boxmuller((*this)(),
+  // (*this)()), which GCC evaluates right to left and Clang left to right, so the two
+  // compilers drew different normals from the same stream.
   double normal() {
-    const auto z = r123::boxmuller((*this)(), (*this)());
-    return z.x;
+    const result_type radius_word = (*this)();
+    const result_type angle_word = (*this)();
+    return r123::boxmuller(angle_word, radius_word).x;
   }
   double normal(double mean, double sd) { return mean + sd * normal(); }
+
+  // A draw that compares with `floor` as normal(mean, sd) would and equals it above the floor,
+  // using the same two words of the stream; below the floor it may be -infinity. Box-Muller's
+  // normal is r sin(theta) with |sin| <= 1, so when mean + sd r cannot pass the floor the angle
+  // (a sincos, the costly half) is not computed. Rounding is monotone, so the test is exact.
+  // sd must not be negative.
+  double normal_above(double mean, double sd, double floor);
 
   // Beta(k, n + 1 - k) is the k-th smallest of n uniforms; Beta(3, 3) is the median of five.
   double beta33();

@@ -7,9 +7,12 @@
 // standard errors (|estimate - truth| < 5 se), which a correct sampler fails with probability
 // below 1e-6; the streams are deterministic, so a test that passes once always passes.
 #include <gtest/gtest.h>
+#include <algorithm>
+#include <array>
 
 #include <cmath>
 #include <cstdint>
+#include <limits>
 #include <vector>
 
 #include "sim/core/random.hpp"
@@ -150,6 +153,30 @@ TEST(RandomNormal, LocationAndScale) {
   EXPECT_LT(std::abs(m.variance - 9.0), 5.0 * 9.0 * std::sqrt(2.0 / n));
 }
 
+TEST(RandomNormal, NormalAboveIsTheSameDrawAsNormalWhereverItPassesTheFloor) {
+  sim::RandomStream a(23, 0, 0, 0, 0);
+  sim::RandomStream b(23, 0, 0, 0, 0);
+  std::size_t passed = 0, skipped = 0;
+  for (std::size_t i = 0; i < 200'000; ++i) {
+    const double mean = 0.1 * static_cast<double>(i % 7) - 0.3;
+    const double floor = 0.1;
+    const double full = b.normal(mean, 0.2);
+    const double above = a.normal_above(mean, 0.2, floor);
+    if (full > floor) {
+      ASSERT_EQ(above, full) << "draw " << i;
+      ++passed;
+    } else {
+      ASSERT_LE(above, floor) << "draw " << i;
+      if (above != full) ++skipped;
+    }
+  }
+  // Both outcomes occur, the angle was skipped for some, and the streams stayed in step.
+  EXPECT_GT(passed, 10'000u);
+  EXPECT_GT(skipped, 10'000u);
+  EXPECT_LT(passed, 190'000u);
+  EXPECT_EQ(a.uniform(), b.uniform());
+}
+
 // --- Beta(3,3) -----------------------------------------------------------------------------
 
 TEST(RandomBeta33, InsideTheUnitInterval) {
@@ -158,6 +185,19 @@ TEST(RandomBeta33, InsideTheUnitInterval) {
     const double x = s.beta33();
     ASSERT_GT(x, 0.0);
     ASSERT_LT(x, 1.0);
+  }
+}
+
+TEST(RandomBeta33, IsTheMedianOfTheNextFiveUniforms) {
+  // The sorting-free median must pick exactly the value a sort would, for every order of the
+  // five: the stream's results depend on it bit for bit.
+  sim::RandomStream s(33, 0, 0, 0, 0);
+  sim::RandomStream same(33, 0, 0, 0, 0);
+  for (std::size_t i = 0; i < 100'000; ++i) {
+    std::array<double, 5> u{};
+    for (double& x : u) x = same.uniform();
+    std::sort(u.begin(), u.end());
+    ASSERT_EQ(s.beta33(), u[2]) << "draw " << i;
   }
 }
 

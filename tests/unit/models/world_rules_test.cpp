@@ -35,7 +35,7 @@ TEST(ProductivityRanking, GroupsByClusterAndSortsByProductivityThenId) {
   // Cluster 0 holds firms 1 (0.1) and 3 (0.5); cluster 1 holds 2 (-0.2), 0 (0.3, id 0),
   // 4 (0.3, id 4) and 5 (0.9).
   EXPECT_EQ(r.begin, (std::vector<std::size_t>{0, 2, 6}));
-  EXPECT_EQ(r.ranked, (std::vector<std::size_t>{1, 3, 2, 0, 4, 5}));
+  EXPECT_EQ(r.ranked, (std::vector<models::ProductivityRanking::Index>{1, 3, 2, 0, 4, 5}));
   EXPECT_EQ(r.better_than(1, 0), 1u);
   EXPECT_EQ(r.better(1, 0), 3u);
   EXPECT_EQ(r.better_than(3, 0), 0u);
