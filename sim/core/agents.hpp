@@ -6,6 +6,8 @@
 // agents the same way.
 #pragma once
 
+#include <algorithm>
+#include <bit>
 #include <cmath>
 #include <cstddef>
 #include <cstdint>
@@ -77,8 +79,22 @@ class AgentTable {
         : ColumnBase(std::move(column_name)), data(v) {}
     std::size_t first_non_finite(std::size_t begin, std::size_t end) const override {
       if constexpr (std::is_floating_point_v<T>) {
-        for (std::size_t i = begin; i < end; ++i) {
-          if (!std::isfinite(data[i])) return i;
+        // Chunks are scanned without a branch per element: a value is NaN or infinite when
+        // its exponent bits are all ones, and an integer OR over a chunk vectorises. A chunk
+        // with a bad value is searched again for the first one.
+        using Bits = std::conditional_t<sizeof(T) == 8, std::uint64_t, std::uint32_t>;
+        constexpr Bits kExponent = sizeof(T) == 8 ? Bits{0x7ff0000000000000} : Bits{0x7f800000};
+        constexpr std::size_t kChunk = 256;
+        for (std::size_t b = begin; b < end; b += kChunk) {
+          const std::size_t e = std::min(end, b + kChunk);
+          Bits all_ones = 0;
+          for (std::size_t i = b; i < e; ++i) {
+            all_ones |= static_cast<Bits>((std::bit_cast<Bits>(data[i]) & kExponent) == kExponent);
+          }
+          if (all_ones == 0) continue;
+          for (std::size_t i = b; i < e; ++i) {
+            if (!std::isfinite(data[i])) return i;
+          }
         }
       }
       return end;
