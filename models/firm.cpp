@@ -102,6 +102,11 @@ FirmParams FirmParams::from(const sim::Scenario& sc) {
   p.open_innovation_gap = sc.number("firm.open_innovation_gap");
   p.risk_credit_response = sc.number("firm.risk_credit_response");
   p.loan_recovery = sc.number("firm.loan_recovery");
+  p.initial_turnover = sc.number("firm.initial_turnover");
+  p.initial_productivity_spread = sc.number("firm.initial_productivity_spread");
+  p.size_tail_exponent = sc.number("firm.size_tail_exponent");
+  p.hightech_share_emerging = sc.number("firm.hightech_share.emerging");
+  p.hightech_share_traditional = sc.number("firm.hightech_share.traditional");
   return p;
 }
 

@@ -91,6 +91,11 @@ struct FirmParams {
   int hnte_status_quarters;
   double initial_cash_ratio;
   double initial_margin;
+  // The starting state: turnover (output per yuan of capital per quarter) and the spread of
+  // log-productivity around it, the Pareto tail of firm sizes, and the shares of firms whose
+  // products meet the HNTE criterion in emerging and traditional clusters.
+  double initial_turnover, initial_productivity_spread, size_tail_exponent;
+  double hightech_share_emerging, hightech_share_traditional;
   double entry_rate, entry_capital, entry_productivity_spread, entry_equity_ratio;
   double startup_hazard;             // failure hazard of a startup per quarter
   double spinoff_rate;               // spin-offs per backbone firm per quarter

@@ -19,17 +19,14 @@ WorldSetup::WorldSetup(const sim::Scenario& sc)
       platform(PlatformParams::from(sc)),
       incubator(IncubatorParams::from(sc)),
       fund(FundParams::from(sc)),
-      costs(PolicyCosts::from(sc)),
-      initial_turnover(sc.number("firm.initial_turnover")),
-      initial_spread(sc.number("firm.initial_productivity_spread")),
-      size_tail(sc.number("firm.size_tail_exponent")) {
+      costs(PolicyCosts::from(sc)) {
   const int q0 = sc.calendar().first_quarter;
   std::vector<std::string> regions;
   for (std::size_t c = 0; c < clusters; ++c) {
     elasticity.push_back(sc.number("market.demand_elasticity", q0, c));
     const bool emerging = sc.clusters()[c].kind == "emerging";
-    hightech_share.push_back(emerging ? sc.number("firm.hightech_share.emerging")
-                                      : sc.number("firm.hightech_share.traditional"));
+    hightech_share.push_back(emerging ? params.hightech_share_emerging
+                                      : params.hightech_share_traditional);
     traditional.push_back(emerging ? 0 : 1);
     regions.push_back(sc.clusters()[c].region);
   }
@@ -107,10 +104,11 @@ void WorldReplicate::initialise_firms() {
     for (std::size_t i = first; i < first + n; ++i) {
       auto rng = stream(kInitStep, kPhaseInit, firms_.agents.id[i]);
       firms_.cluster[i] = static_cast<std::uint16_t>(c);
-      firms_.sales[i] = std::pow(rng.uniform(), -1.0 / setup_.size_tail);  // Pareto, rescaled
+      firms_.sales[i] =
+          std::pow(rng.uniform(), -1.0 / params_.size_tail_exponent);  // Pareto, rescaled
       size_total += firms_.sales[i];
       firms_.log_productivity[i] =
-          std::log(setup_.initial_turnover) + setup_.initial_spread * rng.normal();
+          std::log(params_.initial_turnover) + params_.initial_productivity_spread * rng.normal();
       // Young firms make up the data's startup share; the rest are up to 20 years old.
       const double young = rng.uniform(), age = rng.uniform();
       firms_.age[i] = static_cast<std::int32_t>(

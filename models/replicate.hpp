@@ -94,7 +94,6 @@ class WorldSetup final : public sim::PreparedModel {
   IncubatorParams incubator;
   FundParams fund;
   PolicyCosts costs;
-  double initial_turnover, initial_spread, size_tail;
   std::vector<double> elasticity, hightech_share;  // per cluster
   std::vector<std::uint8_t> traditional;           // per cluster
   Eigen::MatrixXd links;                           // talent links between clusters

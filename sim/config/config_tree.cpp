@@ -108,6 +108,18 @@ ConfigNode convert(const YAML::Node& node, const std::string& file, const std::s
   return convert(node, budget, key_path, 0);
 }
 
+// Refuses a scenario or sweep text larger than the file limit; `bytes` is nullopt when the text
+// is only known to be longer than the limit.
+[[noreturn]] void refuse_size(const Location& where, const std::string& key,
+                              const std::string& what, std::optional<std::uintmax_t> bytes) {
+  const std::string size =
+      bytes ? fmt::format("{} bytes", *bytes)
+            : fmt::format("more than {}", limits::bytes_text(limits::kFileBytes));
+  throw InputError(where, key,
+                   fmt::format("{} has {}; a scenario or sweep file may have at most {}", what,
+                               size, limits::bytes_text(limits::kFileBytes)));
+}
+
 // Reads a scenario file; errors point at `referenced_from` (the `extends` line that names it,
 // or the file itself) with `key`.
 std::string read_text(const std::string& path, const Location& referenced_from,
@@ -122,10 +134,7 @@ std::string read_text(const std::string& path, const Location& referenced_from,
   }
   const auto size = fs::file_size(path, ec);
   if (!ec && size > limits::kFileBytes) {
-    throw InputError(referenced_from, key,
-                     fmt::format("scenario file '{}' has {} bytes; a scenario or sweep file may "
-                                 "have at most {}",
-                                 path, size, limits::bytes_text(limits::kFileBytes)));
+    refuse_size(referenced_from, key, fmt::format("scenario file '{}'", path), size);
   }
   std::ifstream in(path, std::ios::binary);
   if (!in)
@@ -139,10 +148,8 @@ std::string read_text(const std::string& path, const Location& referenced_from,
   }
   text.resize(static_cast<std::size_t>(in.gcount()));
   if (text.size() > limits::kFileBytes) {
-    throw InputError(referenced_from, key,
-                     fmt::format("scenario file '{}' has more than {}; a scenario or sweep file "
-                                 "may have at most that",
-                                 path, limits::bytes_text(limits::kFileBytes)));
+    // Only the bytes up to the limit were read, so the size is known to be larger, no more.
+    refuse_size(referenced_from, key, fmt::format("scenario file '{}'", path), std::nullopt);
   }
   return text;
 }
@@ -185,11 +192,7 @@ std::optional<std::pair<int, int>> unclosed_flow_opener(const std::string& text)
 }
 
 ConfigNode parse_document(const std::string& text, const std::string& file) {
-  if (text.size() > limits::kFileBytes) {
-    throw InputError({file, 0, 0}, "",
-                     fmt::format("the text has {} bytes; a scenario or sweep may have at most {}",
-                                 text.size(), limits::bytes_text(limits::kFileBytes)));
-  }
+  if (text.size() > limits::kFileBytes) refuse_size({file, 0, 0}, "", "the text", text.size());
   YAML::Node root;
   try {
     root = YAML::Load(text);
