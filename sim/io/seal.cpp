@@ -54,7 +54,7 @@ Contents read_contents(std::FILE* f, std::vector<unsigned char>& head) {
     out.crc = static_cast<std::uint32_t>(crc32_z(out.crc, buffer.data(), n));
     out.bytes += n;
   }
-  if (std::ferror(f)) throw std::runtime_error(std::strerror(errno));
+  if (std::ferror(f) != 0) throw std::runtime_error(std::strerror(errno));
   return out;
 }
 
