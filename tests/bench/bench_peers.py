@@ -231,12 +231,13 @@ def print_text(result):
     print(f"NumPy {n['numpy']} reference: {n['clusters']} clusters x {n['firms']} firms x "
           f"{n['quarters']} quarters, 1 thread, best of {n['repeats']} per round")
     print()
-    header = f"{'measurement':<60} {'threads':>7} {'firms':>9} {'firm-steps/s':>12} {'model/NumPy':>11}"
+    header = (f"{'measurement':<60} {'threads':>7} {'firms':>9} {'firm-steps/s':>12} "
+              f"{'model/NumPy':>11}")
     if old:
         header += f" {'old f-s/s':>10} {'new/old':>7}"
     print(header)
     for row in result["rows"]:
-        line = (f"{row['label']:<60} {row['threads']:>7} {fmt(row['firms'], 4):>9} "
+        line = (f"{row['label']:<60} {row['threads']:>7} {row['firms']:>9,.0f} "
                 f"{fmt(row['firm_steps_per_s']):>12} {fmt(row['model_to_numpy']):>11}")
         if old:
             line += f" {fmt(row.get('old_firm_steps_per_s')):>10} {fmt(row.get('new_to_old')):>7}"
