@@ -22,7 +22,7 @@ FUZZ_SECONDS       ?= 60
 FUZZ_SEED          ?= 0
 ROOT_FLAG  := $(shell [ "$$(id -u)" = 0 ] && echo --allow-root)
 
-.PHONY: all deps configure build run test asan tsan fuzz notebook venv clean
+.PHONY: all deps configure build run test bench-peers asan tsan fuzz notebook venv clean
 
 all: build
 
@@ -47,6 +47,14 @@ run: build
 
 test: build
 	cd $(BUILD) && ctest --output-on-failure -j$$(nproc)
+
+# clustersim bench beside the NumPy reference firm core, the 2-thread speed-up, the scale
+# scenario's bytes per firm and one-replicate runs per second, as ratios from one run
+# (tests/bench/bench_peers.py; README.md, "Performance"). BASELINE=path/to/older/clustersim
+# adds new/old ratios (interleaved runs, medians); BENCH_PEERS_FLAGS passes more, e.g. --quick.
+bench-peers: build
+	$(PYTHON) tests/bench/bench_peers.py --clustersim $(BUILD)/bin/clustersim \
+	  $(if $(BASELINE),--baseline $(BASELINE)) $(BENCH_PEERS_FLAGS)
 
 # Each libFuzzer target for FUZZ_SECONDS (CMakePresets.json "fuzz": clang 14, ASan, UBSan),
 # from its seed corpus in tests/fuzz/corpus; new inputs go to build-fuzz/corpus, findings to
