@@ -48,6 +48,22 @@ void spend(NodeBudget& budget, const Location& where, const std::string& key, st
   }
 }
 
+// YAML's !!binary: base64 text that stands for any bytes. The resolved YAML of a scenario writes
+// a text or path this way when yaml-cpp's emitter cannot carry it byte for byte (bytes that are
+// not UTF-8, in a folder's name say, it would replace by U+FFFD), so that it reads back as it was.
+constexpr const char* kBinaryTag = "tag:yaml.org,2002:binary";
+
+// A scalar's text: its bytes, or for !!binary the bytes its base64 stands for.
+std::string scalar_text(const YAML::Node& node, const Location& where, const std::string& key) {
+  if (node.Tag() != kBinaryTag) return node.Scalar();
+  const std::string& encoded = node.Scalar();
+  const std::vector<unsigned char> bytes = YAML::DecodeBase64(encoded);
+  if (bytes.empty() && encoded.find_first_not_of(" \t\r\n") != std::string::npos) {
+    throw InputError(where, key, "a !!binary value that is not base64");
+  }
+  return std::string(bytes.begin(), bytes.end());
+}
+
 void check_entries(std::size_t count, const Location& where, const std::string& key) {
   if (count > limits::kEntries) {
     throw InputError(
@@ -68,9 +84,10 @@ ConfigNode convert(const YAML::Node& node, NodeBudget& budget, const std::string
       break;
     case YAML::NodeType::Scalar:
       out.kind = ConfigNode::Kind::Scalar;
-      check_string(node.Scalar(), out.where, key_path);
-      out.scalar = node.Scalar();
-      out.quoted = node.Tag() == "!";
+      out.scalar = scalar_text(node, out.where, key_path);
+      check_string(out.scalar, out.where, key_path);
+      // Quoted and binary scalars are text, never numbers.
+      out.quoted = node.Tag() == "!" || node.Tag() == kBinaryTag;
       break;
     case YAML::NodeType::Sequence:
       out.kind = ConfigNode::Kind::Sequence;
@@ -85,7 +102,7 @@ ConfigNode convert(const YAML::Node& node, NodeBudget& budget, const std::string
       for (const auto& kv : node) {
         const Location key_where = location_of(kv.first.Mark(), budget.file);
         if (!kv.first.IsScalar()) throw InputError(key_where, key_path, "a key must be plain text");
-        const std::string key = kv.first.Scalar();
+        const std::string key = scalar_text(kv.first, key_where, key_path);
         check_string(key, key_where, key_path);
         std::string full = key_path;
         if (!full.empty()) full += '.';
