@@ -149,12 +149,10 @@ std::string read_text(const std::string& path, const Location& referenced_from,
     throw InputError(referenced_from, key, fmt::format("cannot read scenario file '{}'", path));
   // At most one byte past the limit is read: a file that grows after the size check, or a
   // FIFO, is still bounded.
-  std::string text(limits::kFileBytes + 1, '\0');
-  in.read(text.data(), static_cast<std::streamsize>(text.size()));
+  std::string text = limits::read_at_most(in, limits::kFileBytes);
   if (in.bad()) {
     throw InputError(referenced_from, key, fmt::format("cannot read scenario file '{}'", path));
   }
-  text.resize(static_cast<std::size_t>(in.gcount()));
   if (text.size() > limits::kFileBytes) {
     throw InputError(referenced_from, key,
                      fmt::format("scenario file '{}' has more than {}; a scenario or sweep file "
