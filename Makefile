@@ -59,17 +59,24 @@ bench-peers: build
 # Each libFuzzer target for FUZZ_SECONDS (CMakePresets.json "fuzz": clang 14, ASan, UBSan),
 # from its seed corpus in tests/fuzz/corpus; new inputs go to build-fuzz/corpus, findings to
 # build-fuzz/findings (any finding fails). FUZZ_SEED=0 draws a new seed each time; CI fixes it
-# so that its run is repeatable. tests/fuzz/README.md says what each target feeds.
+# so that its run is repeatable. tests/fuzz/README.md says what each target feeds; the two
+# scenario targets take a dictionary (-dict=, tests/fuzz/make_dictionaries.py writes them).
 FUZZ_OPTIONS = -max_total_time=$(FUZZ_SECONDS) -seed=$(FUZZ_SEED) -rss_limit_mb=4096 \
                -print_final_stats=1 -artifact_prefix=$(CURDIR)/build-fuzz/findings/
 fuzz: deps
 	@$(MAKE) --no-print-directory deps PACKAGES="$(FUZZ_PACKAGES)"
 	cmake --preset fuzz
-	cmake --build build-fuzz -j$$(nproc) --target scenario_fuzz result_fuzz
-	mkdir -p build-fuzz/corpus/scenario build-fuzz/corpus/result build-fuzz/findings
-	# From scenarios/, so that the seeds' data/ paths resolve and validation goes deep.
+	cmake --build build-fuzz -j$$(nproc) --target scenario_fuzz result_fuzz set_fuzz
+	mkdir -p build-fuzz/corpus/scenario build-fuzz/corpus/result build-fuzz/corpus/set \
+	  build-fuzz/findings
+	# From scenarios/, so that the seeds' data/ paths resolve and validation goes deep; standard
+	# input from /dev/null, so that a data path of /dev/stdin reads nothing rather than waits.
 	cd scenarios && ../build-fuzz/bin/scenario_fuzz $(FUZZ_OPTIONS) -timeout=10 \
-	  ../build-fuzz/corpus/scenario ../tests/fuzz/corpus/scenario
+	  -dict=../tests/fuzz/scenario.dict ../build-fuzz/corpus/scenario ../tests/fuzz/corpus/scenario \
+	  </dev/null
+	# --set overrides of shandong-2015.yaml; 8 KiB inputs reach both limits on --set.
+	cd scenarios && ../build-fuzz/bin/set_fuzz $(FUZZ_OPTIONS) -timeout=10 -max_len=8192 \
+	  -dict=../tests/fuzz/set.dict ../build-fuzz/corpus/set ../tests/fuzz/corpus/set </dev/null
 	# The commands' own output is muted (-close_fd_mask=3); libFuzzer's and sanitizers' is not.
 	build-fuzz/bin/result_fuzz $(FUZZ_OPTIONS) -timeout=30 -close_fd_mask=3 \
 	  build-fuzz/corpus/result tests/fuzz/corpus/result

@@ -1,8 +1,8 @@
 #include <fstream>
-#include <sstream>
 
 #include "sim/cli/command.hpp"
 #include "sim/config/config_tree.hpp"
+#include "sim/config/limits.hpp"
 #include "sim/core/errors.hpp"
 
 namespace sim::cli {
@@ -15,11 +15,11 @@ void add_scenario_args(CLI::App& command, ScenarioArgs& args) {
 }
 
 bool is_sweep_file(const std::string& path) {
-  std::ifstream in(path);
-  std::stringstream text;
-  text << in.rdbuf();
+  std::ifstream in(path, std::ios::binary);
+  // Read no further than a file may be long: the scenario loader refuses a longer one.
+  const std::string text = limits::read_at_most(in, limits::kFileBytes);
   try {
-    const ConfigNode tree = parse_scenario_text(text.str(), path);
+    const ConfigNode tree = parse_scenario_text(text, path);
     return tree.child("vary") != nullptr || tree.child("base") != nullptr;
   } catch (const InputError&) {
     return false;  // the scenario loader reports what is wrong with it

@@ -98,10 +98,8 @@ CsvTable read_csv(const std::string& path) {
   std::ifstream in(path, std::ios::binary);
   if (!in) throw InputError({path, 0, 0}, "", "cannot open data file");
   // At most one byte past the limit is read, whatever the file claims to be.
-  std::string text(limits::kCsvBytes + 1, '\0');
-  in.read(text.data(), static_cast<std::streamsize>(text.size()));
+  const std::string text = limits::read_at_most(in, limits::kCsvBytes);
   if (in.bad()) throw InputError({path, 0, 0}, "", "cannot read data file");
-  text.resize(static_cast<std::size_t>(in.gcount()));
   if (text.size() > limits::kCsvBytes) {
     throw InputError({path, 0, 0}, "",
                      fmt::format("data file has more than {}; a CSV data file may have at most "

@@ -4,6 +4,7 @@
 #pragma once
 
 #include <cstddef>
+#include <istream>
 #include <string>
 
 namespace sim::limits {
@@ -24,6 +25,12 @@ inline constexpr std::size_t kExtendsChain = 32;
 // --set overrides on one command line, and the length of one.
 inline constexpr std::size_t kOverrides = 1000;
 inline constexpr std::size_t kOverrideBytes = 4096;
+
+// Reads `in` to its end or to one byte past `limit`, whichever comes first, in blocks: a file that
+// grows after its size was checked, or a FIFO, is still bounded, and a small file costs only its
+// size (not a buffer of the limit, 16 MiB for a CSV file). A result longer than `limit` means the
+// input is over it; the caller checks in.bad().
+std::string read_at_most(std::istream& in, std::size_t limit);
 
 // "1 MiB", "100000": a limit as the messages and the docs print it.
 std::string bytes_text(std::size_t bytes);

@@ -86,6 +86,43 @@ std::string format_number(const Setting& s, double x) {
   return fmt::format("{}", x);
 }
 
+// True when yaml-cpp writes `text` in `style` (as a mapping's key or as a value) so that it
+// reads back byte for byte. Its emitter replaces bytes that are not UTF-8 (a folder's name may
+// hold any bytes but '/' and NUL) and a few code points by U+FFFD, and a plain key `~` reads back
+// as no text at all.
+bool survives_yaml(const std::string& text, YAML::EMITTER_MANIP style, bool as_key) {
+  YAML::Emitter trial;
+  if (as_key) {
+    trial << YAML::BeginMap << YAML::Key << style << text << YAML::Value << 0 << YAML::EndMap;
+  } else {
+    trial << style << text;
+  }
+  if (!trial.good()) return false;
+  try {
+    const YAML::Node back = YAML::Load(trial.c_str());
+    if (!as_key) return back.IsScalar() && back.Scalar() == text;
+    if (!back.IsMap() || back.size() != 1) return false;
+    const YAML::Node key = back.begin()->first;
+    return key.IsScalar() && key.Scalar() == text;
+  } catch (const YAML::Exception&) {
+    return false;
+  }
+}
+
+// Writes a text so that it reads back byte for byte: in `style` if that carries it, else
+// double-quoted, else as !!binary (base64 of its bytes), which the reader (config_tree.cpp)
+// turns back into the bytes.
+void emit_text(YAML::Emitter& out, const std::string& text, YAML::EMITTER_MANIP style,
+               bool as_key) {
+  if (survives_yaml(text, style, as_key)) {
+    out << style << text;
+  } else if (style != YAML::DoubleQuoted && survives_yaml(text, YAML::DoubleQuoted, as_key)) {
+    out << YAML::DoubleQuoted << text;
+  } else {
+    out << YAML::Binary(reinterpret_cast<const unsigned char*>(text.data()), text.size());
+  }
+}
+
 }  // namespace
 
 Schedule::Schedule(const std::vector<std::pair<int, double>>& points, const Schedule& before) {
@@ -406,7 +443,7 @@ std::string Scenario::resolved_yaml() const {
     switch (s.type) {
       case SettingType::Text:
       case SettingType::Path:
-        out << YAML::DoubleQuoted << v.text;
+        emit_text(out, v.text, YAML::DoubleQuoted, false);
         return;
       case SettingType::Date: {
         const int q = quarter_number(v.date);
@@ -423,7 +460,9 @@ std::string Scenario::resolved_yaml() const {
     out << YAML::BeginMap << YAML::Key << "default" << YAML::Value;
     emit_schedule(s, v.base);
     for (const auto& [index, schedule] : v.overrides) {
-      out << YAML::Key << clusters_[index].id << YAML::Value;
+      out << YAML::Key;
+      emit_text(out, clusters_[index].id, YAML::Auto, true);
+      out << YAML::Value;
       emit_schedule(s, schedule);
     }
     out << YAML::EndMap;

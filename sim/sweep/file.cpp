@@ -17,6 +17,7 @@
 
 #include "sim/analysis/sobol.hpp"
 #include "sim/config/config_tree.hpp"
+#include "sim/config/limits.hpp"
 #include "sim/core/random.hpp"
 
 namespace fs = std::filesystem;
@@ -448,12 +449,19 @@ std::string read_sweep_text(const std::string& path) {
                      fmt::format("cannot read sweep file '{}': it is a directory", path));
   }
   std::ifstream in(path, std::ios::binary);
-  std::stringstream buffer;
-  if (in) buffer << in.rdbuf();
-  if (!in || in.bad()) {
+  if (!in) throw InputError({path, 0, 0}, "", fmt::format("cannot read sweep file '{}'", path));
+  // At most one byte past the limit is read: a huge file or an endless FIFO is not read whole.
+  std::string text = limits::read_at_most(in, limits::kFileBytes);
+  if (in.bad()) {
     throw InputError({path, 0, 0}, "", fmt::format("cannot read sweep file '{}'", path));
   }
-  return buffer.str();
+  if (text.size() > limits::kFileBytes) {
+    throw InputError({path, 0, 0}, "",
+                     fmt::format("sweep file '{}' has more than {}; a scenario or sweep file may "
+                                 "have at most that",
+                                 path, limits::bytes_text(limits::kFileBytes)));
+  }
+  return text;
 }
 
 // A scalar as an override's value: YAML text that reads back as what the file wrote.

@@ -76,6 +76,18 @@ def test_large_file(tmp_path):
     path = write(tmp_path, "# " + "x" * limit("kFileBytes") + "\n")
     err, _ = refused("validate", path)
     assert "a scenario or sweep file may have at most 1 MiB" in err, err
+    # A sweep file is read no further than one byte past the limit, then refused.
+    sweep = tmp_path / "sweep.yaml"
+    sweep.write_text(f"base: {SMALL}\nreplicates: 1\nvary: {{list: [{{policy.ip_protection: 0}}]}}\n"
+                     + "#" * limit("kFileBytes"))
+    err, _ = refused("sweep", sweep, "-o", tmp_path / "out.h5")
+    assert f"sweep file '{sweep}' has more than 1 MiB" in err, err
+    assert not (tmp_path / "out.h5").exists()
+    # An endless file is read no further either (it used to be read whole by `sweep`, and by
+    # the sweep check of `validate`, until memory ran out).
+    for command in (("validate", "/dev/zero"), ("sweep", "/dev/zero", "-o", tmp_path / "z.h5")):
+        err, seconds = refused(*command)
+        assert "more than 1 MiB" in err and seconds < 30, (command, err, seconds)
 
 
 def test_long_and_many_overrides(tmp_path):

@@ -15,7 +15,7 @@ import numpy as np
 import pytest
 
 from conftest import EXECUTABLE, PACKAGE_BUILT, SOURCE_DIR, clustersim
-from h5compare import assert_same_sweep
+from h5compare import assert_same_dataset, assert_same_sweep, datasets
 
 DATA = SOURCE_DIR / "tests" / "data"
 SWEEP_SMALL = DATA / "sweep-small.yaml"
@@ -308,3 +308,31 @@ def test_shard_under_mpirun_is_refused(tmp_path):
     done = mpirun(2, "sweep", SWEEP_SMALL, "--shard", "0/2", "-o", tmp_path / "x.h5")
     assert done.returncode == 2 and "--shard" in done.stderr, done.stdout + done.stderr
     assert not (tmp_path / "x.h5").exists()
+
+
+def test_a_sweep_in_a_folder_whose_name_is_not_utf8(tmp_path, local_small):
+    """A folder's name may hold any bytes but / and NUL. The sweep's base scenario, resolved to
+    YAML and read back for each point, used to come back with U+FFFD in place of such bytes, so
+    every point failed on a catalogue that did not exist; its paths now keep their bytes."""
+    folder = tmp_path / os.fsdecode(b"sweeps-\xff\xfe")
+    folder.mkdir()
+    for name in ("small.yaml", "clusters.csv", "initial-state.csv", "sweep-small.yaml"):
+        shutil.copy(DATA / name, folder / name)
+    sweep, out = folder / "sweep-small.yaml", tmp_path / "out.h5"
+
+    def run(*args):  # bytes out: the messages may name the folder
+        done = subprocess.run([str(EXECUTABLE), *map(str, args)], capture_output=True,
+                              timeout=600)
+        assert done.returncode == 0, done.stderr.decode(errors="backslashreplace")
+        return done
+
+    assert b"valid sweep" in run("validate", sweep).stdout
+    run("sweep", sweep, "-o", out, "-q")
+    with h5py.File(out, "r") as f:
+        assert os.fsencode(f.attrs["scenario_source"]) == os.fsencode(folder / "small.yaml")
+        assert "\ufffd".encode() not in f["scenario"][()]
+        with h5py.File(local_small, "r") as expected:
+            left, right = datasets(expected["metrics"]), datasets(f["metrics"])
+            assert left.keys() == right.keys() and left
+            for name in left:
+                assert_same_dataset(name, left[name], right[name])

@@ -1,5 +1,6 @@
 // Fuzz target: any text given as a scenario or a sweep file ends as a validated scenario or an
-// InputError; anything else (another exception, a crash, a sanitizer report) is a finding.
+// InputError; anything else (another exception, a crash, a sanitizer report) is a finding. So is
+// a validated scenario whose resolved YAML does not load back to itself (round_trip.hpp).
 #include <unistd.h>
 
 #include <cstddef>
@@ -9,6 +10,7 @@
 #include <string>
 
 #include "models/world.hpp"
+#include "round_trip.hpp"
 #include "sim/config/scenario.hpp"
 #include "sim/sweep/file.hpp"
 
@@ -32,7 +34,7 @@ std::string sweep_path() {
 extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size) {
   const std::string text(reinterpret_cast<const char*>(data), size);
   try {
-    sim::Scenario::from_yaml(text, "fuzz.yaml", model().schema());
+    fuzz::check_round_trip(sim::Scenario::from_yaml(text, "fuzz.yaml", model().schema()));
   } catch (const sim::InputError&) {
   }
   {

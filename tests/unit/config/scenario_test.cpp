@@ -658,6 +658,79 @@ TEST_F(ScenarioLoad, ResolvedYamlRoundTripOfThePlanScenario) {
   EXPECT_EQ(again.name(), "shandong-2015");
 }
 
+// A folder's name may hold any bytes but '/' and NUL, and a catalogue any text: yaml-cpp's
+// emitter would write bytes that are not UTF-8 (and noncharacters such as U+FFFE) as U+FFFD, so
+// such a scenario's resolved YAML used to load back with other paths (a sweep in such a folder
+// then failed at its first point) or not at all. They are written as !!binary instead.
+TEST_F(ScenarioLoad, ResolvedYamlKeepsBytesThatAreNotUtf8) {
+  const std::string folder = "x\xff\xfe";
+  const std::string id = "gam\xffma";
+  // The test world with gamma renamed, and a fourth cluster `~` (gamma's copy), an id that
+  // yaml-cpp writes as a plain key that reads back as null.
+  auto with_new_ids = [&](const std::string& file) {
+    std::ifstream in(test_data(file), std::ios::binary);
+    std::string rows, line;
+    while (std::getline(in, line)) {
+      if (line.rfind("gamma,", 0) != 0) {
+        rows += line + "\n";
+      } else {
+        rows += id + line.substr(5) + "\n" + "~" + line.substr(5) + "\n";
+      }
+    }
+    return rows;
+  };
+  write(folder + "/data/clusters.csv", with_new_ids("clusters.csv"));
+  write(folder + "/data/initial-state.csv", with_new_ids("initial-state.csv"));
+  const std::string file = write(folder + "/scenario.yaml",
+                                 "name: \"n\xc0\"\n"
+                                 "description: \"\xef\xbf\xbe and \xed\xa0\x80\"\n"
+                                 "world:\n"
+                                 "  clusters_file: data/clusters.csv\n"
+                                 "  initial_state_file: data/initial-state.csv\n"
+                                 "policy:\n"
+                                 "  hnte_tax_rate: {default: 0.12, \"" +
+                                     id + "\": 0.2, \"~\": 0.1}\n");
+  const sim::Scenario original = load(file);
+  EXPECT_EQ(original.path("world.clusters_file"), path(folder + "/data/clusters.csv"));
+  const std::string resolved = original.resolved_yaml();
+  EXPECT_EQ(resolved.find("\xef\xbf\xbd"), std::string::npos) << resolved;  // U+FFFD
+  EXPECT_NE(resolved.find("!!binary"), std::string::npos) << resolved;
+  const sim::Scenario again = sim::Scenario::from_yaml(resolved, "<resolved>", schema());
+  EXPECT_EQ(differences(original, again), "") << resolved;
+  EXPECT_EQ(again.resolved_yaml(), resolved);
+  EXPECT_EQ(again.path("world.clusters_file"), path(folder + "/data/clusters.csv"));
+  EXPECT_EQ(again.text("name"), "n\xc0");
+  EXPECT_EQ(again.text("description"), "\xef\xbf\xbe and \xed\xa0\x80");
+  EXPECT_EQ(again.number("policy.hnte_tax_rate", q("2015Q1"), kGamma), 0.2);
+  EXPECT_EQ(again.number("policy.hnte_tax_rate", q("2015Q1"), 3), 0.1);
+}
+
+TEST_F(ScenarioLoad, BinaryTextIsReadAsItsBytes) {
+  const std::vector<std::pair<std::string, std::string>> cases = {
+      {"bv9j",
+       "n\xff"
+       "c"},
+      {"bQ==", "m"},
+      {"bWE=", "ma"},
+      {"bW Fu\n  ", "man"},  // whitespace is ignored
+      {"", ""},
+  };
+  for (const auto& [base64, text] : cases) {
+    EXPECT_EQ(load_text("name: !!binary \"" + base64 + "\"\n").text("name"), text) << base64;
+  }
+  // Not base64: another character, a lone digit, padding in the middle or too much of it, and
+  // bytes above 127, which yaml-cpp's own decoder read out of its table's bounds (set_fuzz).
+  for (const std::string base64 : {"not base64!", "bWFub", "bQ==bQ==", "bQ===", "b\xff\xff\xff"}) {
+    try {
+      load_text("name: !!binary \"" + base64 + "\"\n");
+      ADD_FAILURE() << base64 << " was read";
+    } catch (const sim::InputError& e) {
+      EXPECT_EQ(e.key(), "name");
+      EXPECT_NE(std::string(e.what()).find("not base64"), std::string::npos) << e.what();
+    }
+  }
+}
+
 TEST_F(ScenarioLoad, ResolvedYamlNamesEverySetting) {
   const sim::Scenario sc = load(write("rich.yaml", kRichScenario));
   const std::string resolved = sc.resolved_yaml();
