@@ -493,10 +493,9 @@ void sweep_over_mpi(const Model& model, const SweepDefinition& sweep, const Swee
     return;
   }
   std::vector<std::size_t> pending;
-  std::size_t runs = sweep.points.size() * static_cast<std::size_t>(sweep.replicates);
+  const std::size_t runs = sweep.points.size() * static_cast<std::size_t>(sweep.replicates);
   try {
     const std::vector<bool> finished = store.finished();
-    runs = finished.size();
     for (std::size_t i = 0; i < finished.size(); ++i) {
       if (!finished[i]) pending.push_back(i);
     }
