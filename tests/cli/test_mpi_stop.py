@@ -66,13 +66,16 @@ def mpi_environment():
 def start_mpirun(ranks, *args, codes=None, mpirun_options=()):
     """clustersim under mpirun, started in the background. With `codes`, each rank runs under
     `sh`, which writes the rank's own exit code to codes/rank-K (mpirun reports only one of
-    them). Once a rank has ended with an error, mpirun signals the others (SIGCONT, then
-    SIGTERM odls_base_sigkill_timeout seconds later): 2 s here rather than 1, so that no `sh`
-    is killed before it has written its rank's code on a loaded machine."""
+    them). Once a rank has ended with an error, mpirun sends SIGTERM to the ranks still running
+    and SIGKILL odls_base_sigkill_timeout seconds later: an `sh` was seen killed by that SIGTERM
+    before it had written its rank's code (the rank itself, past MPI_Finalize, ends with its
+    code all the same), so `sh` ignores SIGTERM and SIGINT (clustersim sets its own handlers),
+    and the timeout is 2 s, not 1."""
     command = [str(EXECUTABLE), *map(str, args)]
     if codes is not None:
         codes.mkdir(exist_ok=True)
-        record = '"$@"; code=$?; echo $code > "$0/rank-$OMPI_COMM_WORLD_RANK"; exit $code'
+        record = ('trap "" TERM INT; "$@"; code=$?; '
+                  'echo $code > "$0/rank-$OMPI_COMM_WORLD_RANK"; exit $code')
         command = ["sh", "-c", record, str(codes), *command]
         mpirun_options = ["--mca", "odls_base_sigkill_timeout", "2", *mpirun_options]
     return subprocess.Popen(["mpirun", *mpirun_options, "--oversubscribe", "-n", str(ranks),
