@@ -44,7 +44,9 @@ namespace {
 // messages until every worker has reported done; a worker reports done once its runs have
 // ended, which they do (dropped between steps on a signal, finished otherwise); and rank 0 then
 // sends every worker the job's end. Only a rank that dies leaves the others waiting, and
-// mpirun then ends the job itself.
+// mpirun then ends the job itself. The first reason to stop that rank 0 learns of (its own or
+// a worker's) decides the exit code and whether the runs in hand are dropped (a signal) or
+// finished (a failure, bad input); a rank's own signal drops its own runs in any case.
 constexpr int kRequestTag = 1;
 constexpr int kRunTag = 2;
 constexpr int kDoneTag = 3;
@@ -219,7 +221,7 @@ struct Context {
   int rank = 0;
 };
 
-// Starts a run on the pool; a failure to start it is the pool's failure too.
+// Starts a run on the pool; throws only when the task itself cannot be started.
 void run_in(RunPool& pool, const Context& c, std::size_t run, ProgressCounter* progress) {
   pool.start([&c, run, progress](const std::atomic<bool>& drop) {
     execute_run(c.model, c.sweep, c.scenarios, c.store, c.subfolder, c.metric_index, run, progress,
@@ -237,7 +239,7 @@ int serve_runs(const Context& c, RunPool& pool, StopReason mine, bool& write_err
   bool no_more = false;   // rank 0 has no more runs
   int told = 0;           // the job's exit code, once rank 0 said stop
   long finished_before = 0;
-  const auto report = [&] {
+  const auto tell_rank_0 = [&] {
     if (mine.code == 0 || reported) return;
     const std::string text = fmt::format("{} {}", mine.code, mine.message);
     MPI_Send(text.data(), static_cast<int>(text.size()), MPI_CHAR, 0, kStoppingTag, MPI_COMM_WORLD);
@@ -251,7 +253,7 @@ int serve_runs(const Context& c, RunPool& pool, StopReason mine, bool& write_err
       mine = failure_reason(pool.error(), c.rank, c.options, write_error);
     }
     if (mine.code != 0 && !reported) {
-      report();
+      tell_rank_0();
       busy = true;
     }
     MPI_Status status;
@@ -292,7 +294,7 @@ int serve_runs(const Context& c, RunPool& pool, StopReason mine, bool& write_err
   } else if (mine.code == 0 && pool.dropped() > 0 && cancel_raised(c.options)) {
     mine = signal_reason(c.rank, c.options);
   }
-  report();
+  tell_rank_0();
   send(pool.finished(), 0, kDoneTag);
   // The end; a stop that crossed this rank's report of done is passed over.
   while (true) {
