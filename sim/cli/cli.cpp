@@ -31,6 +31,14 @@ int run_reporting_errors(cli::Command& command, const cli::Context& context) {
                "stopped by signal {}; finished runs are kept, run the same command to resume\n",
                cli::stop_signal());
     return 128 + cli::stop_signal();
+  } catch (const JobStopped& e) {
+    // A sweep over MPI ranks that stopped in order: rank 0 has said why; every rank ends with
+    // the code rank 0 chose.
+    if (e.skip_exit_handlers()) {
+      std::fflush(nullptr);
+      std::_Exit(e.exit_code());
+    }
+    return e.exit_code();
   } catch (const InputError& e) {
     fmt::print(stderr, "{}\n", e.what());
     return kExitBadInput;

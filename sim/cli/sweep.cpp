@@ -36,6 +36,7 @@ class SweepCommand final : public Command {
     if (!shard_.empty()) parse_shard(shard_, options_.shard, options_.shards);
     options_.command_line = context.invocation;
     options_.cancel = context.cancel;
+    options_.stop_signal = &stop_signal;
     install_stop_handlers();
     const SweepDefinition sweep = load_sweep(file_, context.model);
     run_sweep(context.model, sweep, options_);

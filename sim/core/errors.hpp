@@ -1,6 +1,7 @@
 // The errors the engine raises and the exit codes they end the command line with: bad input
 // (InputError, exit 2) names where it was found; a failed write (WriteError, exit 1); a NaN in
-// a run's state (NumericalError, exit 1); a stop request (Cancelled, exit 128 + signal).
+// a run's state (NumericalError, exit 1); a stop request (Cancelled, exit 128 + signal); a job
+// over MPI ranks that stopped in order on every rank (JobStopped: the code rank 0 chose).
 #pragma once
 
 #include <stdexcept>
@@ -58,6 +59,24 @@ class WriteError : public std::runtime_error {
 class Cancelled : public std::runtime_error {
  public:
   Cancelled() : std::runtime_error("the run was cancelled") {}
+};
+
+// A sweep over MPI ranks that every rank stopped in order (a signal, a failed run, bad input),
+// thrown once MPI is finished: the exit code all ranks end with, which rank 0 chose and has
+// already explained (the other ranks say nothing). `skip_exit_handlers`: this rank's own failure
+// was a WriteError, so it ends without HDF5's exit handler (see WriteError).
+class JobStopped : public std::runtime_error {
+ public:
+  JobStopped(int exit_code, bool skip_exit_handlers)
+      : std::runtime_error("the sweep stopped on every MPI rank"),
+        exit_code_(exit_code),
+        skip_exit_handlers_(skip_exit_handlers) {}
+  int exit_code() const { return exit_code_; }
+  bool skip_exit_handlers() const { return skip_exit_handlers_; }
+
+ private:
+  int exit_code_;
+  bool skip_exit_handlers_;
 };
 
 }  // namespace sim

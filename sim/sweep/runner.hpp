@@ -23,6 +23,7 @@ struct SweepOptions {
   int shards = 0;
   std::string command_line;
   const std::atomic<bool>* cancel = nullptr;
+  int (*stop_signal)() = nullptr;  // the signal that raised `cancel` (0: none or not known)
 };
 
 // Parses "K/N" (0 <= K < N); InputError (key --shard) otherwise.
@@ -62,7 +63,8 @@ bool launched_by_mpi();
 
 // Runs the sweep where the options (or an MPI launcher) say, and assembles its result file
 // unless this is one shard. Throws InputError for bad input and Cancelled when stopped
-// (finished runs are kept).
+// (finished runs are kept); under MPI, once MPI has started, JobStopped on every rank when the
+// job stopped (a signal, a failed run, bad input found by a run) instead.
 void run_sweep(const Model& model, const SweepDefinition& sweep, const SweepOptions& options);
 
 // Assembles the runs in `folder` (all shards) into `output`.
