@@ -141,18 +141,18 @@ ConfigNode convert(const YAML::Node& node, NodeBudget& budget, const std::string
       for (const auto& kv : node) {
         const Location key_where = location_of(kv.first.Mark(), budget.file);
         if (!kv.first.IsScalar()) throw InputError(key_where, key_path, "a key must be plain text");
-        const std::string key = scalar_text(kv.first, key_where, key_path);
-        check_string(key, key_where, key_path);
+        const std::string name = scalar_text(kv.first, key_where, key_path);
+        check_string(name, key_where, key_path);
         std::string full = key_path;
         if (!full.empty()) full += '.';
-        full += key;
-        if (out.child(key) != nullptr) {
+        full += name;
+        if (out.child(name) != nullptr) {
           throw InputError(key_where, full, "this key appears twice in the same mapping");
         }
         ConfigNode value = convert(kv.second, budget, full, depth + 1);
         // yaml-cpp places an empty value at the next token; the key is where the user looks.
         if (value.kind == ConfigNode::Kind::Null) value.where = key_where;
-        out.entries.push_back({key, key_where, std::move(value)});
+        out.entries.push_back({name, key_where, std::move(value)});
       }
       break;
   }
