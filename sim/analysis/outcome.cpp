@@ -68,7 +68,7 @@ class Parser {
   bool at_end() const { return pos_ >= text_.size(); }
   char peek() const { return at_end() ? '\0' : text_[pos_]; }
   void skip_space() {
-    while (!at_end() && std::isspace(static_cast<unsigned char>(text_[pos_]))) ++pos_;
+    while (!at_end() && std::isspace(static_cast<unsigned char>(text_[pos_])) != 0) ++pos_;
   }
   // What the cursor is on, for messages.
   std::string found() const {
@@ -83,11 +83,13 @@ class Parser {
     pos_ += token.size();
   }
 
-  static bool word_char(char c) { return std::isalnum(static_cast<unsigned char>(c)) || c == '_'; }
+  static bool word_char(char c) {
+    return std::isalnum(static_cast<unsigned char>(c)) != 0 || c == '_';
+  }
 
   std::string identifier(const std::string& expected) {
     skip_space();
-    if (at_end() || !(std::isalpha(static_cast<unsigned char>(peek())) || peek() == '_')) {
+    if (at_end() || !(std::isalpha(static_cast<unsigned char>(peek())) != 0 || peek() == '_')) {
       fail(column(), fmt::format("expected {}, found {}", expected, found()));
     }
     const std::size_t start = pos_;

@@ -14,10 +14,14 @@ clang-format --dry-run --Werror "${sources[@]}"
 # clang-tidy on every translation unit of the engine, the command line, the model and the Python
 # module (headers through them); tests are formatted but not tidied.
 start=$(date +%s)
-run-clang-tidy -p "$build" -quiet -j "$(nproc)" -warnings-as-errors='*' \
-  "^$PWD/(sim|models|python/src)/.*\.cpp$" > "$build/clang-tidy.log" 2>&1 || {
+# Every warning is an error through .clang-tidy's WarningsAsErrors (run-clang-tidy 14 has no
+# option for it); the grep also catches a warning should that setting ever be dropped.
+status=0
+run-clang-tidy -p "$build" -quiet -j "$(nproc)" \
+  "^$PWD/(sim|models|python/src)/.*\.cpp$" > "$build/clang-tidy.log" 2>&1 || status=$?
+if [ "$status" -ne 0 ] || grep -qE "(warning|error):" "$build/clang-tidy.log"; then
   grep -E "warning:|error:" "$build/clang-tidy.log" | sort -u
   echo "clang-tidy: warnings above (whole log: $build/clang-tidy.log)"
   exit 1
-}
+fi
 echo "clang-tidy: no warnings ($(( $(date +%s) - start )) s)"
