@@ -75,10 +75,10 @@ fuzz: deps
 	  -dict=../tests/fuzz/scenario.dict ../build-fuzz/corpus/scenario ../tests/fuzz/corpus/scenario \
 	  </dev/null
 	# --set overrides of shandong-2015.yaml; 8 KiB inputs reach both limits on --set.
-	cd scenarios && ../build-fuzz/bin/set_fuzz $(FUZZ_OPTIONS) -timeout=10 -max_len=8192 \
+	cd scenarios && ../build-fuzz/bin/set_fuzz $(FUZZ_OPTIONS) -timeout=30 -max_len=8192 \
 	  -dict=../tests/fuzz/set.dict ../build-fuzz/corpus/set ../tests/fuzz/corpus/set </dev/null
 	# The commands' own output is muted (-close_fd_mask=3); libFuzzer's and sanitizers' is not.
-	build-fuzz/bin/result_fuzz $(FUZZ_OPTIONS) -timeout=30 -close_fd_mask=3 \
+	build-fuzz/bin/result_fuzz $(FUZZ_OPTIONS) -timeout=60 -close_fd_mask=3 \
 	  build-fuzz/corpus/result tests/fuzz/corpus/result
 
 # The C++ unit tests, then the command-line tests (tests/cli, with build-asan's clustersim;

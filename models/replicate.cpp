@@ -45,11 +45,13 @@ WorldSetup::WorldSetup(const sim::Scenario& sc)
   }
 }
 
-std::unique_ptr<sim::Replicate> WorldSetup::start(std::uint64_t replicate) const {
-  return std::make_unique<WorldReplicate>(*this, replicate);
+std::unique_ptr<sim::Replicate> WorldSetup::start(std::uint64_t replicate,
+                                                  sim::StopFlags stop) const {
+  return std::make_unique<WorldReplicate>(*this, replicate, stop);
 }
 
-WorldReplicate::WorldReplicate(const WorldSetup& setup, std::uint64_t replicate)
+WorldReplicate::WorldReplicate(const WorldSetup& setup, std::uint64_t replicate,
+                               sim::StopFlags stop)
     : setup_(setup),
       params_(setup.params),
       seed_(setup.scenario.seed()),
@@ -75,6 +77,7 @@ WorldReplicate::WorldReplicate(const WorldSetup& setup, std::uint64_t replicate)
   sums_.assign(n * kSumCount, 0.0);
   ledger_.assign(n * kLedgerCount, 0.0);
   fund_flows_.reset(n);
+  watch_stop(stop);
   initialise_firms();
   initialise_talent();
   initialise_incubators_and_platforms();
@@ -85,18 +88,25 @@ void WorldReplicate::initialise_firms() {
   constexpr int kMaxInitialAge = 80;  // quarters: firms founded up to 20 years before the start
   // Ids are handed out cluster by cluster first; then each cluster's firms are drawn and
   // calibrated on their own, in parallel (every draw is keyed by the firm's id).
+  // One append for the whole world: growing the columns cluster by cluster copied and
+  // page-faulted them again at each step, seconds for a million firms.
   std::vector<std::size_t> firsts(clusters_), counts(clusters_, 0);
+  std::size_t total = 0;
   for (std::size_t c = 0; c < clusters_; ++c) {
     const ClusterStart& start = setup_.starts[c];
     const auto n = static_cast<std::size_t>(std::llround(start.firms));
     if (n == 0 || start.output <= 0) continue;
-    firsts[c] = firms_.agents.append(n);
+    firsts[c] = firms_.agents.size() + total;
     counts[c] = n;
+    total += n;
   }
+  firms_.agents.append(total);
   tbb::parallel_for(std::size_t{0}, clusters_, [&](std::size_t c) {
     const ClusterStart& start = setup_.starts[c];
     const std::size_t n = counts[c];
-    if (n == 0) return;
+    // A cluster of a large world takes tens of milliseconds: a stop request skips the
+    // clusters not yet started, and the half-drawn world is dropped below.
+    if (n == 0 || stop_requested()) return;
     const std::size_t first = firsts[c];
     const double startup_share = std::min(1.0, start.startup_firms / start.firms);
     double size_total = 0.0;
@@ -180,6 +190,7 @@ void WorldReplicate::initialise_firms() {
     mean_a_[c] = sales_a / quarterly_output;
     frontier_[c] = best_a;
   });
+  if (stop_requested()) throw sim::Cancelled();
 }
 
 void WorldReplicate::initialise_talent() {

@@ -84,7 +84,8 @@ enum Sum : std::size_t {
 class WorldSetup final : public sim::PreparedModel {
  public:
   explicit WorldSetup(const sim::Scenario& scenario);
-  std::unique_ptr<sim::Replicate> start(std::uint64_t replicate) const override;
+  std::unique_ptr<sim::Replicate> start(std::uint64_t replicate,
+                                        sim::StopFlags stop) const override;
 
   const sim::Scenario& scenario;
   std::size_t clusters;
@@ -123,7 +124,7 @@ struct MetricRow {
 
 class WorldReplicate final : public sim::Replicate {
  public:
-  WorldReplicate(const WorldSetup& setup, std::uint64_t replicate);
+  WorldReplicate(const WorldSetup& setup, std::uint64_t replicate, sim::StopFlags stop);
   void step(int step) override;
   void record(std::span<double> out) const override;
   sim::Snapshot snapshot() const override;

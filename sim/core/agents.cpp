@@ -4,9 +4,22 @@
 
 #include "sim/core/parallel.hpp"
 
+#include <sys/mman.h>
 #include <tbb/parallel_for.h>
 
+#include <cstdint>
+
 namespace sim {
+
+void AgentTable::advise_huge_pages(void* start, std::size_t bytes) {
+  constexpr std::uintptr_t kHugePage = std::uintptr_t{2} << 20;
+  const auto begin = reinterpret_cast<std::uintptr_t>(start);
+  const std::uintptr_t first = (begin + kHugePage - 1) & ~(kHugePage - 1);
+  const std::uintptr_t last = (begin + bytes) & ~(kHugePage - 1);
+  if (last <= first) return;
+  // The result is ignored on purpose: without huge pages the column works the same, slower.
+  (void)madvise(reinterpret_cast<void*>(first), last - first, MADV_HUGEPAGE);
+}
 
 std::size_t AgentTable::bytes_per_row() const {
   std::size_t bytes = sizeof(decltype(id)::value_type);

@@ -126,7 +126,7 @@ namespace {
 // every phase, so that the error names the phase; the original error if the replay passes.
 [[noreturn]] void name_the_phase(const PreparedModel& prepared, std::uint64_t replicate,
                                  std::size_t failed_step, const NumericalError& original) {
-  auto state = prepared.start(replicate);
+  auto state = prepared.start(replicate, StopFlags{});
   state->check_every_phase(true);
   for (std::size_t t = 0; t <= failed_step; ++t) state->step(static_cast<int>(t));
   throw original;
@@ -149,8 +149,7 @@ void run_replicate(const PreparedModel& prepared, std::uint64_t replicate, Metri
   // Checked before the starting state is drawn, so that no replicate starts after a stop.
   if (stop_requested(control)) throw Cancelled();
   if (control.progress != nullptr) ++control.progress->replicates_started;
-  auto state = prepared.start(replicate);
-  state->watch_stop(control.cancel, control.stop);
+  auto state = prepared.start(replicate, StopFlags{control.cancel, control.stop});
   ReplicateProbe* probe = control.probes != nullptr ? &(*control.probes)[slot] : nullptr;
   if (probe != nullptr) state->time_phases(&probe->phases);
   const std::size_t metrics = out.metrics(), clusters = out.clusters();

@@ -78,6 +78,13 @@ struct PhaseTimes {
   std::vector<double> seconds;     // same length as names
 };
 
+// The flags a replicate polls for a stop request (either raised: throw Cancelled). Either may
+// be null.
+struct StopFlags {
+  const std::atomic<bool>* cancel = nullptr;
+  const std::atomic<bool>* stop = nullptr;
+};
+
 // One stochastic replicate of a model, advanced a quarter at a time.
 class Replicate {
  public:
@@ -98,22 +105,18 @@ class Replicate {
   // a failed replicate with it on.
   virtual void check_every_phase(bool /*on*/) {}
 
-  // Flags a model with phases polls between them (either raised: throw Cancelled), so that a
-  // stop request does not wait for the end of a long quarter. Either may be null.
-  void watch_stop(const std::atomic<bool>* cancel, const std::atomic<bool>* stop) {
-    cancel_ = cancel;
-    stop_ = stop;
-  }
+  // Flags a model with phases polls between them, so that a stop request does not wait for
+  // the end of a long quarter.
+  void watch_stop(StopFlags flags) { stop_flags_ = flags; }
 
  protected:
   bool stop_requested() const {
-    return (cancel_ != nullptr && cancel_->load(std::memory_order_relaxed)) ||
-           (stop_ != nullptr && stop_->load(std::memory_order_relaxed));
+    return (stop_flags_.cancel != nullptr && stop_flags_.cancel->load(std::memory_order_relaxed)) ||
+           (stop_flags_.stop != nullptr && stop_flags_.stop->load(std::memory_order_relaxed));
   }
 
  private:
-  const std::atomic<bool>* cancel_ = nullptr;
-  const std::atomic<bool>* stop_ = nullptr;
+  StopFlags stop_flags_;
 };
 
 // A model bound to one validated scenario: what all replicates share (data read once, policy
@@ -121,8 +124,9 @@ class Replicate {
 class PreparedModel {
  public:
   virtual ~PreparedModel() = default;
-  // The replicate refers to this object, which must outlive it.
-  virtual std::unique_ptr<Replicate> start(std::uint64_t replicate) const = 0;
+  // The replicate refers to this object, which must outlive it. It watches `stop` from its
+  // construction on: drawing a large world's starting state takes a second or more.
+  virtual std::unique_ptr<Replicate> start(std::uint64_t replicate, StopFlags stop) const = 0;
 };
 
 class Model {

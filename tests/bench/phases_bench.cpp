@@ -30,14 +30,14 @@ void BM_PlanQuarter(benchmark::State& state) {
   const auto prepared = model.prepare(scenario);
   const int steps = scenario.calendar().steps();
   sim::PhaseTimes phases;
-  std::unique_ptr<sim::Replicate> world = prepared->start(0);
+  std::unique_ptr<sim::Replicate> world = prepared->start(0, sim::StopFlags{});
   world->time_phases(&phases);
   int t = 0;
   double firms = 0.0;
   for (auto _ : state) {
     if (t == steps) {
       state.PauseTiming();
-      world = prepared->start(0);
+      world = prepared->start(0, sim::StopFlags{});
       world->time_phases(&phases);
       t = 0;
       state.ResumeTiming();

@@ -41,12 +41,19 @@ TEST(Ensemble, AStopIsHonouredBetweenPhases) {
   const models::ClusterModel model;
   const auto sc = sim::Scenario::load(kSmall, model.schema());
   const auto prepared = model.prepare(sc);
-  auto replicate = prepared->start(0);
   std::atomic<bool> cancel{false};
-  replicate->watch_stop(&cancel, nullptr);
+  auto replicate = prepared->start(0, sim::StopFlags{&cancel});
   replicate->step(0);  // not raised: the quarter runs
   cancel = true;
   EXPECT_THROW(replicate->step(1), sim::Cancelled);
+}
+
+TEST(Ensemble, AStopIsHonouredWhileTheStartingStateIsDrawn) {
+  const models::ClusterModel model;
+  const auto sc = sim::Scenario::load(kSmall, model.schema());
+  const auto prepared = model.prepare(sc);
+  const std::atomic<bool> cancel{true};
+  EXPECT_THROW(prepared->start(0, sim::StopFlags{&cancel}), sim::Cancelled);
 }
 
 TEST(Ensemble, NoReplicateStartsAfterAStop) {
@@ -163,7 +170,7 @@ class NanModel final : public sim::Model {
     std::string phase_;
   };
   struct Prepared final : sim::PreparedModel {
-    std::unique_ptr<sim::Replicate> start(std::uint64_t r) const override {
+    std::unique_ptr<sim::Replicate> start(std::uint64_t r, sim::StopFlags) const override {
       return std::make_unique<Replicate>(r);
     }
   };
@@ -193,7 +200,7 @@ TEST(Ensemble, ReplicateAloneEqualsReplicateInEnsemble) {
   const auto ensemble = sim::run_ensemble(model, sc);
   const std::size_t r = 2;
   const auto prepared = model.prepare(sc);
-  auto alone = prepared->start(r);
+  auto alone = prepared->start(r, sim::StopFlags{});
   const std::size_t clusters = sc.clusters().size();
   std::vector<double> row(model.metrics().size() * clusters);
   for (int t = 0; t < sc.calendar().steps(); ++t) {
