@@ -25,6 +25,9 @@ Location location_of(const YAML::Mark& mark, const std::string& file) {
 struct NodeBudget {
   std::string file;
   std::size_t nodes = 0;
+  // Where the top-level key being read is written. A node that an alias repeats carries its
+  // anchor's position, so a refusal points here, at the key the user wrote the expansion under.
+  std::optional<Location> top_key;
 };
 
 void check_string(const std::string& text, const Location& where, const std::string& key) {
@@ -35,7 +38,9 @@ void check_string(const std::string& text, const Location& where, const std::str
   }
 }
 
-void spend(NodeBudget& budget, const Location& where, const std::string& key, std::size_t depth) {
+void spend(NodeBudget& budget, const Location& node_where, const std::string& key,
+           std::size_t depth) {
+  const Location& where = budget.top_key ? *budget.top_key : node_where;
   if (++budget.nodes > limits::kYamlNodes) {
     throw InputError(where, key,
                      fmt::format("the document has more than {} YAML nodes (aliases count each "
@@ -149,6 +154,7 @@ ConfigNode convert(const YAML::Node& node, NodeBudget& budget, const std::string
         if (out.child(name) != nullptr) {
           throw InputError(key_where, full, "this key appears twice in the same mapping");
         }
+        if (depth == 0) budget.top_key = key_where;
         ConfigNode value = convert(kv.second, budget, full, depth + 1);
         // yaml-cpp places an empty value at the next token; the key is where the user looks.
         if (value.kind == ConfigNode::Kind::Null) value.where = key_where;
@@ -160,7 +166,7 @@ ConfigNode convert(const YAML::Node& node, NodeBudget& budget, const std::string
 }
 
 ConfigNode convert(const YAML::Node& node, const std::string& file, const std::string& key_path) {
-  NodeBudget budget{file};
+  NodeBudget budget{file, 0, std::nullopt};
   return convert(node, budget, key_path, 0);
 }
 
