@@ -106,8 +106,12 @@ class AgentTable {
     std::size_t element_bytes() const override { return sizeof(T); }
     void resize(std::size_t n) override {
       if (n > data.capacity()) {
-        data.reserve(n);
-        advise_huge_pages(data.data(), n * sizeof(T));
+        // Room for half as many again: entrants arrive every quarter, and each move of a column
+        // costs its copy and a page fault per new page (tens of microseconds on a virtual
+        // machine). Pages never written cost no memory.
+        const std::size_t capacity = std::max(n + n / 2, 2 * data.capacity());
+        data.reserve(capacity);
+        advise_huge_pages(data.data(), capacity * sizeof(T));
       }
       data.resize(n);
     }
