@@ -1,4 +1,4 @@
-#include "models/world.hpp"
+#include "models/cluster_model.hpp"
 
 #include <array>
 #include <cmath>

@@ -1,5 +1,6 @@
 // The model of the plan's world: clusters and their firms, one quarter at a time. This is the
-// Model the engine runs; the phase order of a step is in world.cpp.
+// Model the engine runs (schema, metrics, goals); the phase order of a step is the phase table
+// in quarter.cpp (WorldReplicate::kPhases).
 #pragma once
 
 #include "models/policy.hpp"

@@ -1,5 +1,5 @@
 // The clustersim executable: the engine's command line with the plan's model plugged in.
-#include "models/world.hpp"
+#include "models/cluster_model.hpp"
 #include "sim/cli/cli.hpp"
 
 int main(int argc, char** argv) {

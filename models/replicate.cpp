@@ -6,7 +6,7 @@
 #include <cmath>
 #include <limits>
 
-#include "models/world.hpp"
+#include "models/cluster_model.hpp"
 
 namespace models {
 

@@ -23,7 +23,7 @@
 #include "models/policy.hpp"
 #include "models/talent.hpp"
 #include "models/tax.hpp"
-#include "models/world.hpp"
+#include "models/cluster_model.hpp"
 #include "sim/core/errors.hpp"
 #include "sim/core/parallel.hpp"
 #include "sim/core/random.hpp"

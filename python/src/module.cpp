@@ -7,7 +7,7 @@
 
 #include <exception>
 
-#include "models/world.hpp"
+#include "models/cluster_model.hpp"
 #include "python/src/bindings.hpp"
 #include "sim/core/errors.hpp"
 #include "sim/io/result_file.hpp"

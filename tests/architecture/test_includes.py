@@ -24,7 +24,7 @@ def tree(tmp_path):
 
 @pytest.mark.parametrize("file, include", [
     ("sim/core/agents.cpp", "models/firm.hpp"),           # the engine including the model
-    ("sim/run/ensemble.cpp", "models/world.hpp"),
+    ("sim/run/ensemble.cpp", "models/cluster_model.hpp"),
     ("sim/core/random.cpp", "sim/config/scenario.hpp"),   # a lower layer including a higher
     ("sim/config/scenario.cpp", "sim/run/model.hpp"),
     ("sim/io/hdf5.cpp", "sim/sweep/store.hpp"),

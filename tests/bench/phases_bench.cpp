@@ -9,7 +9,7 @@
 #include <vector>
 
 #include "models/firm.hpp"
-#include "models/world.hpp"
+#include "models/cluster_model.hpp"
 #include "sim/analysis/bench.hpp"
 #include "sim/config/scenario.hpp"
 #include "sim/core/agents.hpp"

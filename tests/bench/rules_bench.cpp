@@ -11,7 +11,7 @@
 #include "models/firm.hpp"
 #include "models/policy.hpp"
 #include "models/tax.hpp"
-#include "models/world.hpp"
+#include "models/cluster_model.hpp"
 #include "sim/config/scenario.hpp"
 #include "sim/core/agents.hpp"
 #include "sim/core/random.hpp"

@@ -29,7 +29,7 @@
 #include <string>
 #include <vector>
 
-#include "models/world.hpp"
+#include "models/cluster_model.hpp"
 #include "sim/cli/cli.hpp"
 #include "sim/io/hdf5.hpp"
 #include "sim/io/seal.hpp"

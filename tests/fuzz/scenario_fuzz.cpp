@@ -9,7 +9,7 @@
 #include <fstream>
 #include <string>
 
-#include "models/world.hpp"
+#include "models/cluster_model.hpp"
 #include "round_trip.hpp"
 #include "sim/config/scenario.hpp"
 #include "sim/sweep/file.hpp"

@@ -16,7 +16,7 @@
 #include <string_view>
 #include <vector>
 
-#include "models/world.hpp"
+#include "models/cluster_model.hpp"
 #include "round_trip.hpp"
 #include "sim/config/scenario.hpp"
 #include "sim/core/errors.hpp"

@@ -16,7 +16,7 @@
 #include <vector>
 
 #include "config/scenario_files.hpp"
-#include "models/world.hpp"
+#include "models/cluster_model.hpp"
 #include "sim/config/scenario.hpp"
 #include "sim/core/errors.hpp"
 

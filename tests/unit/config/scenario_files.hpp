@@ -10,7 +10,7 @@
 #include <fstream>
 #include <string>
 
-#include "models/world.hpp"
+#include "models/cluster_model.hpp"
 
 namespace scenario_tests {
 

@@ -6,7 +6,7 @@
 #include <filesystem>
 #include <fstream>
 
-#include "models/world.hpp"
+#include "models/cluster_model.hpp"
 #include "sim/io/result_file.hpp"
 
 namespace fs = std::filesystem;

@@ -7,7 +7,7 @@
 #include <cstring>
 
 #include "models/fund.hpp"
-#include "models/world.hpp"
+#include "models/cluster_model.hpp"
 #include "sim/run/ensemble.hpp"
 
 namespace {

@@ -12,7 +12,7 @@
 #include "models/firm.hpp"
 #include "models/policy.hpp"
 #include "models/replicate.hpp"
-#include "models/world.hpp"
+#include "models/cluster_model.hpp"
 #include "sim/config/scenario.hpp"
 
 namespace {

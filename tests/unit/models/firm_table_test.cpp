@@ -1,4 +1,4 @@
-// Rules of models/world.cpp that need a firm table: the productivity ranking used by imitation,
+// Rules that need a firm table: the productivity ranking used by imitation (models/firm.cpp),
 // the shared R&D plan, the HNTE test at the threshold, and clusters without firms.
 #include <gtest/gtest.h>
 #include <unistd.h>
@@ -9,7 +9,7 @@
 
 #include "models/firm.hpp"
 #include "models/tax.hpp"
-#include "models/world.hpp"
+#include "models/cluster_model.hpp"
 #include "sim/run/ensemble.hpp"
 
 namespace fs = std::filesystem;

@@ -16,7 +16,7 @@
 #include "models/platform.hpp"
 #include "models/talent.hpp"
 #include "models/tax.hpp"
-#include "models/world.hpp"
+#include "models/cluster_model.hpp"
 #include "sim/config/scenario.hpp"
 #include "sim/core/calendar.hpp"
 #include "sim/run/goals.hpp"

@@ -20,7 +20,7 @@
 #include <vector>
 
 #include "models/policy.hpp"
-#include "models/world.hpp"
+#include "models/cluster_model.hpp"
 #include "sim/run/ensemble.hpp"
 
 namespace fs = std::filesystem;

@@ -7,7 +7,7 @@
 #include <string>
 
 #include "models/tax.hpp"
-#include "models/world.hpp"
+#include "models/cluster_model.hpp"
 #include "sim/config/scenario.hpp"
 #include "sim/core/calendar.hpp"
 

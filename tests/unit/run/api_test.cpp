@@ -5,7 +5,7 @@
 #include <cstring>
 #include <filesystem>
 
-#include "models/world.hpp"
+#include "models/cluster_model.hpp"
 #include "sim/run/api.hpp"
 
 namespace {

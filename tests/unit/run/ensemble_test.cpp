@@ -10,7 +10,7 @@
 #include <cmath>
 #include <cstring>
 
-#include "models/world.hpp"
+#include "models/cluster_model.hpp"
 #include "sim/run/ensemble.hpp"
 
 namespace {

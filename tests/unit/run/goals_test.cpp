@@ -9,7 +9,7 @@
 #include <vector>
 
 #include "models/goals.hpp"
-#include "models/world.hpp"
+#include "models/cluster_model.hpp"
 #include "sim/config/scenario.hpp"
 #include "sim/core/calendar.hpp"
 #include "sim/run/goals.hpp"

@@ -15,7 +15,7 @@
 #include <vector>
 
 #include "config/scenario_files.hpp"
-#include "models/world.hpp"
+#include "models/cluster_model.hpp"
 #include "sim/analysis/sobol.hpp"
 #include "sim/core/errors.hpp"
 #include "sim/sweep/file.hpp"
