@@ -17,6 +17,11 @@ SMALL = SOURCE_DIR / "tests" / "data" / "small.yaml"
 # The Python package as the build assembles it (build/python/clustersim), next to build/bin.
 PYTHON_DIR = pathlib.Path(os.environ.get("CLUSTERSIM_PYTHONPATH", EXECUTABLE.parents[1] / "python"))
 PACKAGE_BUILT = (PYTHON_DIR / "clustersim" / "__init__.py").is_file()
+# make test's build makes the package (ctest sets this to 1), so a missing package there is a
+# broken build, not a reason to skip its tests; the sanitizer builds make none and set 0.
+if os.environ.get("CLUSTERSIM_REQUIRE_PACKAGE") == "1" and not PACKAGE_BUILT:
+    raise RuntimeError(f"the Python package is not built in {PYTHON_DIR}, but this build makes "
+                       "it (CLUSTERSIM_PYTHON=ON): its tests would be skipped")
 SUPPORT_DIR = pathlib.Path(__file__).resolve().parent / "support"
 if str(SUPPORT_DIR) not in sys.path:
     sys.path.insert(0, str(SUPPORT_DIR))
