@@ -2,8 +2,8 @@
 the same model as the stored reference, a deliberately changed model is not, and the statistics
 helpers do what they say.
 
-The two ensemble tests run 256 replicates of shandong-2015 each on 2 threads (about 15 s each
-on an idle 2-core machine, up to about 50 s when it is busy)."""
+The two ensemble tests run 256 replicates of shandong-2015 each on 2 threads: about 32 and 21
+CPU-seconds, 45 s and 33 s on the 2-core development machine at a load of 7 to 8."""
 import pathlib
 import subprocess
 import sys
