@@ -7,7 +7,7 @@ PACKAGES   := cmake make g++ pkg-config git \
               libeigen3-dev libtbb-dev libhdf5-dev zlib1g-dev librandom123-dev libyaml-cpp-dev \
               libcli11-dev nlohmann-json3-dev libfmt-dev libgtest-dev libgmock-dev libbenchmark-dev \
               pybind11-dev python3-dev python3-numpy python3-h5py python3-xarray python3-h5netcdf \
-              python3-pandas python3-pytest netcdf-bin \
+              python3-pandas python3-pytest python3-scipy netcdf-bin \
               python3-matplotlib python3-tqdm python3-yaml python3-nbclient python3-nbformat \
               python3-ipykernel \
               libboost-dev openmpi-bin libopenmpi-dev slurm-wlm munge
