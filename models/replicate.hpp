@@ -16,6 +16,7 @@
 #include <vector>
 
 #include "models/cluster.hpp"
+#include "models/cluster_model.hpp"
 #include "models/firm.hpp"
 #include "models/fund.hpp"
 #include "models/incubator.hpp"
@@ -23,7 +24,6 @@
 #include "models/policy.hpp"
 #include "models/talent.hpp"
 #include "models/tax.hpp"
-#include "models/cluster_model.hpp"
 #include "sim/core/errors.hpp"
 #include "sim/core/parallel.hpp"
 #include "sim/core/random.hpp"

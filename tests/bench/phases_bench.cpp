@@ -8,8 +8,8 @@
 #include <string>
 #include <vector>
 
-#include "models/firm.hpp"
 #include "models/cluster_model.hpp"
+#include "models/firm.hpp"
 #include "sim/analysis/bench.hpp"
 #include "sim/config/scenario.hpp"
 #include "sim/core/agents.hpp"

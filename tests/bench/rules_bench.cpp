@@ -8,10 +8,10 @@
 #include <string>
 #include <vector>
 
+#include "models/cluster_model.hpp"
 #include "models/firm.hpp"
 #include "models/policy.hpp"
 #include "models/tax.hpp"
-#include "models/cluster_model.hpp"
 #include "sim/config/scenario.hpp"
 #include "sim/core/agents.hpp"
 #include "sim/core/random.hpp"

@@ -6,8 +6,8 @@
 #include <cmath>
 #include <cstring>
 
-#include "models/fund.hpp"
 #include "models/cluster_model.hpp"
+#include "models/fund.hpp"
 #include "sim/run/ensemble.hpp"
 
 namespace {

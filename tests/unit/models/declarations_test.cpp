@@ -9,10 +9,10 @@
 #include <vector>
 
 #include "models/cluster.hpp"
+#include "models/cluster_model.hpp"
 #include "models/firm.hpp"
 #include "models/policy.hpp"
 #include "models/replicate.hpp"
-#include "models/cluster_model.hpp"
 #include "sim/config/scenario.hpp"
 
 namespace {

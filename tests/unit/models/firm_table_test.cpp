@@ -7,9 +7,9 @@
 #include <filesystem>
 #include <fstream>
 
+#include "models/cluster_model.hpp"
 #include "models/firm.hpp"
 #include "models/tax.hpp"
-#include "models/cluster_model.hpp"
 #include "sim/run/ensemble.hpp"
 
 namespace fs = std::filesystem;

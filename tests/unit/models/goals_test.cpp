@@ -9,6 +9,7 @@
 #include <vector>
 
 #include <numeric>
+#include "models/cluster_model.hpp"
 #include "models/firm.hpp"
 #include "models/fund.hpp"
 #include "models/goals.hpp"
@@ -16,7 +17,6 @@
 #include "models/platform.hpp"
 #include "models/talent.hpp"
 #include "models/tax.hpp"
-#include "models/cluster_model.hpp"
 #include "sim/config/scenario.hpp"
 #include "sim/core/calendar.hpp"
 #include "sim/run/goals.hpp"

@@ -19,8 +19,8 @@
 #include <utility>
 #include <vector>
 
-#include "models/policy.hpp"
 #include "models/cluster_model.hpp"
+#include "models/policy.hpp"
 #include "sim/run/ensemble.hpp"
 
 namespace fs = std::filesystem;

@@ -6,8 +6,8 @@
 
 #include <string>
 
-#include "models/tax.hpp"
 #include "models/cluster_model.hpp"
+#include "models/tax.hpp"
 #include "sim/config/scenario.hpp"
 #include "sim/core/calendar.hpp"
 

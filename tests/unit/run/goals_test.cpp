@@ -8,8 +8,8 @@
 #include <string>
 #include <vector>
 
-#include "models/goals.hpp"
 #include "models/cluster_model.hpp"
+#include "models/goals.hpp"
 #include "sim/config/scenario.hpp"
 #include "sim/core/calendar.hpp"
 #include "sim/run/goals.hpp"
