@@ -137,6 +137,15 @@ double search_success(double zeta, double effort) {
   return effort > 0.0 ? 1.0 - std::exp(-zeta * effort) : 0.0;
 }
 
+double imitation_protection(double target_patent_stock, double ip_protection, const FirmParams& p) {
+  return target_patent_stock > 0 ? 1.0 - p.ip_imitation_block * ip_protection : 1.0;
+}
+
+double imitated_log_productivity(double a, double target, const FirmParams& p) {
+  const double gap = target - a;
+  return a + p.imitation_gap_share * gap;
+}
+
 double expected_patents(double rd_yuan, double scale, double elasticity) {
   return rd_yuan > 0.0 ? scale * std::pow(rd_yuan / 1e6, elasticity) : 0.0;
 }
@@ -201,6 +210,17 @@ QuarterRd plan_quarter_rd(const FirmTable& f, std::size_t i, double sales, doubl
                          r.standard_rate - r.hnte_rate, user_cost, liquidity, p.relabel_share);
   }
   return out;
+}
+
+QuarterTax firm_quarter_tax(const FirmTable& f, std::size_t i, double profit, double rd_reported,
+                            double licence, const TaxRules& r) {
+  const bool hnte = f.hnte_quarters_left[i] > 0;
+  const double assets = f.capital[i];
+  // The carry-forward period follows the status of this quarter (average sales, assets).
+  const bool long_carry = long_loss_carry(hnte, 4 * f.sales_avg[i], assets, r);
+  return quarter_tax(
+      {profit, f.deduction_claimed[i] * rd_reported, licence, hnte, long_carry, assets},
+      f.loss_pool[i], f.loss_pool_age[i], r);
 }
 
 double credit_limit(double capital, double patent_stock, FirmType type, const Levers& l,

@@ -135,6 +135,14 @@ double balanced_growth_return(double turnover, double margin, double annual_grow
 // Success probability of a quarter's search with the given effort: 1 - exp(-zeta * effort).
 double search_success(double zeta, double effort);
 
+// Share of imitation success left when the target holds valid patents: 1 - beta_IP * IP
+// (enforcement blocks copying of patent holders); 1 when it holds none.
+double imitation_protection(double target_patent_stock, double ip_protection, const FirmParams& p);
+
+// Log-productivity of a firm at `a` that imitates a target at `target`: it closes the share
+// firm.imitation_gap_share of the gap (also toward the outside frontier, open innovation).
+double imitated_log_productivity(double a, double target, const FirmParams& p);
+
 // Expected patents of a quarter: pi0 * (R&D in million yuan)^beta.
 double expected_patents(double rd_yuan, double scale, double elasticity);
 
@@ -168,6 +176,12 @@ struct QuarterRd {
 QuarterRd plan_quarter_rd(const FirmTable& firms, std::size_t i, double sales, double profit_basis,
                           const TaxRules& rules, const Levers& levers, double credit,
                           const FirmParams& p, double rd_scale = 1.0);
+
+// Firm i's income tax for the quarter, as the production phase books it: profit less the
+// super-deduction it claimed this quarter on its reported R&D, relief on its licence income, at
+// its HNTE status, offset by its loss pool for the carry-forward period it qualifies for.
+QuarterTax firm_quarter_tax(const FirmTable& firms, std::size_t i, double profit,
+                            double rd_reported, double licence, const TaxRules& rules);
 
 // Bank credit a firm can draw: collateral_ratio * capital, widened for SMEs and startups by the
 // risk-compensation pool (1 + response * share), plus IP-pledge credit per valid patent.

@@ -138,10 +138,7 @@ void WorldReplicate::produce_and_pay_tax(int step) {
         const double interest = p.interest_rate * debt - pledge_subsidy;
         const double profit = sales + licence - unit_cost_[c] * k - rd_real - interest;
 
-        const bool long_carry = long_loss_carry(hnte, 4 * firms_.sales_avg[i], k, r);
-        const QuarterTax qt = quarter_tax(
-            {profit, firms_.deduction_claimed[i] * rd_reported, licence, hnte, long_carry, k},
-            firms_.loss_pool[i], firms_.loss_pool_age[i], r);
+        const QuarterTax qt = firm_quarter_tax(firms_, i, profit, rd_reported, licence, r);
         const double tax = qt.tax;
         firms_.loss_pool[i] = qt.carry.pool;
         firms_.loss_pool_age[i] = qt.carry.age;
@@ -258,16 +255,15 @@ void WorldReplicate::innovate(int step) {
         const double imitation_success = search_success(p.imitation_rate, imitation_effort);
         if (target != firms_.size()) {
           const double protection =
-              firms_.patent_stock[target] > 0 ? 1.0 - p.ip_imitation_block * l.ip_protection : 1.0;
+              imitation_protection(firms_.patent_stock[target], l.ip_protection, p);
           if (imitation_draw < protection * imitation_success) {
-            const double gap = firms_.log_productivity[target] - a;
-            best = std::max(best, a + p.imitation_gap_share * gap);
+            best = std::max(best, imitated_log_productivity(a, firms_.log_productivity[target], p));
           }
         }
         // Open innovation: imitation toward the frontier outside the cluster.
         if (rng.uniform() < l.open_innovation * imitation_success) {
           const double outside = frontier_[c] + p.open_innovation_gap;
-          best = std::max(best, a + p.imitation_gap_share * (outside - a));
+          best = std::max(best, imitated_log_productivity(a, outside, p));
         }
         firms_.next_log_productivity[i] = best;
         const auto patents = static_cast<double>(

@@ -176,4 +176,33 @@ TEST(Accounting, TalentAndIncubatorSubsidiesFollowTheirRules) {
   }
 }
 
+TEST(Accounting, CollaborationAndBudgetLeversCostWhatTheirRulesSay) {
+  // Collaboration: the province co-funds policy_costs.collaboration_cofunding of the real R&D
+  // of its firms times the lever (0.2 here). IP protection and open innovation are budgets: the
+  // lever times the yearly budget, a quarter each quarter, while the cluster is supported.
+  const models::ClusterModel model;
+  const auto sc = load(model);
+  const auto result = sim::run_ensemble(model, sc);
+  const auto& m = result.metrics;
+  const std::size_t collaboration = metric(model, "fiscal_cost_collaboration");
+  const std::size_t rd = metric(model, "rd_spend");
+  const std::size_t ip = metric(model, "fiscal_cost_ip_protection");
+  const std::size_t open = metric(model, "fiscal_cost_open_innovation");
+  const double cofunding = sc.number("policy_costs.collaboration_cofunding");
+  const double ip_budget = sc.number("policy_costs.ip_protection_per_year");
+  const double open_budget = sc.number("policy_costs.open_innovation_per_year");
+  for (std::size_t r = 0; r < m.replicates(); ++r) {
+    for (std::size_t t = 0; t < m.steps(); ++t) {
+      const bool on = supported(sc, t);
+      for (std::size_t c = 0; c < m.clusters(); ++c) {
+        // Summed firm by firm against the sum of R&D: equal up to rounding.
+        const double expected = on ? cofunding * 0.2 * m.at(rd, r, t, c) : 0.0;
+        EXPECT_NEAR(m.at(collaboration, r, t, c), expected, 1e-9 * expected);
+        EXPECT_DOUBLE_EQ(m.at(ip, r, t, c), on ? 0.5 * ip_budget / 4.0 : 0.0);
+        EXPECT_DOUBLE_EQ(m.at(open, r, t, c), on ? 0.3 * open_budget / 4.0 : 0.0);
+      }
+    }
+  }
+}
+
 }  // namespace

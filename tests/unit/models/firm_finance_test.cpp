@@ -121,4 +121,84 @@ TEST(EconomicsRulesQuarterRd, IpProtectionRaisesTheBudgetWithinLiquidity) {
   EXPECT_NEAR(x.rd(l, 1e6), 5933654.229992571, 1e-3);
 }
 
+// --- firm_quarter_tax: the tax the production phase books -----------------------------------
+
+// One firm as the production phase sees it: the standard rate (no small-profit regime, large
+// sales), no HNTE status, no loss pool, claiming the 75% super-deduction this quarter.
+struct TaxedFirm {
+  models::FirmTable f;
+  models::TaxRules r;
+  TaxedFirm() {
+    f.agents.append(1);
+    f.capital[0] = 1e9;      // too large for the small-profit regime and the tech-SME status
+    f.sales_avg[0] = 2.5e8;  // 1e9 a year
+    f.deduction_claimed[0] = 0.75;
+    r.small_ceiling = 0;
+    r.tech_transfer_exempt = 0;  // no licence relief unless a test sets it
+  }
+  models::QuarterTax tax(double profit, double rd_reported, double licence = 0) const {
+    return models::firm_quarter_tax(f, 0, profit, rd_reported, licence, r);
+  }
+};
+
+TEST(EconomicsRulesFirmQuarterTax, SuperDeductionOnReportedRdByHand) {
+  const TaxedFirm x;
+  // Profit 10e6, reported R&D 4e6 at 75%: deduction 3e6, taxable 7e6, tax 0.25 * 7e6 = 1.75e6.
+  const auto t = x.tax(10e6, 4e6);
+  EXPECT_DOUBLE_EQ(t.tax, 1.75e6);
+  // Without the deduction: 0.25 * 10e6 = 2.5e6, so the preference costs the state 0.75e6,
+  // i.e. t * theta * R&D = 0.25 * 0.75 * 4e6.
+  EXPECT_DOUBLE_EQ(t.without_deduction, 2.5e6);
+  EXPECT_DOUBLE_EQ(t.without_deduction - t.tax, 0.25 * 0.75 * 4e6);
+}
+
+TEST(EconomicsRulesFirmQuarterTax, NoDeductionUnlessClaimed) {
+  TaxedFirm x;
+  x.f.deduction_claimed[0] = 0.0;
+  const auto t = x.tax(10e6, 4e6);
+  EXPECT_DOUBLE_EQ(t.tax, 2.5e6);
+  EXPECT_DOUBLE_EQ(t.without_deduction, t.tax);
+}
+
+TEST(EconomicsRulesFirmQuarterTax, HnteRateAndLicenceRelief) {
+  TaxedFirm x;
+  x.f.hnte_quarters_left[0] = 5;
+  x.r.tech_transfer_exempt = 4e6;  // 1e6 a quarter exempt, half of the rest relieved
+  // Licence 2e6 (8e6 a year): relief (4e6 + 0.5 * 4e6) / 4 = 1.5e6. Taxable 10 - 3 - 1.5 =
+  // 5.5e6 at the HNTE rate 15% = 0.825e6; 25% without the status.
+  const auto t = x.tax(10e6, 4e6, 2e6);
+  EXPECT_DOUBLE_EQ(t.tax, 0.15 * 5.5e6);
+  EXPECT_DOUBLE_EQ(t.without_hnte, 0.25 * 5.5e6);
+  EXPECT_DOUBLE_EQ(t.without_relief, 0.15 * 7e6);
+}
+
+TEST(EconomicsRulesFirmQuarterTax, LossPoolOffsetsProfitAndALossAddsToIt) {
+  TaxedFirm x;
+  x.f.loss_pool[0] = 2e6;
+  x.f.loss_pool_age[0] = 3;
+  // Taxable 7e6 less the pool 2e6 = 5e6: tax 1.25e6, the pool used up.
+  const auto t = x.tax(10e6, 4e6);
+  EXPECT_DOUBLE_EQ(t.tax, 1.25e6);
+  EXPECT_EQ(t.carry.pool, 0.0);
+  // A loss of 1e6 before the deduction of 0.75 * 2e6 (2.5e6 after it) adds to the pool and
+  // costs no tax.
+  const auto l = x.tax(-1e6, 2e6);
+  EXPECT_EQ(l.tax, 0.0);
+  EXPECT_DOUBLE_EQ(l.carry.pool, 4.5e6);
+  EXPECT_EQ(l.carry.age, 4);
+}
+
+TEST(EconomicsRulesFirmQuarterTax, LongCarryForwardForTechnologyBasedSmes) {
+  TaxedFirm x;
+  x.r.loss_carry_quarters = 20;
+  x.r.loss_carry_quarters_long = 40;
+  x.f.loss_pool[0] = 2e6;
+  x.f.loss_pool_age[0] = 20;  // 21 quarters old this quarter: lapsed under the general limit
+  EXPECT_DOUBLE_EQ(x.tax(10e6, 4e6).tax, 1.75e6);
+  // A technology-based SME (revenue and assets up to 2e8) still offsets it.
+  x.f.capital[0] = 1e8;
+  x.f.sales_avg[0] = 2.5e7;
+  EXPECT_DOUBLE_EQ(x.tax(10e6, 4e6).tax, 1.25e6);
+}
+
 }  // namespace

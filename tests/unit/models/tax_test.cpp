@@ -362,6 +362,41 @@ TEST_F(TaxScenario, EveryClusterHasTheNationalSchedule) {
   }
 }
 
+TEST_F(TaxScenario, LossCarryForwardIsFiveYearsTenForHntesFrom2018) {
+  // EIT law art. 18: five years, i.e. 20 quarters; Caishui [2018] 76: ten years (40 quarters)
+  // for HNTEs and technology-based SMEs from 2018.
+  EXPECT_EQ(at("2015Q2").loss_carry_quarters, 20);
+  EXPECT_EQ(at("2019Q1").loss_carry_quarters, 20);
+  EXPECT_EQ(at("2017Q4").loss_carry_quarters_long, 20);
+  EXPECT_EQ(at("2018Q1").loss_carry_quarters_long, 40);
+}
+
+// Taxable income of a quarter after a loss `quarters_earlier` quarters before, under the
+// scenario's rules of 2015: the loss pool is carried through quarter_tax quarter by quarter.
+double taxable_after_loss(const models::TaxRules& r, int quarters_earlier) {
+  // A loss of 100 (a standard-rate firm without preferences), then nothing until income of 50.
+  const auto quarter = [&](double profit, const models::LossCarry& carry) {
+    return models::quarter_tax({profit, 0, 0, false, false, 1e9}, carry.pool, carry.age, r);
+  };
+  models::LossCarry carry = quarter(-100, {}).carry;
+  for (int q = 1; q < quarters_earlier; ++q) carry = quarter(0, carry).carry;
+  return quarter(50, carry).tax / r.standard_rate;
+}
+
+TEST_F(TaxScenario, ALossOffsetsIncomeForExactlyFiveYears) {
+  auto r = at("2015Q2");
+  r.small_ceiling = 0;  // the standard rate, so that tax / rate is the taxable income
+  // Income 4 years (16 quarters) and exactly 5 years (20 quarters) later is still offset...
+  EXPECT_EQ(taxable_after_loss(r, 16), 0.0);
+  EXPECT_EQ(taxable_after_loss(r, 17), 0.0);
+  EXPECT_EQ(taxable_after_loss(r, 20), 0.0);
+  // ...but not 21 quarters or 6 years later: the loss has lapsed.
+  EXPECT_EQ(taxable_after_loss(r, 21), 50.0);
+  EXPECT_EQ(taxable_after_loss(r, 24), 50.0);
+  // Five quarters are not five years.
+  EXPECT_EQ(taxable_after_loss(r, 6), 0.0);
+}
+
 // --- quarter_tax ---------------------------------------------------------------------------
 
 TEST(EconomicsRulesQuarterTax, TaxAndTaxExpendituresByHand) {
