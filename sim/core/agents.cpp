@@ -18,7 +18,7 @@ void AgentTable::advise_huge_pages(void* start, std::size_t bytes) {
   const std::uintptr_t last = (begin + bytes) & ~(kHugePage - 1);
   if (last <= first) return;
   // The result is ignored on purpose: without huge pages the column works the same, slower.
-  (void)madvise(reinterpret_cast<void*>(first), last - first, MADV_HUGEPAGE);
+  (void)madvise(static_cast<char*>(start) + (first - begin), last - first, MADV_HUGEPAGE);
 }
 
 std::size_t AgentTable::bytes_per_row() const {
