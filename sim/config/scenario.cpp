@@ -66,10 +66,17 @@ ConfigNode parse_default(const Setting& setting) {
   return out;
 }
 
+// Whether a path names an existing file or folder; false too when the file system cannot tell
+// (a name too long, a component that is a file), where the throwing overloads would throw.
+bool exists_quietly(const std::string& path) {
+  std::error_code ec;
+  return fs::exists(path, ec);
+}
+
 // Folder against which a relative path written at `where` is resolved.
 fs::path folder_of(const Location& where, const std::string& base_dir) {
   const bool from_file = !where.file.empty() && where.file.front() != '<' &&
-                         where.file.rfind("--set ", 0) != 0 && fs::exists(where.file);
+                         where.file.rfind("--set ", 0) != 0 && exists_quietly(where.file);
   return from_file ? fs::path(where.file).parent_path() : fs::path(base_dir);
 }
 
@@ -179,7 +186,8 @@ Scenario Scenario::resolve(ConfigNode tree, const std::string& source, const std
   const SettingValue catalogue = sc.resolve_setting(
       *catalogue_setting,
       catalogue_node != nullptr ? *catalogue_node : parse_default(*catalogue_setting));
-  if (!fs::is_regular_file(catalogue.text)) {
+  std::error_code ec;
+  if (!fs::is_regular_file(catalogue.text, ec)) {
     throw InputError(catalogue.where, "world.clusters_file",
                      fmt::format("cluster catalogue '{}' is not a readable file", catalogue.text));
   }

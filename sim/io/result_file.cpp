@@ -239,6 +239,16 @@ std::string build_flags() {
   return CLUSTERSIM_BUILD_FLAGS;
 }
 
+namespace {
+
+// The name a result is written under until it is complete (write_atomically).
+fs::path temporary_path_for(const fs::path& final_path) {
+  return final_path.parent_path() /
+         fmt::format(".{}.tmp-{}", final_path.filename().string(), getpid());
+}
+
+}  // namespace
+
 void check_output_path(const std::string& path, bool force) {
   const fs::path p = fs::absolute(path);
   const fs::path folder = p.parent_path();
@@ -247,14 +257,21 @@ void check_output_path(const std::string& path, bool force) {
   if (!fs::is_directory(folder, ec)) {
     throw InputError(where, "", fmt::format("output folder '{}' does not exist", folder.string()));
   }
-  // access() says yes to root everywhere; creating a file is the test that holds for everyone,
-  // on read-only and special file systems too.
-  const fs::path probe = folder / fmt::format(".clustersim-probe-{}", getpid());
+  // access() says yes to root everywhere; creating the very file the result is first written
+  // to is the test that holds for everyone, on read-only and special file systems too, and for
+  // a name too long for the file system, before any simulating.
+  const fs::path probe = temporary_path_for(p);
   const int fd = ::open(probe.c_str(), O_WRONLY | O_CREAT | O_EXCL, 0600);
   if (fd < 0) {
+    const int error = errno;
+    if (error == ENAMETOOLONG) {
+      throw InputError(where, "",
+                       fmt::format("the output file's name is too long for the file system ({})",
+                                   std::strerror(error)));
+    }
     throw InputError(where, "",
                      fmt::format("output folder '{}' is not writable ({})", folder.string(),
-                                 std::strerror(errno)));
+                                 std::strerror(error)));
   }
   ::close(fd);
   fs::remove(probe, ec);
@@ -269,8 +286,7 @@ void check_output_path(const std::string& path, bool force) {
 void write_atomically(const std::string& path,
                       const std::function<void(const std::string& temporary)>& write) {
   const fs::path final_path = fs::absolute(path);
-  const fs::path temporary = final_path.parent_path() /
-                             fmt::format(".{}.tmp-{}", final_path.filename().string(), getpid());
+  const fs::path temporary = temporary_path_for(final_path);
   try {
     try {
       write(temporary.string());
@@ -280,10 +296,12 @@ void write_atomically(const std::string& path,
     } catch (const std::runtime_error& e) {
       // Most often the disk is full or a file size limit was reached. A logic error or a
       // failed allocation is not a write error and goes on as it is.
-      throw WriteError(fmt::format(
-          "could not write {} ({}); the disk may be full or the file size limited; {}",
-          final_path.string(), e.what(),
-          fs::exists(final_path) ? "the previous file is left as it was" : "no file was written"));
+      std::error_code ec;
+      throw WriteError(
+          fmt::format("could not write {} ({}); the disk may be full or the file size limited; {}",
+                      final_path.string(), e.what(),
+                      fs::exists(final_path, ec) ? "the previous file is left as it was"
+                                                 : "no file was written"));
     }
     fsync_path(temporary.string(), O_RDONLY);
     fs::rename(temporary, final_path);

@@ -336,13 +336,13 @@ SweepStore::SweepStore(std::string folder, const SweepDefinition& sweep)
     : folder_(std::move(folder)), sweep_(sweep) {
   std::error_code ec;
   fs::create_directories(folder_, ec);
-  if (!fs::is_directory(folder_)) {
+  if (!fs::is_directory(folder_, ec)) {
     throw InputError({folder_, 0, 0}, "",
                      fmt::format("cannot create the folder of finished runs ({})", ec.message()));
   }
   const std::string manifest = (fs::path(folder_) / kManifestName).string();
   const std::lock_guard lock(hdf5_lock());
-  if (!fs::exists(manifest)) {
+  if (!fs::exists(manifest, ec)) {
     write_manifest(manifest, sweep);
     return;
   }
@@ -362,10 +362,11 @@ SweepStore::SweepStore(std::string folder, const SweepDefinition& sweep)
 
 SweepDefinition SweepStore::read_manifest(const std::string& folder) {
   const std::string manifest = (fs::path(folder) / kManifestName).string();
-  if (!fs::is_directory(folder)) {
+  std::error_code ec;
+  if (!fs::is_directory(folder, ec)) {
     throw InputError({folder, 0, 0}, "", "no such folder of sweep runs");
   }
-  if (!fs::exists(manifest)) {
+  if (!fs::exists(manifest, ec)) {
     throw InputError(
         {folder, 0, 0}, "",
         fmt::format("holds no {}: not the folder of a clustersim sweep's runs", kManifestName));

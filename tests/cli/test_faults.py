@@ -41,6 +41,22 @@ def test_an_output_folder_that_cannot_be_written_is_refused_before_running(tmp_p
     assert done.returncode == 2 and "not writable" in done.stderr, done.stderr
 
 
+def test_names_too_long_for_the_file_system_are_refused_before_running(tmp_path):
+    """A file name over the file system's 255 bytes made std::filesystem throw: the catalogue's
+    (found by set_fuzz) ended in std::terminate, and an output name after the whole run."""
+    long = "x" * 300
+    done = clustersim("validate", SMALL, "--set", f"world.clusters_file={long}")
+    assert done.returncode == 2, done.stderr
+    assert "key 'world.clusters_file'" in done.stderr and "is not a readable file" in done.stderr
+    done = clustersim("run", SMALL, "-o", tmp_path / f"{long}.h5")
+    assert done.returncode == 2, done.stderr
+    assert "name is too long for the file system" in done.stderr
+    assert "progress" not in done.stderr, "the run started before the output name was checked"
+    done = clustersim("sweep", SWEEP_SMALL, "-o", tmp_path / f"{long}.h5", "-q")
+    assert done.returncode == 2, done.stderr
+    assert list(tmp_path.iterdir()) == []
+
+
 @pytest.fixture()
 def damaged(small_result, tmp_path):
     """Result files that must be refused before HDF5 reads them: truncated, one byte flipped in
