@@ -137,8 +137,7 @@ namespace {
 namespace {
 
 bool stop_requested(const RunControl& control) {
-  return (control.cancel != nullptr && control.cancel->load(std::memory_order_relaxed)) ||
-         (control.stop != nullptr && control.stop->load(std::memory_order_relaxed));
+  return StopFlags{control.cancel, control.stop}.raised();
 }
 
 }  // namespace

@@ -83,6 +83,10 @@ struct PhaseTimes {
 struct StopFlags {
   const std::atomic<bool>* cancel = nullptr;
   const std::atomic<bool>* stop = nullptr;
+  bool raised() const {
+    return (cancel != nullptr && cancel->load(std::memory_order_relaxed)) ||
+           (stop != nullptr && stop->load(std::memory_order_relaxed));
+  }
 };
 
 // One stochastic replicate of a model, advanced a quarter at a time.
@@ -110,10 +114,7 @@ class Replicate {
   void watch_stop(StopFlags flags) { stop_flags_ = flags; }
 
  protected:
-  bool stop_requested() const {
-    return (stop_flags_.cancel != nullptr && stop_flags_.cancel->load(std::memory_order_relaxed)) ||
-           (stop_flags_.stop != nullptr && stop_flags_.stop->load(std::memory_order_relaxed));
-  }
+  bool stop_requested() const { return stop_flags_.raised(); }
 
  private:
   StopFlags stop_flags_;
