@@ -183,9 +183,9 @@ Demand demand_at(const sim::Scenario& sc, const ClusterStart& start, int q, std:
 
 std::size_t bytes_per_firm() {
   const ProductivityRanking ranking;
-  const std::size_t ranking_bytes = sizeof(decltype(ranking.ranked)::value_type) +
-                                    sizeof(decltype(ranking.rank)::value_type) +
-                                    sizeof(decltype(ranking.keys)::value_type);
+  const std::size_t ranking_bytes =
+      sizeof(decltype(ranking.ranked)::value_type) + sizeof(decltype(ranking.rank)::value_type) +
+      sizeof(decltype(ranking.keys)::value_type) + sizeof(decltype(ranking.spare)::value_type);
   constexpr std::size_t kSurvivorIndexBytes = sizeof(std::size_t);  // sim::AgentTable::compact
   constexpr std::size_t kFundSignalBytes = sizeof(double);          // FundMarket::screen
   return FirmTable().agents.bytes_per_row() + ranking_bytes + kSurvivorIndexBytes +

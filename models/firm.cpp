@@ -247,19 +247,18 @@ void ProductivityRanking::build(const FirmTable& firms, std::size_t clusters) {
   rank.resize(n);
   // Counting sort by cluster keeps firm order; then each cluster is sorted on its own, by
   // log-productivity with ties broken by index (= by id; a total order, so any thread count
-  // agrees).
+  // agrees): the radix sort is stable and the firms enter it in index order.
   keys.resize(n);
+  spare.resize(n);
   std::vector<std::size_t> next(begin.begin(), begin.end() - 1);
   for (std::size_t i = 0; i < n; ++i) {
-    keys[next[firms.cluster[i]]++] = {firms.log_productivity[i], static_cast<Index>(i)};
+    keys[next[firms.cluster[i]]++] = {sim::ordered_bits(firms.log_productivity[i]),
+                                      static_cast<Index>(i)};
   }
   tbb::parallel_for(std::size_t{0}, clusters, [&](std::size_t c) {
-    const auto first = keys.begin() + static_cast<std::ptrdiff_t>(begin[c]);
-    const auto last = keys.begin() + static_cast<std::ptrdiff_t>(begin[c + 1]);
-    std::sort(first, last, [](const Key& x, const Key& y) {
-      return x.log_productivity < y.log_productivity ||
-             (x.log_productivity == y.log_productivity && x.index < y.index);
-    });
+    const std::size_t size = begin[c + 1] - begin[c];
+    sim::radix_sort(std::span(keys).subspan(begin[c], size),
+                    std::span(spare).subspan(begin[c], size));
     for (std::size_t j = begin[c]; j < begin[c + 1]; ++j) {
       ranked[j] = keys[j].index;
       rank[keys[j].index] = static_cast<Index>(j);

@@ -12,6 +12,7 @@
 #include "sim/config/scenario.hpp"
 #include "sim/config/schema.hpp"
 #include "sim/core/agents.hpp"
+#include "sim/core/radix_sort.hpp"
 #include "sim/core/random.hpp"
 
 namespace models {
@@ -200,15 +201,10 @@ struct ProductivityRanking {
   using Index = std::uint32_t;
   std::vector<std::size_t> begin;
   std::vector<Index> ranked, rank;
-  // What the sort compares, next to the firm it belongs to: sorting these contiguous records
-  // instead of indices into the firm table avoids a cache miss per comparison. Ties are broken
-  // by index, which orders firms as their ids do: the firm table appends rows with increasing
-  // ids and compacts them in order.
-  struct Key {
-    double log_productivity;
-    Index index;
-  };
-  std::vector<Key> keys;
+  // What the radix sort orders, next to the firm it belongs to: (log-productivity as ordered
+  // bits, index), read contiguously rather than through indices into the firm table. Each
+  // cluster sorts its own slice of keys, with the same slice of spare for the passes.
+  std::vector<sim::KeyedIndex> keys, spare;
   void build(const FirmTable& firms, std::size_t clusters);
   // Firms of i's cluster more productive than i (ties broken by id).
   std::size_t better_than(std::size_t i, std::uint16_t cluster) const {

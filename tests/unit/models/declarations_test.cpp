@@ -183,10 +183,10 @@ TEST(BytesPerFirm, EveryVectorOfTheFirmTableIsAColumn) {
 
 TEST(BytesPerFirm, IsTheFirmRowPlusThePerFirmScratch) {
   const models::FirmTable firms;
-  // The ranking's index, rank and key, the compaction's survivor index, the funds' signal.
+  // The ranking's index, rank, key and spare key, the compaction's survivor index, the funds'
+  // signal.
   const std::size_t scratch = 2 * sizeof(models::ProductivityRanking::Index) +
-                              sizeof(models::ProductivityRanking::Key) + sizeof(std::size_t) +
-                              sizeof(double);
+                              2 * sizeof(sim::KeyedIndex) + sizeof(std::size_t) + sizeof(double);
   EXPECT_EQ(models::bytes_per_firm(), firms.agents.bytes_per_row() + scratch);
 }
 
