@@ -1,6 +1,7 @@
 #include "models/firm.hpp"
 
 #include <algorithm>
+#include <array>
 #include <cmath>
 #include <limits>
 #include <stdexcept>
@@ -110,10 +111,36 @@ FirmParams FirmParams::from(const sim::Scenario& sc) {
   return p;
 }
 
+namespace {
+
+// (user cost / reference)^-elasticity. The user cost takes a handful of values in a quarter (tax
+// regime, deduction claimed, post-subsidy lever), while pow was a third of the R&D planning
+// phase, so the last few results are remembered per thread. A remembered value is returned
+// only for the exact same arguments, so results do not change.
+double user_cost_factor(double ratio, double elasticity) {
+  struct Remembered {
+    double ratio = std::numeric_limits<double>::quiet_NaN();
+    double elasticity = 0.0;
+    double factor = 0.0;
+  };
+  constexpr std::size_t kRemembered = 8;
+  thread_local std::array<Remembered, kRemembered> remembered;
+  thread_local std::size_t oldest = 0;
+  for (const Remembered& r : remembered) {
+    if (r.ratio == ratio && r.elasticity == elasticity) return r.factor;
+  }
+  Remembered& r = remembered[oldest];
+  oldest = (oldest + 1) % kRemembered;
+  r = {ratio, elasticity, std::pow(ratio, -elasticity)};
+  return r.factor;
+}
+
+}  // namespace
+
 double desired_rd(double nu, double sales, double user_cost, double reference_user_cost,
                   double elasticity) {
   if (sales <= 0.0) return 0.0;
-  return nu * sales * std::pow(user_cost / reference_user_cost, -elasticity);
+  return nu * sales * user_cost_factor(user_cost / reference_user_cost, elasticity);
 }
 
 double nw_investment_rate(double price, double productivity, double unit_cost, double share,
