@@ -309,7 +309,6 @@ void WorldReplicate::invest_age_and_test_exit(int step) {
   const double hazard_reduction = setup_.incubator.hazard_reduction;
   accumulate(
       [&](std::size_t i, double* acc) {
-        auto rng = stream(static_cast<std::uint64_t>(step), kPhaseExit, firms_.agents.id[i]);
         const std::size_t c = firms_.cluster[i];
         const Levers& l = levers(step, c);
         const double k = firms_.capital[i];
@@ -339,7 +338,12 @@ void WorldReplicate::invest_age_and_test_exit(int step) {
         const double hazard = type == FirmType::Startup
                                   ? p.startup_hazard * (tenant ? 1.0 - hazard_reduction : 1.0)
                                   : 0.0;
-        const bool failed = rng.uniform() < hazard;
+        // The hazard's draw is the phase's only one: without a hazard (all but startups) it
+        // could never fail, so its random block is not computed.
+        const bool failed =
+            hazard > 0 &&
+            stream(static_cast<std::uint64_t>(step), kPhaseExit, firms_.agents.id[i]).uniform() <
+                hazard;
         const bool losing =
             type == FirmType::Startup
                 ? firms_.cash[i] + credit_limit(cap, firms_.patent_stock[i], type, l, p) < 0
