@@ -1,6 +1,7 @@
 #include "sim/core/random.hpp"
 
 #include <algorithm>
+#include <boost/random/normal_distribution.hpp>
 #include <boost/random/poisson_distribution.hpp>
 #include <cmath>
 
@@ -16,14 +17,8 @@ double RandomStream::beta33() {
   return std::max(std::min(low, high), std::min(std::max(low, high), e));
 }
 
-double RandomStream::normal_above(double mean, double sd, double floor) {
-  const result_type radius_word = (*this)();
-  const result_type angle_word = (*this)();
-  // As r123::boxmuller computes it.
-  const double radius = std::sqrt(-2.0 * std::log(r123::u01<double>(radius_word)));
-  if (!(mean + sd * radius > floor)) return -std::numeric_limits<double>::infinity();
-  const double z = r123::boxmuller(angle_word, radius_word).x;
-  return mean + sd * z;
+double RandomStream::normal() {
+  return boost::random::normal_distribution<double>(0.0, 1.0)(*this);
 }
 
 std::int64_t RandomStream::poisson(double mean) {

@@ -7,8 +7,6 @@
 #pragma once
 
 #include <Random123/philox.h>
-#include <Random123/boxmuller.hpp>
-#include <Random123/uniform.hpp>
 #include <cstdint>
 #include <limits>
 
@@ -21,7 +19,8 @@ inline constexpr std::uint64_t kClusterStreamBase = std::uint64_t{1} << 62;
 
 class RandomStream {
  public:
-  using result_type = std::uint64_t;
+  // 32-bit draws: each Philox block of four 64-bit words gives eight, low half first.
+  using result_type = std::uint32_t;
   using Philox = r123::Philox4x64;
 
   RandomStream(std::uint64_t seed, std::uint64_t replicate, std::uint64_t step, std::uint64_t phase,
@@ -33,38 +32,35 @@ class RandomStream {
   static constexpr result_type min() { return 0; }
   static constexpr result_type max() { return std::numeric_limits<result_type>::max(); }
 
-  // The next raw 64-bit draw; draw index i lives in block i/4, word i%4.
+  // The next raw 32-bit draw; draw index i is half i%2 of word (i/2)%4 of block i/8.
   result_type operator()() {
-    if (used_ == 4) {
+    if (used_ == kDrawsPerBlock) {
       block_ = Philox{}(counter_, key_);
       ++counter_[0];
       used_ = 0;
     }
-    return block_[used_++];
+    const std::uint64_t word = block_[used_ / 2];
+    const int shift = 32 * (used_ % 2);
+    ++used_;
+    return static_cast<result_type>(word >> shift);
   }
 
-  // Uniform on (0, 1): never exactly 0 or 1, so logs and inverse CDFs are safe.
-  double uniform() { return r123::u01fixedpt<double>((*this)()); }
+  // Uniform on (0, 1) from one 32-bit draw, at the midpoints of 2^32 equal cells: never exactly
+  // 0 or 1, so logs and inverse CDFs are safe; the smallest value is 2^-33.
+  double uniform() { return (static_cast<double>((*this)()) + 0.5) * 0x1p-32; }
   double uniform(double lo, double hi) { return lo + (hi - lo) * uniform(); }
   bool bernoulli(double p) { return uniform() < p; }
 
-  // The first word sets the radius and the second the angle. The order is spelled out because
-  // a call's arguments are evaluated in an unspecified order: this was boxmuller((*this)(),
-  // (*this)()), which GCC evaluates right to left and Clang left to right, so the two
-  // compilers drew different normals from the same stream.
-  double normal() {
-    const result_type radius_word = (*this)();
-    const result_type angle_word = (*this)();
-    return r123::boxmuller(angle_word, radius_word).x;
-  }
+  // Standard normal by Boost.Random's ziggurat (Marsaglia and Tsang 2000), fed by this stream.
+  double normal();
   double normal(double mean, double sd) { return mean + sd * normal(); }
 
-  // A draw that compares with `floor` as normal(mean, sd) would and equals it above the floor,
-  // using the same two words of the stream; below the floor it may be -infinity. Box-Muller's
-  // normal is r sin(theta) with |sin| <= 1, so when mean + sd r cannot pass the floor the angle
-  // (a sincos, the costly half) is not computed. Rounding is monotone, so the test is exact.
-  // sd must not be negative.
-  double normal_above(double mean, double sd, double floor);
+  // normal(mean, sd) where it is above `floor`; below it, -infinity (callers only read values
+  // above the floor).
+  double normal_above(double mean, double sd, double floor) {
+    const double x = normal(mean, sd);
+    return x > floor ? x : -std::numeric_limits<double>::infinity();
+  }
 
   // Beta(k, n + 1 - k) is the k-th smallest of n uniforms; Beta(3, 3) is the median of five.
   double beta33();
@@ -75,8 +71,9 @@ class RandomStream {
  private:
   Philox::key_type key_;
   Philox::ctr_type counter_;
+  static constexpr int kDrawsPerBlock = 8;
   Philox::ctr_type block_{};
-  int used_ = 4;
+  int used_ = kDrawsPerBlock;
 };
 
 }  // namespace sim
