@@ -186,8 +186,9 @@ std::size_t bytes_per_firm() {
   const std::size_t ranking_bytes =
       sizeof(decltype(ranking.ranked)::value_type) + sizeof(decltype(ranking.rank)::value_type) +
       sizeof(decltype(ranking.keys)::value_type) + sizeof(decltype(ranking.spare)::value_type);
-  constexpr std::size_t kSurvivorIndexBytes = sizeof(std::size_t);  // sim::AgentTable::compact
-  constexpr std::size_t kFundSignalBytes = sizeof(double);          // FundMarket::screen
+  // sim::AgentTable::compact: at most one run of survivors (16 bytes) per two firms.
+  constexpr std::size_t kSurvivorIndexBytes = sizeof(std::size_t);
+  constexpr std::size_t kFundSignalBytes = sizeof(double);  // FundMarket::screen
   return FirmTable().agents.bytes_per_row() + ranking_bytes + kSurvivorIndexBytes +
          kFundSignalBytes;
 }

@@ -44,17 +44,22 @@ std::size_t AgentTable::append(std::size_t n) {
 }
 
 std::size_t AgentTable::compact(const std::vector<std::uint8_t>& alive) {
-  kept_.clear();
-  for (std::size_t i = 0; i < id.size(); ++i) {
-    if (alive[i] != 0) kept_.push_back(i);
+  runs_.clear();
+  const std::size_t n = id.size();
+  std::size_t kept = 0;
+  for (std::size_t i = 0; i < n;) {
+    while (i < n && alive[i] == 0) ++i;
+    const std::size_t from = i;
+    while (i < n && alive[i] != 0) ++i;
+    if (i > from) runs_.push_back({from, i - from});
+    kept += i - from;
   }
-  const std::size_t removed = id.size() - kept_.size();
+  const std::size_t removed = n - kept;
   if (removed == 0) return 0;
-  for (std::size_t to = 0; to < kept_.size(); ++to) id[to] = id[kept_[to]];
-  id.resize(kept_.size());
+  Column<std::uint64_t>(id, "id").keep_only(runs_, kept);
   // Columns are independent: each moves on its own thread, in the same way on any thread count.
   tbb::parallel_for(std::size_t{0}, columns_.size(),
-                    [&](std::size_t k) { columns_[k]->keep_only(kept_); });
+                    [&](std::size_t k) { columns_[k]->keep_only(runs_, kept); });
   return removed;
 }
 

@@ -61,6 +61,11 @@ class AgentTable {
   std::vector<std::uint64_t> id;
 
  private:
+  // A maximal run of surviving rows [from, from + length): a compaction moves runs, not rows.
+  struct Run {
+    std::size_t from;
+    std::size_t length;
+  };
   struct ColumnBase {
     explicit ColumnBase(std::string column_name) : name(std::move(column_name)) {}
     virtual ~ColumnBase() = default;
@@ -70,8 +75,8 @@ class AgentTable {
     virtual std::size_t element_bytes() const = 0;
     std::string name;
     virtual void resize(std::size_t n) = 0;
-    // Moves element kept[j] to j for every j, then shrinks to kept.size().
-    virtual void keep_only(const std::vector<std::size_t>& kept) = 0;
+    // Moves the runs, in order, to the front, then shrinks to kept (their total length).
+    virtual void keep_only(const std::vector<Run>& runs, std::size_t kept) = 0;
   };
   template <typename T>
   struct Column final : ColumnBase {
@@ -115,10 +120,19 @@ class AgentTable {
       }
       data.resize(n);
     }
-    void keep_only(const std::vector<std::size_t>& kept) override {
-      // Destinations never pass their sources, so moving front to back is safe in place.
-      for (std::size_t to = 0; to < kept.size(); ++to) data[to] = data[kept[to]];
-      data.resize(kept.size());
+    void keep_only(const std::vector<Run>& runs, std::size_t kept) override {
+      // Destinations never pass their sources, so moving front to back is safe in place; a run
+      // moves as one block copy.
+      std::size_t to = 0;
+      for (const Run& run : runs) {
+        if (run.from != to) {
+          std::copy(data.begin() + static_cast<std::ptrdiff_t>(run.from),
+                    data.begin() + static_cast<std::ptrdiff_t>(run.from + run.length),
+                    data.begin() + static_cast<std::ptrdiff_t>(to));
+        }
+        to += run.length;
+      }
+      data.resize(kept);
     }
     std::vector<T>& data;
   };
@@ -129,7 +143,7 @@ class AgentTable {
   static void advise_huge_pages(void* start, std::size_t bytes);
 
   std::vector<std::unique_ptr<ColumnBase>> columns_;
-  std::vector<std::size_t> kept_;
+  std::vector<Run> runs_;  // scratch of compact(): at most one run per two rows
   std::uint64_t next_id_ = 0;
 };
 

@@ -183,7 +183,8 @@ TEST(BytesPerFirm, EveryVectorOfTheFirmTableIsAColumn) {
 
 TEST(BytesPerFirm, IsTheFirmRowPlusThePerFirmScratch) {
   const models::FirmTable firms;
-  // The ranking's index, rank, key and spare key, the compaction's survivor index, the funds'
+  // The ranking's index, rank, key and spare key, the compaction's runs (at most one of 16
+  // bytes per two firms), the funds'
   // signal.
   const std::size_t scratch = 2 * sizeof(models::ProductivityRanking::Index) +
                               2 * sizeof(sim::KeyedIndex) + sizeof(std::size_t) + sizeof(double);
