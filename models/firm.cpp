@@ -177,13 +177,12 @@ double expected_patents(double rd_yuan, double scale, double elasticity) {
   return rd_yuan > 0.0 ? scale * std::pow(rd_yuan / 1e6, elasticity) : 0.0;
 }
 
-RdPlan plan_rd_for_hnte(double rd, double sales, double threshold_intensity, double profit,
-                        double rate_cut, double user_cost, double liquidity, double relabel_share) {
+RdPlan plan_rd_for_hnte(double rd, double sales, double threshold_intensity, double gain,
+                        double user_cost, double liquidity, double relabel_share) {
   const double target = threshold_intensity * sales;
   if (sales <= 0.0 || target <= rd) return {rd, rd};
   const double real_extra = (1.0 - relabel_share) * (target - rd);
-  const double benefit = rate_cut * std::max(0.0, profit);
-  if (benefit > real_extra * user_cost && rd + real_extra <= liquidity) {
+  if (gain > real_extra * user_cost && rd + real_extra <= liquidity) {
     return {rd + real_extra, target};
   }
   return {rd, rd};
@@ -232,22 +231,26 @@ QuarterRd plan_quarter_rd(const FirmTable& f, std::size_t i, double sales, doubl
   out.plan = {rd, rd};
   // Firms seeking certification, or keeping the three-year average up for renewal, may bunch.
   if (f.hightech_products[i] != 0) {
-    out.plan =
-        plan_rd_for_hnte(rd, sales, hnte_intensity_threshold(4 * f.sales_avg[i], r), profit_basis,
-                         r.standard_rate - r.hnte_rate, user_cost, liquidity, p.relabel_share);
+    // The gain on this quarter's profit after the losses carried forward, under the firm's own
+    // regime (standard rate or small low-profit band), as if it held for a year.
+    const double taxable = std::max(0.0, profit_basis - f.loss_pool[i]);
+    const double gain = hnte_certification_gain(4 * taxable, k, r) / 4;
+    out.plan = plan_rd_for_hnte(rd, sales, hnte_intensity_threshold(4 * f.sales_avg[i], r), gain,
+                                user_cost, liquidity, p.relabel_share);
   }
   return out;
 }
 
 QuarterTax firm_quarter_tax(const FirmTable& f, std::size_t i, double profit, double rd_reported,
-                            double licence, const TaxRules& r) {
+                            double licence, const TaxRules& r, double subsidised_rd) {
   const bool hnte = f.hnte_quarters_left[i] > 0;
   const double assets = f.capital[i];
   // The carry-forward period follows the status of this quarter (average sales, assets).
   const bool long_carry = long_loss_carry(hnte, 4 * f.sales_avg[i], assets, r);
-  return quarter_tax(
-      {profit, f.deduction_claimed[i] * rd_reported, licence, hnte, long_carry, assets},
-      f.loss_pool[i], f.loss_pool_age[i], r);
+  const double deductible_rd = std::max(0.0, rd_reported - subsidised_rd);
+  return quarter_tax({profit + subsidised_rd, f.deduction_claimed[i] * deductible_rd, licence, hnte,
+                      long_carry, assets},
+                     f.loss_pool[i], f.loss_pool_age[i], r);
 }
 
 double credit_limit(double capital, double patent_stock, FirmType type, const Levers& l,

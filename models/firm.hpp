@@ -154,10 +154,11 @@ struct RdPlan {
 };
 
 // Bunching at the HNTE threshold (Chen et al. 2021): a firm eligible for certification raises
-// reported R&D to the threshold when the rate cut on its profit exceeds the after-tax cost of
-// the real part of the increase; a share `relabel_share` of the increase is relabelled spending.
-RdPlan plan_rd_for_hnte(double rd, double sales, double threshold_intensity, double profit,
-                        double rate_cut, double user_cost, double liquidity, double relabel_share);
+// reported R&D to the threshold when what certification saves it in tax this quarter (`gain`,
+// yuan; hnte_certification_gain) exceeds the after-tax cost of the real part of the increase; a
+// share `relabel_share` of the increase is relabelled spending.
+RdPlan plan_rd_for_hnte(double rd, double sales, double threshold_intensity, double gain,
+                        double user_cost, double liquidity, double relabel_share);
 
 FirmType classify(double annual_sales, int age_quarters, const FirmParams& p);
 
@@ -181,8 +182,12 @@ QuarterRd plan_quarter_rd(const FirmTable& firms, std::size_t i, double sales, d
 // Firm i's income tax for the quarter, as the production phase books it: profit less the
 // super-deduction it claimed this quarter on its reported R&D, relief on its licence income, at
 // its HNTE status, offset by its loss pool for the carry-forward period it qualifies for.
+// R&D paid from non-taxable subsidies (`subsidised_rd`: co-funding and post-subsidies spent this
+// quarter) is neither deducted nor super-deducted (EIT law implementation regulations art. 28):
+// it is added back to the profit and leaves the super-deduction's base.
 QuarterTax firm_quarter_tax(const FirmTable& firms, std::size_t i, double profit,
-                            double rd_reported, double licence, const TaxRules& rules);
+                            double rd_reported, double licence, const TaxRules& rules,
+                            double subsidised_rd = 0.0);
 
 // Bank credit a firm can draw: collateral_ratio * capital, widened for SMEs and startups by the
 // risk-compensation pool (1 + response * share), plus IP-pledge credit per valid patent.

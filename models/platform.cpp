@@ -26,6 +26,7 @@ PlatformParams PlatformParams::from(const sim::Scenario& sc) {
   p.shared_effect = sc.number("platform.shared_effect");
   p.frontier_growth = sc.number("platform.frontier_growth");
   p.frontier_effect = sc.number("platform.frontier_effect");
+  p.opportunity_effect = sc.number("platform.opportunity_effect");
   p.spinoff_rate = sc.number("platform.spinoff_rate");
   return p;
 }
@@ -48,6 +49,8 @@ PlatformEffects platform_effects(const std::array<double, kPlatformKinds>& capit
                              p.shared_effect);
   e.frontier_growth = p.frontier_growth + platform_effect(at(PlatformKind::KeyLab), output,
                                                           p.half_intensity, p.frontier_effect);
+  e.opportunity =
+      platform_effect(at(PlatformKind::KeyLab), output, p.half_intensity, p.opportunity_effect);
   return e;
 }
 
@@ -109,6 +112,10 @@ void add_platform_settings(sim::Schema& s) {
   s.add(number("platform.frontier_effect", "1/quarter", 0, 0.1, "0.0025",
                "Extra frontier growth at the full key-lab effect: the public-lab channel "
                "(Dosi et al. 2023; size an assumption)."));
+  s.add(number("platform.opportunity_effect", "1", 0, 0.05, "0.005",
+               "Shift of every innovation step at the full key-lab effect, log points: the labs "
+               "raise technological opportunity (as in Dosi, Fagiolo and Roventini 2010's "
+               "opportunity experiments; size an assumption)."));
   s.add(number("platform.spinoff_rate", "1/quarter", 0, 1, "0.01",
                "Startups spun off per platform per quarter (assumption)."));
   s.add_check([](const sim::Scenario& sc) {

@@ -31,12 +31,13 @@ struct PlatformParams {
   double depreciation;       // 1/quarter
   double new_platform_size;  // yuan: investment fills the newest platform up to this
   std::array<double, kPlatformKinds> kind_share;  // of new investment
-  double half_intensity;   // platform capital / annual output at half the full effect
-  double labour_effect;    // full effect of engineering centres on effective R&D labour
-  double shared_effect;    // full effect of shared instruments for SMEs and startups
-  double frontier_growth;  // base frontier growth, log points per quarter
-  double frontier_effect;  // extra frontier growth at full key-lab effect
-  double spinoff_rate;     // startups per platform per quarter
+  double half_intensity;      // platform capital / annual output at half the full effect
+  double labour_effect;       // full effect of engineering centres on effective R&D labour
+  double shared_effect;       // full effect of shared instruments for SMEs and startups
+  double frontier_growth;     // base frontier growth, log points per quarter
+  double frontier_effect;     // extra frontier growth at full key-lab effect
+  double opportunity_effect;  // innovation-step shift at full key-lab effect, log points
+  double spinoff_rate;        // startups per platform per quarter
 
   static PlatformParams from(const sim::Scenario& scenario);
 };
@@ -49,6 +50,7 @@ struct PlatformEffects {
   double labour = 0.0;           // added to every firm's effective R&D labour (share)
   double shared = 0.0;           // added for SMEs and startups (share)
   double frontier_growth = 0.0;  // log points per quarter
+  double opportunity = 0.0;      // added to every innovation step, log points
 };
 PlatformEffects platform_effects(const std::array<double, kPlatformKinds>& capital_by_kind,
                                  double annual_output, const PlatformParams& p);

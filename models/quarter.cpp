@@ -138,7 +138,10 @@ void WorldReplicate::produce_and_pay_tax(int step) {
         const double interest = p.interest_rate * debt - pledge_subsidy;
         const double profit = sales + licence - unit_cost_[c] * k - rd_real - interest;
 
-        const QuarterTax qt = firm_quarter_tax(firms_, i, profit, rd_reported, licence, r);
+        // Subsidies are non-taxable income, so the R&D they pay for is not deductible.
+        const double subsidised_rd = std::min(rd_real, post_subsidy + cofunding);
+        const QuarterTax qt =
+            firm_quarter_tax(firms_, i, profit, rd_reported, licence, r, subsidised_rd);
         const double tax = qt.tax;
         firms_.loss_pool[i] = qt.carry.pool;
         firms_.loss_pool_age[i] = qt.carry.age;
@@ -240,6 +243,7 @@ void WorldReplicate::innovate(int step) {
         double best = a;
         if (rng.uniform() < search_success(p.innovation_rate, innovation_effort)) {
           const double step_size = p.innovation_support * (2.0 * rng.beta33() - 1.0) +
+                                   pe.opportunity +
                                    p.frontier_pull * std::max(0.0, frontier_[c] - a);
           if (step_size > 0) best = a + step_size;
           if (step_size >= p.breakthrough_threshold) {
@@ -278,13 +282,15 @@ void WorldReplicate::innovate(int step) {
     firms_.patent_stock[i] =
         (1.0 - p.patent_obsolescence) * firms_.patent_stock[i] + firms_.patents_granted[i];
   });
-  // The frontier grows with the cluster's key labs and never lags its best firm.
+  // The frontier never lags the cluster's best firm, and its key labs push it beyond: the growth
+  // is added after the catch-up, so that a cluster whose firms lead the frontier still gains
+  // from its labs.
   for (std::size_t c = 0; c < clusters_; ++c) {
-    frontier_[c] += platform_effects_[c].frontier_growth;
     if (ranking_.begin[c + 1] > ranking_.begin[c]) {
       const std::size_t best = ranking_.ranked[ranking_.begin[c + 1] - 1];
       frontier_[c] = std::max(frontier_[c], firms_.log_productivity[best]);
     }
+    frontier_[c] += platform_effects_[c].frontier_growth;
   }
   std::swap(firms_.log_productivity, firms_.next_log_productivity);
 }

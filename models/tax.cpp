@@ -52,6 +52,11 @@ double annual_income_tax(double taxable, bool hnte, double assets, const TaxRule
   return tax;
 }
 
+double hnte_certification_gain(double annual_taxable, double assets, const TaxRules& r) {
+  return annual_income_tax(annual_taxable, false, assets, r) -
+         annual_income_tax(annual_taxable, true, assets, r);
+}
+
 double marginal_tax_rate(double taxable, bool hnte, double assets, const TaxRules& r) {
   if (taxable <= 0.0) return 0.0;
   double rate = r.standard_rate;

@@ -80,11 +80,16 @@ struct LossCarry {
 };
 LossCarry carry_losses(double income, double pool, int age, int limit_quarters);
 
+// What HNTE certification saves a year on this taxable income: the tax without the status less
+// the tax with it, both under the small low-profit regime where the firm qualifies. A small
+// low-profit firm already taxed at 10% (5% from 2019) gains nothing from the 15% HNTE rate.
+double hnte_certification_gain(double annual_taxable, double assets, const TaxRules& rules);
+
 // A quarter's income tax of a firm and what each preference saves it (tax expenditures, the
 // tax without that preference all else equal, losses carried forward included).
 struct QuarterIncome {
-  double profit;     // before tax, yuan/quarter
-  double deduction;  // super-deduction claimed: rate x reported R&D, yuan/quarter
+  double profit;     // before tax, yuan/quarter; subsidised R&D already added back
+  double deduction;  // super-deduction claimed: rate x deductible reported R&D, yuan/quarter
   double licence;    // technology-transfer income, yuan/quarter
   bool hnte;         // certified
   bool long_carry;   // HNTE or technology-based SME: the longer carry-forward

@@ -136,8 +136,9 @@ struct TaxedFirm {
     r.small_ceiling = 0;
     r.tech_transfer_exempt = 0;  // no licence relief unless a test sets it
   }
-  models::QuarterTax tax(double profit, double rd_reported, double licence = 0) const {
-    return models::firm_quarter_tax(f, 0, profit, rd_reported, licence, r);
+  models::QuarterTax tax(double profit, double rd_reported, double licence = 0,
+                         double subsidised_rd = 0) const {
+    return models::firm_quarter_tax(f, 0, profit, rd_reported, licence, r, subsidised_rd);
   }
 };
 
@@ -150,6 +151,18 @@ TEST(EconomicsRulesFirmQuarterTax, SuperDeductionOnReportedRdByHand) {
   // i.e. t * theta * R&D = 0.25 * 0.75 * 4e6.
   EXPECT_DOUBLE_EQ(t.without_deduction, 2.5e6);
   EXPECT_DOUBLE_EQ(t.without_deduction - t.tax, 0.25 * 0.75 * 4e6);
+}
+
+TEST(EconomicsRulesFirmQuarterTax, SubsidisedRdIsNeitherDeductedNorSuperDeducted) {
+  const TaxedFirm x;
+  // Profit 10e6 after R&D of 4e6, of which 1e6 paid by a subsidy: the 1e6 is added back
+  // (taxable profit 11e6) and the 75% super-deduction applies to the other 3e6 only (2.25e6).
+  // Taxable 11e6 - 2.25e6 = 8.75e6, tax 0.25 * 8.75e6 = 2.1875e6, against 1.75e6 unsubsidised.
+  const auto t = x.tax(10e6, 4e6, 0, 1e6);
+  EXPECT_DOUBLE_EQ(t.tax, 2.1875e6);
+  EXPECT_DOUBLE_EQ(t.without_deduction, 0.25 * 11e6);
+  // A subsidy larger than the reported R&D leaves nothing to super-deduct.
+  EXPECT_DOUBLE_EQ(x.tax(10e6, 4e6, 0, 5e6).tax, 0.25 * 15e6);
 }
 
 TEST(EconomicsRulesFirmQuarterTax, NoDeductionUnlessClaimed) {

@@ -169,6 +169,17 @@ TEST(LeversPlatforms, RaisePlatformCapitalAndTheirFiscalCost) {
   EXPECT_TRUE(AllEqual(off, cost(models::kCostPlatforms), 0.0));
 }
 
+TEST(LeversPlatforms, KeyLabsRaiseProductivityThroughOpportunity) {
+  // Key labs shift every innovation step (platform.opportunity_effect) on top of the frontier
+  // they push; without the shift the same labs move productivity far less.
+  const Overrides base =
+      supported(16, "2018Q4") + Overrides{"policy.platforms.investment_per_year=1e9"};
+  const auto off = run(base + Overrides{"platform.opportunity_effect=0"});
+  const auto on = run(base);
+  EXPECT_TRUE(Rises(compare(on, off, models::kMeanLogProductivity)));
+  EXPECT_TRUE(Rises(compare(on, off, models::kOutputValue)));
+}
+
 TEST(LeversTalentProgramme, RaisesResearchersAndItsFiscalCost) {
   const Overrides base = supported(8, "2016Q4");
   const auto off = run(base);

@@ -29,6 +29,7 @@ models::PlatformParams platform_params() {
   p.shared_effect = 0.2;
   p.frontier_growth = 0.0025;
   p.frontier_effect = 0.004;
+  p.opportunity_effect = 0.008;
   return p;
 }
 
@@ -50,15 +51,18 @@ TEST(EconomicsRulesPlatformEffect, EachKindDrivesItsChannel) {
   // labour   = 0.3 * 0.01 / 0.02 = 0.15
   // shared   = 0.2 * 0.1 / 0.11  = 0.18181818
   // frontier = 0.0025 + 0.004 * 0.03 / 0.04 = 0.0025 + 0.003 = 0.0055
+  // opportunity = 0.008 * 0.03 / 0.04 = 0.006 (key labs as well)
   const auto e = models::platform_effects({3e7, 1e7, 1e8}, 1e9, platform_params());
   EXPECT_NEAR(e.labour, 0.15, 1e-15);
   EXPECT_NEAR(e.shared, 0.2 * 0.1 / 0.11, 1e-15);
   EXPECT_NEAR(e.frontier_growth, 0.0055, 1e-15);
+  EXPECT_NEAR(e.opportunity, 0.006, 1e-15);
   // Without platforms only the base frontier growth remains.
   const auto none = models::platform_effects({0, 0, 0}, 1e9, platform_params());
   EXPECT_EQ(none.labour, 0.0);
   EXPECT_EQ(none.shared, 0.0);
   EXPECT_DOUBLE_EQ(none.frontier_growth, 0.0025);
+  EXPECT_EQ(none.opportunity, 0.0);
 }
 
 double platform_total(const models::PlatformTable& t, std::uint16_t cluster) {

@@ -45,6 +45,37 @@ int quarter(const char* text) {
   return sim::quarter_number(*sim::parse_date(text));
 }
 
+// --- hnte_certification_gain: the status's worth under the firm's own regime ----------------
+
+TEST(TaxHnteGain, AFirmAtTheStandardRateSavesTenPoints) {
+  // Taxable 1e7 a year, assets 1e9 (never small): 25% - 15% of 1e7 = 1e6.
+  EXPECT_DOUBLE_EQ(models::hnte_certification_gain(1e7, 1e9, rules_2019()), 1e6);
+}
+
+TEST(TaxHnteGain, ASmallLowProfitFirmSavesNothing) {
+  // 2019: taxable 8e5 <= 1e6 at 5% = 4e4; the HNTE rate would be 1.2e5, so the status changes
+  // nothing. 2015Q4: taxable 2e5 at an effective 10% = 2e4, below 15% as well.
+  EXPECT_DOUBLE_EQ(models::hnte_certification_gain(8e5, 1e7, rules_2019()), 0.0);
+  EXPECT_DOUBLE_EQ(models::hnte_certification_gain(2e5, 1e7, rules_2015q4()), 0.0);
+}
+
+TEST(TaxHnteGain, JustAboveTheSmallProfitCeilingTheFullCutApplies) {
+  // 2019: taxable 3.2e6 > ceiling 3e6, so the standard 25% = 8e5 against 15% = 4.8e5: 3.2e5.
+  EXPECT_DOUBLE_EQ(models::hnte_certification_gain(3.2e6, 1e7, rules_2019()), 3.2e5);
+  // The same income with assets over 5e7 is not small either: the same gain.
+  EXPECT_DOUBLE_EQ(models::hnte_certification_gain(3.2e6, 6e7, rules_2019()), 3.2e5);
+}
+
+TEST(TaxHnteGain, ASmallIncomeOfALargeFirmGainsTheCut) {
+  // Taxable 8e5 but assets 6e7 > 5e7: not small, 25% = 2e5 against 15% = 1.2e5: 8e4.
+  EXPECT_DOUBLE_EQ(models::hnte_certification_gain(8e5, 6e7, rules_2019()), 8e4);
+}
+
+TEST(TaxHnteGain, NoTaxableIncomeNoGain) {
+  EXPECT_DOUBLE_EQ(models::hnte_certification_gain(0.0, 1e9, rules_2019()), 0.0);
+  EXPECT_DOUBLE_EQ(models::hnte_certification_gain(-5e6, 1e9, rules_2019()), 0.0);
+}
+
 // --- annual_income_tax ---------------------------------------------------------------------
 
 TEST(TaxIncome, SmallLowProfitIn2015) {
