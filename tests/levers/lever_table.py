@@ -39,6 +39,7 @@ from scipy import stats as scipy_stats
 SOURCE_DIR = pathlib.Path(__file__).resolve().parents[2]
 sys.path.insert(0, str(SOURCE_DIR / "tests" / "stats"))
 import equivalence  # noqa: E402
+from readme_block import replace_block  # noqa: E402
 
 SCENARIO = "scenarios/shandong-2015.yaml"
 BEGIN = "<!-- lever-table:begin (tests/levers/lever_table.py --update models/README.md) -->"
@@ -110,7 +111,8 @@ def scaled(value, factor, lo, hi):
 def flow(value):
     if isinstance(value, dict):
         return "{" + ", ".join(f"{k}: {flow(v)}" for k, v in value.items()) + "}"
-    return repr(float(value))
+    # Twelve significant digits: 0.25 - 2 * 0.1 is written 0.05, not 0.04999999999999999.
+    return repr(float(f"{float(value):.12g}"))
 
 
 def variants(scenario, ranges):
@@ -211,13 +213,7 @@ def main(argv=None):
     text = table(rows, args.replicates, when)
     print(text)
     if args.update:
-        readme = args.update.read_text()
-        if BEGIN not in readme or END not in readme:
-            sys.exit(f"lever_table: {args.update} has no lever-table markers")
-        head, rest = readme.split(BEGIN, 1)
-        _, tail = rest.split(END, 1)
-        args.update.write_text(head + BEGIN + "\n" + text + "\n" + END + tail)
-        print(f"updated {args.update}", file=sys.stderr)
+        replace_block(args.update, BEGIN, END, text, "lever_table")
     return 0
 
 

@@ -17,6 +17,8 @@ import subprocess
 import sys
 import tempfile
 
+from readme_block import replace_block
+
 SOURCE_DIR = pathlib.Path(__file__).resolve().parents[2]
 SWEEP = "scenarios/sweeps/parameters.yaml"
 OUTCOMES = ["mean(output_value, 2020)", "G2.value"]
@@ -52,13 +54,7 @@ def main(argv=None):
             "\n\n".join(tables) + "\n```")
     print(text)
     if args.update:
-        readme = args.update.read_text()
-        if BEGIN not in readme or END not in readme:
-            sys.exit(f"parameter_ranking: {args.update} has no parameter-ranking markers")
-        head, rest = readme.split(BEGIN, 1)
-        _, tail = rest.split(END, 1)
-        args.update.write_text(head + BEGIN + "\n" + text + "\n" + END + tail)
-        print(f"updated {args.update}", file=sys.stderr)
+        replace_block(args.update, BEGIN, END, text, "parameter_ranking")
     return 0
 
 

@@ -1,0 +1,15 @@
+"""Replaces a generated block of a Markdown file: the text between two marker comments."""
+import pathlib
+import sys
+
+
+def replace_block(path: pathlib.Path, begin: str, end: str, text: str, tool: str) -> None:
+    """Writes text between the markers begin and end of path; exits naming tool if either is
+    missing."""
+    readme = path.read_text()
+    if begin not in readme or end not in readme:
+        sys.exit(f"{tool}: {path} has no markers {begin!r} ... {end!r}")
+    head, rest = readme.split(begin, 1)
+    _, tail = rest.split(end, 1)
+    path.write_text(head + begin + "\n" + text + "\n" + end + tail)
+    print(f"updated {path}", file=sys.stderr)
