@@ -133,9 +133,13 @@ QuarterTax quarter_tax(const QuarterIncome& in, double loss_pool, int loss_pool_
   QuarterTax out;
   out.carry = taxable_for(in.profit - in.deduction - relief);
   out.tax = tax_on(out.carry.taxable, in.hnte);
-  out.without_deduction = tax_on(taxable_for(in.profit - relief).taxable, in.hnte);
-  out.without_relief = tax_on(taxable_for(in.profit - in.deduction).taxable, in.hnte);
-  out.without_hnte = tax_on(out.carry.taxable, false);
+  // A preference the firm does not have leaves its tax as it is (x - 0 is exactly x), so the
+  // tax without it is computed only where it is non-zero: most firms claim one or none.
+  out.without_deduction =
+      in.deduction != 0 ? tax_on(taxable_for(in.profit - relief).taxable, in.hnte) : out.tax;
+  out.without_relief =
+      relief != 0 ? tax_on(taxable_for(in.profit - in.deduction).taxable, in.hnte) : out.tax;
+  out.without_hnte = in.hnte ? tax_on(out.carry.taxable, false) : out.tax;
   return out;
 }
 
