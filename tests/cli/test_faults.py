@@ -1,7 +1,6 @@
 """Faults: a full disk or file size limit, an output folder that cannot be written, damaged or
 foreign result files, and a sweep stopped by SIGTERM. Each ends with a clear error, nothing
 half-written under the final name, and the previous file untouched."""
-import os
 import shutil
 import signal
 import subprocess
