@@ -45,8 +45,8 @@ MUTATIONS = [
     Mutation(
         "rd_deduction_x1.1",
         "models/firm.cpp",
-        "{profit, f.deduction_claimed[i] * rd_reported, licence, hnte, long_carry, assets}",
-        "{profit, 1.1 * f.deduction_claimed[i] * rd_reported, licence, hnte, long_carry, assets}",
+        "f.deduction_claimed[i] * deductible_rd, licence,",
+        "1.1 * f.deduction_claimed[i] * deductible_rd, licence,",
         "the R&D super-deduction claimed in a quarter's tax is 10% too large",
     ),
     Mutation(
@@ -175,6 +175,28 @@ MUTATIONS = [
         "l.ip_pledge * std::max(0.0, patent_stock);",
         "0.0 * l.ip_pledge * std::max(0.0, patent_stock);",
         "pledged patents add no credit",
+    ),
+    Mutation(
+        "hnte_gain_ignores_regime",
+        "models/tax.cpp",
+        "  return annual_income_tax(annual_taxable, false, assets, r) -\n"
+        "         annual_income_tax(annual_taxable, true, assets, r);",
+        "  return (r.standard_rate - r.hnte_rate) * std::max(0.0, annual_taxable);",
+        "HNTE certification is worth the full rate cut to every firm, small low-profit ones too",
+    ),
+    Mutation(
+        "subsidised_rd_deducted",
+        "models/firm.cpp",
+        "const double deductible_rd = std::max(0.0, rd_reported - subsidised_rd);",
+        "const double deductible_rd = rd_reported;",
+        "R&D paid from non-taxable subsidies is still super-deducted",
+    ),
+    Mutation(
+        "key_lab_opportunity_dropped",
+        "models/quarter.cpp",
+        "                                   pe.opportunity +\n",
+        "                                   0.0 +\n",
+        "key labs no longer shift the innovation step (the opportunity channel is dead)",
     ),
 ]
 
