@@ -39,7 +39,7 @@ from scipy import stats as scipy_stats
 SOURCE_DIR = pathlib.Path(__file__).resolve().parents[2]
 sys.path.insert(0, str(SOURCE_DIR / "tests" / "stats"))
 import equivalence  # noqa: E402
-from readme_block import replace_block  # noqa: E402
+from readme_block import publish  # noqa: E402
 
 SCENARIO = "scenarios/shandong-2015.yaml"
 BEGIN = "<!-- lever-table:begin (tests/levers/lever_table.py --update models/README.md) -->"
@@ -211,9 +211,7 @@ def main(argv=None):
             rows.append((number, keys, label, sets, cells, moved, channels[tuple(keys)]))
     when = datetime.date.today().isoformat()
     text = table(rows, args.replicates, when)
-    print(text)
-    if args.update:
-        replace_block(args.update, BEGIN, END, text, "lever_table")
+    publish(text, args.update, BEGIN, END, "lever_table")
     return 0
 
 

@@ -17,7 +17,7 @@ import subprocess
 import sys
 import tempfile
 
-from readme_block import replace_block
+from readme_block import publish
 
 SOURCE_DIR = pathlib.Path(__file__).resolve().parents[2]
 SWEEP = "scenarios/sweeps/parameters.yaml"
@@ -52,9 +52,7 @@ def main(argv=None):
     text = (f"Generated {when} by `tests/levers/parameter_ranking.py` (`clustersim sweep {SWEEP}`, "
             "then `clustersim sensitivity` per outcome):\n\n```text\n" +
             "\n\n".join(tables) + "\n```")
-    print(text)
-    if args.update:
-        replace_block(args.update, BEGIN, END, text, "parameter_ranking")
+    publish(text, args.update, BEGIN, END, "parameter_ranking")
     return 0
 
 

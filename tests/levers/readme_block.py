@@ -13,3 +13,10 @@ def replace_block(path: pathlib.Path, begin: str, end: str, text: str, tool: str
     _, tail = rest.split(end, 1)
     path.write_text(head + begin + "\n" + text + "\n" + end + tail)
     print(f"updated {path}", file=sys.stderr)
+
+
+def publish(text: str, path, begin: str, end: str, tool: str) -> None:
+    """Prints a generated block and, when path is given, writes it into that file."""
+    print(text)
+    if path:
+        replace_block(path, begin, end, text, tool)

@@ -43,3 +43,18 @@ def test_paired_effect_and_its_interval():
     assert abs(mean - 1.0) < 1e-12 and half == 0.0 and measurable  # +1 of a mean of 100: 1%
     mean, half, measurable = lever_table.effect(base, [101.0, 109.0, 91.0, 99.0], relative=False)
     assert mean == 0.0 and half > 0 and not measurable
+
+
+def test_the_generated_block_replaces_only_the_text_between_its_markers(tmp_path, capsys):
+    import pytest
+    import readme_block
+
+    readme = tmp_path / "README.md"
+    readme.write_text("before\n<!-- b -->\nold table\n<!-- e -->\nafter\n")
+    readme_block.publish("new table", readme, "<!-- b -->", "<!-- e -->", "tool")
+    assert readme.read_text() == "before\n<!-- b -->\nnew table\n<!-- e -->\nafter\n"
+    assert "new table" in capsys.readouterr().out
+    readme.write_text("no markers\n")
+    with pytest.raises(SystemExit, match="tool: .* has no markers"):
+        readme_block.publish("x", readme, "<!-- b -->", "<!-- e -->", "tool")
+    assert readme.read_text() == "no markers\n"
