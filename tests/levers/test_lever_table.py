@@ -3,12 +3,14 @@ its baseline value within the schema's range, without running the ensembles."""
 import pathlib
 import sys
 
+import pytest
 import yaml
 
 from conftest import EXECUTABLE, SOURCE_DIR
 
 sys.path.insert(0, str(pathlib.Path(__file__).resolve().parent))
 import lever_table  # noqa: E402
+import readme_block  # noqa: E402
 
 
 def test_every_lever_is_varied_at_half_and_double_within_its_range():
@@ -46,9 +48,6 @@ def test_paired_effect_and_its_interval():
 
 
 def test_the_generated_block_replaces_only_the_text_between_its_markers(tmp_path, capsys):
-    import pytest
-    import readme_block
-
     readme = tmp_path / "README.md"
     readme.write_text("before\n<!-- b -->\nold table\n<!-- e -->\nafter\n")
     readme_block.publish("new table", readme, "<!-- b -->", "<!-- e -->", "tool")
