@@ -231,12 +231,17 @@ QuarterRd plan_quarter_rd(const FirmTable& f, std::size_t i, double sales, doubl
   out.plan = {rd, rd};
   // Firms seeking certification, or keeping the three-year average up for renewal, may bunch.
   if (f.hightech_products[i] != 0) {
-    // The gain on this quarter's profit after the losses carried forward, under the firm's own
-    // regime (standard rate or small low-profit band), as if it held for a year.
-    const double taxable = std::max(0.0, profit_basis - f.loss_pool[i]);
-    const double gain = hnte_certification_gain(4 * taxable, k, r) / 4;
-    out.plan = plan_rd_for_hnte(rd, sales, hnte_intensity_threshold(4 * f.sales_avg[i], r), gain,
-                                user_cost, liquidity, p.relabel_share);
+    // Only a firm below the threshold weighs certification: the gain (two tax computations) is
+    // worked out for it alone. It is the gain on this quarter's profit after the losses carried
+    // forward, under the firm's own regime (standard rate or small low-profit band), as if it
+    // held for a year.
+    const double threshold = hnte_intensity_threshold(4 * f.sales_avg[i], r);
+    if (threshold * sales > rd) {
+      const double taxable = std::max(0.0, profit_basis - f.loss_pool[i]);
+      const double gain = hnte_certification_gain(4 * taxable, k, r) / 4;
+      out.plan =
+          plan_rd_for_hnte(rd, sales, threshold, gain, user_cost, liquidity, p.relabel_share);
+    }
   }
   return out;
 }

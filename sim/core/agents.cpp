@@ -56,7 +56,7 @@ std::size_t AgentTable::compact(const std::vector<std::uint8_t>& alive) {
   }
   const std::size_t removed = n - kept;
   if (removed == 0) return 0;
-  Column<std::uint64_t>(id, "id").keep_only(runs_, kept);
+  keep_runs(id, runs_, kept);
   // Columns are independent: each moves on its own thread, in the same way on any thread count.
   tbb::parallel_for(std::size_t{0}, columns_.size(),
                     [&](std::size_t k) { columns_[k]->keep_only(runs_, kept); });

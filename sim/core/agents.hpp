@@ -66,6 +66,22 @@ class AgentTable {
     std::size_t from;
     std::size_t length;
   };
+  // Moves the runs, in order, to the front of v, then shrinks it to kept (their total length).
+  // Destinations never pass their sources, so moving front to back is safe in place; a run
+  // moves as one block copy.
+  template <typename T>
+  static void keep_runs(std::vector<T>& v, const std::vector<Run>& runs, std::size_t kept) {
+    std::size_t to = 0;
+    for (const Run& run : runs) {
+      if (run.from != to) {
+        std::copy(v.begin() + static_cast<std::ptrdiff_t>(run.from),
+                  v.begin() + static_cast<std::ptrdiff_t>(run.from + run.length),
+                  v.begin() + static_cast<std::ptrdiff_t>(to));
+      }
+      to += run.length;
+    }
+    v.resize(kept);
+  }
   struct ColumnBase {
     explicit ColumnBase(std::string column_name) : name(std::move(column_name)) {}
     virtual ~ColumnBase() = default;
@@ -121,18 +137,7 @@ class AgentTable {
       data.resize(n);
     }
     void keep_only(const std::vector<Run>& runs, std::size_t kept) override {
-      // Destinations never pass their sources, so moving front to back is safe in place; a run
-      // moves as one block copy.
-      std::size_t to = 0;
-      for (const Run& run : runs) {
-        if (run.from != to) {
-          std::copy(data.begin() + static_cast<std::ptrdiff_t>(run.from),
-                    data.begin() + static_cast<std::ptrdiff_t>(run.from + run.length),
-                    data.begin() + static_cast<std::ptrdiff_t>(to));
-        }
-        to += run.length;
-      }
-      data.resize(kept);
+      keep_runs(data, runs, kept);
     }
     std::vector<T>& data;
   };

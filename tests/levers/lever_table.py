@@ -196,9 +196,9 @@ def main(argv=None):
         print("baseline ...", file=sys.stderr)
         base = run(args.clustersim, pathlib.Path(tmp) / "base.h5", args.replicates, args.threads,
                    [])
-        todo = variants(scenario, ranges)
-        for k, (number, keys, label, sets) in enumerate(todo, 1):
-            print(f"[{k}/{len(todo)}] {' '.join(sets)}", file=sys.stderr)
+        planned = variants(scenario, ranges)
+        for k, (number, keys, label, sets) in enumerate(planned, 1):
+            print(f"[{k}/{len(planned)}] {' '.join(sets)}", file=sys.stderr)
             q = run(args.clustersim, pathlib.Path(tmp) / "v.h5", args.replicates, args.threads,
                     sets)
             cells, moved = [], []
