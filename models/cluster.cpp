@@ -183,9 +183,9 @@ Demand demand_at(const sim::Scenario& sc, const ClusterStart& start, int q, std:
 
 std::size_t bytes_per_firm() {
   const ProductivityRanking ranking;
+  // The sort's own records are a scratch per thread, the size of one cluster, not counted here.
   const std::size_t ranking_bytes =
-      sizeof(decltype(ranking.ranked)::value_type) + sizeof(decltype(ranking.rank)::value_type) +
-      sizeof(decltype(ranking.keys)::value_type) + sizeof(decltype(ranking.spare)::value_type);
+      sizeof(decltype(ranking.ranked)::value_type) + sizeof(decltype(ranking.rank)::value_type);
   // sim::AgentTable::compact: at most one run of survivors (16 bytes) per two firms.
   constexpr std::size_t kSurvivorIndexBytes = sizeof(std::size_t);
   constexpr std::size_t kFundSignalBytes = sizeof(double);  // FundMarket::screen

@@ -4,6 +4,7 @@
 #include <array>
 #include <cmath>
 #include <limits>
+#include <span>
 #include <stdexcept>
 
 #include <tbb/parallel_for.h>
@@ -283,20 +284,27 @@ void ProductivityRanking::build(const FirmTable& firms, std::size_t clusters) {
   // Counting sort by cluster keeps firm order; then each cluster is sorted on its own, by
   // log-productivity with ties broken by index (= by id; a total order, so any thread count
   // agrees): the radix sort is stable and the firms enter it in index order.
-  keys.resize(n);
-  spare.resize(n);
   std::vector<std::size_t> next(begin.begin(), begin.end() - 1);
-  for (std::size_t i = 0; i < n; ++i) {
-    keys[next[firms.cluster[i]]++] = {sim::ordered_bits(firms.log_productivity[i]),
-                                      static_cast<Index>(i)};
-  }
+  for (std::size_t i = 0; i < n; ++i) ranked[next[firms.cluster[i]]++] = static_cast<Index>(i);
   tbb::parallel_for(std::size_t{0}, clusters, [&](std::size_t c) {
-    const std::size_t size = begin[c + 1] - begin[c];
-    sim::radix_sort(std::span(keys).subspan(begin[c], size),
-                    std::span(spare).subspan(begin[c], size));
-    for (std::size_t j = begin[c]; j < begin[c + 1]; ++j) {
-      ranked[j] = keys[j].index;
-      rank[keys[j].index] = static_cast<Index>(j);
+    // The sort's records live in a scratch of the thread, the size of the largest cluster it
+    // has sorted, not in 32 bytes for every firm of the world: a sort never yields its thread
+    // to another task, so no other cluster writes the scratch meanwhile.
+    thread_local std::vector<sim::KeyedIndex> keys, spare;
+    const std::size_t first = begin[c];
+    const std::size_t size = begin[c + 1] - first;
+    if (keys.size() < size) {
+      keys.resize(size);
+      spare.resize(size);
+    }
+    for (std::size_t j = 0; j < size; ++j) {
+      const Index i = ranked[first + j];
+      keys[j] = {sim::ordered_bits(firms.log_productivity[i]), i};
+    }
+    sim::radix_sort(std::span(keys).first(size), std::span(spare).first(size));
+    for (std::size_t j = 0; j < size; ++j) {
+      ranked[first + j] = keys[j].index;
+      rank[keys[j].index] = static_cast<Index>(first + j);
     }
   });
 }

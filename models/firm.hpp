@@ -206,10 +206,6 @@ struct ProductivityRanking {
   using Index = std::uint32_t;
   std::vector<std::size_t> begin;
   std::vector<Index> ranked, rank;
-  // What the radix sort orders, next to the firm it belongs to: (log-productivity as ordered
-  // bits, index), read contiguously rather than through indices into the firm table. Each
-  // cluster sorts its own slice of keys, with the same slice of spare for the passes.
-  std::vector<sim::KeyedIndex> keys, spare;
   void build(const FirmTable& firms, std::size_t clusters);
   // Firms of i's cluster more productive than i (ties broken by id).
   std::size_t better_than(std::size_t i, std::uint16_t cluster) const {

@@ -132,7 +132,9 @@ class AgentTable {
         // machine). Pages never written cost no memory.
         const std::size_t capacity = std::max(n + n / 2, 2 * data.capacity());
         data.reserve(capacity);
-        advise_huge_pages(data.data(), capacity * sizeof(T));
+        // Only the rows in use: a huge page past them would be backed in full by the first
+        // entrant written into it, up to 2 MiB a column that no firm uses.
+        advise_huge_pages(data.data(), n * sizeof(T));
       }
       data.resize(n);
     }

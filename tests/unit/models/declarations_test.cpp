@@ -183,10 +183,10 @@ TEST(BytesPerFirm, EveryVectorOfTheFirmTableIsAColumn) {
 
 TEST(BytesPerFirm, IsTheFirmRowPlusThePerFirmScratch) {
   const models::FirmTable firms;
-  // The ranking's index, rank, key and spare key, the compaction's runs (at most one of 16
-  // bytes per two firms), the funds' signal.
-  const std::size_t scratch = 2 * sizeof(models::ProductivityRanking::Index) +
-                              2 * sizeof(sim::KeyedIndex) + sizeof(std::size_t) + sizeof(double);
+  // The ranking's index and rank, the compaction's runs (at most one of 16 bytes per two
+  // firms), the funds' signal.
+  const std::size_t scratch =
+      2 * sizeof(models::ProductivityRanking::Index) + sizeof(std::size_t) + sizeof(double);
   EXPECT_EQ(models::bytes_per_firm(), firms.agents.bytes_per_row() + scratch);
 }
 
