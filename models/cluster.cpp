@@ -181,16 +181,26 @@ Demand demand_at(const sim::Scenario& sc, const ClusterStart& start, int q, std:
           sc.number("market.demand_volatility", q, c)};
 }
 
-std::size_t bytes_per_firm() {
+std::vector<sim::MemoryItem> firm_memory_items() {
+  std::vector<sim::MemoryItem> items{{"id", sizeof(std::uint64_t), false}};
+  for (const auto& [name, bytes] : FirmTable().agents.column_bytes()) {
+    items.push_back({name, bytes, false});
+  }
   const ProductivityRanking ranking;
-  // The sort's own records are a scratch per thread, the size of one cluster, not counted here.
-  const std::size_t ranking_bytes =
-      sizeof(decltype(ranking.ranked)::value_type) + sizeof(decltype(ranking.rank)::value_type);
+  // The radix sort's own records are a scratch per thread, the size of one cluster: not here.
+  items.push_back(
+      {"ranking: firm at each rank", sizeof(decltype(ranking.ranked)::value_type), true});
+  items.push_back({"ranking: rank of each firm", sizeof(decltype(ranking.rank)::value_type), true});
   // sim::AgentTable::compact: at most one run of survivors (16 bytes) per two firms.
-  constexpr std::size_t kSurvivorIndexBytes = sizeof(std::size_t);
-  constexpr std::size_t kFundSignalBytes = sizeof(double);  // FundMarket::screen
-  return FirmTable().agents.bytes_per_row() + ranking_bytes + kSurvivorIndexBytes +
-         kFundSignalBytes;
+  items.push_back({"compaction: runs of survivors", sizeof(std::size_t), true});
+  items.push_back({"funds: signal of each firm", sizeof(double), true});  // FundMarket::quarter
+  return items;
+}
+
+std::size_t bytes_per_firm() {
+  std::size_t bytes = 0;
+  for (const sim::MemoryItem& item : firm_memory_items()) bytes += item.bytes;
+  return bytes;
 }
 
 double clearing_price(double demand_shifter, double real_output, double elasticity) {

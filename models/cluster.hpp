@@ -6,6 +6,7 @@
 
 #include "sim/config/scenario.hpp"
 #include "sim/config/schema.hpp"
+#include "sim/run/model.hpp"
 
 namespace models {
 
@@ -50,6 +51,8 @@ double next_demand_shifter(double demand_shifter, double annual_growth, double v
 // the id) plus what the replicate holds per firm outside the table: the per-step productivity
 // ranking, the compaction's index of survivors and the funds' screening signal.
 std::size_t bytes_per_firm();
+// The pieces of bytes_per_firm(): the firm table's id and columns, then the per-firm scratch.
+std::vector<sim::MemoryItem> firm_memory_items();
 
 void add_cluster_settings(sim::Schema& schema);
 

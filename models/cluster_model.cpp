@@ -137,6 +137,10 @@ sim::GoalResults ClusterModel::evaluate_goals(const sim::Scenario& sc,
   return out;
 }
 
+std::vector<sim::MemoryItem> ClusterModel::memory_per_firm() const {
+  return firm_memory_items();
+}
+
 std::vector<int> ClusterModel::snapshot_steps(const sim::Scenario& sc) const {
   std::vector<int> steps;
   if (!sc.flag("output.firm_snapshots")) return steps;

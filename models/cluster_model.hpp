@@ -20,6 +20,7 @@ class ClusterModel final : public sim::Model {
       const sim::Scenario& scenario, const sim::MetricsArray& run,
       const sim::MetricsArray& counterfactual) const override;
   std::vector<int> snapshot_steps(const sim::Scenario& scenario) const override;
+  std::vector<sim::MemoryItem> memory_per_firm() const override;
   std::string diagnostics(const std::vector<sim::Snapshot>& snapshots, bool json) const override;
 
  private:

@@ -111,6 +111,17 @@ std::string report_text(const BenchFigures& f) {
                      f.rate(f.researcher_steps));
   out += fmt::format("resident bytes per agent    {:>14.1f} ({:.1f} per firm)\n",
                      bytes_per(f.peak_agents, f), bytes_per(f.peak_firms, f));
+  if (!f.memory_per_firm.empty()) {
+    std::size_t state = 0, scratch = 0, arrays = 0;
+    for (const MemoryItem& item : f.memory_per_firm) {
+      (item.scratch ? scratch : state) += item.bytes;
+      if (!item.scratch) ++arrays;
+    }
+    out += fmt::format(
+        "  of which the model holds  {:>14} bytes per firm ({} of state in {} arrays, {} of "
+        "scratch; --json lists them)\n",
+        state + scratch, state, arrays, scratch);
+  }
   out += fmt::format("HDF5 writing                {:>14.3f} s ({:.1f}% of simulating + writing)\n",
                      f.write_seconds,
                      100.0 * f.write_seconds / (f.simulate_seconds + f.write_seconds));
@@ -140,6 +151,10 @@ nlohmann::ordered_json report_json(const BenchFigures& f) {
     phases[f.phases.names[k]] = {{"seconds", f.phases.seconds[k]},
                                  {"share", total > 0 ? f.phases.seconds[k] / total : 0.0}};
   }
+  nlohmann::ordered_json memory = nlohmann::ordered_json::array();
+  for (const MemoryItem& item : f.memory_per_firm) {
+    memory.push_back({{"name", item.name}, {"bytes", item.bytes}, {"scratch", item.scratch}});
+  }
   return {{"scenario", f.scenario},
           {"threads", f.threads},
           {"replicates", f.replicates},
@@ -159,7 +174,8 @@ nlohmann::ordered_json report_json(const BenchFigures& f) {
           {"triad_bytes_per_s", f.triad},
           {"trivial_agent_steps_per_s", f.trivial},
           {"model_to_trivial", f.trivial > 0 ? f.rate(f.agent_steps()) / f.trivial : 0.0},
-          {"phases", phases}};
+          {"phases", phases},
+          {"memory_per_firm", memory}};
 }
 
 }  // namespace
@@ -225,6 +241,7 @@ BenchFigures run_bench(const Model& model, const Scenario& scenario, const Bench
     fmt::print(stderr, "bench: {} on {} threads\n", options.scenario, f.threads);
   }
   measure_model(model, scenario, options.show_progress, f);
+  f.memory_per_firm = model.memory_per_firm();
   // The trivial update runs on the model's agent count over as many steps as the scenario; the
   // triad on at least 16 Mi doubles per array (128 MiB), so that no cache flatters it.
   f.reference_agents = std::max<std::size_t>(1, static_cast<std::size_t>(f.peak_agents));

@@ -32,6 +32,7 @@ struct BenchFigures {
   PhaseTimes phases;            // summed over replicates
   double triad = 0.0, trivial = 0.0;
   std::size_t reference_agents = 0;
+  std::vector<MemoryItem> memory_per_firm;  // the model's own accounting (Model::memory_per_firm)
 
   double agent_steps() const { return firm_steps + researcher_steps; }
   double rate(double steps_count) const {

@@ -27,6 +27,13 @@ std::size_t AgentTable::bytes_per_row() const {
   return bytes;
 }
 
+std::vector<std::pair<std::string, std::size_t>> AgentTable::column_bytes() const {
+  std::vector<std::pair<std::string, std::size_t>> out;
+  out.reserve(columns_.size());
+  for (const auto& column : columns_) out.emplace_back(column->name, column->element_bytes());
+  return out;
+}
+
 std::size_t AgentTable::append(std::size_t n) {
   const std::size_t first = id.size();
   id.resize(first + n);

@@ -46,6 +46,9 @@ class AgentTable {
   std::size_t size() const { return id.size(); }
 
   std::size_t column_count() const { return columns_.size(); }
+  // Each registered column's name and the bytes one agent takes in it, in registration order
+  // (the id, 8 bytes, is not a column).
+  std::vector<std::pair<std::string, std::size_t>> column_bytes() const;
   // Bytes one agent takes in the table: its id and one element of every registered column.
   std::size_t bytes_per_row() const;
 

@@ -72,6 +72,14 @@ struct AgentCounts {
   double researchers = 0.0;
 };
 
+// What one agent of a model's main kind costs in memory, piece by piece: its table's columns
+// and the scratch sized by the agent count (for `clustersim bench`).
+struct MemoryItem {
+  std::string name;
+  std::size_t bytes = 0;
+  bool scratch = false;  // a per-step working array, not part of the agent's state
+};
+
 // Wall time of each phase of a replicate's steps, accumulated, for `clustersim bench`.
 struct PhaseTimes {
   std::vector<std::string> names;  // in the order the phases run
@@ -140,6 +148,9 @@ class Model {
   // Goals of the plan, evaluated on a finished ensemble.
   virtual GoalResults evaluate_goals(const Scenario& scenario,
                                      const MetricsArray& metrics) const = 0;
+  // Bytes per firm (or whatever agent the model counts as firms), item by item; empty when the
+  // model does not say.
+  virtual std::vector<MemoryItem> memory_per_firm() const { return {}; }
   // Steps after which every replicate takes a snapshot (none by default).
   virtual std::vector<int> snapshot_steps(const Scenario& /*scenario*/) const { return {}; }
   // Diagnostics of the snapshots of a result file, as text or JSON; empty when the model has

@@ -136,3 +136,17 @@ def test_bench_peers_stops_on_a_failed_run_with_its_message(tmp_path):
     assert done.returncode != 0
     assert "exit code 3" in done.stderr and "broken build: no model here" in done.stderr
     assert "bench" in done.stderr, done.stderr
+
+
+def test_the_readme_memory_table_is_what_this_build_holds():
+    spec = importlib.util.spec_from_file_location(
+        "memory_table", SOURCE_DIR / "tests" / "bench" / "memory_table.py")
+    memory_table = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(memory_table)
+    items = memory_table.memory_items(str(EXECUTABLE))
+    assert sum(i["bytes"] for i in items if not i["scratch"]) > 0
+    readme = (SOURCE_DIR / "README.md").read_text()
+    block = readme.split(memory_table.BEGIN, 1)[1].split(memory_table.END, 1)[0].strip()
+    assert block == memory_table.table(items), (
+        "README.md's memory table is stale: /usr/bin/python3 tests/bench/memory_table.py "
+        "--update README.md")
