@@ -44,10 +44,7 @@ FirmTable::FirmTable() {
   agents.add_column(incubator, "incubator");
   agents.add_column(tenant_quarters, "tenant_quarters");
   agents.add_column(incubated, "incubated");
-  agents.add_column(investor, "investor");
-  agents.add_column(invested_step, "invested_step");
-  agents.add_column(stake, "stake");
-  agents.add_column(stake_cost, "stake_cost");
+  agents.add_column(holding, "holding");
   agents.add_column(forced_out, "forced_out");
   agents.add_column(alive, "alive");
 }

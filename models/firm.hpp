@@ -57,11 +57,10 @@ struct FirmTable {
   std::vector<std::uint32_t> incubator;       // incubator id + 1; 0 = not a tenant
   std::vector<std::int32_t> tenant_quarters;  // quarters in the incubator
   std::vector<std::uint8_t> incubated;        // has been a tenant (admitted once only)
-  std::vector<std::uint32_t> investor;        // fund id + 1; 0 = no fund holds equity
-  std::vector<std::int32_t> invested_step;    // step of the investment
-  std::vector<double> stake;                  // equity share held by the fund
-  std::vector<double> stake_cost;             // yuan paid for it
-  std::vector<std::uint8_t> forced_out;       // closed by the phase-out this quarter
+  // A fund's equity stake: its row in FundMarket's holdings + 1; 0 = no fund holds equity.
+  // Few firms are held at a time, so the stake itself lives with the funds (fund.hpp).
+  std::vector<std::uint32_t> holding;
+  std::vector<std::uint8_t> forced_out;  // closed by the phase-out this quarter
   std::vector<std::uint8_t> alive;
 
   std::size_t size() const { return agents.size(); }

@@ -103,11 +103,6 @@ bool is_fund_target(FundKind kind, FirmType type) {
 FundMarket::FundMarket(std::size_t clusters, const FundParams& params)
     : clusters_(clusters), p_(params), lagged_multiple_(params.initial_multiple) {}
 
-std::size_t FundMarket::fund_index(std::uint32_t handle) {
-  // Fund ids are increasing and funds are never removed, so an id's index is the id itself.
-  return static_cast<std::size_t>(handle - 1);
-}
-
 void FundMarket::open_fund(int step, std::uint16_t c, FundKind kind, double committed,
                            double gov_share, double concession) {
   const std::size_t f = funds_.agents.append(1);
@@ -152,15 +147,50 @@ void FundMarket::commit(int step, const std::vector<Levers>& levers,
   }
 }
 
+std::size_t Holdings::add(std::uint32_t fund_index, int step, double share, double paid) {
+  if (free_rows.empty()) {
+    fund.push_back(fund_index);
+    invested_step.push_back(step);
+    stake.push_back(share);
+    cost.push_back(paid);
+    return fund.size() - 1;
+  }
+  const std::size_t row = free_rows.back();
+  free_rows.pop_back();
+  fund[row] = fund_index;
+  invested_step[row] = step;
+  stake[row] = share;
+  cost[row] = paid;
+  return row;
+}
+
+std::uint32_t FundMarket::investor(const FirmTable& firms, std::size_t i) const {
+  if (firms.holding[i] == 0) return 0;
+  return static_cast<std::uint32_t>(funds_.agents.id[holdings_.fund[row_of(firms, i)]] + 1);
+}
+
+double FundMarket::stake(const FirmTable& firms, std::size_t i) const {
+  return firms.holding[i] == 0 ? 0.0 : holdings_.stake[row_of(firms, i)];
+}
+
+double FundMarket::stake_cost(const FirmTable& firms, std::size_t i) const {
+  return firms.holding[i] == 0 ? 0.0 : holdings_.cost[row_of(firms, i)];
+}
+
+int FundMarket::invested_step(const FirmTable& firms, std::size_t i) const {
+  return firms.holding[i] == 0 ? 0 : holdings_.invested_step[row_of(firms, i)];
+}
+
 void FundMarket::sell_stake(FirmTable& firms, std::size_t i, double value, FundFlows& flows) {
-  const std::size_t f = fund_index(firms.investor[i]);
+  const std::size_t f = holdings_.fund[row_of(firms, i)];
   flows.returned(funds_.cluster[f], static_cast<FundKind>(funds_.kind[f])) +=
       realise(firms, i, value);
 }
 
 double FundMarket::realise(FirmTable& firms, std::size_t i, double value) {
-  const std::size_t f = fund_index(firms.investor[i]);
-  const double cost = firms.stake_cost[i];
+  const std::size_t row = row_of(firms, i);
+  const std::size_t f = holdings_.fund[row];
+  const double cost = holdings_.cost[row];
   const double gov = government_part(value, cost, funds_.gov_share[f], funds_.concession[f]);
   funds_.proceeds[f] += value;
   funds_.distributed[f] += value;
@@ -168,15 +198,14 @@ double FundMarket::realise(FirmTable& firms, std::size_t i, double value) {
   if (cost > 0) {
     lagged_multiple_ += p_.return_memory * (value / cost - lagged_multiple_);
   }
-  firms.investor[i] = 0;
-  firms.stake[i] = 0;
-  firms.stake_cost[i] = 0;
+  holdings_.release(row);
+  firms.holding[i] = 0;
   return gov;
 }
 
 void FundMarket::write_off(FirmTable& firms, std::size_t i) {
   // Nothing comes back from a failed firm, so no one's flows change but the multiple's.
-  if (firms.investor[i] != 0) realise(firms, i, 0.0);
+  if (firms.holding[i] != 0) realise(firms, i, 0.0);
 }
 
 void FundMarket::mark_investing_clusters(int step) {
@@ -209,7 +238,7 @@ void FundMarket::invest(int step, FirmTable& firms, const std::vector<double>& s
                         FundFlows& flows) {
   // Candidates: firms without an investor whose signal clears the hurdle, grouped by cluster.
   const auto& found = filter_.find(firms.size(), [&](std::size_t i) {
-    return firms.investor[i] == 0 && signal[i] > p_.hurdle &&
+    return firms.holding[i] == 0 && signal[i] > p_.hurdle &&
            static_cast<FirmType>(firms.type[i]) != FirmType::Backbone;
   });
   begin_.assign(clusters_ + 1, 0);
@@ -240,16 +269,15 @@ void FundMarket::invest(int step, FirmTable& firms, const std::vector<double>& s
     for (std::size_t k = 0; k < begin_[c + 1] - begin_[c]; ++k) {
       if (budget <= 0) break;
       const std::size_t i = candidate(c, k, firms, signal);
-      if (firms.investor[i] != 0 || !is_fund_target(kind, static_cast<FirmType>(firms.type[i]))) {
+      if (firms.holding[i] != 0 || !is_fund_target(kind, static_cast<FirmType>(firms.type[i]))) {
         continue;
       }
       const double ticket = std::min(ticket_size, budget);
       const double pre_money = firm_valuation(4 * firms.sales[i], firms.cash[i] + firms.capital[i],
                                               p_.valuation_multiple);
-      firms.investor[i] = static_cast<std::uint32_t>(funds_.agents.id[f] + 1);
-      firms.stake[i] = equity_stake(ticket, pre_money);
-      firms.stake_cost[i] = ticket;
-      firms.invested_step[i] = step;
+      const std::size_t row = holdings_.add(static_cast<std::uint32_t>(f), step,
+                                            equity_stake(ticket, pre_money), ticket);
+      firms.holding[i] = static_cast<std::uint32_t>(row + 1);
       firms.cash[i] += ticket;
       funds_.cash[f] -= ticket;
       funds_.invested[f] += ticket;
@@ -264,10 +292,10 @@ void FundMarket::value(const FirmTable& firms, FundFlows& flows) const {
     if (funds_.open[f] != 0) flows.nav[funds_.cluster[f]] += funds_.cash[f];
   }
   for (std::size_t i :
-       filter_.find(firms.size(), [&](std::size_t i) { return firms.investor[i] != 0; })) {
-    const std::size_t f = fund_index(firms.investor[i]);
-    flows.nav[funds_.cluster[f]] +=
-        firms.stake[i] *
+       filter_.find(firms.size(), [&](std::size_t i) { return firms.holding[i] != 0; })) {
+    const std::size_t row = row_of(firms, i);
+    flows.nav[funds_.cluster[holdings_.fund[row]]] +=
+        holdings_.stake[row] *
         firm_valuation(4 * firms.sales[i], firms.cash[i] + firms.capital[i], p_.valuation_multiple);
   }
 }

@@ -92,6 +92,18 @@ struct FundFlows {
   }
 };
 
+// The equity stakes funds hold, one row per stake: a firm refers to its row by
+// FirmTable::holding. Rows freed by a sale or a write-off are reused, the last freed first.
+struct Holdings {
+  std::vector<std::uint32_t> fund;  // index of the fund holding the stake
+  std::vector<std::int32_t> invested_step;
+  std::vector<double> stake;  // equity share held
+  std::vector<double> cost;   // yuan paid for it
+  std::vector<std::uint32_t> free_rows;
+  std::size_t add(std::uint32_t fund_index, int step, double share, double paid);
+  void release(std::size_t row) { free_rows.push_back(static_cast<std::uint32_t>(row)); }
+};
+
 // Funds and their portfolios across all clusters, for one replicate.
 class FundMarket {
  public:
@@ -112,10 +124,17 @@ class FundMarket {
   void value(const FirmTable& firms, FundFlows& flows) const;
 
   const FundTable& table() const { return funds_; }
+  // Firm i's investor as fund id + 1 (0: none), and its stake, what was paid for it and when
+  // (0 without an investor).
+  std::uint32_t investor(const FirmTable& firms, std::size_t i) const;
+  double stake(const FirmTable& firms, std::size_t i) const;
+  double stake_cost(const FirmTable& firms, std::size_t i) const;
+  int invested_step(const FirmTable& firms, std::size_t i) const;
   double lagged_multiple() const { return lagged_multiple_; }
 
  private:
-  static std::size_t fund_index(std::uint32_t handle);
+  // The holdings row of a held firm.
+  static std::size_t row_of(const FirmTable& firms, std::size_t i) { return firms.holding[i] - 1; }
   void open_fund(int step, std::uint16_t c, FundKind kind, double committed, double gov_share,
                  double concession);
   void sell_stake(FirmTable& firms, std::size_t i, double value, FundFlows& flows);
@@ -134,6 +153,7 @@ class FundMarket {
   std::size_t clusters_;
   FundParams p_;
   FundTable funds_;
+  Holdings holdings_;
   double lagged_multiple_;
   // Scratch reused per step: candidates grouped by cluster (candidates_[begin_[c]..
   // begin_[c+1])), each group a heap of which ranked_[c] have been taken, best first, to the
@@ -165,7 +185,7 @@ void FundMarket::quarter(int step, FirmTable& firms, const std::vector<double>& 
     // Only what is read is drawn: a signal for a firm a fund may screen this quarter, an exit
     // draw for a firm a fund holds. The draws keep their places in the firm's stream (signal
     // first, then exit), so skipping the others changes no result.
-    const bool held = firms.investor[i] != 0;
+    const bool held = firms.holding[i] != 0;
     const bool screened = investing_[firms.cluster[i]] != 0 &&
                           static_cast<FirmType>(firms.type[i]) != FirmType::Backbone;
     signal[i] = -std::numeric_limits<double>::infinity();
@@ -178,7 +198,7 @@ void FundMarket::quarter(int step, FirmTable& firms, const std::vector<double>& 
     signal[i] = rng.normal_above(gap, p_.signal_noise, p_.hurdle);
     if (!held) return;
     const double exit_draw = rng.uniform();
-    exits[i] = step - firms.invested_step[i] >= p_.min_hold_quarters &&
+    exits[i] = step - holdings_.invested_step[row_of(firms, i)] >= p_.min_hold_quarters &&
                        exit_draw < exit_probability(p_.exit_rate, p_.exit_slope, gap)
                    ? 1
                    : 0;
@@ -187,18 +207,18 @@ void FundMarket::quarter(int step, FirmTable& firms, const std::vector<double>& 
     const double annual_sales = 4 * firms.sales[i];
     const double multiple =
         annual_sales >= p_.ipo_min_sales ? p_.ipo_multiple : p_.valuation_multiple;
-    const double value =
-        firms.stake[i] * firm_valuation(annual_sales, firms.cash[i] + firms.capital[i], multiple);
+    const double value = holdings_.stake[row_of(firms, i)] *
+                         firm_valuation(annual_sales, firms.cash[i] + firms.capital[i], multiple);
     sell_stake(firms, i, value, flows);
   }
   invest(step, firms, signal, flows);
   // Funds at the end of their life sell what they hold at a discount and return everything.
   for (std::size_t i : filter_.find(firms.size(), [&](std::size_t k) {
-         return firms.investor[k] != 0 &&
-                step - funds_.vintage[fund_index(firms.investor[k])] >= p_.life_quarters;
+         return firms.holding[k] != 0 &&
+                step - funds_.vintage[holdings_.fund[row_of(firms, k)]] >= p_.life_quarters;
        })) {
     const double value =
-        p_.secondary_discount * firms.stake[i] *
+        p_.secondary_discount * holdings_.stake[row_of(firms, i)] *
         firm_valuation(4 * firms.sales[i], firms.cash[i] + firms.capital[i], p_.valuation_multiple);
     sell_stake(firms, i, value, flows);
   }

@@ -230,27 +230,27 @@ TEST(EconomicsRulesFundMarket, InvestGivesStakesAndCash) {
   // D 5. Angel (budget 2): no startup left above the hurdle (B is an SME), so it waits.
   market.quarter(0, p.firms, {0.0, 0.0}, rng_for(0), flows);
   auto& fm = p.firms;
-  EXPECT_EQ(fm.investor[p.a], 1u);  // fund id 0 + 1
-  EXPECT_EQ(fm.investor[p.f], 1u);
-  EXPECT_EQ(fm.investor[p.g], 3u);  // VC of cluster 0, fund id 2
-  EXPECT_EQ(fm.investor[p.b], 0u);
-  EXPECT_EQ(fm.investor[p.d], 4u);
-  EXPECT_EQ(fm.investor[p.c], 0u);
-  EXPECT_EQ(fm.investor[p.e], 0u);
+  EXPECT_EQ(market.investor(fm, p.a), 1u);  // fund id 0 + 1
+  EXPECT_EQ(market.investor(fm, p.f), 1u);
+  EXPECT_EQ(market.investor(fm, p.g), 3u);  // VC of cluster 0, fund id 2
+  EXPECT_EQ(market.investor(fm, p.b), 0u);
+  EXPECT_EQ(market.investor(fm, p.d), 4u);
+  EXPECT_EQ(market.investor(fm, p.c), 0u);
+  EXPECT_EQ(market.investor(fm, p.e), 0u);
   // Stakes: ticket / (10 + ticket): 10/20, 10/20, 2.5/12.5, 5/15.
-  EXPECT_DOUBLE_EQ(fm.stake[p.a], 0.5);
-  EXPECT_DOUBLE_EQ(fm.stake[p.f], 0.5);
-  EXPECT_DOUBLE_EQ(fm.stake[p.g], 0.2);
-  EXPECT_EQ(fm.stake[p.b], 0.0);
-  EXPECT_DOUBLE_EQ(fm.stake[p.d], 1.0 / 3);
-  EXPECT_EQ(fm.stake[p.c], 0.0);
+  EXPECT_DOUBLE_EQ(market.stake(fm, p.a), 0.5);
+  EXPECT_DOUBLE_EQ(market.stake(fm, p.f), 0.5);
+  EXPECT_DOUBLE_EQ(market.stake(fm, p.g), 0.2);
+  EXPECT_EQ(market.stake(fm, p.b), 0.0);
+  EXPECT_DOUBLE_EQ(market.stake(fm, p.d), 1.0 / 3);
+  EXPECT_EQ(market.stake(fm, p.c), 0.0);
   // The ticket is the firm's new cash and the stake's cost.
   EXPECT_DOUBLE_EQ(fm.cash[p.a], 10);
   EXPECT_DOUBLE_EQ(fm.cash[p.g], 2.5);
   EXPECT_EQ(fm.cash[p.b], 0.0);
-  EXPECT_DOUBLE_EQ(fm.stake_cost[p.d], 5);
+  EXPECT_DOUBLE_EQ(market.stake_cost(fm, p.d), 5);
   EXPECT_EQ(fm.cash[p.e], 0.0);
-  EXPECT_EQ(fm.invested_step[p.a], 0);
+  EXPECT_EQ(market.invested_step(fm, p.a), 0);
   EXPECT_DOUBLE_EQ(flows.invested[0], 22.5);
   EXPECT_DOUBLE_EQ(flows.invested[1], 5);
   const auto& f = market.table();
@@ -272,12 +272,12 @@ TEST(EconomicsRulesFundMarket, WriteOffClearsTheStakeAndLowersTheLaggedMultiple)
   market.commit(0, {fund_levers(32, 0.25, 0, 8), models::Levers{}}, {1e4, 2e4}, flows);
   Portfolio p;
   market.quarter(0, p.firms, {0.0, 0.0}, rng_for(0), flows);
-  ASSERT_EQ(p.firms.investor[p.a], 1u);
+  ASSERT_EQ(market.investor(p.firms, p.a), 1u);
   // A fails: its 10 are lost. Lagged multiple 1 + 0.5 * (0 / 10 - 1) = 0.5.
   market.write_off(p.firms, p.a);
-  EXPECT_EQ(p.firms.investor[p.a], 0u);
-  EXPECT_EQ(p.firms.stake[p.a], 0.0);
-  EXPECT_EQ(p.firms.stake_cost[p.a], 0.0);
+  EXPECT_EQ(market.investor(p.firms, p.a), 0u);
+  EXPECT_EQ(market.stake(p.firms, p.a), 0.0);
+  EXPECT_EQ(market.stake_cost(p.firms, p.a), 0.0);
   EXPECT_DOUBLE_EQ(market.lagged_multiple(), 0.5);
   const auto& f = market.table();
   EXPECT_EQ(f.proceeds[0], 0.0);
@@ -308,7 +308,7 @@ TEST(EconomicsRulesFundMarket, MoneyIsConservedInEveryFundOverSeveralYears) {
     }
     // Firms change: sales grow, one fails in year two.
     for (std::size_t i = 0; i < p.firms.size(); ++i) p.firms.sales[i] *= 1.1;
-    if (step == 5 && p.firms.investor[p.f] != 0) market.write_off(p.firms, p.f);
+    if (step == 5 && market.investor(p.firms, p.f) != 0) market.write_off(p.firms, p.f);
     market.quarter(step, p.firms, {0.0, 0.0}, rng_for(step), flows);
     expect_fund_identity(market.table());
     for (std::size_t c = 0; c < 2; ++c) {
