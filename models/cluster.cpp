@@ -8,6 +8,7 @@
 #include <thread>
 
 #include "models/firm.hpp"
+#include "models/fund.hpp"
 #include "models/platform.hpp"
 #include "models/policy.hpp"
 #include "sim/config/csv.hpp"
@@ -193,7 +194,10 @@ std::vector<sim::MemoryItem> firm_memory_items() {
   items.push_back({"ranking: rank of each firm", sizeof(decltype(ranking.rank)::value_type), true});
   // sim::AgentTable::compact: at most one run of survivors (16 bytes) per two firms.
   items.push_back({"compaction: runs of survivors", sizeof(std::size_t), true});
-  items.push_back({"funds: signal of each firm", sizeof(double), true});  // FundMarket::quarter
+  // FundMarket::quarter lists the firms whose signal clears the hurdle, per block and then by
+  // cluster: counted as if every firm did.
+  items.push_back(
+      {"funds: candidates (at most one per firm, listed twice)", 2 * sizeof(FundCandidate), true});
   return items;
 }
 

@@ -49,7 +49,7 @@ double next_demand_shifter(double demand_shifter, double annual_growth, double v
 
 // Memory a firm takes in a running replicate: its row of models::FirmTable (every column and
 // the id) plus what the replicate holds per firm outside the table: the per-step productivity
-// ranking, the compaction's index of survivors and the funds' screening signal.
+// ranking, the compaction's index of survivors and the funds' candidate lists.
 std::size_t bytes_per_firm();
 // The pieces of bytes_per_firm(): the firm table's id and columns, then the per-firm scratch.
 std::vector<sim::MemoryItem> firm_memory_items();

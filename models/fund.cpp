@@ -8,10 +8,10 @@ namespace {
 
 // Heap order of fund candidates: best signal first, ties by id. It is a total order, so the
 // candidates are taken in the same sequence on every run and thread count.
-auto worse_candidate(const FirmTable& firms, const std::vector<double>& signal) {
-  return [&firms, &signal](std::size_t x, std::size_t y) {
-    if (signal[x] != signal[y]) return signal[x] < signal[y];
-    return firms.agents.id[x] > firms.agents.id[y];
+auto worse_candidate(const FirmTable& firms) {
+  return [&firms](const FundCandidate& x, const FundCandidate& y) {
+    if (x.signal != y.signal) return x.signal < y.signal;
+    return firms.agents.id[x.index] > firms.agents.id[y.index];
   };
 }
 
@@ -222,33 +222,33 @@ double FundMarket::quarter_budget(std::size_t f) const {
   return std::min(funds_.cash[f], funds_.committed[f] / static_cast<double>(p_.invest_quarters));
 }
 
-std::size_t FundMarket::candidate(std::size_t c, std::size_t k, const FirmTable& firms,
-                                  const std::vector<double>& signal) {
-  const auto worse = worse_candidate(firms, signal);
+std::size_t FundMarket::candidate(std::size_t c, std::size_t k, const FirmTable& firms) {
+  const auto worse = worse_candidate(firms);
   const auto first = candidates_.begin() + static_cast<std::ptrdiff_t>(begin_[c]);
   const auto last = candidates_.begin() + static_cast<std::ptrdiff_t>(begin_[c + 1]);
   while (ranked_[c] <= k && first + static_cast<std::ptrdiff_t>(ranked_[c]) < last) {
     std::pop_heap(first, last - static_cast<std::ptrdiff_t>(ranked_[c]), worse);
     ++ranked_[c];
   }
-  return *(last - 1 - static_cast<std::ptrdiff_t>(k));
+  return (last - 1 - static_cast<std::ptrdiff_t>(k))->index;
 }
 
-void FundMarket::invest(int step, FirmTable& firms, const std::vector<double>& signal,
-                        FundFlows& flows) {
-  // Candidates: firms without an investor whose signal clears the hurdle, grouped by cluster.
-  const auto& found = filter_.find(firms.size(), [&](std::size_t i) {
-    return firms.holding[i] == 0 && signal[i] > p_.hurdle &&
-           static_cast<FirmType>(firms.type[i]) != FirmType::Backbone;
-  });
+void FundMarket::invest(int step, FirmTable& firms, FundFlows& flows) {
+  // Candidates: firms without an investor whose signal clears the hurdle, grouped by cluster in
+  // firm order (the screening found them block by block).
   begin_.assign(clusters_ + 1, 0);
-  for (std::size_t i : found) ++begin_[firms.cluster[i] + 1];
+  for (const Screened& block : screened_) {
+    for (const FundCandidate& x : block.candidates) ++begin_[firms.cluster[x.index] + 1];
+  }
   for (std::size_t c = 0; c < clusters_; ++c) begin_[c + 1] += begin_[c];
-  candidates_.resize(found.size());
+  candidates_.resize(begin_[clusters_]);
   ranked_.assign(begin_.begin(), begin_.end() - 1);
-  for (std::size_t i : found) candidates_[ranked_[firms.cluster[i]]++] = i;
+  for (const Screened& block : screened_) {
+    for (const FundCandidate& x : block.candidates)
+      candidates_[ranked_[firms.cluster[x.index]]++] = x;
+  }
   ranked_.assign(clusters_, 0);
-  const auto worse = worse_candidate(firms, signal);
+  const auto worse = worse_candidate(firms);
   for (std::size_t c = 0; c < clusters_; ++c) {
     std::make_heap(candidates_.begin() + static_cast<std::ptrdiff_t>(begin_[c]),
                    candidates_.begin() + static_cast<std::ptrdiff_t>(begin_[c + 1]), worse);
@@ -268,7 +268,7 @@ void FundMarket::invest(int step, FirmTable& firms, const std::vector<double>& s
     const std::size_t c = funds_.cluster[f];
     for (std::size_t k = 0; k < begin_[c + 1] - begin_[c]; ++k) {
       if (budget <= 0) break;
-      const std::size_t i = candidate(c, k, firms, signal);
+      const std::size_t i = candidate(c, k, firms);
       if (firms.holding[i] != 0 || !is_fund_target(kind, static_cast<FirmType>(firms.type[i]))) {
         continue;
       }

@@ -7,7 +7,6 @@
 #pragma once
 
 #include <cstdint>
-#include <limits>
 #include <vector>
 
 #include "models/firm.hpp"
@@ -104,6 +103,12 @@ struct Holdings {
   void release(std::size_t row) { free_rows.push_back(static_cast<std::uint32_t>(row)); }
 };
 
+// A firm a fund may invest in this quarter: its signal cleared the hurdle.
+struct FundCandidate {
+  double signal;
+  std::uint32_t index;  // in the firm table
+};
+
 // Funds and their portfolios across all clusters, for one replicate.
 class FundMarket {
  public:
@@ -141,27 +146,32 @@ class FundMarket {
   // Books the sale of firm i's stake for `value` in its fund and clears the stake; returns the
   // government's part.
   double realise(FirmTable& firms, std::size_t i, double value);
-  void invest(int step, FirmTable& firms, const std::vector<double>& signal, FundFlows& flows);
+  void invest(int step, FirmTable& firms, FundFlows& flows);
   // What fund f may invest this quarter.
   double quarter_budget(std::size_t f) const;
   // investing_[c] = 1 where a fund of cluster c can still invest this quarter.
   void mark_investing_clusters(int step);
   // The cluster's candidates are ranked lazily: funds read only the first few.
-  std::size_t candidate(std::size_t c, std::size_t k, const FirmTable& firms,
-                        const std::vector<double>& signal);
+  std::size_t candidate(std::size_t c, std::size_t k, const FirmTable& firms);
 
   std::size_t clusters_;
   FundParams p_;
   FundTable funds_;
   Holdings holdings_;
   double lagged_multiple_;
-  // Scratch reused per step: candidates grouped by cluster (candidates_[begin_[c]..
-  // begin_[c+1])), each group a heap of which ranked_[c] have been taken, best first, to the
-  // group's end in reverse.
-  std::vector<std::size_t> candidates_, begin_, ranked_;
+  // Scratch reused per step. The screening's findings per block of firms, in firm order:
+  // candidates (signal above the hurdle, no investor once this quarter's sales are done) and
+  // the held firms sold. Only these are kept, not a signal for every firm.
+  struct Screened {
+    std::vector<FundCandidate> candidates;
+    std::vector<std::uint32_t> sold;
+  };
+  std::vector<Screened> screened_;
+  // Candidates grouped by cluster (candidates_[begin_[c]..begin_[c+1])), each group a heap of
+  // which ranked_[c] have been taken, best first, to the group's end in reverse.
+  std::vector<FundCandidate> candidates_;
+  std::vector<std::size_t> begin_, ranked_;
   std::vector<std::uint8_t> investing_;
-  std::vector<double> signal_;       // reused per step
-  std::vector<std::uint8_t> exits_;  // reused per step: 1 where a held firm is sold
   mutable sim::IndexFilter filter_;  // scratch of the scans over firms
 };
 
@@ -176,42 +186,48 @@ void FundMarket::quarter(int step, FirmTable& firms, const std::vector<double>& 
                          RngFor&& rng_for, FundFlows& flows) {
   // Signals and exits draw from each firm's own stream, so the order of funds does not matter.
   // The draws are made in parallel; the sales, which move the funds' cash, in firm order.
-  std::vector<double>& signal = signal_;
-  std::vector<std::uint8_t>& exits = exits_;
-  signal.resize(firms.size());
-  exits.resize(firms.size());
   mark_investing_clusters(step);
-  sim::for_each_index(firms.size(), [&](std::size_t i) {
-    // Only what is read is drawn: a signal for a firm a fund may screen this quarter, an exit
-    // draw for a firm a fund holds. The draws keep their places in the firm's stream (signal
-    // first, then exit), so skipping the others changes no result.
-    const bool held = firms.holding[i] != 0;
-    const bool screened = investing_[firms.cluster[i]] != 0 &&
-                          static_cast<FirmType>(firms.type[i]) != FirmType::Backbone;
-    signal[i] = -std::numeric_limits<double>::infinity();
-    exits[i] = 0;
-    if (!held && !screened) return;
-    auto rng = rng_for(firms.agents.id[i]);
-    const double gap = firms.log_productivity[i] - cluster_mean_a[firms.cluster[i]];
-    // A held firm sold below may be screened again in the same quarter, so it draws both. Only
-    // signals above the hurdle are read.
-    signal[i] = rng.normal_above(gap, p_.signal_noise, p_.hurdle);
-    if (!held) return;
-    const double exit_draw = rng.uniform();
-    exits[i] = step - holdings_.invested_step[row_of(firms, i)] >= p_.min_hold_quarters &&
-                       exit_draw < exit_probability(p_.exit_rate, p_.exit_slope, gap)
-                   ? 1
-                   : 0;
+  const std::size_t blocks = sim::block_count(firms.size());
+  if (screened_.size() < blocks) screened_.resize(blocks);
+  sim::for_each_block(firms.size(), [&](std::size_t begin, std::size_t end, std::size_t b) {
+    Screened& mine = screened_[b];
+    mine.candidates.clear();
+    mine.sold.clear();
+    for (std::size_t i = begin; i < end; ++i) {
+      // Only what is read is drawn: a signal for a firm a fund may screen this quarter, an exit
+      // draw for a firm a fund holds. The draws keep their places in the firm's stream (signal
+      // first, then exit), so skipping the others changes no result.
+      const bool held = firms.holding[i] != 0;
+      const bool backbone = static_cast<FirmType>(firms.type[i]) == FirmType::Backbone;
+      const bool screened = investing_[firms.cluster[i]] != 0 && !backbone;
+      if (!held && !screened) continue;
+      auto rng = rng_for(firms.agents.id[i]);
+      const double gap = firms.log_productivity[i] - cluster_mean_a[firms.cluster[i]];
+      // A held firm sold below may be screened again in the same quarter, so it draws both.
+      const double signal = rng.normal_above(gap, p_.signal_noise, p_.hurdle);
+      bool sold = false;
+      if (held) {
+        const double exit_draw = rng.uniform();
+        sold = step - holdings_.invested_step[row_of(firms, i)] >= p_.min_hold_quarters &&
+               exit_draw < exit_probability(p_.exit_rate, p_.exit_slope, gap);
+        if (sold) mine.sold.push_back(static_cast<std::uint32_t>(i));
+      }
+      if ((!held || sold) && !backbone && signal > p_.hurdle) {
+        mine.candidates.push_back({signal, static_cast<std::uint32_t>(i)});
+      }
+    }
   });
-  for (std::size_t i : filter_.find(firms.size(), [&](std::size_t k) { return exits[k] != 0; })) {
-    const double annual_sales = 4 * firms.sales[i];
-    const double multiple =
-        annual_sales >= p_.ipo_min_sales ? p_.ipo_multiple : p_.valuation_multiple;
-    const double value = holdings_.stake[row_of(firms, i)] *
-                         firm_valuation(annual_sales, firms.cash[i] + firms.capital[i], multiple);
-    sell_stake(firms, i, value, flows);
+  for (std::size_t b = 0; b < blocks; ++b) {
+    for (const std::size_t i : screened_[b].sold) {
+      const double annual_sales = 4 * firms.sales[i];
+      const double multiple =
+          annual_sales >= p_.ipo_min_sales ? p_.ipo_multiple : p_.valuation_multiple;
+      const double value = holdings_.stake[row_of(firms, i)] *
+                           firm_valuation(annual_sales, firms.cash[i] + firms.capital[i], multiple);
+      sell_stake(firms, i, value, flows);
+    }
   }
-  invest(step, firms, signal, flows);
+  invest(step, firms, flows);
   // Funds at the end of their life sell what they hold at a discount and return everything.
   for (std::size_t i : filter_.find(firms.size(), [&](std::size_t k) {
          return firms.holding[k] != 0 &&

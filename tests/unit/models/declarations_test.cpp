@@ -11,6 +11,7 @@
 #include "models/cluster.hpp"
 #include "models/cluster_model.hpp"
 #include "models/firm.hpp"
+#include "models/fund.hpp"
 #include "models/policy.hpp"
 #include "models/replicate.hpp"
 #include "sim/config/scenario.hpp"
@@ -184,9 +185,9 @@ TEST(BytesPerFirm, EveryVectorOfTheFirmTableIsAColumn) {
 TEST(BytesPerFirm, IsTheFirmRowPlusThePerFirmScratch) {
   const models::FirmTable firms;
   // The ranking's index and rank, the compaction's runs (at most one of 16 bytes per two
-  // firms), the funds' signal.
-  const std::size_t scratch =
-      2 * sizeof(models::ProductivityRanking::Index) + sizeof(std::size_t) + sizeof(double);
+  // firms), the funds' candidate lists (at most every firm, per block and by cluster).
+  const std::size_t scratch = 2 * sizeof(models::ProductivityRanking::Index) + sizeof(std::size_t) +
+                              2 * sizeof(models::FundCandidate);
   EXPECT_EQ(models::bytes_per_firm(), firms.agents.bytes_per_row() + scratch);
 }
 
