@@ -33,7 +33,6 @@ FirmTable::FirmTable() {
   agents.add_column(researchers, "researchers");
   agents.add_column(programme_researchers, "programme_researchers");
   agents.add_column(rd_planned, "rd_planned");
-  agents.add_column(deduction_claimed, "deduction_claimed");
   agents.add_column(hires_wanted, "hires_wanted");
   agents.add_column(hires_made, "hires_made");
   agents.add_column(patent_stock, "patent_stock");
@@ -211,9 +210,8 @@ QuarterRd plan_quarter_rd(const FirmTable& f, std::size_t i, double sales, doubl
   const bool hnte = f.hnte_quarters_left[i] > 0;
   const auto type = static_cast<FirmType>(f.type[i]);
   const double marginal = marginal_tax_rate(4 * profit_basis, hnte, k, r);
-  const bool tech_sme = is_tech_sme(4 * f.sales_avg[i], k, r);
   QuarterRd out;
-  out.deduction = super_deduction(tech_sme, f.takeup_draw[i] < r.deduction_takeup, r);
+  out.deduction = claimed_deduction(f, i, r);
   // A post-subsidy expected on part of the R&D lowers its cost like a grant; the floor keeps
   // the user cost positive whatever the levers.
   constexpr double kMinUserCost = 0.05;
@@ -244,6 +242,11 @@ QuarterRd plan_quarter_rd(const FirmTable& f, std::size_t i, double sales, doubl
   return out;
 }
 
+double claimed_deduction(const FirmTable& f, std::size_t i, const TaxRules& r) {
+  const bool tech_sme = is_tech_sme(4 * f.sales_avg[i], f.capital[i], r);
+  return super_deduction(tech_sme, f.takeup_draw[i] < r.deduction_takeup, r);
+}
+
 QuarterTax firm_quarter_tax(const FirmTable& f, std::size_t i, double profit, double rd_reported,
                             double licence, const TaxRules& r, double subsidised_rd) {
   const bool hnte = f.hnte_quarters_left[i] > 0;
@@ -251,8 +254,8 @@ QuarterTax firm_quarter_tax(const FirmTable& f, std::size_t i, double profit, do
   // The carry-forward period follows the status of this quarter (average sales, assets).
   const bool long_carry = long_loss_carry(hnte, 4 * f.sales_avg[i], assets, r);
   const double deductible_rd = std::max(0.0, rd_reported - subsidised_rd);
-  return quarter_tax({profit + subsidised_rd, f.deduction_claimed[i] * deductible_rd, licence, hnte,
-                      long_carry, assets},
+  return quarter_tax({profit + subsidised_rd, claimed_deduction(f, i, r) * deductible_rd, licence,
+                      hnte, long_carry, assets},
                      f.loss_pool[i], f.loss_pool_age[i], r);
 }
 

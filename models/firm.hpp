@@ -46,7 +46,6 @@ struct FirmTable {
   std::vector<double> researchers;
   std::vector<double> programme_researchers;
   std::vector<double> rd_planned;
-  std::vector<double> deduction_claimed;  // super-deduction rate claimed this quarter
   std::vector<double> hires_wanted;
   std::vector<double> hires_made;
   std::vector<double> patent_stock;           // valid patents
@@ -178,12 +177,18 @@ QuarterRd plan_quarter_rd(const FirmTable& firms, std::size_t i, double sales, d
                           const TaxRules& rules, const Levers& levers, double credit,
                           const FirmParams& p, double rd_scale = 1.0);
 
+// The super-deduction rate firm i claims this quarter: the tech-SME rate or the general one by
+// its average sales and its capital, if its take-up draw is below the take-up. Planning and
+// production both call it, before the production phase updates the average sales, so they agree
+// without the rate being stored for every firm.
+double claimed_deduction(const FirmTable& firms, std::size_t i, const TaxRules& rules);
+
 // Firm i's income tax for the quarter, as the production phase books it: profit less the
-// super-deduction it claimed this quarter on its reported R&D, relief on its licence income, at
-// its HNTE status, offset by its loss pool for the carry-forward period it qualifies for.
-// R&D paid from non-taxable subsidies (`subsidised_rd`: co-funding and post-subsidies spent this
-// quarter) is neither deducted nor super-deducted (EIT law implementation regulations art. 28):
-// it is added back to the profit and leaves the super-deduction's base.
+// super-deduction it claims this quarter (claimed_deduction) on its reported R&D, relief on its
+// licence income, at its HNTE status, offset by its loss pool for the carry-forward period it
+// qualifies for. R&D paid from non-taxable subsidies (`subsidised_rd`: co-funding and
+// post-subsidies spent this quarter) is neither deducted nor super-deducted (EIT law implementation
+// regulations art. 28): it is added back to the profit and leaves the super-deduction's base.
 QuarterTax firm_quarter_tax(const FirmTable& firms, std::size_t i, double profit,
                             double rd_reported, double licence, const TaxRules& rules,
                             double subsidised_rd = 0.0);

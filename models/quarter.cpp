@@ -48,7 +48,6 @@ void WorldReplicate::plan_rd_and_labour(int step) {
             plan_quarter_rd(firms_, i, sales, firms_.profit[i], r, l, credit, p, rd_scale_[c]);
         firms_.rd_planned[i] = rd.plan.real;
         firms_.rd_reported[i] = rd.plan.reported;
-        firms_.deduction_claimed[i] = rd.deduction;
 
         // Retirements, job changes, and layoffs down to the researchers the plan pays for.
         double& staff = firms_.researchers[i];

@@ -124,7 +124,8 @@ TEST(EconomicsRulesQuarterRd, IpProtectionRaisesTheBudgetWithinLiquidity) {
 // --- firm_quarter_tax: the tax the production phase books -----------------------------------
 
 // One firm as the production phase sees it: the standard rate (no small-profit regime, large
-// sales), no HNTE status, no loss pool, claiming the 75% super-deduction this quarter.
+// sales), no HNTE status, no loss pool, claiming the 75% super-deduction this quarter (the
+// general rate, taken up: its draw 0.1 is below the take-up 0.5).
 struct TaxedFirm {
   models::FirmTable f;
   models::TaxRules r;
@@ -132,7 +133,9 @@ struct TaxedFirm {
     f.agents.append(1);
     f.capital[0] = 1e9;      // too large for the small-profit regime and the tech-SME status
     f.sales_avg[0] = 2.5e8;  // 1e9 a year
-    f.deduction_claimed[0] = 0.75;
+    f.takeup_draw[0] = 0.1;
+    r.deduction_general = 0.75;
+    r.deduction_takeup = 0.5;
     r.small_ceiling = 0;
     r.tech_transfer_exempt = 0;  // no licence relief unless a test sets it
   }
@@ -167,7 +170,7 @@ TEST(EconomicsRulesFirmQuarterTax, SubsidisedRdIsNeitherDeductedNorSuperDeducted
 
 TEST(EconomicsRulesFirmQuarterTax, NoDeductionUnlessClaimed) {
   TaxedFirm x;
-  x.f.deduction_claimed[0] = 0.0;
+  x.f.takeup_draw[0] = 0.9;  // above the take-up: no claim
   const auto t = x.tax(10e6, 4e6);
   EXPECT_DOUBLE_EQ(t.tax, 2.5e6);
   EXPECT_DOUBLE_EQ(t.without_deduction, t.tax);
