@@ -19,6 +19,15 @@ namespace models {
 
 enum class FirmType : std::uint8_t { Backbone = 0, Sme = 1, Startup = 2 };
 
+// A count of quarters kept per firm (age, loss runs, certification clock, tenancy). A run has at
+// most 800 quarters and starting firms are at most 80 quarters old, so 16 bits hold every count
+// (WorldSetup checks the bound); half the width of int is half the memory of these columns.
+using QuarterCount = std::int16_t;
+inline constexpr int kMaxQuarterCount = 32767;
+inline QuarterCount quarter_count(int quarters) {
+  return static_cast<QuarterCount>(quarters);
+}
+
 struct FirmTable {
   FirmTable();
 
@@ -28,9 +37,9 @@ struct FirmTable {
   std::vector<double> capital;                   // k, yuan
   std::vector<double> log_productivity;          // a: ln(output per yuan of capital per quarter)
   std::vector<double> cash;                      // liquid net position, yuan (negative = debt)
-  std::vector<std::int32_t> age;                 // quarters since entry
-  std::vector<std::int32_t> loss_quarters;       // consecutive quarters with a loss
-  std::vector<std::int32_t> hnte_quarters_left;  // 0 = not certified
+  std::vector<QuarterCount> age;                 // quarters since entry
+  std::vector<QuarterCount> loss_quarters;       // consecutive quarters with a loss
+  std::vector<QuarterCount> hnte_quarters_left;  // 0 = not certified
   std::vector<std::uint8_t> hightech_products;   // meets the HNTE product criterion
   std::vector<double> takeup_draw;               // claims the super-deduction when below take-up
   std::vector<double> sales;                     // this quarter, yuan
@@ -51,10 +60,10 @@ struct FirmTable {
   std::vector<double> patent_stock;           // valid patents
   std::vector<double> patents_granted;        // this quarter's, added to the stock after search
   std::vector<double> loss_pool;              // tax losses carried forward, yuan
-  std::vector<std::int32_t> loss_pool_age;    // quarters since the oldest loss in the pool
+  std::vector<QuarterCount> loss_pool_age;    // quarters since the oldest loss in the pool
   std::vector<double> post_subsidy_due;       // paid next quarter, yuan
   std::vector<std::uint32_t> incubator;       // incubator id + 1; 0 = not a tenant
-  std::vector<std::int32_t> tenant_quarters;  // quarters in the incubator
+  std::vector<QuarterCount> tenant_quarters;  // quarters in the incubator
   std::vector<std::uint8_t> incubated;        // has been a tenant (admitted once only)
   // A fund's equity stake: its row in FundMarket's holdings + 1; 0 = no fund holds equity.
   // Few firms are held at a time, so the stake itself lives with the funds (fund.hpp).

@@ -143,7 +143,7 @@ void WorldReplicate::produce_and_pay_tax(int step) {
             firm_quarter_tax(firms_, i, profit, rd_reported, licence, r, subsidised_rd);
         const double tax = qt.tax;
         firms_.loss_pool[i] = qt.carry.pool;
-        firms_.loss_pool_age[i] = qt.carry.age;
+        firms_.loss_pool_age[i] = quarter_count(qt.carry.age);
 
         firms_.rd_real[i] = rd_real;
         firms_.rd_reported[i] = rd_reported;
@@ -151,15 +151,15 @@ void WorldReplicate::produce_and_pay_tax(int step) {
         firms_.tax[i] = tax;
         // Depreciation is not paid out; subsidies are untaxed cash.
         firms_.cash[i] += profit - tax + p.depreciation * k + post_subsidy + cofunding;
-        firms_.loss_quarters[i] =
-            profit - tax + post_subsidy + cofunding < 0 ? firms_.loss_quarters[i] + 1 : 0;
+        firms_.loss_quarters[i] = quarter_count(
+            profit - tax + post_subsidy + cofunding < 0 ? firms_.loss_quarters[i] + 1 : 0);
         const double w = p.hnte_average_weight;
         firms_.rd_reported_avg[i] += w * (rd_reported - firms_.rd_reported_avg[i]);
         firms_.sales_avg[i] += w * (sales - firms_.sales_avg[i]);
 
-        firms_.hnte_quarters_left[i] = hnte_quarters_after(
+        firms_.hnte_quarters_left[i] = quarter_count(hnte_quarters_after(
             firms_.hnte_quarters_left[i], firms_.hightech_products[i] != 0,
-            firms_.rd_reported_avg[i], firms_.sales_avg[i], p.hnte_status_quarters, r);
+            firms_.rd_reported_avg[i], firms_.sales_avg[i], p.hnte_status_quarters, r));
 
         acc[kSumSales] += sales;
         acc[kSumRdReal] += rd_real;
@@ -330,8 +330,10 @@ void WorldReplicate::invest_age_and_test_exit(int step) {
         const double investment = std::min(rate * k, std::max(0.0, firms_.cash[i] + credit));
         firms_.cash[i] -= investment;
         firms_.capital[i] = (1.0 - p.depreciation) * k + investment;
-        firms_.age[i] += 1;
-        if (firms_.incubator[i] != 0) firms_.tenant_quarters[i] += 1;
+        firms_.age[i] = quarter_count(firms_.age[i] + 1);
+        if (firms_.incubator[i] != 0) {
+          firms_.tenant_quarters[i] = quarter_count(firms_.tenant_quarters[i] + 1);
+        }
         const auto type = classify(4 * firms_.sales[i], firms_.age[i], p);
         firms_.type[i] = static_cast<std::uint8_t>(type);
         // Exit: negative net worth; for an established firm also a run of loss quarters (NW);

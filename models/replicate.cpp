@@ -5,10 +5,15 @@
 #include <algorithm>
 #include <cmath>
 #include <limits>
+#include <stdexcept>
 
 #include "models/cluster_model.hpp"
 
 namespace models {
+
+namespace {
+constexpr int kMaxInitialAge = 80;  // quarters: firms founded up to 20 years before the start
+}  // namespace
 
 WorldSetup::WorldSetup(const sim::Scenario& sc)
     : scenario(sc),
@@ -20,6 +25,10 @@ WorldSetup::WorldSetup(const sim::Scenario& sc)
       incubator(IncubatorParams::from(sc)),
       fund(FundParams::from(sc)),
       costs(PolicyCosts::from(sc)) {
+  // Quarter counts are 16-bit (QuarterCount): the oldest starting firm ages through the run.
+  if (kMaxInitialAge + sc.calendar().steps() > kMaxQuarterCount) {
+    throw std::length_error("a run this long overflows the firms' 16-bit quarter counts");
+  }
   const int q0 = sc.calendar().first_quarter;
   std::vector<std::string> regions;
   for (std::size_t c = 0; c < clusters; ++c) {
@@ -85,7 +94,6 @@ WorldReplicate::WorldReplicate(const WorldSetup& setup, std::uint64_t replicate,
 
 void WorldReplicate::initialise_firms() {
   const FirmParams& p = params_;
-  constexpr int kMaxInitialAge = 80;  // quarters: firms founded up to 20 years before the start
   // Ids are handed out cluster by cluster first; then each cluster's firms are drawn and
   // calibrated on their own, in parallel (every draw is keyed by the firm's id).
   // One append for the whole world: growing the columns cluster by cluster copied and
@@ -121,10 +129,10 @@ void WorldReplicate::initialise_firms() {
           std::log(params_.initial_turnover) + params_.initial_productivity_spread * rng.normal();
       // Young firms make up the data's startup share; the rest are up to 20 years old.
       const double young = rng.uniform(), age = rng.uniform();
-      firms_.age[i] = static_cast<std::int32_t>(
+      firms_.age[i] = quarter_count(static_cast<int>(
           young < startup_share
               ? age * p.startup_age_quarters
-              : p.startup_age_quarters + age * (kMaxInitialAge - p.startup_age_quarters));
+              : p.startup_age_quarters + age * (kMaxInitialAge - p.startup_age_quarters)));
       firms_.hightech_products[i] = rng.bernoulli(setup_.hightech_share[c]) ? 1 : 0;
       firms_.takeup_draw[i] = rng.uniform();
       hnte_clock_draw[i - first] = rng.uniform();
@@ -177,12 +185,12 @@ void WorldReplicate::initialise_firms() {
       firms_.patent_stock[i] = expected_patents(plan.real, p.patent_scale, p.patent_elasticity) /
                                std::max(p.patent_obsolescence, 1e-3);
       if (firms_.hightech_products[i] != 0 && meets_hnte_intensity(plan.reported, sales, r)) {
-        firms_.hnte_quarters_left[i] =
-            1 + static_cast<std::int32_t>(hnte_clock_draw[i - first] * p.hnte_status_quarters);
+        firms_.hnte_quarters_left[i] = quarter_count(
+            1 + static_cast<int>(hnte_clock_draw[i - first] * p.hnte_status_quarters));
       }
       if (firms_.profit[i] < 0) {
         firms_.loss_quarters[i] =
-            static_cast<std::int32_t>(loss_run_draw[i - first] * p.exit_loss_quarters);
+            quarter_count(static_cast<int>(loss_run_draw[i - first] * p.exit_loss_quarters));
       }
       sales_a += sales * firms_.log_productivity[i];
       best_a = std::max(best_a, firms_.log_productivity[i]);
