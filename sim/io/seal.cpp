@@ -48,7 +48,9 @@ Contents read_contents(std::FILE* f, std::vector<unsigned char>& head) {
   head.resize(kSealBytes);
   head.resize(std::fread(head.data(), 1, kSealBytes, f));
   Contents out{head.size(), static_cast<std::uint32_t>(crc32_z(0, nullptr, 0))};
-  std::vector<unsigned char> buffer(std::size_t{1} << 20);
+  // 64 KiB at a time: a larger buffer reads no faster, and zeroing and faulting in 1 MiB cost a
+  // small run's check a millisecond.
+  std::vector<unsigned char> buffer(std::size_t{1} << 16);
   for (std::size_t n; (n = std::fread(buffer.data(), 1, buffer.size(), f)) > 0;) {
     if (out.bytes == kSealBytes) out.hdf5_after_seal = starts_with_hdf5_signature(buffer.data(), n);
     out.crc = static_cast<std::uint32_t>(crc32_z(out.crc, buffer.data(), n));
