@@ -1,0 +1,183 @@
+#!/usr/bin/env python3
+"""The baseline's figures that the documentation quotes, produced by running the model.
+
+    /usr/bin/python3 tests/docs/baseline_figures.py [--clustersim BIN] [--update]
+
+Runs what `make run` runs (shandong-2015 against no-policy, 32 paired replicates), with firm
+snapshots for `clustersim stats`, and writes three generated blocks:
+- README.md, "tour-output": the goals report of that run (`clustersim goals`);
+- models/README.md, "baseline-figures": the table of what the baseline shows;
+- models/README.md, "stylized-facts": the stylized facts of firm dynamics (`clustersim stats`).
+
+Without --update it prints them. tests/docs/test_generated_docs.py fails when a block in the
+files is not what this build produces, so a change to the model cannot leave a stale number in
+the documentation. Results are bit-identical for a scenario and seed, so the comparison is exact.
+"""
+import argparse
+import json
+import pathlib
+import subprocess
+import sys
+import tempfile
+
+import h5py
+import numpy as np
+
+SOURCE = pathlib.Path(__file__).resolve().parents[2]
+sys.path.insert(0, str(SOURCE / "tests" / "levers"))
+import readme_block  # noqa: E402
+
+BLOCKS = {
+    "tour-output": (SOURCE / "README.md",
+                    "<!-- tour-output: begin (tests/docs/baseline_figures.py --update) -->",
+                    "<!-- tour-output: end -->"),
+    "baseline-figures": (SOURCE / "models" / "README.md",
+                         "<!-- baseline-figures: begin (tests/docs/baseline_figures.py --update) -->",
+                         "<!-- baseline-figures: end -->"),
+    "stylized-facts": (SOURCE / "models" / "README.md",
+                       "<!-- stylized-facts: begin (tests/docs/baseline_figures.py --update) -->",
+                       "<!-- stylized-facts: end -->"),
+}
+
+
+def run(binary, *args):
+    done = subprocess.run([str(binary), *map(str, args)], capture_output=True, text=True,
+                          check=False, cwd=SOURCE)
+    if done.returncode != 0:
+        sys.exit(f"baseline_figures.py: clustersim {' '.join(map(str, args))} failed:\n"
+                 f"{done.stderr}")
+    return done.stdout
+
+
+def number(x):
+    """Whole numbers from 100 up with thousands separators, smaller ones to 3 digits."""
+    return f"{x:,.0f}" if abs(x) >= 100 else f"{x:.3g}"
+
+
+def band(values, scale=1.0, share=False):
+    """Median (90% interval) over replicates, the percentiles as the goals report takes them."""
+    v = np.asarray(values, dtype=float) / scale
+    points = np.median(v), np.percentile(v, 5), np.percentile(v, 95)
+    text = [f"{100 * p:.3g}%" if share else number(p) for p in points]
+    return f"{text[0]} ({text[1]} to {text[2]})"
+
+
+def band_of(median, low, high):
+    """A band the binary computed (goals and comparison JSON)."""
+    return f"{number(median)} ({number(low)} to {number(high)})"
+
+
+def year_rows(time, year):
+    """Quarters whose end falls in the calendar year (time is the decimal year at the end)."""
+    return (time > year) & (time <= year + 1)
+
+
+def figures_table(path, goals, comparison):
+    with h5py.File(path, "r") as f:
+        time = f["time"][...]
+        m, cf = f["metrics"], f["counterfactual/metrics"]
+        output = m["output_value"][...].sum(axis=2)  # replicate x quarter, yuan/year
+        output_cf = cf["output_value"][...].sum(axis=2)
+        firms = sum(m[k][...] for k in ("firms_backbone", "firms_sme", "firms_startup")).sum(axis=2)
+        entries, exits = m["firm_entries"][...].sum(axis=2), m["firm_exits"][...].sum(axis=2)
+        rd = m["rd_spend"][...].sum(axis=2)
+        rd_reported = m["rd_reported"][...].sum(axis=2)
+        sales_quarterly = output / 4
+        patents = m["patents_granted"][...].sum(axis=2)
+    starting = firms[:, 0] - entries[:, 0] + exits[:, 0]
+    y2014 = year_rows(time, 2014)
+    exits_2014 = exits[:, y2014].sum(axis=1)
+    # The model's own exit rate once the start is far behind: exits in a year over the firms
+    # at the start of that year (the end of the one before), averaged over 2016-2020.
+    yearly = []
+    for year in range(2016, 2021):
+        before = np.nonzero(time <= year)[0][-1]
+        yearly.append(exits[:, year_rows(time, year)].sum(axis=1) / firms[:, before])
+    steady = np.mean(yearly, axis=0)
+    rows = [
+        ("firms at the start (2014Q1)", band(starting)),
+        ("firms exiting in 2014, entrants that fail included", band(exits_2014)),
+        ("  as a share of the starting firms", band(exits_2014 / starting, share=True)),
+        ("yearly exit share 2016-2020 (exits over firms at the start of the year, mean)",
+         band(steady, share=True)),
+        ("total output of the clusters in 2014Q1, bn yuan/year (annualised)",
+         band(output[:, 0], 1e9)),
+        ("total output, 2020Q4 over 2014Q1", band(output[:, -1] / output[:, 0])),
+        ("  the same without the provincial levers (no-policy)",
+         band(output_cf[:, -1] / output_cf[:, 0])),
+        ("real R&D in 2014, bn yuan", band(rd[:, y2014].sum(axis=1), 1e9)),
+        ("reported R&D over sales in 2014",
+         band(rd_reported[:, y2014].sum(axis=1) / sales_quarterly[:, y2014].sum(axis=1),
+              share=True)),
+        ("invention patents granted in 2014", band(patents[:, y2014].sum(axis=1))),
+    ]
+    for goal in goals["goals"]:
+        rows.append((f"{goal['id']}: clusters counted at the deadline (target "
+                     f"{goal['target']:g})",
+                     band_of(goal["value_median"], goal["value_p05"], goal["value_p95"])))
+    for name in ("output_gained", "public_money", "output_per_public_yuan", "rd_gained",
+                 "patents_gained"):
+        measure = next(c for c in comparison if c["name"] == name)
+        rows.append((f"against no-policy: {measure['description']}, {measure['unit']}",
+                     band_of(measure["median"], measure["p05"], measure["p95"])))
+    lines = ["| figure | median (90% interval) over 32 replicates |", "|---|---|"]
+    lines += [f"| {name} | {value} |" for name, value in rows]
+    return "\n".join(lines)
+
+
+def stylized_table(stats):
+    bunching = ", ".join(f"{t:.0%} {r:.2g} : 1"
+                         for t, r in zip(stats["hnte_thresholds"], stats["bunching"]))
+    below = sum(s for lo, s in zip(stats["rd_bins"], stats["rd_shares"]) if lo < 0.015)
+    growth = stats["growth"]
+    rows = [
+        ("firm-size upper tail (Hill exponent, top 5%, last snapshot)", "near 1 (Zipf; Axtell 2001)",
+         f"{stats['tail_exponent']:.3g}"),
+        ("annual log growth of sales: kurtosis", "tent-shaped, fat tails (Laplace: 6; Stanley "
+         "et al. 1996)", f"{growth['kurtosis']:.3g}; log-likelihood of a Laplace over a normal "
+         f"{growth['loglik_laplace_minus_normal']:+.2g} per firm-year"),
+        ("productivity 90/10 within clusters", "about 2 (US manufacturing), larger in China",
+         f"{stats['productivity_90_10']:.3g}"),
+        ("persistence of productivity gaps (year-on-year correlation)", "persistent",
+         f"{stats['productivity_persistence']:.2g}"),
+        ("R&D intensity: share of firms below 1.5%", "most firms 0-3%", f"{below:.0%}"),
+        ("R&D intensity: share of firms at 10% or more", "few",
+         f"{stats['rd_shares'][-1]:.0%}"),
+        ("R&D intensity: firms just above / just below each HNTE threshold (0.25 points)",
+         "bunching where the HNTE rate pays", bunching),
+    ]
+    lines = [f"Firm snapshots {stats['first']} to {stats['last']}, all replicates.", "",
+             "| fact | target | baseline |", "|---|---|---|"]
+    lines += [f"| {a} | {b} | {c} |" for a, b, c in rows]
+    return "\n".join(lines)
+
+
+def blocks(binary):
+    """Each block's text for this build."""
+    with tempfile.TemporaryDirectory() as folder:
+        path = pathlib.Path(folder) / "baseline.h5"
+        run(binary, "run", "scenarios/shandong-2015.yaml", "--compare", "scenarios/no-policy.yaml",
+            "-o", path, "-q", "--set", "output.firm_snapshots=true")
+        goals_text = run(binary, "goals", path)
+        goals = json.loads(run(binary, "goals", path, "--json"))
+        stats = json.loads(run(binary, "stats", path, "--json"))
+        return {
+            "tour-output": "```\n" + goals_text.rstrip("\n") + "\n```",
+            "baseline-figures": figures_table(path, goals, goals.get("comparison", [])),
+            "stylized-facts": stylized_table(stats),
+        }
+
+
+def main():
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--clustersim", default=str(SOURCE / "build" / "bin" / "clustersim"))
+    parser.add_argument("--update", action="store_true", help="write the blocks into the files")
+    args = parser.parse_args()
+    for name, text in blocks(args.clustersim).items():
+        path, begin, end = BLOCKS[name]
+        readme_block.publish(text, path if args.update else None, begin, end,
+                             "baseline_figures.py")
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,37 @@
+"""The documentation's generated blocks are what this build produces: the tour's goals report
+(README.md) and the baseline figures and stylized facts (models/README.md), from
+tests/docs/baseline_figures.py. Results are bit-identical for a scenario and seed, so a stale
+number fails here; regenerate with `/usr/bin/python3 tests/docs/baseline_figures.py --update`."""
+import importlib.util
+
+import pytest
+
+from conftest import EXECUTABLE, SOURCE_DIR
+
+spec = importlib.util.spec_from_file_location(
+    "baseline_figures", SOURCE_DIR / "tests" / "docs" / "baseline_figures.py")
+baseline_figures = importlib.util.module_from_spec(spec)
+spec.loader.exec_module(baseline_figures)
+
+
+@pytest.fixture(scope="module")
+def generated():
+    return baseline_figures.blocks(EXECUTABLE)
+
+
+@pytest.mark.parametrize("name", sorted(baseline_figures.BLOCKS))
+def test_the_block_in_the_docs_is_what_this_build_produces(generated, name):
+    path, begin, end = baseline_figures.BLOCKS[name]
+    text = path.read_text()
+    assert begin in text and end in text, f"{path} has no {name} markers"
+    block = text.split(begin, 1)[1].split(end, 1)[0].strip("\n")
+    assert block == generated[name], (
+        f"{path.name}'s {name} block is stale: /usr/bin/python3 tests/docs/baseline_figures.py "
+        "--update")
+
+
+def test_the_figures_table_names_the_shake_out_and_the_steady_exit_rate(generated):
+    # The calibration issue's warm start is judged by these two rows.
+    table = generated["baseline-figures"]
+    assert "as a share of the starting firms" in table
+    assert "yearly exit share 2016-2020" in table
