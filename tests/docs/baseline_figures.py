@@ -4,10 +4,13 @@
     /usr/bin/python3 tests/docs/baseline_figures.py [--clustersim BIN] [--update]
 
 Runs what `make run` runs (shandong-2015 against no-policy, 32 paired replicates), with firm
-snapshots for `clustersim stats`, and writes three generated blocks:
+snapshots for `clustersim stats`, and writes the generated blocks:
 - README.md, "tour-output": the goals report of that run (`clustersim goals`);
 - models/README.md, "baseline-figures": the table of what the baseline shows;
-- models/README.md, "stylized-facts": the stylized facts of firm dynamics (`clustersim stats`).
+- models/README.md, "stylized-facts": the stylized facts of firm dynamics (`clustersim stats`);
+- models/README.md, "public-money": public money by ledger line, 2014-2020;
+- models/README.md, "productivity-growth": clusters' sales-weighted productivity growth;
+- models/README.md, "starting-wages": researchers' wages in the first quarter.
 
 Without --update it prints them. tests/docs/test_generated_docs.py fails when a block in the
 files is not what this build produces, so a change to the model cannot leave a stale number in
@@ -37,7 +40,20 @@ BLOCKS = {
     "stylized-facts": (SOURCE / "models" / "README.md",
                        "<!-- stylized-facts: begin (tests/docs/baseline_figures.py --update) -->",
                        "<!-- stylized-facts: end -->"),
+    "public-money": (SOURCE / "models" / "README.md",
+                     "<!-- public-money: begin (tests/docs/baseline_figures.py --update) -->",
+                     "<!-- public-money: end -->"),
+    "productivity-growth": (SOURCE / "models" / "README.md",
+                            "<!-- productivity-growth: begin (tests/docs/baseline_figures.py "
+                            "--update) -->",
+                            "<!-- productivity-growth: end -->"),
+    "starting-wages": (SOURCE / "models" / "README.md",
+                       "<!-- starting-wages: begin (tests/docs/baseline_figures.py --update) -->",
+                       "<!-- starting-wages: end -->"),
 }
+
+# Clusters whose productivity growth models/README.md follows ("Calibration of growth").
+GROWTH_CLUSTERS = ("high_end_petroleum_equipment", "lithium_battery")
 
 
 def run(binary, *args):
@@ -152,6 +168,56 @@ def stylized_table(stats):
     return "\n".join(lines)
 
 
+def texts(dataset):
+    return [x.decode() if isinstance(x, bytes) else str(x) for x in dataset[...]]
+
+
+def public_money_table(path):
+    """Each ledger line summed over 2014-2020 and the clusters, baseline and no-policy."""
+    with h5py.File(path, "r") as f:
+        time = f["time"][...]
+        within = (time > 2014) & (time <= 2021)
+        lines = [n for n in f["metrics"] if n.startswith("fiscal_cost_")]
+        rows = ["| ledger line | shandong-2015, bn yuan | no-policy, bn yuan |", "|---|---:|---:|"]
+        for name in lines:
+            run = f["metrics"][name][...][:, within, :].sum(axis=(1, 2))
+            cf = f["counterfactual/metrics"][name][...][:, within, :].sum(axis=(1, 2))
+            label = name.removeprefix("fiscal_cost_")
+            label = f"**{label}**" if label == "total" else f"`{label}`"
+            rows.append(f"| {label} | {band(run, 1e9)} | {band(cf, 1e9)} |")
+    return "\n".join(rows)
+
+
+def productivity_growth_table(path):
+    """Yearly growth of sales-weighted log-productivity, 2014Q4 to 2020Q4."""
+    with h5py.File(path, "r") as f:
+        time = f["time"][...]
+        ids = texts(f["cluster"])
+        first, last = np.nonzero(time == 2015.0)[0][0], np.nonzero(time == 2021.0)[0][0]
+        years = time[last] - time[first]
+        rows = ["| cluster | no-policy, per year | shandong-2015, per year |", "|---|---:|---:|"]
+        for cluster in GROWTH_CLUSTERS:
+            c = ids.index(cluster)
+            growth = []
+            for group in ("counterfactual/metrics", "metrics"):
+                a = f[group]["mean_log_productivity"][...][:, :, c]
+                growth.append(band((a[:, last] - a[:, first]) / years))
+            rows.append(f"| `{cluster}` | {growth[0]} | {growth[1]} |")
+    return "\n".join(rows)
+
+
+def starting_wages_text(path):
+    """The range over the clusters with firms of the first quarter's wage (medians)."""
+    with h5py.File(path, "r") as f:
+        m = f["metrics"]
+        wage = np.median(m["researcher_wage"][...][:, 0, :], axis=0)
+        firms = sum(m[k][...][:, 0, :] for k in ("firms_backbone", "firms_sme", "firms_startup"))
+    with_firms = wage[np.median(firms, axis=0) > 0]
+    return (f"In the baseline's first quarter researchers earn from {number(with_firms.min())} "
+            f"to {number(with_firms.max())} yuan a quarter in the {with_firms.size} clusters with "
+            "firms (medians of 32 replicates).")
+
+
 def blocks(binary):
     """Each block's text for this build."""
     with tempfile.TemporaryDirectory() as folder:
@@ -165,6 +231,9 @@ def blocks(binary):
             "tour-output": "```\n" + goals_text.rstrip("\n") + "\n```",
             "baseline-figures": figures_table(path, goals, goals.get("comparison", [])),
             "stylized-facts": stylized_table(stats),
+            "public-money": public_money_table(path),
+            "productivity-growth": productivity_growth_table(path),
+            "starting-wages": starting_wages_text(path),
         }
 
 
