@@ -30,27 +30,21 @@ SOURCE = pathlib.Path(__file__).resolve().parents[2]
 sys.path.insert(0, str(SOURCE / "tests" / "levers"))
 import readme_block  # noqa: E402
 
-BLOCKS = {
-    "tour-output": (SOURCE / "README.md",
-                    "<!-- tour-output: begin (tests/docs/baseline_figures.py --update) -->",
-                    "<!-- tour-output: end -->"),
-    "baseline-figures": (SOURCE / "models" / "README.md",
-                         "<!-- baseline-figures: begin (tests/docs/baseline_figures.py --update) -->",
-                         "<!-- baseline-figures: end -->"),
-    "stylized-facts": (SOURCE / "models" / "README.md",
-                       "<!-- stylized-facts: begin (tests/docs/baseline_figures.py --update) -->",
-                       "<!-- stylized-facts: end -->"),
-    "public-money": (SOURCE / "models" / "README.md",
-                     "<!-- public-money: begin (tests/docs/baseline_figures.py --update) -->",
-                     "<!-- public-money: end -->"),
-    "productivity-growth": (SOURCE / "models" / "README.md",
-                            "<!-- productivity-growth: begin (tests/docs/baseline_figures.py "
-                            "--update) -->",
-                            "<!-- productivity-growth: end -->"),
-    "starting-wages": (SOURCE / "models" / "README.md",
-                       "<!-- starting-wages: begin (tests/docs/baseline_figures.py --update) -->",
-                       "<!-- starting-wages: end -->"),
-}
+def markers(name):
+    """The comments that enclose a generated block in its Markdown file."""
+    return (f"<!-- {name}: begin (tests/docs/baseline_figures.py --update) -->",
+            f"<!-- {name}: end -->")
+
+
+MODELS_README = SOURCE / "models" / "README.md"
+BLOCKS = {name: (path, *markers(name)) for name, path in (
+    ("tour-output", SOURCE / "README.md"),
+    ("baseline-figures", MODELS_README),
+    ("stylized-facts", MODELS_README),
+    ("public-money", MODELS_README),
+    ("productivity-growth", MODELS_README),
+    ("starting-wages", MODELS_README),
+)}
 
 # Clusters whose productivity growth models/README.md follows ("Calibration of growth").
 GROWTH_CLUSTERS = ("high_end_petroleum_equipment", "lithium_battery")
