@@ -187,8 +187,9 @@ void FundMarket::quarter(int step, FirmTable& firms, const std::vector<double>& 
   // Signals and exits draw from each firm's own stream, so the order of funds does not matter.
   // The draws are made in parallel; the sales, which move the funds' cash, in firm order.
   mark_investing_clusters(step);
-  const std::size_t blocks = sim::block_count(firms.size());
-  if (screened_.size() < blocks) screened_.resize(blocks);
+  // One entry per block of this quarter's firms: invest() reads every entry, so none may be
+  // left over from a quarter with more firms.
+  screened_.resize(sim::block_count(firms.size()));
   sim::for_each_block(firms.size(), [&](std::size_t begin, std::size_t end, std::size_t b) {
     Screened& mine = screened_[b];
     mine.candidates.clear();
@@ -217,8 +218,8 @@ void FundMarket::quarter(int step, FirmTable& firms, const std::vector<double>& 
       }
     }
   });
-  for (std::size_t b = 0; b < blocks; ++b) {
-    for (const std::size_t i : screened_[b].sold) {
+  for (const Screened& block : screened_) {
+    for (const std::size_t i : block.sold) {
       const double annual_sales = 4 * firms.sales[i];
       const double multiple =
           annual_sales >= p_.ipo_min_sales ? p_.ipo_multiple : p_.valuation_multiple;

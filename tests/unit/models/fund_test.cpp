@@ -265,6 +265,37 @@ TEST(EconomicsRulesFundMarket, InvestGivesStakesAndCash) {
   EXPECT_NEAR(flows.nav[1], 15 + 5, 1e-12);
 }
 
+TEST(EconomicsRulesFundMarket, AQuarterWithFewerFirmsSeesOnlyItsOwnCandidates) {
+  // The screening lists candidates per block of 1024 firms. After a quarter of 2,100 startups
+  // (three blocks, all above the hurdle), the table shrinks to 1,000 firms (one block), all
+  // backbone and so never candidates: the next quarter must find none, not the candidates
+  // that the third block listed a quarter before.
+  models::FundMarket market(1, fund_params());
+  models::FundFlows flows;
+  flows.reset(1);
+  market.commit(0, {fund_levers(32, 0.25, 0, 0)}, {1e4}, flows);
+  models::FirmTable firms;
+  const std::size_t n = 2100;
+  firms.agents.append(n);
+  for (std::size_t i = 0; i < n; ++i) {
+    firms.type[i] = static_cast<std::uint8_t>(FirmType::Startup);
+    firms.log_productivity[i] = 0.5;
+    firms.sales[i] = 1;
+    firms.capital[i] = 10;
+    firms.alive[i] = 1;
+  }
+  market.quarter(0, firms, {0.0}, rng_for(0), flows);
+  ASSERT_GT(flows.invested[0], 0.0);
+  for (std::size_t i = 0; i < 1000; ++i)
+    firms.type[i] = static_cast<std::uint8_t>(FirmType::Backbone);
+  for (std::size_t i = 0; i < n; ++i) firms.alive[i] = i < 1000 ? 1 : 0;
+  firms.agents.compact(firms.alive);
+  ASSERT_EQ(firms.size(), 1000u);
+  flows.reset(1);
+  market.quarter(1, firms, {0.0}, rng_for(1), flows);
+  EXPECT_EQ(flows.invested[0], 0.0);
+}
+
 TEST(EconomicsRulesFundMarket, WriteOffClearsTheStakeAndLowersTheLaggedMultiple) {
   models::FundMarket market(2, fund_params());
   models::FundFlows flows;
