@@ -183,7 +183,7 @@ Demand demand_at(const sim::Scenario& sc, const ClusterStart& start, int q, std:
 }
 
 std::vector<sim::MemoryItem> firm_memory_items() {
-  std::vector<sim::MemoryItem> items{{"id", sizeof(std::uint64_t), false}};
+  std::vector<sim::MemoryItem> items;
   for (const auto& [name, bytes] : FirmTable().agents.column_bytes()) {
     items.push_back({name, bytes, false});
   }

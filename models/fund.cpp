@@ -237,13 +237,13 @@ void FundMarket::invest(int step, FirmTable& firms, FundFlows& flows) {
   // Candidates: firms without an investor whose signal clears the hurdle, grouped by cluster in
   // firm order (the screening found them block by block).
   begin_.assign(clusters_ + 1, 0);
-  for (const Screened& block : screened_) {
+  for (const Screened& block : screened_.blocks()) {
     for (const FundCandidate& x : block.candidates) ++begin_[firms.cluster[x.index] + 1];
   }
   for (std::size_t c = 0; c < clusters_; ++c) begin_[c + 1] += begin_[c];
   candidates_.resize(begin_[clusters_]);
   ranked_.assign(begin_.begin(), begin_.end() - 1);
-  for (const Screened& block : screened_) {
+  for (const Screened& block : screened_.blocks()) {
     for (const FundCandidate& x : block.candidates)
       candidates_[ranked_[firms.cluster[x.index]]++] = x;
   }

@@ -165,8 +165,12 @@ class FundMarket {
   struct Screened {
     std::vector<FundCandidate> candidates;
     std::vector<std::uint32_t> sold;
+    void clear() {
+      candidates.clear();
+      sold.clear();
+    }
   };
-  std::vector<Screened> screened_;
+  sim::BlockFindings<Screened> screened_;
   // Candidates grouped by cluster (candidates_[begin_[c]..begin_[c+1])), each group a heap of
   // which ranked_[c] have been taken, best first, to the group's end in reverse.
   std::vector<FundCandidate> candidates_;
@@ -187,13 +191,7 @@ void FundMarket::quarter(int step, FirmTable& firms, const std::vector<double>& 
   // Signals and exits draw from each firm's own stream, so the order of funds does not matter.
   // The draws are made in parallel; the sales, which move the funds' cash, in firm order.
   mark_investing_clusters(step);
-  // One entry per block of this quarter's firms: invest() reads every entry, so none may be
-  // left over from a quarter with more firms.
-  screened_.resize(sim::block_count(firms.size()));
-  sim::for_each_block(firms.size(), [&](std::size_t begin, std::size_t end, std::size_t b) {
-    Screened& mine = screened_[b];
-    mine.candidates.clear();
-    mine.sold.clear();
+  screened_.scan(firms.size(), [&](std::size_t begin, std::size_t end, Screened& mine) {
     for (std::size_t i = begin; i < end; ++i) {
       // Only what is read is drawn: a signal for a firm a fund may screen this quarter, an exit
       // draw for a firm a fund holds. The draws keep their places in the firm's stream (signal
@@ -218,7 +216,7 @@ void FundMarket::quarter(int step, FirmTable& firms, const std::vector<double>& 
       }
     }
   });
-  for (const Screened& block : screened_) {
+  for (const Screened& block : screened_.blocks()) {
     for (const std::size_t i : block.sold) {
       const double annual_sales = 4 * firms.sales[i];
       const double multiple =

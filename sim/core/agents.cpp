@@ -22,14 +22,15 @@ void AgentTable::advise_huge_pages(void* start, std::size_t bytes) {
 }
 
 std::size_t AgentTable::bytes_per_row() const {
-  std::size_t bytes = sizeof(decltype(id)::value_type);
-  for (const auto& column : columns_) bytes += column->element_bytes();
+  std::size_t bytes = 0;
+  for (const auto& [name, size] : column_bytes()) bytes += size;
   return bytes;
 }
 
 std::vector<std::pair<std::string, std::size_t>> AgentTable::column_bytes() const {
   std::vector<std::pair<std::string, std::size_t>> out;
-  out.reserve(columns_.size());
+  out.reserve(columns_.size() + 1);
+  out.emplace_back("id", sizeof(decltype(id)::value_type));
   for (const auto& column : columns_) out.emplace_back(column->name, column->element_bytes());
   return out;
 }

@@ -46,10 +46,10 @@ class AgentTable {
   std::size_t size() const { return id.size(); }
 
   std::size_t column_count() const { return columns_.size(); }
-  // Each registered column's name and the bytes one agent takes in it, in registration order
-  // (the id, 8 bytes, is not a column).
+  // The bytes one agent takes in each of its arrays, by name: "id" first, then every
+  // registered column in registration order.
   std::vector<std::pair<std::string, std::size_t>> column_bytes() const;
-  // Bytes one agent takes in the table: its id and one element of every registered column.
+  // Bytes one agent takes in the table: the sum of column_bytes().
   std::size_t bytes_per_row() const;
 
   // Appends n agents with fresh ids (value-initialised fields); returns the first new index.

@@ -61,6 +61,31 @@ class BlockSums {
   std::vector<double> partial_;
 };
 
+// What each block of a parallel scan over [0, n) found (a T per block: a list of matches, or
+// several), kept in block order, so that a serial pass over them afterwards sees what a serial
+// scan would have found, on any thread count. Only the blocks of the last scan are kept: a scan
+// of fewer items than the one before leaves none of its findings behind. T needs clear();
+// each block's T is cleared before its body runs, and keeps its capacity across scans.
+template <typename T>
+class BlockFindings {
+ public:
+  // Calls body(begin, end, found) for every block of [0, n), in parallel, found being the
+  // block's own T.
+  template <typename Body>
+  void scan(std::size_t n, Body&& body) {
+    blocks_.resize(block_count(n));
+    for_each_block(n, [&](std::size_t begin, std::size_t end, std::size_t b) {
+      blocks_[b].clear();
+      body(begin, end, blocks_[b]);
+    });
+  }
+  // The last scan's findings, one per block, in block order.
+  const std::vector<T>& blocks() const { return blocks_; }
+
+ private:
+  std::vector<T> blocks_;
+};
+
 // The indices of [0, n) where a predicate holds, in increasing order, found by parallel blocks
 // and joined in block order: what a serial scan would find, so the serial work that follows
 // (over the few matches, in order) gives the same results on any thread count. Buffers are
@@ -69,24 +94,20 @@ class IndexFilter {
  public:
   template <typename Pred>
   const std::vector<std::size_t>& find(std::size_t n, Pred&& pred) {
-    const std::size_t blocks = block_count(n);
-    if (per_block_.size() < blocks) per_block_.resize(blocks);
-    for_each_block(n, [&](std::size_t begin, std::size_t end, std::size_t b) {
-      std::vector<std::size_t>& mine = per_block_[b];
-      mine.clear();
+    per_block_.scan(n, [&](std::size_t begin, std::size_t end, std::vector<std::size_t>& mine) {
       for (std::size_t i = begin; i < end; ++i) {
         if (pred(i)) mine.push_back(i);
       }
     });
     found_.clear();
-    for (std::size_t b = 0; b < blocks; ++b) {
-      found_.insert(found_.end(), per_block_[b].begin(), per_block_[b].end());
+    for (const std::vector<std::size_t>& mine : per_block_.blocks()) {
+      found_.insert(found_.end(), mine.begin(), mine.end());
     }
     return found_;
   }
 
  private:
-  std::vector<std::vector<std::size_t>> per_block_;
+  BlockFindings<std::vector<std::size_t>> per_block_;
   std::vector<std::size_t> found_;
 };
 

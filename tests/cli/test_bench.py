@@ -145,8 +145,8 @@ def test_the_readme_memory_table_is_what_this_build_holds():
     spec.loader.exec_module(memory_table)
     items = memory_table.memory_items(str(EXECUTABLE))
     assert sum(i["bytes"] for i in items if not i["scratch"]) > 0
-    readme = (SOURCE_DIR / "README.md").read_text()
-    block = readme.split(memory_table.BEGIN, 1)[1].split(memory_table.END, 1)[0].strip()
+    block = memory_table.readme_block.read_block(SOURCE_DIR / "README.md", memory_table.BEGIN,
+                                                 memory_table.END)
     assert block == memory_table.table(items), (
         "README.md's memory table is stale: /usr/bin/python3 tests/bench/memory_table.py "
         "--update README.md")

@@ -22,9 +22,7 @@ def generated():
 @pytest.mark.parametrize("name", sorted(baseline_figures.BLOCKS))
 def test_the_block_in_the_docs_is_what_this_build_produces(generated, name):
     path, begin, end = baseline_figures.BLOCKS[name]
-    text = path.read_text()
-    assert begin in text and end in text, f"{path} has no {name} markers"
-    block = text.split(begin, 1)[1].split(end, 1)[0].strip("\n")
+    block = baseline_figures.readme_block.read_block(path, begin, end)
     assert block == generated[name], (
         f"{path.name}'s {name} block is stale: /usr/bin/python3 tests/docs/baseline_figures.py "
         "--update")

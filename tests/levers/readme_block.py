@@ -3,6 +3,14 @@ import pathlib
 import sys
 
 
+def read_block(path: pathlib.Path, begin: str, end: str) -> str:
+    """The text between the markers begin and end of path, without the newlines around it;
+    an AssertionError naming the markers if either is missing (for the staleness tests)."""
+    text = path.read_text()
+    assert begin in text and end in text, f"{path} has no markers {begin!r} ... {end!r}"
+    return text.split(begin, 1)[1].split(end, 1)[0].strip("\n")
+
+
 def replace_block(path: pathlib.Path, begin: str, end: str, text: str, tool: str) -> None:
     """Writes text between the markers begin and end of path; exits naming tool if either is
     missing."""

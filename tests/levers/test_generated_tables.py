@@ -17,6 +17,7 @@ from conftest import EXECUTABLE, SOURCE_DIR
 sys.path.insert(0, str(pathlib.Path(__file__).resolve().parent))
 import lever_table  # noqa: E402
 import parameter_ranking  # noqa: E402
+import readme_block  # noqa: E402
 
 README = SOURCE_DIR / "models" / "README.md"
 SCRIPTS = {"lever_table": lever_table, "parameter_ranking": parameter_ranking}
@@ -51,10 +52,7 @@ def generated():
 
 @pytest.mark.parametrize("script", sorted(SCRIPTS))
 def test_the_table_in_models_readme_is_what_this_build_produces(generated, script):
-    begin, end = SCRIPTS[script].BEGIN, SCRIPTS[script].END
-    text = README.read_text()
-    assert begin in text and end in text, f"models/README.md has no {script} markers"
-    block = text.split(begin, 1)[1].split(end, 1)[0].strip("\n")
+    block = readme_block.read_block(README, SCRIPTS[script].BEGIN, SCRIPTS[script].END)
     assert block == generated[script], (
         f"models/README.md's {script} block is stale: /usr/bin/python3 "
         f"tests/levers/{script}.py --update models/README.md")
