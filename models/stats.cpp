@@ -4,11 +4,13 @@
 
 #include <algorithm>
 #include <cmath>
+#include <cstdint>
 #include <limits>
 #include <map>
 #include <numbers>
 #include <stdexcept>
-#include <unordered_map>
+#include <utility>
+#include <vector>
 
 #include "sim/core/json.hpp"
 #include "sim/run/goals.hpp"
@@ -34,12 +36,26 @@ std::string number(double x) {
   return std::isfinite(x) ? fmt::format("{:.4g}", x) : "n/a";
 }
 
-// A replicate number read from a file: a whole number in int's range, or the file is unusable.
-int replicate_number(double value) {
-  if (!(value >= 0 && value <= std::numeric_limits<int>::max()) || value != std::floor(value)) {
-    throw std::runtime_error(fmt::format("a replicate number is {}", value));
+// A replicate, cluster or firm number read from a file: a whole number from 0 to `largest`, or
+// the file is unusable (a cast of anything else is undefined, and NaN breaks the maps' order).
+std::int64_t whole_number(double value, const char* what, double largest) {
+  if (!(value >= 0 && value <= largest) || value != std::floor(value)) {
+    throw std::runtime_error(fmt::format("a {} number is {}", what, value));
   }
-  return static_cast<int>(value);
+  return static_cast<std::int64_t>(value);
+}
+
+int replicate_number(double value) {
+  return static_cast<int>(whole_number(value, "replicate", std::numeric_limits<int>::max()));
+}
+
+int cluster_number(double value) {
+  return static_cast<int>(whole_number(value, "cluster", std::numeric_limits<int>::max()));
+}
+
+// Ids are exact in a double up to 2^53.
+std::int64_t firm_number(double value) {
+  return whole_number(value, "firm id", 0x1p53);
 }
 
 // Per replicate, the rows of a snapshot.
@@ -50,21 +66,42 @@ std::map<int, std::vector<std::size_t>> rows_by_replicate(const sim::Snapshot& s
   return out;
 }
 
-// Deviation of each row's log-productivity from its replicate-and-cluster mean.
-std::vector<double> productivity_deviation(const sim::Snapshot& s) {
+// Each row's (replicate, cluster).
+std::vector<std::pair<int, int>> replicate_and_cluster(const sim::Snapshot& s) {
   const auto& rep = column(s, "replicate");
   const auto& cluster = column(s, "cluster");
+  std::vector<std::pair<int, int>> out(rep.size());
+  for (std::size_t i = 0; i < rep.size(); ++i) {
+    out[i] = {replicate_number(rep[i]), cluster_number(cluster[i])};
+  }
+  return out;
+}
+
+// Deviation of each row's log-productivity from its replicate-and-cluster mean.
+std::vector<double> productivity_deviation(const sim::Snapshot& s) {
+  const auto place = replicate_and_cluster(s);
   const auto& a = column(s, "log_productivity");
-  std::map<std::pair<double, double>, std::pair<double, double>> mean;  // sum, count
+  std::map<std::pair<int, int>, std::pair<double, double>> mean;  // sum, count
   for (std::size_t i = 0; i < a.size(); ++i) {
-    auto& m = mean[{rep[i], cluster[i]}];
+    auto& m = mean[place[i]];
     m.first += a[i];
     m.second += 1;
   }
   std::vector<double> out(a.size());
   for (std::size_t i = 0; i < a.size(); ++i) {
-    const auto& m = mean[{rep[i], cluster[i]}];
+    const auto& m = mean[place[i]];
     out[i] = a[i] - m.first / m.second;
+  }
+  return out;
+}
+
+// Each row's (replicate, firm id): the same firm in two snapshots.
+std::vector<std::pair<int, std::int64_t>> replicate_and_firm(const sim::Snapshot& s) {
+  const auto& rep = column(s, "replicate");
+  const auto& id = column(s, "id");
+  std::vector<std::pair<int, std::int64_t>> out(rep.size());
+  for (std::size_t i = 0; i < rep.size(); ++i) {
+    out[i] = {replicate_number(rep[i]), firm_number(id[i])};
   }
   return out;
 }
@@ -163,19 +200,14 @@ StatsReport firm_stats(const std::vector<sim::Snapshot>& snapshots,
     const auto& b = snapshots[s + 1];
     const auto dev_a = productivity_deviation(a);
     const auto dev_b = productivity_deviation(b);
-    std::unordered_map<std::uint64_t, std::size_t> where;
-    const auto key = [](double rep, double id) {
-      return (static_cast<std::uint64_t>(rep) << 40) ^ static_cast<std::uint64_t>(id);
-    };
-    const auto& rep_a = column(a, "replicate");
-    const auto& id_a = column(a, "id");
-    for (std::size_t i = 0; i < id_a.size(); ++i) where[key(rep_a[i], id_a[i])] = i;
-    const auto& rep_b = column(b, "replicate");
-    const auto& id_b = column(b, "id");
+    std::map<std::pair<int, std::int64_t>, std::size_t> where;
+    const auto firm_a = replicate_and_firm(a);
+    for (std::size_t i = 0; i < firm_a.size(); ++i) where[firm_a[i]] = i;
+    const auto firm_b = replicate_and_firm(b);
     const auto& sales_a = column(a, "sales");
     const auto& sales_b = column(b, "sales");
-    for (std::size_t j = 0; j < id_b.size(); ++j) {
-      const auto it = where.find(key(rep_b[j], id_b[j]));
+    for (std::size_t j = 0; j < firm_b.size(); ++j) {
+      const auto it = where.find(firm_b[j]);
       if (it == where.end()) continue;
       const std::size_t i = it->second;
       if (sales_a[i] > 0 && sales_b[j] > 0) growth.push_back(std::log(sales_b[j] / sales_a[i]));
@@ -187,11 +219,10 @@ StatsReport firm_stats(const std::vector<sim::Snapshot>& snapshots,
   out.productivity_persistence = correlation(before, after);
 
   // Productivity dispersion within clusters with at least 10 firms.
-  std::map<std::pair<double, double>, std::vector<double>> by_cluster;
-  const auto& rep = column(last, "replicate");
-  const auto& cluster = column(last, "cluster");
+  std::map<std::pair<int, int>, std::vector<double>> by_cluster;
+  const auto place = replicate_and_cluster(last);
   const auto& a = column(last, "log_productivity");
-  for (std::size_t i = 0; i < a.size(); ++i) by_cluster[{rep[i], cluster[i]}].push_back(a[i]);
+  for (std::size_t i = 0; i < a.size(); ++i) by_cluster[place[i]].push_back(a[i]);
   std::vector<double> ratios;
   for (const auto& [k, values] : by_cluster) {
     if (values.size() >= 10) {

@@ -5,6 +5,7 @@ import re
 
 import h5py
 import numpy as np
+import pytest
 
 from conftest import SMALL, SOURCE_DIR, clustersim, sealed_h5
 
@@ -112,6 +113,26 @@ def test_stats_survives_negative_intensities_and_refuses_odd_replicate_numbers(t
             f["snapshots"][quarter]["replicate"][0] = np.nan
     bad = clustersim("stats", out)
     assert bad.returncode == 2 and "a replicate number is nan" in bad.stderr, bad.stderr
+
+
+@pytest.mark.parametrize(
+    "column, value, message",
+    [("id", -1, "a firm id number is -1"), ("cluster", 0.5, "a cluster number is 0.5")],
+)
+def test_stats_refuses_firm_ids_and_clusters_that_are_not_whole_numbers(
+    tmp_path, column, value, message
+):
+    """Fuzzing finding in CI (tests/fuzz/corpus/result/regression-negative-firm-id): a negative
+    firm id was cast to an unsigned key (undefined behaviour under UBSan), and a NaN cluster
+    broke the order of the maps that group firms by cluster."""
+    out = tmp_path / "snap.h5"
+    done = clustersim("run", SMALL, "--set", "output.firm_snapshots=true", "-o", out, "--quiet")
+    assert done.returncode == 0, done.stderr
+    with sealed_h5(out) as f:
+        for quarter in f["snapshots"]:
+            f["snapshots"][quarter][column][0] = value
+    bad = clustersim("stats", out)
+    assert bad.returncode == 2 and message in bad.stderr, bad.stderr
 
 
 def test_stats_refuses_snapshots_without_the_columns_it_needs(tmp_path):
