@@ -5,7 +5,7 @@
 // replicate owns (talent, incubators, funds) are in their own files.
 #pragma once
 
-#include <Eigen/Dense>
+#include <Eigen/Core>
 
 #include <array>
 #include <cstdint>

@@ -7,7 +7,7 @@
 // passes in quarter.cpp, which see the market only through what it lets them hire.
 #pragma once
 
-#include <Eigen/Dense>
+#include <Eigen/Core>
 
 #include <algorithm>
 #include <array>
