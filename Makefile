@@ -22,7 +22,7 @@ FUZZ_SECONDS       ?= 60
 FUZZ_SEED          ?= 0
 ROOT_FLAG  := $(shell [ "$$(id -u)" = 0 ] && echo --allow-root)
 
-.PHONY: all deps configure build run test bench-peers asan tsan fuzz notebook venv clean
+.PHONY: all deps configure build run test bench-peers sanitized-build asan tsan fuzz notebook venv clean
 
 all: build
 
@@ -56,41 +56,45 @@ bench-peers: build
 	$(PYTHON) tests/bench/bench_peers.py --clustersim $(BUILD)/bin/clustersim \
 	  $(if $(BASELINE),--baseline $(BASELINE)) $(BENCH_PEERS_FLAGS)
 
-# Each libFuzzer target for FUZZ_SECONDS (CMakePresets.json "fuzz": clang 14, ASan, UBSan),
-# from its seed corpus in tests/fuzz/corpus; new inputs go to build-fuzz/corpus, findings to
-# build-fuzz/findings (any finding fails). FUZZ_SEED=0 draws a new seed each time; CI fixes it
-# so that its run is repeatable. tests/fuzz/README.md says what each target feeds; the two
-# scenario targets take a dictionary (-dict=, tests/fuzz/make_dictionaries.py writes them).
-FUZZ_OPTIONS = -max_total_time=$(FUZZ_SECONDS) -seed=$(FUZZ_SEED) -rss_limit_mb=4096 \
-               -print_final_stats=1 -artifact_prefix=$(CURDIR)/build-fuzz/findings/
-fuzz: deps
+# The sanitizer build (CMakePresets.json "asan": clang 14, ASan and UBSan, with libFuzzer's
+# coverage so that one build serves both targets below). SANITIZED is its folder.
+SANITIZED := build-asan
+sanitized-build: deps
 	@$(MAKE) --no-print-directory deps PACKAGES="$(FUZZ_PACKAGES)"
-	cmake --preset fuzz
-	cmake --build build-fuzz -j$$(nproc) --target scenario_fuzz result_fuzz set_fuzz
-	mkdir -p build-fuzz/corpus/scenario build-fuzz/corpus/result build-fuzz/corpus/set \
-	  build-fuzz/findings
+	cmake --preset asan
+
+# Each libFuzzer target for FUZZ_SECONDS, from its seed corpus in tests/fuzz/corpus; new inputs
+# go to build-asan/fuzz/corpus, findings to build-asan/fuzz/findings (any finding fails).
+# FUZZ_SEED=0 draws a new seed each time; CI fixes it so that its run is repeatable.
+# tests/fuzz/README.md says what each target feeds; the two scenario targets take a dictionary
+# (-dict=, tests/fuzz/make_dictionaries.py writes them).
+FUZZ_WORK := $(CURDIR)/$(SANITIZED)/fuzz
+FUZZ_OPTIONS = -max_total_time=$(FUZZ_SECONDS) -seed=$(FUZZ_SEED) -rss_limit_mb=4096 \
+               -print_final_stats=1 -artifact_prefix=$(FUZZ_WORK)/findings/
+fuzz: sanitized-build
+	cmake --build $(SANITIZED) -j$$(nproc) --target scenario_fuzz result_fuzz set_fuzz
+	mkdir -p $(FUZZ_WORK)/corpus/scenario $(FUZZ_WORK)/corpus/result $(FUZZ_WORK)/corpus/set \
+	  $(FUZZ_WORK)/findings
 	# From scenarios/, so that the seeds' data/ paths resolve and validation goes deep; standard
 	# input from /dev/null, so that a data path of /dev/stdin reads nothing rather than waits.
-	cd scenarios && ../build-fuzz/bin/scenario_fuzz $(FUZZ_OPTIONS) -timeout=10 \
-	  -dict=../tests/fuzz/scenario.dict ../build-fuzz/corpus/scenario ../tests/fuzz/corpus/scenario \
+	cd scenarios && ../$(SANITIZED)/bin/scenario_fuzz $(FUZZ_OPTIONS) -timeout=10 \
+	  -dict=../tests/fuzz/scenario.dict $(FUZZ_WORK)/corpus/scenario ../tests/fuzz/corpus/scenario \
 	  </dev/null
 	# --set overrides of shandong-2015.yaml; 8 KiB inputs reach both limits on --set.
-	cd scenarios && ../build-fuzz/bin/set_fuzz $(FUZZ_OPTIONS) -timeout=30 -max_len=8192 \
-	  -dict=../tests/fuzz/set.dict ../build-fuzz/corpus/set ../tests/fuzz/corpus/set </dev/null
+	cd scenarios && ../$(SANITIZED)/bin/set_fuzz $(FUZZ_OPTIONS) -timeout=30 -max_len=8192 \
+	  -dict=../tests/fuzz/set.dict $(FUZZ_WORK)/corpus/set ../tests/fuzz/corpus/set </dev/null
 	# The commands' own output is muted (-close_fd_mask=3); libFuzzer's and sanitizers' is not.
-	build-fuzz/bin/result_fuzz $(FUZZ_OPTIONS) -timeout=60 -close_fd_mask=3 \
-	  build-fuzz/corpus/result tests/fuzz/corpus/result
+	$(SANITIZED)/bin/result_fuzz $(FUZZ_OPTIONS) -timeout=60 -close_fd_mask=3 \
+	  $(FUZZ_WORK)/corpus/result tests/fuzz/corpus/result
 
 # The C++ unit tests, then the command-line tests (tests/cli, with build-asan's clustersim;
 # the Python package is not built there, so its tests skip), under the address and
-# undefined-behaviour sanitizers (CMakePresets.json "asan"); any report fails. CI runs it after
-# `make test`.
+# undefined-behaviour sanitizers; any report fails. CI runs it after `make test`.
 ASAN_ENV := ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1
-asan: deps
-	cmake --preset asan
-	cmake --build build-asan -j$$(nproc) --target unit_tests clustersim
-	$(ASAN_ENV) build-asan/bin/unit_tests --gtest_brief=1
-	$(ASAN_ENV) CLUSTERSIM=$(CURDIR)/build-asan/bin/clustersim \
+asan: sanitized-build
+	cmake --build $(SANITIZED) -j$$(nproc) --target unit_tests clustersim
+	$(ASAN_ENV) $(SANITIZED)/bin/unit_tests --gtest_brief=1
+	$(ASAN_ENV) CLUSTERSIM=$(CURDIR)/$(SANITIZED)/bin/clustersim \
 	  $(PYTHON) -m pytest -q -p no:cacheprovider tests/cli
 
 # The unit suite, ensemble runs and local and MPI sweeps under ThreadSanitizer (CMakePresets.json
@@ -118,4 +122,4 @@ venv: build
 	.venv/bin/python -c 'import clustersim; print("clustersim", clustersim.__version__, "in .venv")'
 
 clean:
-	rm -rf $(BUILD) build-asan build-fuzz build-tsan
+	rm -rf $(BUILD) build-asan build-tsan
