@@ -105,7 +105,7 @@ sim::GoalResults ClusterModel::evaluate_goals(const sim::Scenario& sc,
     const auto output = trailing_annual_output(block(kOutputValue), steps, clusters);
     const auto rd = trailing_annual_sum(block(kRdReported), steps, clusters);
     const auto patents = trailing_annual_sum(block(kPatentsGranted), steps, clusters);
-    const double* researchers = block(kResearchers);
+    const double* researchers = block(kResearchersEmployed);
     const auto over_mark = clusters_over_mark(output, steps, clusters, mark);
     std::vector<double> new_clusters(steps, 0.0), leaders(steps, 0.0);
     for (std::size_t t = 0; t < steps; ++t) {

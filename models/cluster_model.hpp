@@ -44,6 +44,7 @@ enum Metric : std::size_t {
   kPatentsGranted,
   kHnteCount,
   kResearchers,
+  kResearchersEmployed,
   kResearcherInflow,
   kResearcherOutflow,
   kResearcherWage,

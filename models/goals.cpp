@@ -163,7 +163,7 @@ void add_goal_settings(sim::Schema& s) {
                "G4: least invention patents granted per year per bn yuan of output (Shandong "
                "2015: 16,881 over 6.3 trn yuan of GDP, 2.7)."));
   s.add(number("goals.g4.min_researchers_per_bn", "persons/bn yuan", 0, 1e6, "40",
-               "G4: least researchers (FTE) per bn yuan of annual output: a talent hub "
+               "G4: least employed researchers (FTE) per bn yuan of annual output: a talent hub "
                "(Shandong 2014: 286,352 over 5.94 trn yuan, 48)."));
   s.add(number("goals.g4.min_output", "yuan/year", 0, 1e15, "1e10",
                "G4: least annual output of a leading cluster (assumption)."));

@@ -80,7 +80,7 @@ void WorldReplicate::clear_talent_market(int step) {
   talent_market_.clear(labour,
                        [&](std::size_t c) { return cluster_stream(step, kPhaseTalent, c); });
   for (std::size_t c = 0; c < clusters_; ++c) {
-    cost(c, kCostTalentProgramme) = talent_.recruits[c] * setup_.costs.talent_cost_per_recruit;
+    cost(c, kCostTalentProgramme) = talent_.paid_recruits[c] * setup_.costs.talent_cost_per_recruit;
   }
   founders_ = talent_.founders;
 }

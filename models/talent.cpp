@@ -10,6 +10,7 @@ TalentParams TalentParams::from(const sim::Scenario& sc) {
   TalentParams p{};
   p.graduate_rate = sc.number("talent.graduate_rate");
   p.retirement_rate = sc.number("talent.retirement_rate");
+  p.seeker_exit_rate = sc.number("talent.seeker_exit_rate");
   p.quit_rate = sc.number("talent.quit_rate");
   p.mobile_share = sc.number("talent.mobile_share");
   p.attraction_sensitivity = sc.number("talent.attraction_sensitivity");
@@ -28,18 +29,22 @@ TalentPools::TalentPools(std::size_t clusters)
     : free(clusters, 0.0),
       free_programme(clusters, 0.0),
       free_knowledge(clusters, 0.0),
+      free_unpaid(clusters, 0.0),
       base_wage(clusters, 0.0),
       wage(clusters, 0.0),
       inflow(clusters, 0.0),
       outflow(clusters, 0.0),
       graduates(clusters, 0.0),
       retirements(clusters, 0.0),
+      leavers(clusters, 0.0),
       recruits(clusters, 0.0),
       hired(clusters, 0.0),
-      founders(clusters, 0.0) {}
+      founders(clusters, 0.0),
+      paid_recruits(clusters, 0.0) {}
 
 void TalentPools::clear_flows() {
-  for (auto* v : {&inflow, &outflow, &graduates, &retirements, &recruits, &hired, &founders}) {
+  for (auto* v : {&inflow, &outflow, &graduates, &retirements, &leavers, &recruits, &hired,
+                  &founders, &paid_recruits}) {
     std::fill(v->begin(), v->end(), 0.0);
   }
 }
@@ -48,6 +53,16 @@ void TalentPools::receive(std::size_t c, double researchers, double programme, d
   free[c] += researchers;
   free_programme[c] += programme;
   free_knowledge[c] += researchers * a;
+}
+
+double TalentPools::take_share(std::size_t c, double s) {
+  const double taken = s * free[c];
+  const double left = 1.0 - s;
+  free[c] *= left;
+  free_programme[c] *= left;
+  free_knowledge[c] *= left;
+  free_unpaid[c] *= left;
+  return taken;
 }
 
 TalentMarket::TalentMarket(std::size_t clusters, const TalentParams& params, Eigen::MatrixXd links)
@@ -85,7 +100,7 @@ void TalentMarket::clear(const std::vector<ClusterLabour>& labour,
                          const std::function<sim::RandomStream(std::size_t)>& rng_for) {
   pools_.clear_flows();
   for (std::size_t c = 0; c < labour.size(); ++c) {
-    retire_job_seekers(c, labour[c].retired);
+    retire_and_release_job_seekers(c, labour[c].retired);
     add_graduates_recruits_and_released(c, labour[c]);
     auto rng = rng_for(c);
     draw_founders(c, labour[c].real_output, rng);
@@ -102,25 +117,28 @@ void TalentMarket::receive_released(std::size_t c, double researchers, double pr
   pools_.free_knowledge[c] += knowledge;
 }
 
-void TalentMarket::retire_job_seekers(std::size_t c, double retired_employed) {
+void TalentMarket::retire_and_release_job_seekers(std::size_t c, double retired_employed) {
+  // Job seekers retire, and those who find no research job take work outside research: the
+  // pool does not grow on its own when firms stop hiring.
   TalentPools& pool = pools_;
-  const double mean_knowledge = pool.free[c] > 0 ? pool.free_knowledge[c] / pool.free[c] : 0.0;
-  const double programme_share = pool.free[c] > 0 ? pool.free_programme[c] / pool.free[c] : 0.0;
-  const double retired_free = p_.retirement_rate * pool.free[c];
-  pool.free[c] -= retired_free;
-  pool.free_programme[c] -= retired_free * programme_share;
-  pool.free_knowledge[c] -= retired_free * mean_knowledge;
+  const double retired_free = pool.take_share(c, p_.retirement_rate);
+  const double left_research = pool.take_share(c, p_.seeker_exit_rate);
   pool.retirements[c] = retired_employed + retired_free;
-  pool.outflow[c] += pool.retirements[c];
+  pool.leavers[c] = left_research;
+  pool.outflow[c] += pool.retirements[c] + left_research;
 }
 
 void TalentMarket::add_graduates_recruits_and_released(std::size_t c, const ClusterLabour& labour) {
   TalentPools& pool = pools_;
-  const double graduates = p_.graduate_rate * (labour.employed + pool.free[c]);
+  // Graduates follow the cluster's research employment (its labs train and take them on), not
+  // the size of its pool of job seekers.
+  const double graduates = p_.graduate_rate * labour.employed;
   pool.receive(c, graduates, 0.0, labour.mean_log_productivity);
   pool.graduates[c] = graduates;
-  // Programme recruits bring knowledge from outside: the cluster's frontier.
+  // Programme recruits bring knowledge from outside: the cluster's frontier. Their grant is paid
+  // when they take a job or found a firm.
   pool.receive(c, labour.recruits, labour.recruits, labour.frontier);
+  pool.free_unpaid[c] += labour.recruits;
   pool.recruits[c] = labour.recruits;
   pool.inflow[c] += graduates + labour.recruits;
   // Job changers and laid-off researchers look for work in their own cluster first.
@@ -136,9 +154,15 @@ void TalentMarket::draw_founders(std::size_t c, double real_output, sim::RandomS
       std::floor(pool.free_programme[c]),
       static_cast<double>(rng.poisson(founder_rate * std::max(0.0, pool.free_programme[c]))));
   const double founder_knowledge = pool.free[c] > 0 ? pool.free_knowledge[c] / pool.free[c] : 0.0;
+  // Founders are recruits: those whose grant is unpaid get it now, in proportion.
+  const double unpaid_share = pool.free_programme[c] > 0
+                                  ? std::min(1.0, pool.free_unpaid[c] / pool.free_programme[c])
+                                  : 0.0;
   pool.free[c] -= founders;
   pool.free_programme[c] -= founders;
   pool.free_knowledge[c] -= founders * founder_knowledge;
+  pool.free_unpaid[c] -= founders * unpaid_share;
+  pool.paid_recruits[c] += founders * unpaid_share;
   pool.founders[c] = founders;
 }
 
@@ -170,11 +194,11 @@ void TalentMarket::hire(std::size_t c, const ClusterLabour& labour, double base_
   const double hired = h.fill[0] * wanted[0] + h.fill[1] * wanted[1] + h.fill[2] * wanted[2];
   h.programme_share = pool.free[c] > 0 ? pool.free_programme[c] / pool.free[c] : 0.0;
   h.knowledge = pool.free[c] > 0 ? pool.free_knowledge[c] / pool.free[c] : 0.0;
-  // Hiring takes job seekers in proportion: the pool's mix and knowledge are unchanged.
-  const double left = pool.free[c] > 0 ? std::max(0.0, 1.0 - hired / pool.free[c]) : 0.0;
-  pool.free[c] *= left;
-  pool.free_programme[c] *= left;
-  pool.free_knowledge[c] *= left;
+  // Hiring takes job seekers in proportion: the pool's mix and knowledge are unchanged. Hired
+  // recruits whose grant is unpaid get it now.
+  const double share = pool.free[c] > 0 ? std::min(1.0, hired / pool.free[c]) : 1.0;
+  pool.paid_recruits[c] += share * pool.free_unpaid[c];
+  pool.take_share(c, share);
   pool.hired[c] = hired;
 }
 
@@ -259,6 +283,9 @@ void migrate(TalentPools& pools, const Eigen::MatrixXd& shares, double mobile_sh
     pools.free[i] += in_people(c) - out_people;
     pools.free_programme[i] += in_programme(c) - leave_share(c) * pools.free_programme[i];
     pools.free_knowledge[i] += in_knowledge(c) - leave_share(c) * pools.free_knowledge[i];
+    // A programme grant is tied to a post in the recruiting cluster: an unpaid recruit who
+    // moves forfeits it.
+    pools.free_unpaid[i] -= leave_share(c) * pools.free_unpaid[i];
   }
 }
 
@@ -277,12 +304,15 @@ void add_talent_settings(sim::Schema& s) {
   using sim::lever;
   using sim::number;
   s.add(number("talent.graduate_rate", "1/quarter", 0, 0.25, "0.02",
-               "New researchers entering a cluster's pool per quarter per researcher there "
-               "(assumption: with retirements, about 5%/year growth, the pace of Shandong's R&D "
-               "staff 2010-2014)."));
+               "New researchers entering a cluster's pool per quarter per employed researcher "
+               "there (assumption: with retirements, about 5%/year growth, the pace of "
+               "Shandong's R&D staff 2010-2014)."));
   s.add(number("talent.retirement_rate", "1/quarter", 0, 0.25, "0.0075",
                "Researchers retiring or leaving research per quarter (a 33-year career; "
                "assumption)."));
+  s.add(number("talent.seeker_exit_rate", "1/quarter", 0, 1, "0.16",
+               "Job seekers who take work outside research per quarter (assumption: half of "
+               "those who find no research job within a year leave research)."));
   s.add(number(
       "talent.quit_rate", "1/quarter", 0, 0.5, "0.03",
       "Employed researchers changing employer per quarter (assumption: 2-5%; models/README.md)."));

@@ -22,8 +22,9 @@
 namespace models {
 
 struct TalentParams {
-  double graduate_rate;              // new researchers per quarter per researcher in the cluster
+  double graduate_rate;              // new researchers per quarter per employed researcher
   double retirement_rate;            // per quarter
+  double seeker_exit_rate;           // job seekers taking work outside research, per quarter
   double quit_rate;                  // employed researchers changing jobs per quarter
   double mobile_share;               // job seekers who look at other clusters
   double attraction_sensitivity;     // beta of the choice among clusters
@@ -44,16 +45,21 @@ struct TalentPools {
   std::vector<double> free;            // researchers without an employer
   std::vector<double> free_programme;  // of which talent-programme recruits
   std::vector<double> free_knowledge;  // sum over job seekers of their last employer's log-prod.
+  std::vector<double> free_unpaid;     // programme recruits whose grant is not yet paid
   std::vector<double> base_wage;       // yuan per researcher per quarter at balanced tightness
   std::vector<double> wage;            // this quarter's wage
   // This quarter's flows, for the metrics and the accounting checks.
-  std::vector<double> inflow, outflow, graduates, retirements, recruits, hired, founders;
+  std::vector<double> inflow, outflow, graduates, retirements, leavers, recruits, hired, founders;
+  std::vector<double> paid_recruits;  // programme recruits hired or founding: the grants paid
 
   explicit TalentPools(std::size_t clusters = 0);
   void clear_flows();
   // Researchers released by a firm (quits, layoffs, exits) join the pool with the knowledge of
   // the firm's log-productivity a.
   void receive(std::size_t c, double researchers, double programme, double a);
+  // Takes the share s of cluster c's job seekers out of the pool in proportion, so that its mix
+  // of recruits, unpaid grants and knowledge is unchanged; returns how many left.
+  double take_share(std::size_t c, double s);
 };
 
 // Wage of a cluster: base * (demand / supply)^phi, the ratio kept within [1/4, 4] so that an
@@ -77,7 +83,8 @@ Eigen::VectorXd attractiveness(const std::vector<double>& wage,
                                const std::vector<double>& firms);
 
 // Moves the mobile share of every pool by the migration matrix; job seekers carry their
-// programme flag and knowledge. Records inflow and outflow (moves between clusters only).
+// programme flag and knowledge, while unpaid programme grants stay with the recruiting cluster
+// (a mover forfeits it). Records inflow and outflow (moves between clusters only).
 void migrate(TalentPools& pools, const Eigen::MatrixXd& shares, double mobile_share);
 
 // Hiring priority: backbone firms first, then SMEs, then startups. Given what each type wants
@@ -148,7 +155,7 @@ class TalentMarket {
   const Hiring& hiring(std::size_t c) const { return hiring_[c]; }
 
  private:
-  void retire_job_seekers(std::size_t c, double retired_employed);
+  void retire_and_release_job_seekers(std::size_t c, double retired_employed);
   void add_graduates_recruits_and_released(std::size_t c, const ClusterLabour& labour);
   void draw_founders(std::size_t c, double real_output, sim::RandomStream& rng);
   void move_between_clusters(const std::vector<ClusterLabour>& labour);

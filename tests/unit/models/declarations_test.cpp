@@ -138,6 +138,7 @@ TEST(MetricTable, KeepsTheOrderResultFilesDependOn) {
                                              "patents_granted",
                                              "hnte_count",
                                              "researchers",
+                                             "researchers_employed",
                                              "researcher_inflow",
                                              "researcher_outflow",
                                              "researcher_wage",

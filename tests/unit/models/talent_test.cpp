@@ -261,4 +261,90 @@ TEST(EconomicsRulesAverageSkill, RecruitsCountProgrammeSkill) {
   EXPECT_DOUBLE_EQ(models::average_skill(0, 0, 3), 1.0);
 }
 
+// --- TalentMarket::clear: graduates, seekers leaving research, grants paid when hired --------
+
+models::TalentParams market_params() {
+  models::TalentParams p{};
+  p.graduate_rate = 0.02;
+  p.retirement_rate = 0.01;
+  p.seeker_exit_rate = 0.2;
+  p.mobile_share = 0.0;  // one cluster: nobody moves
+  p.attraction_sensitivity = 1.0;
+  p.wage_growth = 0.0;
+  p.wage_tightness_elasticity = 0.5;
+  p.labour_share = 0.3;
+  p.founder_rate = 0.0;
+  p.initial_free_share = 0.05;
+  return p;
+}
+
+struct OneClusterMarket {
+  models::TalentMarket market{1, market_params(), Eigen::MatrixXd::Ones(1, 1)};
+  // 95 of 100 researchers employed, 5 seeking, at the wage that clears planned R&D.
+  OneClusterMarket() { market.open({100.0}, {1000.0}, {0.0}); }
+  void quarter(double employed, double recruits, double hires_wanted) {
+    models::ClusterLabour l;
+    l.employed = employed;
+    l.recruits = recruits;
+    l.wanted = {hires_wanted, 0.0, 0.0};
+    l.real_output = 1.0;
+    market.clear({l}, [](std::size_t c) { return sim::RandomStream(1, 0, 0, 0, c); });
+  }
+  const models::TalentPools& pools() const { return market.pools(); }
+};
+
+TEST(EconomicsRulesTalentMarket, GraduatesFollowEmploymentNotThePool) {
+  OneClusterMarket small_pool, large_pool;
+  large_pool.quarter(95.0, 0.0, 0.0);  // a quarter without hiring leaves a pool behind
+  small_pool.quarter(95.0, 0.0, 95.0);
+  small_pool.quarter(400.0, 0.0, 0.0);
+  large_pool.quarter(400.0, 0.0, 0.0);
+  EXPECT_DOUBLE_EQ(small_pool.pools().graduates[0], 0.02 * 400.0);
+  EXPECT_DOUBLE_EQ(large_pool.pools().graduates[0], 0.02 * 400.0);
+}
+
+TEST(EconomicsRulesTalentMarket, JobSeekersWhoFindNoWorkLeaveResearch) {
+  OneClusterMarket m;
+  // Without hiring: the 5 seekers retire at 1% and then leave research at 20%; graduates of
+  // 95 employed (1.9) join after.
+  m.quarter(95.0, 0.0, 0.0);
+  const double stayed = 5.0 * 0.99 * 0.8;
+  EXPECT_NEAR(m.pools().free[0], stayed + 1.9, 1e-12);
+  EXPECT_NEAR(m.pools().leavers[0], 5.0 * 0.99 * 0.2, 1e-12);
+  EXPECT_NEAR(m.pools().outflow[0], 5.0 * 0.01 + 5.0 * 0.99 * 0.2, 1e-12);
+  // Quarter after quarter without hiring the pool settles where graduates balance leavers,
+  // rather than growing without bound.
+  for (int q = 0; q < 200; ++q) m.quarter(95.0, 0.0, 0.0);
+  const double settled = 1.9 / (1.0 - 0.99 * 0.8);
+  EXPECT_NEAR(m.pools().free[0], settled, 1e-9);
+}
+
+TEST(EconomicsRulesTalentMarket, ProgrammeGrantsArePaidWhenRecruitsAreHired) {
+  OneClusterMarket m;
+  // 10 recruits arrive where nobody hires: no grant is paid.
+  m.quarter(95.0, 10.0, 0.0);
+  EXPECT_DOUBLE_EQ(m.pools().recruits[0], 10.0);
+  EXPECT_DOUBLE_EQ(m.pools().paid_recruits[0], 0.0);
+  EXPECT_DOUBLE_EQ(m.pools().free_unpaid[0], 10.0);
+  // Next quarter firms hire everyone: the recruits still in research (after retiring and
+  // leaving) are hired and their grants paid, once.
+  m.quarter(95.0, 0.0, 1e6);
+  EXPECT_NEAR(m.pools().paid_recruits[0], 10.0 * 0.99 * 0.8, 1e-12);
+  EXPECT_DOUBLE_EQ(m.pools().free_unpaid[0], 0.0);
+  m.quarter(95.0, 0.0, 1e6);
+  EXPECT_DOUBLE_EQ(m.pools().paid_recruits[0], 0.0);
+}
+
+TEST(EconomicsRulesTalentMarket, HalfTheSeekersHiredPaysHalfTheUnpaidGrants) {
+  OneClusterMarket m;
+  m.quarter(95.0, 10.0, 0.0);
+  const double pool = m.pools().free[0];
+  const double unpaid = m.pools().free_unpaid[0];
+  // Next quarter: retire and leave first, then 1.9 graduates join, then half are hired.
+  const double before_hiring = pool * 0.99 * 0.8 + 1.9;
+  m.quarter(95.0, 0.0, before_hiring / 2);
+  EXPECT_NEAR(m.pools().paid_recruits[0], unpaid * 0.99 * 0.8 / 2, 1e-12);
+  EXPECT_NEAR(m.pools().free_unpaid[0], unpaid * 0.99 * 0.8 / 2, 1e-12);
+}
+
 }  // namespace
