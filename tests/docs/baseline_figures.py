@@ -10,7 +10,11 @@ snapshots for `clustersim stats`, and writes the generated blocks:
 - models/README.md, "stylized-facts": the stylized facts of firm dynamics (`clustersim stats`);
 - models/README.md, "public-money": public money by ledger line, 2014-2020;
 - models/README.md, "productivity-growth": clusters' sales-weighted productivity growth;
-- models/README.md, "starting-wages": researchers' wages in the first quarter.
+- models/README.md, "starting-wages": researchers' wages in the first quarter;
+- models/README.md, "goal-criteria": how often each criterion of G2 and G4 holds at the
+  deadline, and how often it alone keeps a cluster from counting. The counts are recomputed
+  here from the metrics with the goals' rules (models/goals.cpp) and must equal the goal values
+  the binary wrote, or the script stops: an independent check of the goal arithmetic.
 
 Without --update it prints them. tests/docs/test_generated_docs.py fails when a block in the
 files is not what this build produces, so a change to the model cannot leave a stale number in
@@ -25,6 +29,7 @@ import tempfile
 
 import h5py
 import numpy as np
+import yaml
 
 SOURCE = pathlib.Path(__file__).resolve().parents[2]
 sys.path.insert(0, str(SOURCE / "tests" / "levers"))
@@ -44,6 +49,7 @@ BLOCKS = {name: (path, *markers(name)) for name, path in (
     ("public-money", MODELS_README),
     ("productivity-growth", MODELS_README),
     ("starting-wages", MODELS_README),
+    ("goal-criteria", MODELS_README),
 )}
 
 # Clusters whose productivity growth models/README.md follows ("Calibration of growth").
@@ -212,6 +218,87 @@ def starting_wages_text(path):
             "firms (medians of 32 replicates).")
 
 
+def trailing_year(quarterly):
+    """Sum over the four quarters ending at each step (replicate x step x cluster), the first
+    three steps annualised from the quarters available, as models/goals.cpp does."""
+    out = np.empty_like(quarterly)
+    for t in range(quarterly.shape[1]):
+        first = max(0, t - 3)
+        out[:, t, :] = quarterly[:, first:t + 1, :].sum(axis=1) * 4.0 / (t - first + 1)
+    return out
+
+
+def quarter_end(label):
+    """The decimal year at the end of a quarter written as 2020Q4."""
+    year, quarter = label.split("Q")
+    return int(year) + int(quarter) / 4
+
+
+def criteria_rows(tests):
+    """One row per criterion: pairs passing it, and pairs failing it alone."""
+    passing = np.array([ok for _, _, ok in tests])  # criterion x replicate x cluster
+    all_pass = passing.all(axis=0)
+    pairs = passing[0].size
+    rows = []
+    for k, (name, threshold, ok) in enumerate(tests):
+        others = np.delete(passing, k, axis=0).all(axis=0)
+        rows.append(f"| {name} | {threshold} | {ok.sum():,} ({100 * ok.sum() / pairs:.3g}%) | "
+                    f"{(others & ~ok).sum():,} |")
+    return rows, all_pass
+
+
+def goal_criteria_table(path):
+    """G2's and G4's criteria at the deadline over every cluster and replicate."""
+    with h5py.File(path, "r") as f:
+        goals = yaml.safe_load(f["scenario"][()])["goals"]
+        time = f["time"][...]
+        m = f["metrics"]
+        output = trailing_year(m["output_value"][...] / 4)
+        rd = trailing_year(m["rd_reported"][...])
+        patents = trailing_year(m["patents_granted"][...])
+        researchers = m["researchers_employed"][...]
+        written = {g.decode(): v for g, v in zip(f["goal"][...], f["goals/value_at_deadline"][...])}
+    g2, g4, mark = goals["g2"], goals["g4"], goals["output_mark"]
+    t = int(np.nonzero(time == quarter_end(g2["deadline"]))[0][0])
+    s = int(np.nonzero(time == quarter_end(g2["window_start"]) - 0.25)[0][0])
+    y, start = output[:, t, :], output[:, s, :]
+    with np.errstate(divide="ignore", invalid="ignore"):
+        growth = (y / start) ** (4 / (t - s)) - 1
+        intensity = np.where(y > 0, rd[:, t, :] / y, 0.0)
+    g2_tests = [
+        ("below the mark before the window (new)", f"0 < output < {mark / 1e9:g} bn yuan",
+         (start > 0) & (start < mark)),
+        ("growth since the window's start", f">= {g2['min_growth']:g} a year",
+         np.nan_to_num(growth, nan=-np.inf) >= g2["min_growth"]),
+        ("R&D intensity", f">= {g2['min_rd_intensity']:g}", intensity >= g2["min_rd_intensity"]),
+        ("output", f">= {g2['min_output'] / 1e9:g} bn yuan", y >= g2["min_output"]),
+    ]
+    t4 = int(np.nonzero(time == quarter_end(g4["deadline"]))[0][0])
+    y4 = output[:, t4, :]
+    bn = np.where(y4 > 0, y4 / 1e9, np.inf)
+    g4_tests = [
+        ("output", f">= {g4['min_output'] / 1e9:g} bn yuan", (y4 > 0) & (y4 >= g4["min_output"])),
+        ("R&D intensity", f">= {g4['min_rd_intensity']:g}",
+         rd[:, t4, :] / bn / 1e9 >= g4["min_rd_intensity"]),
+        ("invention patents per bn yuan", f">= {g4['min_patents_per_bn']:g}",
+         patents[:, t4, :] / bn >= g4["min_patents_per_bn"]),
+        ("employed researchers per bn yuan", f">= {g4['min_researchers_per_bn']:g}",
+         researchers[:, t4, :] / bn >= g4["min_researchers_per_bn"]),
+    ]
+    lines = ["| goal | criterion | threshold | cluster-replicate pairs passing | pairs failing "
+             "this criterion alone |", "|---|---|---|---:|---:|"]
+    for goal, tests in (("G2", g2_tests), ("G4", g4_tests)):
+        rows, counted = criteria_rows(tests)
+        recomputed = counted.sum(axis=1)
+        if not np.array_equal(recomputed, written[goal]):
+            sys.exit(f"baseline_figures.py: {goal} recomputed from the metrics ({recomputed}) is "
+                     f"not what clustersim wrote ({written[goal]})")
+        lines += [f"| {goal} | {row[2:]}" for row in rows]
+        lines.append(f"| {goal} | **all criteria** | | {counted.sum():,} "
+                     f"({100 * counted.sum() / counted.size:.3g}%) | |")
+    return "\n".join(lines)
+
+
 def blocks(binary):
     """Each block's text for this build."""
     with tempfile.TemporaryDirectory() as folder:
@@ -228,6 +315,7 @@ def blocks(binary):
             "public-money": public_money_table(path),
             "productivity-growth": productivity_growth_table(path),
             "starting-wages": starting_wages_text(path),
+            "goal-criteria": goal_criteria_table(path),
         }
 
 
