@@ -2,10 +2,13 @@
 
 #include "sim/io/seal.hpp"
 
+#include <fmt/format.h>
 #include <hdf5_hl.h>
 
 #include <algorithm>
 #include <stdexcept>
+
+#include "sim/core/checked.hpp"
 
 namespace sim::h5 {
 namespace {
@@ -232,11 +235,31 @@ std::vector<hsize_t> shape_of(hid_t dataset) {
 }
 
 namespace {
-std::size_t element_count(hid_t dataset) {
-  std::size_t n = 1;
-  for (hsize_t d : shape_of(dataset)) n *= d;
-  return n;
+
+// The object's path in its file ("/goals/met"), so that a message names what was wrong.
+std::string name_of(hid_t object) {
+  const ssize_t size = H5Iget_name(object, nullptr, 0);
+  if (size <= 0) return "(unnamed)";
+  std::string name(static_cast<std::size_t>(size) + 1, '\0');
+  H5Iget_name(object, name.data(), name.size());
+  name.resize(static_cast<std::size_t>(size));
+  return name;
 }
+
+// A file's shape is untrusted: a product that wraps around would size the buffer HDF5 reads
+// into, and the caller's loops over the stated shape, wrongly, so it is refused.
+std::size_t element_count(hid_t dataset) {
+  const std::vector<hsize_t> shape = shape_of(dataset);
+  const std::optional<std::size_t> count = checked_product(shape);
+  if (!count) {
+    throw std::runtime_error(
+        fmt::format("dataset {} has shape [{}]: more elements than memory "
+                    "can address",
+                    name_of(dataset), fmt::join(shape, ", ")));
+  }
+  return *count;
+}
+
 }  // namespace
 
 std::vector<double> read_doubles(hid_t dataset) {

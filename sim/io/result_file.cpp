@@ -16,6 +16,7 @@
 #include <filesystem>
 #include <functional>
 
+#include "sim/core/checked.hpp"
 #include "sim/io/hdf5.hpp"
 
 namespace fs = std::filesystem;
@@ -405,6 +406,11 @@ GoalResults read_goal_results(const std::string& path) {
     }
     goals.replicates = shape[1];
     goals.value_at_deadline = h5::read_doubles(value);
+    // Every reader of GoalResults indexes [goal][replicate] up to the stated shape.
+    if (checked_product({goal_count, goals.replicates}) != goals.value_at_deadline.size()) {
+      throw InputError(where, "",
+                       "/goals/value_at_deadline does not hold the values its shape states");
+    }
     goals.first_met = h5::read_doubles(h5::open_dataset(file, "goals/first_met"));
     for (auto m : h5::read_ints(h5::open_dataset(file, "goals/met"))) {
       goals.met.push_back(static_cast<std::int8_t>(m));

@@ -7,6 +7,7 @@
 #include <fmt/format.h>
 #include <filesystem>
 
+#include "sim/core/checked.hpp"
 #include "sim/core/errors.hpp"
 #include "sim/io/hdf5.hpp"
 #include "sim/io/result_file.hpp"
@@ -394,7 +395,9 @@ SweepDefinition SweepStore::read_manifest(const std::string& folder) {
     h5::Handle design = h5::open_dataset(file, "design");
     const auto shape = h5::shape_of(design);
     const auto values = h5::read_doubles(design);
-    if (shape.size() != 2 || shape[1] != sweep.settings.size() || sweep.replicates < 1) {
+    // The points are cut from `values` by the stated shape, so the two must agree.
+    if (shape.size() != 2 || shape[1] != sweep.settings.size() || sweep.replicates < 1 ||
+        checked_product(shape) != values.size()) {
       throw InputError({manifest, 0, 0}, "", "the design does not fit the settings");
     }
     for (std::size_t p = 0; p < shape[0]; ++p) {

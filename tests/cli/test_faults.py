@@ -7,6 +7,7 @@ import subprocess
 import time
 
 import h5py
+import numpy as np
 import pytest
 
 from conftest import EXECUTABLE, PACKAGE_BUILT, SMALL, SOURCE_DIR, clustersim, sealed_h5
@@ -184,3 +185,68 @@ def test_sigterm_stops_a_sweep_which_then_resumes_to_the_same_file(tmp_path):
     done = clustersim("sweep", sweep, "-o", out)
     assert done.returncode == 0 and "resuming:" in done.stderr, done.stderr
     assert_same_sweep(whole, out)
+
+
+# --- Found by reading: contents that are well-formed HDF5 but wrong (tests/fuzz/README.md) ---
+
+SWEEP_SALTELLI = SOURCE_DIR / "tests" / "data" / "sweep-saltelli.yaml"
+
+
+@pytest.fixture(scope="module")
+def saltelli_runs(tmp_path_factory):
+    """A saltelli sweep's result file and its kept folder of runs (manifest and run files)."""
+    out = tmp_path_factory.mktemp("saltelli") / "sweep.h5"
+    done = clustersim("sweep", SWEEP_SALTELLI, "-o", out, "-q", "--keep-runs")
+    assert done.returncode == 0, done.stderr
+    return out
+
+
+def runs_copy(saltelli_runs, tmp_path):
+    """A copy of the kept folder of runs, for a test to edit."""
+    folder = tmp_path / "sweep.h5.d"
+    shutil.copytree(saltelli_runs.parent / "sweep.h5.d", folder)
+    return folder
+
+
+def wrapping_length(factor):
+    """A length whose product with `factor` passes 2^64 by less than `factor`: a product of
+    the two in 64 bits wraps around to a small number."""
+    return -(-2**64 // factor)
+
+
+def replace_with_empty_shape(f, name, shape, dtype):
+    """Replaces dataset `name` by a chunked one of `shape` with nothing written (HDF5 stores
+    no chunk, so any shape fits in a small file)."""
+    del f[name]
+    f.create_dataset(name, shape=shape, dtype=dtype, chunks=(1,) * len(shape))
+
+
+def test_goals_refuses_a_goal_shape_whose_element_count_overflows(small_result, tmp_path):
+    """Found by reading: the element count of /goals/value_at_deadline wrapped around 2^64, so
+    it read a few values while the report looped over 2^62 replicates (past the arrays' end)."""
+    path = tmp_path / "result.h5"
+    shutil.copy(small_result, path)
+    with sealed_h5(path) as f:
+        goals = f["goal"].shape[0]
+        wrapped = goals * wrapping_length(goals) - 2**64
+        replace_with_empty_shape(f, "goals/value_at_deadline", (goals, wrapping_length(goals)),
+                                 "f8")
+        for name in ("goals/met", "goals/first_met", "goals/cost_to_deadline"):
+            dtype = f[name].dtype
+            del f[name]
+            f[name] = np.zeros(wrapped, dtype=dtype)
+    done = clustersim("goals", path)
+    assert done.returncode == 2, done.stderr
+    assert str(path) in done.stderr and "/goals/value_at_deadline has shape" in done.stderr, \
+        done.stderr
+
+
+def test_merge_refuses_a_design_shape_whose_element_count_overflows(saltelli_runs, tmp_path):
+    """Found by reading: the manifest's design of 6e18 points of 3 settings wrapped to 2 values,
+    and the points were cut from them past their end."""
+    folder = runs_copy(saltelli_runs, tmp_path)
+    with sealed_h5(folder / "sweep.h5") as f:
+        replace_with_empty_shape(f, "design", (wrapping_length(3), 3), "f8")
+    done = clustersim("merge", folder, "-o", tmp_path / "merged.h5")
+    assert done.returncode == 2, done.stderr
+    assert "sweep.h5" in done.stderr and "dataset /design has shape" in done.stderr, done.stderr
