@@ -250,3 +250,23 @@ def test_merge_refuses_a_design_shape_whose_element_count_overflows(saltelli_run
     done = clustersim("merge", folder, "-o", tmp_path / "merged.h5")
     assert done.returncode == 2, done.stderr
     assert "sweep.h5" in done.stderr and "dataset /design has shape" in done.stderr, done.stderr
+
+
+@pytest.mark.parametrize("dataset, index, value", [("goals/deadline", 0, float("inf")),
+                                                   ("goals/deadline", 1, 5e8),
+                                                   ("goals/first_met", (0, 0), -float("inf")),
+                                                   ("goals/first_met", (1, 0), 5e8)])
+def test_goals_refuses_a_decimal_year_outside_the_calendar(small_result, tmp_path, dataset,
+                                                           index, value):
+    """Found by reading: a deadline or first_met of infinity or 5e8 was cast to a quarter number
+    (int) unchecked, which is undefined behaviour; only NaN or the calendar's years are read."""
+    path = tmp_path / "result.h5"
+    shutil.copy(small_result, path)
+    with sealed_h5(path) as f:
+        f["goals/met"][...] = 1  # every replicate decided, so that its first_met is reported
+        f["goals/first_met"][...] = 2016.0
+        f[dataset][index] = value
+    done = clustersim("goals", path)
+    assert done.returncode == 2, done.stderr
+    assert str(path) in done.stderr and f"/{dataset} holds " in done.stderr, done.stderr
+    assert "neither NaN nor the decimal year of a quarter's end" in done.stderr, done.stderr
