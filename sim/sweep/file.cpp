@@ -25,10 +25,6 @@ namespace fs = std::filesystem;
 namespace sim {
 namespace {
 
-// A sweep is read and every point checked before anything runs; beyond this many points the
-// design is more likely a mistake than a plan (and the up-front checks alone take minutes).
-constexpr std::size_t kMaxPoints = 100000;
-
 const std::vector<std::string> kTopLevelKeys = {"description", "base",   "replicates",
                                                 "set",         "output", "vary"};
 const std::vector<std::string> kOutputKeys = {"metrics"};
@@ -265,10 +261,10 @@ std::vector<Range> read_ranges(const ConfigNode& node, const std::string& prefix
 }
 
 void check_point_count(std::size_t count, const ConfigNode& where, const std::string& key) {
-  if (count > kMaxPoints) {
-    throw InputError(
-        where.where, key,
-        fmt::format("the design has {} points; a sweep may have at most {}", count, kMaxPoints));
+  if (count > kMaxSweepPoints) {
+    throw InputError(where.where, key,
+                     fmt::format("the design has {} points; a sweep may have at most {}", count,
+                                 kMaxSweepPoints));
   }
 }
 

@@ -110,6 +110,18 @@ void write_manifest(const std::string& path, const SweepDefinition& sweep) {
   });
 }
 
+// The manifest's base samples: none (0) or as many as a sweep file may ask for. The fingerprint
+// does not cover them, and a negative number cast to std::size_t would be huge.
+std::size_t base_samples(hid_t file, const std::string& path) {
+  const std::int64_t n = int_attribute(file, "base_samples");
+  if (n < 0 || static_cast<std::uint64_t>(n) > kMaxSweepPoints) {
+    throw InputError(
+        {path, 0, 0}, "",
+        fmt::format("its base_samples attribute is {}; a sweep has 0 to {}", n, kMaxSweepPoints));
+  }
+  return static_cast<std::size_t>(n);
+}
+
 // Fingerprint and build of a manifest, checked to be one.
 std::pair<std::string, std::string> manifest_identity(hid_t file, const std::string& path) {
   if (string_attribute_or_empty(file, "filetype") != kManifestFiletype) {
@@ -383,7 +395,7 @@ SweepDefinition SweepStore::read_manifest(const std::string& folder) {
     sweep.base_path = h5::read_strings(h5::open_dataset(file, "base_path")).at(0);
     sweep.base_resolved = h5::read_strings(h5::open_dataset(file, "base_resolved")).at(0);
     sweep.replicates = static_cast<int>(int_attribute(file, "replicates"));
-    sweep.base_samples = static_cast<std::size_t>(int_attribute(file, "base_samples"));
+    sweep.base_samples = base_samples(file, manifest);
     const std::string method = h5::read_string_attribute(file, "method");
     for (auto m : {SweepMethod::Grid, SweepMethod::List, SweepMethod::LatinHypercube,
                    SweepMethod::Saltelli}) {

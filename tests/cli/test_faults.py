@@ -270,3 +270,32 @@ def test_goals_refuses_a_decimal_year_outside_the_calendar(small_result, tmp_pat
     assert done.returncode == 2, done.stderr
     assert str(path) in done.stderr and f"/{dataset} holds " in done.stderr, done.stderr
     assert "neither NaN nor the decimal year of a quarter's end" in done.stderr, done.stderr
+
+
+def test_sensitivity_refuses_base_samples_whose_run_count_overflows(saltelli_runs, tmp_path):
+    """Found by reading: 2^62 + 10 base samples of 2 settings (4 rows each) wrap around 2^64 to
+    the file's 40 runs; the check passed and sobol_indices failed with length_error (exit 1)."""
+    path = tmp_path / "sweep.h5"
+    shutil.copy(saltelli_runs, path)
+    with sealed_h5(path) as f:
+        f.attrs["sweep_settings"] = list(f.attrs["sweep_settings"][:2])
+        f.attrs["sweep_base_samples"] = np.int64(2**62 + 10)
+    done = clustersim("sensitivity", path, "--outcome", "sum(output_value)")
+    assert done.returncode == 2, done.stderr
+    assert str(path) in done.stderr and "wrong shape" in done.stderr, done.stderr
+    assert "has more than 2^64 runs, the file has 40" in done.stderr, done.stderr
+
+
+@pytest.mark.parametrize("base_samples", [-1, 100001])
+def test_merge_refuses_a_manifest_with_base_samples_out_of_range(saltelli_runs, tmp_path,
+                                                                 base_samples):
+    """Found by reading: the manifest's base_samples (which its fingerprint does not cover) was
+    cast to std::size_t unchecked: -1 was merged into a sweep file as sweep_base_samples -1."""
+    folder = runs_copy(saltelli_runs, tmp_path)
+    with sealed_h5(folder / "sweep.h5") as f:
+        f.attrs["base_samples"] = np.int64(base_samples)
+    done = clustersim("merge", folder, "-o", tmp_path / "merged.h5")
+    assert done.returncode == 2, done.stderr
+    assert "sweep.h5" in done.stderr and f"its base_samples attribute is {base_samples}; a " \
+        "sweep has 0 to 100000" in done.stderr, done.stderr
+    assert not (tmp_path / "merged.h5").exists()
