@@ -161,9 +161,8 @@ std::vector<double> read_goal_field(const std::string& path, const std::string& 
     if (!h5::exists(file, dataset)) {
       throw InputError({path, 0, 0}, "", fmt::format("the sweep has no /{}", dataset));
     }
-    h5::Handle ds = h5::open_dataset(file, dataset);
-    if (field != "met") return h5::read_doubles(ds);
-    const auto met = h5::read_ints(ds);  // int8 on file: 1 met, 0 not, -1 undecided
+    if (field != "met") return h5::read_doubles(h5::open_dataset(file, dataset));
+    const auto met = read_goal_met(file, dataset, path);  // 1 met, 0 not, -1 undecided
     return std::vector<double>(met.begin(), met.end());
   });
 }

@@ -427,9 +427,7 @@ void read_goal_values(hid_t file, GoalResults& goals, const Location& where) {
                      "/goals/value_at_deadline does not hold the values its shape states");
   }
   goals.first_met = h5::read_doubles(h5::open_dataset(file, "goals/first_met"));
-  for (auto m : h5::read_ints(h5::open_dataset(file, "goals/met"))) {
-    goals.met.push_back(static_cast<std::int8_t>(m));
-  }
+  goals.met = read_goal_met(file, "goals/met", where.file);
   if (goals.met.size() != goals.value_at_deadline.size() ||
       goals.first_met.size() != goals.value_at_deadline.size()) {
     throw InputError(where, "", "the /goals datasets disagree in size");
@@ -458,6 +456,20 @@ void read_comparison(hid_t file, GoalResults& goals, const Location& where) {
 }
 
 }  // namespace
+
+std::vector<std::int8_t> read_goal_met(hid_t file, const std::string& dataset,
+                                       const std::string& path) {
+  std::vector<std::int8_t> out;
+  for (const std::int64_t m : h5::read_ints(h5::open_dataset(file, dataset))) {
+    if (m < -1 || m > 1) {
+      throw InputError({path, 0, 0}, "",
+                       fmt::format("/{} holds {}; a goal is met (1), not met (0) or undecided (-1)",
+                                   dataset, m));
+    }
+    out.push_back(static_cast<std::int8_t>(m));
+  }
+  return out;
+}
 
 GoalResults read_goal_results(const std::string& path) {
   const Location where{path, 0, 0};

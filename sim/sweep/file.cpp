@@ -136,6 +136,17 @@ std::int64_t read_integer(const ConfigNode& node, const std::string& key, std::i
   return static_cast<std::int64_t>(*value);
 }
 
+// The sweep's replicates, range-checked before the cast to int: 4294967297 would become 1 and
+// pass run.replicates' own check.
+int read_replicates(const ConfigNode& node) {
+  const std::int64_t n = read_integer(node, "replicates", 1);
+  if (n > kMaxReplicates) {
+    throw InputError(node.where, "replicates",
+                     fmt::format("{} is outside the allowed range [1, {}]", n, kMaxReplicates));
+  }
+  return static_cast<int>(n);
+}
+
 std::string describe_range(const Setting& s) {
   const std::string unit = s.unit.empty() || s.unit == "1" ? "" : " " + s.unit;
   return fmt::format("[{:g}, {:g}]{}", s.min, s.max, unit);
@@ -655,8 +666,7 @@ SweepDefinition load_sweep(const std::string& path, const Model& model) {
       require_kind(*description, ConfigNode::Kind::Scalar, "description", "text");
     }
   }
-  sweep.replicates =
-      static_cast<int>(read_integer(required(root, "", "replicates"), "replicates", 1));
+  sweep.replicates = read_replicates(required(root, "", "replicates"));
   const ConfigNode* set_node = root.child("set");
   std::vector<SetEntry> set;
   if (set_node != nullptr && set_node->kind != ConfigNode::Kind::Null) {

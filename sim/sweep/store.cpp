@@ -110,6 +110,17 @@ void write_manifest(const std::string& path, const SweepDefinition& sweep) {
   });
 }
 
+// The manifest's replicates, range-checked before the cast to int: 2^32 + 1 would become 1.
+int replicates(hid_t file, const std::string& path) {
+  const std::int64_t n = int_attribute(file, "replicates");
+  if (n < 1 || n > kMaxReplicates) {
+    throw InputError(
+        {path, 0, 0}, "",
+        fmt::format("its replicates attribute is {}; a sweep has 1 to {}", n, kMaxReplicates));
+  }
+  return static_cast<int>(n);
+}
+
 // The manifest's base samples: none (0) or as many as a sweep file may ask for. The fingerprint
 // does not cover them, and a negative number cast to std::size_t would be huge.
 std::size_t base_samples(hid_t file, const std::string& path) {
@@ -209,9 +220,7 @@ StoredRun read_run(const std::string& path, const SweepDefinition& sweep, std::s
     const auto deadlines = h5::read_doubles(h5::open_dataset(file, "goal_deadline"));
     g.value_at_deadline = h5::read_doubles(h5::open_dataset(file, "value_at_deadline"));
     g.first_met = h5::read_doubles(h5::open_dataset(file, "first_met"));
-    for (auto v : h5::read_ints(h5::open_dataset(file, "met"))) {
-      g.met.push_back(static_cast<std::int8_t>(v));
-    }
+    g.met = read_goal_met(file, "met", path);
     if (h5::exists(file, "cost_to_deadline")) {
       g.cost_to_deadline = h5::read_doubles(h5::open_dataset(file, "cost_to_deadline"));
     }
@@ -394,7 +403,7 @@ SweepDefinition SweepStore::read_manifest(const std::string& folder) {
     sweep.text = h5::read_strings(h5::open_dataset(file, "definition")).at(0);
     sweep.base_path = h5::read_strings(h5::open_dataset(file, "base_path")).at(0);
     sweep.base_resolved = h5::read_strings(h5::open_dataset(file, "base_resolved")).at(0);
-    sweep.replicates = static_cast<int>(int_attribute(file, "replicates"));
+    sweep.replicates = replicates(file, manifest);
     sweep.base_samples = base_samples(file, manifest);
     const std::string method = h5::read_string_attribute(file, "method");
     for (auto m : {SweepMethod::Grid, SweepMethod::List, SweepMethod::LatinHypercube,
@@ -408,7 +417,7 @@ SweepDefinition SweepStore::read_manifest(const std::string& folder) {
     const auto shape = h5::shape_of(design);
     const auto values = h5::read_doubles(design);
     // The points are cut from `values` by the stated shape, so the two must agree.
-    if (shape.size() != 2 || shape[1] != sweep.settings.size() || sweep.replicates < 1 ||
+    if (shape.size() != 2 || shape[1] != sweep.settings.size() ||
         checked_product(shape) != values.size()) {
       throw InputError({manifest, 0, 0}, "", "the design does not fit the settings");
     }

@@ -299,3 +299,44 @@ def test_merge_refuses_a_manifest_with_base_samples_out_of_range(saltelli_runs, 
     assert "sweep.h5" in done.stderr and f"its base_samples attribute is {base_samples}; a " \
         "sweep has 0 to 100000" in done.stderr, done.stderr
     assert not (tmp_path / "merged.h5").exists()
+
+
+def test_merge_refuses_a_manifest_whose_replicates_do_not_fit_an_int(saltelli_runs, tmp_path):
+    """Found by reading: the manifest's replicates were cast to int before their range check,
+    so 2^32 + 1 became 1, matched the fingerprint of a one-replicate sweep, and merged."""
+    folder = runs_copy(saltelli_runs, tmp_path)
+    with sealed_h5(folder / "sweep.h5") as f:
+        f.attrs["replicates"] = np.int64(2**32 + 1)
+    done = clustersim("merge", folder, "-o", tmp_path / "merged.h5")
+    assert done.returncode == 2, done.stderr
+    assert "sweep.h5" in done.stderr and "its replicates attribute is 4294967297; a sweep has 1 " \
+        "to 100000" in done.stderr, done.stderr
+
+
+@pytest.mark.parametrize("value, dtype", [(2, "i1"), (257, "i8"), (-2, "i1")])
+def test_goals_and_merge_refuse_met_values_other_than_minus_one_zero_one(
+        small_result, saltelli_runs, tmp_path, value, dtype):
+    """Found by reading: /goals/met was narrowed to int8 unchecked (257 became 1, met), and 2
+    or -2 passed as a goal neither met nor undecided."""
+    path = tmp_path / "result.h5"
+    shutil.copy(small_result, path)
+    with sealed_h5(path) as f:
+        met = f["goals/met"][...].astype(dtype)
+        met[0, 0] = value
+        del f["goals/met"]
+        f["goals/met"] = met
+    done = clustersim("goals", path)
+    assert done.returncode == 2, done.stderr
+    assert str(path) in done.stderr and f"/goals/met holds {value}; a goal is met (1)" \
+        in done.stderr, done.stderr
+
+    folder = runs_copy(saltelli_runs, tmp_path)
+    run = sorted((folder / "local").glob("run-*.h5"))[3]
+    with sealed_h5(run) as f:
+        met = f["met"][...].astype(dtype)
+        met[0] = value
+        del f["met"]
+        f["met"] = met
+    done = clustersim("merge", folder, "-o", tmp_path / "merged.h5")
+    assert done.returncode == 2, done.stderr
+    assert run.name in done.stderr and f"/met holds {value}" in done.stderr, done.stderr
