@@ -393,6 +393,19 @@ void check_decimal_years(const std::vector<double>& years, const std::string& da
   }
 }
 
+// A decided replicate (met 0 or 1) reached its deadline, so it has a value there: NaN can only
+// be a damaged file, and would reach the report's quantiles (which refuse NaN).
+void check_decided_values(const GoalResults& goals, const Location& where) {
+  for (std::size_t i = 0; i < goals.met.size(); ++i) {
+    if (goals.met[i] >= 0 && std::isnan(goals.value_at_deadline[i])) {
+      throw InputError(where, "",
+                       fmt::format("/goals/value_at_deadline is NaN for goal {}, replicate {}, "
+                                   "which /goals/met says is decided",
+                                   goals.goals[i / goals.replicates].id, i % goals.replicates));
+    }
+  }
+}
+
 std::vector<GoalDefinition> read_goal_definitions(hid_t file, const Location& where) {
   const auto ids = h5::read_strings(h5::open_dataset(file, "goal"));
   const auto descriptions = h5::read_strings(h5::open_dataset(file, "goals/description"));
@@ -433,6 +446,7 @@ void read_goal_values(hid_t file, GoalResults& goals, const Location& where) {
     throw InputError(where, "", "the /goals datasets disagree in size");
   }
   check_decimal_years(goals.first_met, "goals/first_met", where);
+  check_decided_values(goals, where);
   if (h5::exists(file, "goals/cost_to_deadline")) {
     goals.cost_to_deadline = h5::read_doubles(h5::open_dataset(file, "goals/cost_to_deadline"));
     if (goals.cost_to_deadline.size() != goals.value_at_deadline.size()) {

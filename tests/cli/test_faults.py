@@ -340,3 +340,18 @@ def test_goals_and_merge_refuse_met_values_other_than_minus_one_zero_one(
     done = clustersim("merge", folder, "-o", tmp_path / "merged.h5")
     assert done.returncode == 2, done.stderr
     assert run.name in done.stderr and f"/met holds {value}" in done.stderr, done.stderr
+
+
+def test_goals_refuses_a_decided_replicate_without_a_value(small_result, tmp_path):
+    """Found by reading: a NaN value_at_deadline of a replicate that /goals/met says is decided
+    went into std::sort through the report's quantiles (undefined behaviour)."""
+    path = tmp_path / "result.h5"
+    shutil.copy(small_result, path)
+    with sealed_h5(path) as f:
+        f["goals/met"][0, 0] = 1
+        f["goals/value_at_deadline"][0, 0] = np.nan
+        goal = f["goal"][0].decode()
+    done = clustersim("goals", path)
+    assert done.returncode == 2, done.stderr
+    assert str(path) in done.stderr and f"/goals/value_at_deadline is NaN for goal {goal}, " \
+        "replicate 0, which /goals/met says is decided" in done.stderr, done.stderr
