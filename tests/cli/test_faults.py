@@ -355,3 +355,37 @@ def test_goals_refuses_a_decided_replicate_without_a_value(small_result, tmp_pat
     assert done.returncode == 2, done.stderr
     assert str(path) in done.stderr and f"/goals/value_at_deadline is NaN for goal {goal}, " \
         "replicate 0, which /goals/met says is decided" in done.stderr, done.stderr
+
+
+@pytest.mark.parametrize("edit, words", [
+    ("schema_version", "attribute schema_version of / does not hold integers"),
+    ("goals/met", "dataset /goals/met does not hold integers"),
+])
+def test_goals_refuses_floats_where_integers_belong(small_result, tmp_path, edit, words):
+    """Found by reading: integers were read from float datasets and attributes through HDF5's
+    own conversion, which is undefined for NaN or out-of-range numbers; 1.0 was accepted."""
+    path = tmp_path / "result.h5"
+    shutil.copy(small_result, path)
+    with sealed_h5(path) as f:
+        if edit == "schema_version":
+            f.attrs["schema_version"] = f.attrs["schema_version"].astype(np.float64)
+        else:
+            met = f["goals/met"][...].astype(np.float64)
+            del f["goals/met"]
+            f["goals/met"] = met
+    done = clustersim("goals", path)
+    assert done.returncode == 2, done.stderr
+    assert str(path) in done.stderr and words in done.stderr, done.stderr
+
+
+def test_merge_refuses_a_run_file_whose_point_is_a_float(saltelli_runs, tmp_path):
+    """Found by reading: a run file's point attribute, NaN as a float, was converted to int64
+    inside HDF5 (undefined behaviour)."""
+    folder = runs_copy(saltelli_runs, tmp_path)
+    run = sorted((folder / "local").glob("run-*.h5"))[0]
+    with sealed_h5(run) as f:
+        f.attrs["point"] = np.nan
+    done = clustersim("merge", folder, "-o", tmp_path / "merged.h5")
+    assert done.returncode == 2, done.stderr
+    assert run.name in done.stderr and "attribute point of / does not hold integers" \
+        in done.stderr, done.stderr
