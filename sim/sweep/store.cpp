@@ -3,6 +3,8 @@
 #include <algorithm>
 #include <map>
 #include <mutex>
+#include <optional>
+#include <string_view>
 
 #include <fmt/format.h>
 #include <filesystem>
@@ -39,14 +41,20 @@ std::string run_file_name(std::size_t point, std::size_t replicate) {
   return fmt::format("run-{}-{}.h5", point, replicate);
 }
 
-// The (point, replicate) of a run file's name, or false for any other name.
+// The (point, replicate) of a run file's name, or false for any other name: only the name
+// run_file_name writes, so "run-+0-0.h5" or "run-00-0.h5" is not taken for run-0-0.h5.
 bool parse_run_file_name(const std::string& name, std::size_t& point, std::size_t& replicate) {
-  unsigned long long p = 0, r = 0;
-  int consumed = 0;
-  if (std::sscanf(name.c_str(), "run-%llu-%llu.h5%n", &p, &r, &consumed) != 2) return false;
-  if (static_cast<std::size_t>(consumed) != name.size()) return false;
-  point = p;
-  replicate = r;
+  const std::string_view prefix = "run-", suffix = ".h5";
+  std::string_view text(name);
+  if (!text.starts_with(prefix) || !text.ends_with(suffix)) return false;
+  text = text.substr(prefix.size(), text.size() - prefix.size() - suffix.size());
+  const std::size_t dash = text.find('-');
+  if (dash == std::string_view::npos) return false;
+  const auto p = parse_whole<std::size_t>(text.substr(0, dash));
+  const auto r = parse_whole<std::size_t>(text.substr(dash + 1));
+  if (!p || !r || run_file_name(*p, *r) != name) return false;
+  point = *p;
+  replicate = *r;
   return true;
 }
 
@@ -131,6 +139,18 @@ std::size_t base_samples(hid_t file, const std::string& path) {
         fmt::format("its base_samples attribute is {}; a sweep has 0 to {}", n, kMaxSweepPoints));
   }
   return static_cast<std::size_t>(n);
+}
+
+// The manifest's fingerprint as written by fingerprint_text, whole: std::stoull took a prefix
+// ("...x" passed) and a sign.
+std::uint64_t fingerprint_number(const std::string& text, const std::string& path) {
+  const std::optional<std::uint64_t> n = parse_whole<std::uint64_t>(text, 16);
+  if (!n || fingerprint_text(*n) != text) {
+    throw InputError(
+        {path, 0, 0}, "",
+        fmt::format("its fingerprint attribute '{}' is not 16 hexadecimal digits", text));
+  }
+  return *n;
 }
 
 // Fingerprint and build of a manifest, checked to be one.
@@ -425,7 +445,7 @@ SweepDefinition SweepStore::read_manifest(const std::string& folder) {
       sweep.points.emplace_back(values.begin() + static_cast<std::ptrdiff_t>(p * shape[1]),
                                 values.begin() + static_cast<std::ptrdiff_t>((p + 1) * shape[1]));
     }
-    sweep.fingerprint = std::stoull(fingerprint, nullptr, 16);
+    sweep.fingerprint = fingerprint_number(fingerprint, manifest);
     if (fingerprint_of(sweep) != sweep.fingerprint) {
       throw InputError({manifest, 0, 0}, "",
                        "its sweep (base, design, replicates or metrics) does not match its "

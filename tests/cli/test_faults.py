@@ -389,3 +389,23 @@ def test_merge_refuses_a_run_file_whose_point_is_a_float(saltelli_runs, tmp_path
     assert done.returncode == 2, done.stderr
     assert run.name in done.stderr and "attribute point of / does not hold integers" \
         in done.stderr, done.stderr
+
+
+def test_merge_reads_run_file_names_and_the_fingerprint_whole(saltelli_runs, tmp_path):
+    """Found by reading: run file names were parsed with sscanf, so run-+0-0.h5 was taken for
+    run 0-0. The manifest's fingerprint was parsed with std::stoull, which takes a prefix of it
+    (a later exact comparison refused it as another sweep's; now it is refused as what it is)."""
+    folder = runs_copy(saltelli_runs, tmp_path)
+    (folder / "local" / "run-0-0.h5").rename(folder / "local" / "run-+0-0.h5")
+    done = clustersim("merge", folder, "-o", tmp_path / "merged.h5")
+    assert done.returncode == 2, done.stderr
+    assert "1 of 40 runs are missing (run-0-0.h5)" in done.stderr, done.stderr
+
+    (folder / "local" / "run-+0-0.h5").rename(folder / "local" / "run-0-0.h5")
+    with sealed_h5(folder / "sweep.h5") as f:
+        fingerprint = f.attrs["fingerprint"]
+        f.attrs["fingerprint"] = fingerprint + "x"
+    done = clustersim("merge", folder, "-o", tmp_path / "merged.h5")
+    assert done.returncode == 2, done.stderr
+    assert f"its fingerprint attribute '{fingerprint}x' is not 16 hexadecimal digits" \
+        in done.stderr, done.stderr

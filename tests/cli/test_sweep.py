@@ -181,7 +181,10 @@ def test_bad_sweep_files_are_refused_and_nothing_is_overwritten(tmp_path, text, 
 
 
 def test_bad_shard_option(tmp_path):
-    for shard in ("3/3", "1", "-1/2", "a/b"):
+    # Found by reading: sscanf's %d took 4294967296 (undefined; glibc wrapped it to 0), a sign
+    # and spaces.
+    for shard in ("3/3", "1", "-1/2", "a/b", "4294967296/4", "0/4294967297", "+1/4", " 1/4",
+                  "1/4 ", "1/", "/4"):
         done = clustersim("sweep", SWEEP_SMALL, "--shard", shard, "-o", tmp_path / "x.h5")
         assert done.returncode == 2 and "--shard" in done.stderr, (shard, done.stderr)
 
