@@ -210,7 +210,11 @@ StatsReport firm_stats(const std::vector<sim::Snapshot>& snapshots,
       const auto it = where.find(firm_b[j]);
       if (it == where.end()) continue;
       const std::size_t i = it->second;
-      if (sales_a[i] > 0 && sales_b[j] > 0) growth.push_back(std::log(sales_b[j] / sales_a[i]));
+      if (sales_a[i] > 0 && sales_b[j] > 0) {
+        // Only finite growth: infinite sales (a damaged file's) give NaN, which quantiles refuse.
+        const double g = std::log(sales_b[j] / sales_a[i]);
+        if (std::isfinite(g)) growth.push_back(g);
+      }
       before.push_back(dev_a[i]);
       after.push_back(dev_b[j]);
     }
@@ -218,16 +222,22 @@ StatsReport firm_stats(const std::vector<sim::Snapshot>& snapshots,
   out.growth = growth_shape(growth);
   out.productivity_persistence = correlation(before, after);
 
-  // Productivity dispersion within clusters with at least 10 firms.
+  // Productivity dispersion within clusters with at least 10 firms. A log-productivity that is
+  // not finite (NaN or infinite: only in a damaged file, the model's are finite) is left out, as
+  // a NaN R&D intensity is left out of the histogram below: quantiles refuse NaN, and an
+  // infinity makes the 90/10 ratio NaN.
   std::map<std::pair<int, int>, std::vector<double>> by_cluster;
   const auto place = replicate_and_cluster(last);
   const auto& a = column(last, "log_productivity");
-  for (std::size_t i = 0; i < a.size(); ++i) by_cluster[place[i]].push_back(a[i]);
+  for (std::size_t i = 0; i < a.size(); ++i) {
+    if (std::isfinite(a[i])) by_cluster[place[i]].push_back(a[i]);
+  }
   std::vector<double> ratios;
   for (const auto& [k, values] : by_cluster) {
-    if (values.size() >= 10) {
-      ratios.push_back(std::exp(sim::quantile(values, 0.9) - sim::quantile(values, 0.1)));
-    }
+    if (values.size() < 10) continue;
+    // Extreme but finite values can still make it NaN: both quantiles overflow to infinity.
+    const double ratio = std::exp(sim::quantile(values, 0.9) - sim::quantile(values, 0.1));
+    if (!std::isnan(ratio)) ratios.push_back(ratio);
   }
   out.productivity_90_10 = sim::quantile(ratios, 0.5);
 

@@ -6,8 +6,11 @@
 #include <cctype>
 #include <charconv>
 #include <cmath>
+#include <initializer_list>
+#include <optional>
 #include <stdexcept>
 
+#include "sim/core/checked.hpp"
 #include "sim/core/errors.hpp"
 
 namespace sim {
@@ -234,10 +237,20 @@ class Parser {
   std::size_t pos_ = 0;
 };
 
-void check_size(const std::vector<double>& values, std::size_t expected, const std::string& what) {
-  if (values.size() != expected) {
+// The loops below walk the table's stated shape, so `values` must hold exactly its product; a
+// product that overflows (a crafted shape) would wrap to a small number and pass a plain check.
+void check_size(const std::vector<double>& values, std::initializer_list<std::size_t> shape,
+                const std::string& what) {
+  const std::optional<std::size_t> expected = checked_product(shape);
+  if (!expected) {
     throw std::invalid_argument(
-        fmt::format("{} has {} values; the sweep's shape needs {}", what, values.size(), expected));
+        fmt::format("the sweep's shape [{}] for {} has more values than "
+                    "memory can address",
+                    fmt::join(shape, ", "), what));
+  }
+  if (values.size() != *expected) {
+    throw std::invalid_argument(fmt::format("{} has {} values; the sweep's shape needs {}", what,
+                                            values.size(), *expected));
   }
 }
 
@@ -249,12 +262,12 @@ std::vector<double> goal_outcome(const Outcome& outcome, const SweepTable& table
       std::find(table.goal_ids.begin(), table.goal_ids.end(), outcome.name) -
       table.goal_ids.begin());
   const std::vector<double> met = table.goals("met");
-  check_size(met, table.runs * goals * replicates, "/goals/met");
+  check_size(met, {table.runs, goals, replicates}, "/goals/met");
   const std::vector<double> values = outcome.kind == Kind::GoalShare ? met
                                      : outcome.kind == Kind::GoalValue
                                          ? table.goals("value_at_deadline")
                                          : table.goals("cost_to_deadline");
-  check_size(values, met.size(), "a /goals field");
+  check_size(values, {met.size()}, "a /goals field");
   std::vector<double> out(table.runs, 0.0);
   for (std::size_t run = 0; run < table.runs; ++run) {
     const std::size_t base = (run * goals + g) * replicates;
@@ -294,7 +307,8 @@ double replicate_outcome(const Outcome& outcome, const double* values, std::size
 std::vector<double> metric_outcome(const Outcome& outcome, const SweepTable& table) {
   const std::vector<double> values = table.metric(outcome.name);
   const std::size_t block = table.steps * table.clusters;
-  check_size(values, table.runs * table.replicates * block, "metric " + outcome.name);
+  check_size(values, {table.runs, table.replicates, table.steps, table.clusters},
+             "metric " + outcome.name);
   if (table.steps == 0) return std::vector<double>(table.runs, std::nan(""));
   std::vector<double> out(table.runs, 0.0);
   for (std::size_t run = 0; run < table.runs; ++run) {

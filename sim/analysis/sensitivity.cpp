@@ -6,8 +6,10 @@
 #include <cmath>
 #include <filesystem>
 #include <numeric>
+#include <optional>
 #include <stdexcept>
 
+#include "sim/core/checked.hpp"
 #include "sim/core/errors.hpp"
 #include "sim/core/json.hpp"
 #include "sim/io/hdf5.hpp"
@@ -159,9 +161,8 @@ std::vector<double> read_goal_field(const std::string& path, const std::string& 
     if (!h5::exists(file, dataset)) {
       throw InputError({path, 0, 0}, "", fmt::format("the sweep has no /{}", dataset));
     }
-    h5::Handle ds = h5::open_dataset(file, dataset);
-    if (field != "met") return h5::read_doubles(ds);
-    const auto met = h5::read_ints(ds);  // int8 on file: 1 met, 0 not, -1 undecided
+    if (field != "met") return h5::read_doubles(h5::open_dataset(file, dataset));
+    const auto met = read_goal_met(file, dataset, path);  // 1 met, 0 not, -1 undecided
     return std::vector<double>(met.begin(), met.end());
   });
 }
@@ -255,14 +256,17 @@ SweepDesign read_sweep_design(const std::string& path) {
                        "a saltelli sweep needs a positive sweep_base_samples attribute");
     }
     design.base_samples = static_cast<std::size_t>(base[0]);
-    const std::size_t expected =
-        design.base_samples * saltelli_rows_per_sample(design.settings.size());
-    if (design.settings.empty() || design.runs != expected) {
+    // Checked: a product that wraps around could equal the file's runs, and sobol_indices would
+    // then size its arrays by the huge base samples.
+    const std::optional<std::size_t> expected =
+        checked_product({design.base_samples, saltelli_rows_per_sample(design.settings.size())});
+    if (design.settings.empty() || expected != design.runs) {
       throw InputError(
           {path, 0, 0}, "",
           fmt::format("wrong shape: a saltelli sweep of {} base samples and {} settings has {} "
                       "runs, the file has {}",
-                      design.base_samples, design.settings.size(), expected, design.runs));
+                      design.base_samples, design.settings.size(),
+                      expected ? fmt::to_string(*expected) : "more than 2^64", design.runs));
     }
     return design;
   });

@@ -7,8 +7,10 @@
 #include <cmath>
 #include <limits>
 #include <numeric>
+#include <optional>
 #include <stdexcept>
 
+#include "sim/core/checked.hpp"
 #include "sim/core/random.hpp"
 #include "sim/run/goals.hpp"
 
@@ -45,11 +47,14 @@ void check_outputs(std::span<const double> y, std::size_t factors, std::size_t b
   check_design(factors, base_samples);
   if (base_samples < 2) throw std::invalid_argument("Sobol indices need at least 2 base samples");
   const std::size_t stride = saltelli_rows_per_sample(factors);
-  if (y.size() != base_samples * stride) {
+  // Checked: a product that wraps around could equal y's size, and the estimates would then
+  // size their arrays by the huge base samples.
+  const std::optional<std::size_t> rows = checked_product({base_samples, stride});
+  if (rows != y.size()) {
     throw std::invalid_argument(fmt::format(
         "y has {} values; a Saltelli design of {} factors and {} base samples has {} rows ({} per "
         "base sample)",
-        y.size(), factors, base_samples, base_samples * stride, stride));
+        y.size(), factors, base_samples, rows ? fmt::to_string(*rows) : "more than 2^64", stride));
   }
   const auto bad = std::find_if(y.begin(), y.end(), [](double v) { return !std::isfinite(v); });
   if (bad != y.end()) {

@@ -508,7 +508,7 @@ void add_engine_settings(Schema& schema) {
   schema.add(text("description", "\"\"", "What the scenario represents, in a sentence or two."));
   schema.add(date("run.start", "2014Q1", "First quarter simulated."));
   schema.add(date("run.end", "2020Q4", "Last quarter simulated (inclusive)."));
-  schema.add(integer("run.replicates", "runs", 1, 100000, "32",
+  schema.add(integer("run.replicates", "runs", 1, kMaxReplicates, "32",
                      "Number of stochastic replicates of the ensemble."));
   schema.add(integer("run.seed", "", 0, 9007199254740991.0, "20150123",
                      "Seed of the counter-based random streams; same seed, same results."));

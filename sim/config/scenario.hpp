@@ -15,6 +15,9 @@
 
 namespace sim {
 
+// The most replicates a run may have (run.replicates), and so a sweep's point.
+inline constexpr int kMaxReplicates = 100000;
+
 // A step function of time: the value of the last point at or before a quarter. The first
 // point always starts at kBeginningOfTime.
 class Schedule {

@@ -3,6 +3,7 @@
 #include <fmt/format.h>
 #include <charconv>
 #include <cmath>
+#include <stdexcept>
 
 namespace sim {
 namespace {
@@ -22,10 +23,6 @@ int days_in_month(int year, int month) {
   static constexpr int kDays[12] = {31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31};
   return month == 2 && is_leap(year) ? 29 : kDays[month - 1];
 }
-
-// Years outside this window are almost certainly typos in a policy scenario.
-constexpr int kFirstYear = 1900;
-constexpr int kLastYear = 2200;
 
 }  // namespace
 
@@ -54,7 +51,7 @@ std::optional<Date> parse_date(std::string_view text) {
   } else {
     return std::nullopt;
   }
-  if (d.year < kFirstYear || d.year > kLastYear) return std::nullopt;
+  if (d.year < kCalendarFirstYear || d.year > kCalendarLastYear) return std::nullopt;
   return d;
 }
 
@@ -80,8 +77,18 @@ std::string quarter_label(int quarter) {
   return fmt::format("{}Q{}", quarter / 4, quarter % 4 + 1);
 }
 
+bool in_calendar_years(double decimal_year) {
+  return decimal_year >= quarter_end_decimal_year(kCalendarFirstYear * 4) &&
+         decimal_year <= quarter_end_decimal_year(kCalendarLastYear * 4 + 3);
+}
+
 std::string quarter_label_at(double decimal_year) {
   if (std::isnan(decimal_year)) return "never";
+  // A decimal year can come from a file: outside the calendar, the cast below is undefined.
+  if (!in_calendar_years(decimal_year)) {
+    throw std::out_of_range(fmt::format("the decimal year {} is outside the calendar ({} to {})",
+                                        decimal_year, kCalendarFirstYear, kCalendarLastYear));
+  }
   // Rounded, as a decimal year read back from a file or summed in a statistic may be off by
   // an ulp from the quarter's end.
   return quarter_label(static_cast<int>(std::lround(decimal_year * 4)) - 1);

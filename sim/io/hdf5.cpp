@@ -2,10 +2,13 @@
 
 #include "sim/io/seal.hpp"
 
+#include <fmt/format.h>
 #include <hdf5_hl.h>
 
 #include <algorithm>
 #include <stdexcept>
+
+#include "sim/core/checked.hpp"
 
 namespace sim::h5 {
 namespace {
@@ -232,11 +235,39 @@ std::vector<hsize_t> shape_of(hid_t dataset) {
 }
 
 namespace {
-std::size_t element_count(hid_t dataset) {
-  std::size_t n = 1;
-  for (hsize_t d : shape_of(dataset)) n *= d;
-  return n;
+
+// The object's path in its file ("/goals/met"), so that a message names what was wrong.
+std::string name_of(hid_t object) {
+  const ssize_t size = H5Iget_name(object, nullptr, 0);
+  if (size <= 0) return "(unnamed)";
+  std::string name(static_cast<std::size_t>(size) + 1, '\0');
+  H5Iget_name(object, name.data(), name.size());
+  name.resize(static_cast<std::size_t>(size));
+  return name;
 }
+
+// A file's shape is untrusted: a product that wraps around would size the buffer HDF5 reads
+// into, and the caller's loops over the stated shape, wrongly, so it is refused.
+std::size_t element_count(hid_t dataset) {
+  const std::vector<hsize_t> shape = shape_of(dataset);
+  const std::optional<std::size_t> count = checked_product(shape);
+  if (!count) {
+    throw std::runtime_error(
+        fmt::format("dataset {} has shape [{}]: more elements than memory can address",
+                    name_of(dataset), fmt::join(shape, ", ")));
+  }
+  return *count;
+}
+
+// HDF5 converts a float dataset or attribute to int64 on request, and its conversion of NaN or
+// of a number out of range is undefined behaviour inside the library: integers are read from
+// integers only, as read_strings reads text only from text.
+void require_integers(hid_t file_type, const std::string& what) {
+  if (H5Tget_class(file_type) != H5T_INTEGER) {
+    throw std::runtime_error(what + " does not hold integers");
+  }
+}
+
 }  // namespace
 
 std::vector<double> read_doubles(hid_t dataset) {
@@ -246,6 +277,8 @@ std::vector<double> read_doubles(hid_t dataset) {
 }
 
 std::vector<std::int64_t> read_ints(hid_t dataset) {
+  Handle file_type(check(H5Dget_type(dataset), "type"), H5Tclose);
+  require_integers(file_type, "dataset " + name_of(dataset));
   std::vector<std::int64_t> out(element_count(dataset));
   check(H5Dread(dataset, H5T_NATIVE_INT64, H5S_ALL, H5S_ALL, H5P_DEFAULT, out.data()), "read");
   return out;
@@ -293,6 +326,8 @@ std::string read_string_attribute(hid_t object, const std::string& name) {
 
 std::vector<std::int64_t> read_int_attribute(hid_t object, const std::string& name) {
   Handle attr = open_attribute(object, name);
+  Handle file_type(check(H5Aget_type(attr), "attribute type"), H5Tclose);
+  require_integers(file_type, "attribute " + name + " of " + name_of(object));
   Handle space(check(H5Aget_space(attr), "attribute space"), H5Sclose);
   const hssize_t n = H5Sget_simple_extent_npoints(space);
   std::vector<std::int64_t> out(static_cast<std::size_t>(std::max<hssize_t>(n, 0)));

@@ -94,6 +94,8 @@ bool exists(hid_t parent, const std::string& path);
 std::vector<std::string> member_names(hid_t group);
 std::vector<hsize_t> shape_of(hid_t dataset);
 std::vector<double> read_doubles(hid_t dataset);
+// Integers only (any integer type): a float dataset or attribute throws std::runtime_error
+// naming it, rather than be converted by HDF5.
 std::vector<std::int64_t> read_ints(hid_t dataset);
 std::vector<std::string> read_strings(hid_t dataset);
 std::string read_string_attribute(hid_t object, const std::string& name);

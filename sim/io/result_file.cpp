@@ -10,12 +10,15 @@
 #include <fmt/format.h>
 #include <cerrno>
 #include <chrono>
+#include <cmath>
 #include <cstdio>
 #include <cstring>
 #include <ctime>
 #include <filesystem>
 #include <functional>
 
+#include "sim/core/calendar.hpp"
+#include "sim/core/checked.hpp"
 #include "sim/io/hdf5.hpp"
 
 namespace fs = std::filesystem;
@@ -373,6 +376,115 @@ std::vector<Snapshot> read_snapshots(const std::string& path) {
   }
 }
 
+namespace {
+
+// A decimal year a goal report names as a quarter (quarter_label_at): NaN ("never") or within
+// the calendar, whose quarters are the only ones a run can have; any other is refused before a
+// report casts it to a quarter number.
+void check_decimal_years(const std::vector<double>& years, const std::string& dataset,
+                         const Location& where) {
+  const auto bad = std::find_if(years.begin(), years.end(),
+                                [](double y) { return !std::isnan(y) && !in_calendar_years(y); });
+  if (bad != years.end()) {
+    throw InputError(where, "",
+                     fmt::format("/{} holds {}: neither NaN nor the decimal year of a quarter's "
+                                 "end from {}Q1 to {}Q4",
+                                 dataset, *bad, kCalendarFirstYear, kCalendarLastYear));
+  }
+}
+
+// A decided replicate (met 0 or 1) reached its deadline, so it has a value there: NaN can only
+// be a damaged file, and would reach the report's quantiles (which refuse NaN).
+void check_decided_values(const GoalResults& goals, const Location& where) {
+  for (std::size_t i = 0; i < goals.met.size(); ++i) {
+    if (goals.met[i] >= 0 && std::isnan(goals.value_at_deadline[i])) {
+      throw InputError(where, "",
+                       fmt::format("/goals/value_at_deadline is NaN for goal {}, replicate {}, "
+                                   "which /goals/met says is decided",
+                                   goals.goals[i / goals.replicates].id, i % goals.replicates));
+    }
+  }
+}
+
+std::vector<GoalDefinition> read_goal_definitions(hid_t file, const Location& where) {
+  const auto ids = h5::read_strings(h5::open_dataset(file, "goal"));
+  const auto descriptions = h5::read_strings(h5::open_dataset(file, "goals/description"));
+  const auto units = h5::read_strings(h5::open_dataset(file, "goals/unit"));
+  const auto targets = h5::read_doubles(h5::open_dataset(file, "goals/target"));
+  const auto deadlines = h5::read_doubles(h5::open_dataset(file, "goals/deadline"));
+  const std::size_t goal_count = ids.size();
+  if (descriptions.size() != goal_count || units.size() != goal_count ||
+      targets.size() != goal_count || deadlines.size() != goal_count) {
+    throw InputError(where, "", "the /goals definitions disagree in length with /goal");
+  }
+  check_decimal_years(deadlines, "goals/deadline", where);
+  std::vector<GoalDefinition> out;
+  for (std::size_t g = 0; g < goal_count; ++g) {
+    out.push_back({ids[g], descriptions[g], units[g], targets[g], deadlines[g]});
+  }
+  return out;
+}
+
+// The per-replicate values [goal][replicate] of `goals`, whose definitions are read.
+void read_goal_values(hid_t file, GoalResults& goals, const Location& where) {
+  h5::Handle value = h5::open_dataset(file, "goals/value_at_deadline");
+  const auto shape = h5::shape_of(value);
+  if (shape.size() != 2 || shape[0] != goals.goals.size()) {
+    throw InputError(where, "", "/goals/value_at_deadline has the wrong shape");
+  }
+  goals.replicates = shape[1];
+  goals.value_at_deadline = h5::read_doubles(value);
+  // Every reader of GoalResults indexes [goal][replicate] up to the stated shape.
+  if (checked_product({goals.goals.size(), goals.replicates}) != goals.value_at_deadline.size()) {
+    throw InputError(where, "",
+                     "/goals/value_at_deadline does not hold the values its shape states");
+  }
+  goals.first_met = h5::read_doubles(h5::open_dataset(file, "goals/first_met"));
+  goals.met = read_goal_met(file, "goals/met", where.file);
+  if (goals.met.size() != goals.value_at_deadline.size() ||
+      goals.first_met.size() != goals.value_at_deadline.size()) {
+    throw InputError(where, "", "the /goals datasets disagree in size");
+  }
+  check_decimal_years(goals.first_met, "goals/first_met", where);
+  check_decided_values(goals, where);
+  if (h5::exists(file, "goals/cost_to_deadline")) {
+    goals.cost_to_deadline = h5::read_doubles(h5::open_dataset(file, "goals/cost_to_deadline"));
+    if (goals.cost_to_deadline.size() != goals.value_at_deadline.size()) {
+      throw InputError(where, "", "/goals/cost_to_deadline has the wrong size");
+    }
+  }
+}
+
+void read_comparison(hid_t file, GoalResults& goals, const Location& where) {
+  h5::Handle group = h5::open_group(file, "comparison");
+  goals.counterfactual = h5::read_string_attribute(group, "counterfactual");
+  for (const auto& name : h5::member_names(group)) {
+    h5::Handle ds = h5::open_dataset(group, name);
+    ComparisonMeasure m{name, h5::read_string_attribute(ds, "units"),
+                        h5::read_string_attribute(ds, "description"), h5::read_doubles(ds)};
+    if (m.per_replicate.size() != goals.replicates) {
+      throw InputError(where, "", fmt::format("/comparison/{} has the wrong size", name));
+    }
+    goals.comparison.push_back(std::move(m));
+  }
+}
+
+}  // namespace
+
+std::vector<std::int8_t> read_goal_met(hid_t file, const std::string& dataset,
+                                       const std::string& path) {
+  std::vector<std::int8_t> out;
+  for (const std::int64_t m : h5::read_ints(h5::open_dataset(file, dataset))) {
+    if (m < -1 || m > 1) {
+      throw InputError({path, 0, 0}, "",
+                       fmt::format("/{} holds {}; a goal is met (1), not met (0) or undecided (-1)",
+                                   dataset, m));
+    }
+    out.push_back(static_cast<std::int8_t>(m));
+  }
+  return out;
+}
+
 GoalResults read_goal_results(const std::string& path) {
   const Location where{path, 0, 0};
   try {
@@ -384,54 +496,9 @@ GoalResults read_goal_results(const std::string& path) {
                        "settings with clustersim sensitivity)");
     }
     GoalResults goals;
-    const auto ids = h5::read_strings(h5::open_dataset(file, "goal"));
-    const auto descriptions = h5::read_strings(h5::open_dataset(file, "goals/description"));
-    const auto units = h5::read_strings(h5::open_dataset(file, "goals/unit"));
-    const auto targets = h5::read_doubles(h5::open_dataset(file, "goals/target"));
-    const auto deadlines = h5::read_doubles(h5::open_dataset(file, "goals/deadline"));
-    const std::size_t goal_count = ids.size();
-    if (descriptions.size() != goal_count || units.size() != goal_count ||
-        targets.size() != goal_count || deadlines.size() != goal_count) {
-      throw InputError(where, "", "the /goals definitions disagree in length with /goal");
-    }
-    for (std::size_t g = 0; g < ids.size(); ++g) {
-      goals.goals.push_back(
-          {ids[g], descriptions.at(g), units.at(g), targets.at(g), deadlines.at(g)});
-    }
-    h5::Handle value = h5::open_dataset(file, "goals/value_at_deadline");
-    const auto shape = h5::shape_of(value);
-    if (shape.size() != 2 || shape[0] != ids.size()) {
-      throw InputError(where, "", "/goals/value_at_deadline has the wrong shape");
-    }
-    goals.replicates = shape[1];
-    goals.value_at_deadline = h5::read_doubles(value);
-    goals.first_met = h5::read_doubles(h5::open_dataset(file, "goals/first_met"));
-    for (auto m : h5::read_ints(h5::open_dataset(file, "goals/met"))) {
-      goals.met.push_back(static_cast<std::int8_t>(m));
-    }
-    if (goals.met.size() != goals.value_at_deadline.size() ||
-        goals.first_met.size() != goals.value_at_deadline.size()) {
-      throw InputError(where, "", "the /goals datasets disagree in size");
-    }
-    if (h5::exists(file, "goals/cost_to_deadline")) {
-      goals.cost_to_deadline = h5::read_doubles(h5::open_dataset(file, "goals/cost_to_deadline"));
-      if (goals.cost_to_deadline.size() != goals.value_at_deadline.size()) {
-        throw InputError(where, "", "/goals/cost_to_deadline has the wrong size");
-      }
-    }
-    if (h5::exists(file, "comparison")) {
-      h5::Handle group = h5::open_group(file, "comparison");
-      goals.counterfactual = h5::read_string_attribute(group, "counterfactual");
-      for (const auto& name : h5::member_names(group)) {
-        h5::Handle ds = h5::open_dataset(group, name);
-        ComparisonMeasure m{name, h5::read_string_attribute(ds, "units"),
-                            h5::read_string_attribute(ds, "description"), h5::read_doubles(ds)};
-        if (m.per_replicate.size() != goals.replicates) {
-          throw InputError(where, "", fmt::format("/comparison/{} has the wrong size", name));
-        }
-        goals.comparison.push_back(std::move(m));
-      }
-    }
+    goals.goals = read_goal_definitions(file, where);
+    read_goal_values(file, goals, where);
+    if (h5::exists(file, "comparison")) read_comparison(file, goals, where);
     return goals;
   } catch (const InputError&) {
     throw;

@@ -69,6 +69,12 @@ h5::Handle open_result_file(const std::string& path);
 // clustersim result or is damaged.
 GoalResults read_goal_results(const std::string& path);
 
+// Reads a goal's met values from `dataset` of `file` (a result file's /goals/met, a sweep run
+// file's met): 1 met by the deadline, 0 not, -1 undecided. Any other number is refused with an
+// InputError naming `path` and the dataset, rather than narrowed to int8 (257 would be 1).
+std::vector<std::int8_t> read_goal_met(hid_t file, const std::string& dataset,
+                                       const std::string& path);
+
 // Reads the per-agent snapshots of a result file (none when the run took none), in step order.
 std::vector<Snapshot> read_snapshots(const std::string& path);
 

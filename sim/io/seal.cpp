@@ -11,8 +11,10 @@
 #include <memory>
 #include <optional>
 #include <stdexcept>
+#include <string_view>
 #include <vector>
 
+#include "sim/core/checked.hpp"
 #include "sim/core/errors.hpp"
 
 namespace sim {
@@ -70,15 +72,19 @@ std::optional<Contents> parse_seal(const std::vector<unsigned char>& head) {
   if (head.size() < kSealBytes || std::memcmp(head.data(), kSealHeader, header) != 0) {
     return std::nullopt;
   }
-  const std::string text(reinterpret_cast<const char*>(head.data()) + header, kSealBytes - header);
-  unsigned long long bytes = 0;
-  unsigned crc = 0;
-  int used = 0;
-  if (std::sscanf(text.c_str(), "bytes %20llu\ncrc32 %8x\n%n", &bytes, &crc, &used) != 2 ||
-      used == 0) {
-    return std::nullopt;
-  }
-  return Contents{bytes, static_cast<std::uint32_t>(crc)};
+  std::string_view text(reinterpret_cast<const char*>(head.data()) + header, kSealBytes - header);
+  // Each line as seal_text writes it: `name`, then the value up to a newline.
+  const auto line = [&text](std::string_view name) -> std::string_view {
+    const std::size_t end = text.find('\n');
+    if (!text.starts_with(name) || end == std::string_view::npos) return {};
+    const std::string_view value = text.substr(name.size(), end - name.size());
+    text.remove_prefix(end + 1);
+    return value;
+  };
+  const std::optional<std::uint64_t> bytes = parse_whole<std::uint64_t>(line("bytes "));
+  const std::optional<std::uint32_t> crc = parse_whole<std::uint32_t>(line("crc32 "), 16);
+  if (!bytes || !crc) return std::nullopt;
+  return Contents{*bytes, *crc};
 }
 
 // HDF5 looks for its signature at 0 and after a user block (512, 1024, ... bytes).

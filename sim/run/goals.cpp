@@ -8,6 +8,7 @@
 #include <cmath>
 #include <cstdint>
 #include <limits>
+#include <stdexcept>
 
 namespace sim {
 namespace {
@@ -44,6 +45,11 @@ nlohmann::ordered_json goals_json(const std::vector<GoalSummary>& summaries) {
 
 double quantile(std::vector<double> values, double p) {
   if (values.empty()) return kNaN;
+  // NaN compares false with everything, which breaks std::sort's ordering: the result is
+  // undefined, and libstdc++'s unguarded insertion may then read past the array's ends.
+  if (std::any_of(values.begin(), values.end(), [](double v) { return std::isnan(v); })) {
+    throw std::invalid_argument("the quantile of values holding NaN is undefined");
+  }
   std::sort(values.begin(), values.end());
   const double h = p * static_cast<double>(values.size() - 1);
   const auto lo = static_cast<std::size_t>(std::floor(h));

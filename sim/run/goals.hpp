@@ -78,7 +78,8 @@ std::string goals_report_text(const GoalResults& results);
 std::string goals_report_json(const GoalResults& results);
 
 // The p-quantile (0..1) of values, by linear interpolation between order statistics (type 7);
-// NaN for an empty input.
+// NaN for an empty input. Throws std::invalid_argument when a value is NaN: callers drop such
+// values or refuse their input first.
 double quantile(std::vector<double> values, double p);
 
 }  // namespace sim

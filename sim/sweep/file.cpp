@@ -25,10 +25,6 @@ namespace fs = std::filesystem;
 namespace sim {
 namespace {
 
-// A sweep is read and every point checked before anything runs; beyond this many points the
-// design is more likely a mistake than a plan (and the up-front checks alone take minutes).
-constexpr std::size_t kMaxPoints = 100000;
-
 const std::vector<std::string> kTopLevelKeys = {"description", "base",   "replicates",
                                                 "set",         "output", "vary"};
 const std::vector<std::string> kOutputKeys = {"metrics"};
@@ -138,6 +134,17 @@ std::int64_t read_integer(const ConfigNode& node, const std::string& key, std::i
                      fmt::format("must be at least {}, found {}", min, node.scalar));
   }
   return static_cast<std::int64_t>(*value);
+}
+
+// The sweep's replicates, range-checked before the cast to int: 4294967297 would become 1 and
+// pass run.replicates' own check.
+int read_replicates(const ConfigNode& node) {
+  const std::int64_t n = read_integer(node, "replicates", 1);
+  if (n > kMaxReplicates) {
+    throw InputError(node.where, "replicates",
+                     fmt::format("{} is outside the allowed range [1, {}]", n, kMaxReplicates));
+  }
+  return static_cast<int>(n);
 }
 
 std::string describe_range(const Setting& s) {
@@ -265,10 +272,10 @@ std::vector<Range> read_ranges(const ConfigNode& node, const std::string& prefix
 }
 
 void check_point_count(std::size_t count, const ConfigNode& where, const std::string& key) {
-  if (count > kMaxPoints) {
-    throw InputError(
-        where.where, key,
-        fmt::format("the design has {} points; a sweep may have at most {}", count, kMaxPoints));
+  if (count > kMaxSweepPoints) {
+    throw InputError(where.where, key,
+                     fmt::format("the design has {} points; a sweep may have at most {}", count,
+                                 kMaxSweepPoints));
   }
 }
 
@@ -659,8 +666,7 @@ SweepDefinition load_sweep(const std::string& path, const Model& model) {
       require_kind(*description, ConfigNode::Kind::Scalar, "description", "text");
     }
   }
-  sweep.replicates =
-      static_cast<int>(read_integer(required(root, "", "replicates"), "replicates", 1));
+  sweep.replicates = read_replicates(required(root, "", "replicates"));
   const ConfigNode* set_node = root.child("set");
   std::vector<SetEntry> set;
   if (set_node != nullptr && set_node->kind != ConfigNode::Kind::Null) {

@@ -15,6 +15,11 @@ namespace sim {
 
 enum class SweepMethod { Grid, List, LatinHypercube, Saltelli };
 
+// A sweep is read and every point checked before anything runs; beyond this many points (or a
+// saltelli design's base samples) the design is more likely a mistake than a plan (and the
+// up-front checks alone take minutes).
+inline constexpr std::size_t kMaxSweepPoints = 100000;
+
 // "grid", "list", "latin_hypercube", "saltelli": the key under `vary:` and the file attribute.
 std::string method_name(SweepMethod method);
 

@@ -11,7 +11,10 @@
 #include <chrono>
 #include <cstdlib>
 #include <filesystem>
+#include <optional>
+#include <string_view>
 
+#include "sim/core/checked.hpp"
 #include "sim/core/errors.hpp"
 #include "sim/io/result_file.hpp"
 #include "sim/run/ensemble.hpp"
@@ -79,16 +82,19 @@ void print_header(const SweepDefinition& sweep, const SweepOptions& options, std
 }  // namespace
 
 void parse_shard(const std::string& text, int& shard, int& shards) {
-  int k = -1, n = 0, consumed = 0;
-  if (std::sscanf(text.c_str(), "%d/%d%n", &k, &n, &consumed) != 2 ||
-      static_cast<std::size_t>(consumed) != text.size() || n < 1 || k < 0 || k >= n) {
+  const std::size_t slash = text.find('/');
+  const std::string_view whole(text);
+  const std::optional<int> k = parse_whole<int>(whole.substr(0, slash));
+  const std::optional<int> n =
+      slash == std::string::npos ? std::nullopt : parse_whole<int>(whole.substr(slash + 1));
+  if (!k || !n || *n < 1 || *k < 0 || *k >= *n) {
     throw InputError({"<command line>", 0, 0}, "--shard",
                      fmt::format("'{}' is not K/N with 0 <= K < N (e.g. 0/4 for the first of "
                                  "four shards)",
                                  text));
   }
-  shard = k;
-  shards = n;
+  shard = *k;
+  shards = *n;
 }
 
 std::vector<Scenario> point_scenarios(const SweepDefinition& sweep, const Model& model) {

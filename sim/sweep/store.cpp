@@ -3,10 +3,13 @@
 #include <algorithm>
 #include <map>
 #include <mutex>
+#include <optional>
+#include <string_view>
 
 #include <fmt/format.h>
 #include <filesystem>
 
+#include "sim/core/checked.hpp"
 #include "sim/core/errors.hpp"
 #include "sim/io/hdf5.hpp"
 #include "sim/io/result_file.hpp"
@@ -38,14 +41,20 @@ std::string run_file_name(std::size_t point, std::size_t replicate) {
   return fmt::format("run-{}-{}.h5", point, replicate);
 }
 
-// The (point, replicate) of a run file's name, or false for any other name.
+// The (point, replicate) of a run file's name, or false for any other name: only the name
+// run_file_name writes, so "run-+0-0.h5" or "run-00-0.h5" is not taken for run-0-0.h5.
 bool parse_run_file_name(const std::string& name, std::size_t& point, std::size_t& replicate) {
-  unsigned long long p = 0, r = 0;
-  int consumed = 0;
-  if (std::sscanf(name.c_str(), "run-%llu-%llu.h5%n", &p, &r, &consumed) != 2) return false;
-  if (static_cast<std::size_t>(consumed) != name.size()) return false;
-  point = p;
-  replicate = r;
+  const std::string_view prefix = "run-", suffix = ".h5";
+  std::string_view text(name);
+  if (!text.starts_with(prefix) || !text.ends_with(suffix)) return false;
+  text = text.substr(prefix.size(), text.size() - prefix.size() - suffix.size());
+  const std::size_t dash = text.find('-');
+  if (dash == std::string_view::npos) return false;
+  const auto p = parse_whole<std::size_t>(text.substr(0, dash));
+  const auto r = parse_whole<std::size_t>(text.substr(dash + 1));
+  if (!p || !r || run_file_name(*p, *r) != name) return false;
+  point = *p;
+  replicate = *r;
   return true;
 }
 
@@ -107,6 +116,41 @@ void write_manifest(const std::string& path, const SweepDefinition& sweep) {
     h5::write_doubles(file, "design", {sweep.points.size(), sweep.settings.size()}, design.data());
     h5::check(H5Fflush(file, H5F_SCOPE_GLOBAL), "flush manifest");
   });
+}
+
+// The manifest's replicates, range-checked before the cast to int: 2^32 + 1 would become 1.
+int replicates(hid_t file, const std::string& path) {
+  const std::int64_t n = int_attribute(file, "replicates");
+  if (n < 1 || n > kMaxReplicates) {
+    throw InputError(
+        {path, 0, 0}, "",
+        fmt::format("its replicates attribute is {}; a sweep has 1 to {}", n, kMaxReplicates));
+  }
+  return static_cast<int>(n);
+}
+
+// The manifest's base samples: none (0) or as many as a sweep file may ask for. The fingerprint
+// does not cover them, and a negative number cast to std::size_t would be huge.
+std::size_t base_samples(hid_t file, const std::string& path) {
+  const std::int64_t n = int_attribute(file, "base_samples");
+  if (n < 0 || static_cast<std::uint64_t>(n) > kMaxSweepPoints) {
+    throw InputError(
+        {path, 0, 0}, "",
+        fmt::format("its base_samples attribute is {}; a sweep has 0 to {}", n, kMaxSweepPoints));
+  }
+  return static_cast<std::size_t>(n);
+}
+
+// The manifest's fingerprint as written by fingerprint_text, whole: std::stoull took a prefix
+// ("...x" passed) and a sign.
+std::uint64_t fingerprint_number(const std::string& text, const std::string& path) {
+  const std::optional<std::uint64_t> n = parse_whole<std::uint64_t>(text, 16);
+  if (!n || fingerprint_text(*n) != text) {
+    throw InputError(
+        {path, 0, 0}, "",
+        fmt::format("its fingerprint attribute '{}' is not 16 hexadecimal digits", text));
+  }
+  return *n;
 }
 
 // Fingerprint and build of a manifest, checked to be one.
@@ -196,9 +240,7 @@ StoredRun read_run(const std::string& path, const SweepDefinition& sweep, std::s
     const auto deadlines = h5::read_doubles(h5::open_dataset(file, "goal_deadline"));
     g.value_at_deadline = h5::read_doubles(h5::open_dataset(file, "value_at_deadline"));
     g.first_met = h5::read_doubles(h5::open_dataset(file, "first_met"));
-    for (auto v : h5::read_ints(h5::open_dataset(file, "met"))) {
-      g.met.push_back(static_cast<std::int8_t>(v));
-    }
+    g.met = read_goal_met(file, "met", path);
     if (h5::exists(file, "cost_to_deadline")) {
       g.cost_to_deadline = h5::read_doubles(h5::open_dataset(file, "cost_to_deadline"));
     }
@@ -381,8 +423,8 @@ SweepDefinition SweepStore::read_manifest(const std::string& folder) {
     sweep.text = h5::read_strings(h5::open_dataset(file, "definition")).at(0);
     sweep.base_path = h5::read_strings(h5::open_dataset(file, "base_path")).at(0);
     sweep.base_resolved = h5::read_strings(h5::open_dataset(file, "base_resolved")).at(0);
-    sweep.replicates = static_cast<int>(int_attribute(file, "replicates"));
-    sweep.base_samples = static_cast<std::size_t>(int_attribute(file, "base_samples"));
+    sweep.replicates = replicates(file, manifest);
+    sweep.base_samples = base_samples(file, manifest);
     const std::string method = h5::read_string_attribute(file, "method");
     for (auto m : {SweepMethod::Grid, SweepMethod::List, SweepMethod::LatinHypercube,
                    SweepMethod::Saltelli}) {
@@ -394,14 +436,16 @@ SweepDefinition SweepStore::read_manifest(const std::string& folder) {
     h5::Handle design = h5::open_dataset(file, "design");
     const auto shape = h5::shape_of(design);
     const auto values = h5::read_doubles(design);
-    if (shape.size() != 2 || shape[1] != sweep.settings.size() || sweep.replicates < 1) {
+    // The points are cut from `values` by the stated shape, so the two must agree.
+    if (shape.size() != 2 || shape[1] != sweep.settings.size() ||
+        checked_product(shape) != values.size()) {
       throw InputError({manifest, 0, 0}, "", "the design does not fit the settings");
     }
     for (std::size_t p = 0; p < shape[0]; ++p) {
       sweep.points.emplace_back(values.begin() + static_cast<std::ptrdiff_t>(p * shape[1]),
                                 values.begin() + static_cast<std::ptrdiff_t>((p + 1) * shape[1]));
     }
-    sweep.fingerprint = std::stoull(fingerprint, nullptr, 16);
+    sweep.fingerprint = fingerprint_number(fingerprint, manifest);
     if (fingerprint_of(sweep) != sweep.fingerprint) {
       throw InputError({manifest, 0, 0}, "",
                        "its sweep (base, design, replicates or metrics) does not match its "

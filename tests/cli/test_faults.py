@@ -7,6 +7,7 @@ import subprocess
 import time
 
 import h5py
+import numpy as np
 import pytest
 
 from conftest import EXECUTABLE, PACKAGE_BUILT, SMALL, SOURCE_DIR, clustersim, sealed_h5
@@ -184,3 +185,227 @@ def test_sigterm_stops_a_sweep_which_then_resumes_to_the_same_file(tmp_path):
     done = clustersim("sweep", sweep, "-o", out)
     assert done.returncode == 0 and "resuming:" in done.stderr, done.stderr
     assert_same_sweep(whole, out)
+
+
+# --- Found by reading: contents that are well-formed HDF5 but wrong (tests/fuzz/README.md) ---
+
+SWEEP_SALTELLI = SOURCE_DIR / "tests" / "data" / "sweep-saltelli.yaml"
+
+
+@pytest.fixture(scope="module")
+def saltelli_runs(tmp_path_factory):
+    """A saltelli sweep's result file and its kept folder of runs (manifest and run files)."""
+    out = tmp_path_factory.mktemp("saltelli") / "sweep.h5"
+    done = clustersim("sweep", SWEEP_SALTELLI, "-o", out, "-q", "--keep-runs")
+    assert done.returncode == 0, done.stderr
+    return out
+
+
+def runs_copy(saltelli_runs, tmp_path):
+    """A copy of the kept folder of runs, for a test to edit."""
+    folder = tmp_path / "sweep.h5.d"
+    shutil.copytree(saltelli_runs.parent / "sweep.h5.d", folder)
+    return folder
+
+
+def wrapping_length(factor):
+    """A length whose product with `factor` passes 2^64 by less than `factor`: a product of
+    the two in 64 bits wraps around to a small number."""
+    return -(-2**64 // factor)
+
+
+def replace_with_empty_shape(f, name, shape, dtype):
+    """Replaces dataset `name` by a chunked one of `shape` with nothing written (HDF5 stores
+    no chunk, so any shape fits in a small file)."""
+    del f[name]
+    f.create_dataset(name, shape=shape, dtype=dtype, chunks=(1,) * len(shape))
+
+
+def test_goals_refuses_a_goal_shape_whose_element_count_overflows(small_result, tmp_path):
+    """Found by reading: the element count of /goals/value_at_deadline wrapped around 2^64, so
+    it read a few values while the report looped over 2^62 replicates (past the arrays' end)."""
+    path = tmp_path / "result.h5"
+    shutil.copy(small_result, path)
+    with sealed_h5(path) as f:
+        goals = f["goal"].shape[0]
+        wrapped = goals * wrapping_length(goals) - 2**64
+        replace_with_empty_shape(f, "goals/value_at_deadline", (goals, wrapping_length(goals)),
+                                 "f8")
+        for name in ("goals/met", "goals/first_met", "goals/cost_to_deadline"):
+            dtype = f[name].dtype
+            del f[name]
+            f[name] = np.zeros(wrapped, dtype=dtype)
+    done = clustersim("goals", path)
+    assert done.returncode == 2, done.stderr
+    assert str(path) in done.stderr and "/goals/value_at_deadline has shape" in done.stderr, \
+        done.stderr
+
+
+def test_merge_refuses_a_design_shape_whose_element_count_overflows(saltelli_runs, tmp_path):
+    """Found by reading: the manifest's design of 6e18 points of 3 settings wrapped to 2 values,
+    and the points were cut from them past their end."""
+    folder = runs_copy(saltelli_runs, tmp_path)
+    with sealed_h5(folder / "sweep.h5") as f:
+        replace_with_empty_shape(f, "design", (wrapping_length(3), 3), "f8")
+    done = clustersim("merge", folder, "-o", tmp_path / "merged.h5")
+    assert done.returncode == 2, done.stderr
+    assert "sweep.h5" in done.stderr and "dataset /design has shape" in done.stderr, done.stderr
+
+
+@pytest.mark.parametrize("dataset, index, value", [("goals/deadline", 0, float("inf")),
+                                                   ("goals/deadline", 1, 5e8),
+                                                   ("goals/first_met", (0, 0), -float("inf")),
+                                                   ("goals/first_met", (1, 0), 5e8)])
+def test_goals_refuses_a_decimal_year_outside_the_calendar(small_result, tmp_path, dataset,
+                                                           index, value):
+    """Found by reading: a deadline or first_met of infinity or 5e8 was cast to a quarter number
+    (int) unchecked, which is undefined behaviour; only NaN or the calendar's years are read."""
+    path = tmp_path / "result.h5"
+    shutil.copy(small_result, path)
+    with sealed_h5(path) as f:
+        f["goals/met"][...] = 1  # every replicate decided, so that its first_met is reported
+        f["goals/first_met"][...] = 2016.0
+        f[dataset][index] = value
+    done = clustersim("goals", path)
+    assert done.returncode == 2, done.stderr
+    assert str(path) in done.stderr and f"/{dataset} holds " in done.stderr, done.stderr
+    assert "neither NaN nor the decimal year of a quarter's end" in done.stderr, done.stderr
+
+
+def test_sensitivity_refuses_base_samples_whose_run_count_overflows(saltelli_runs, tmp_path):
+    """Found by reading: 2^62 + 10 base samples of 2 settings (4 rows each) wrap around 2^64 to
+    the file's 40 runs; the check passed and sobol_indices failed with length_error (exit 1)."""
+    path = tmp_path / "sweep.h5"
+    shutil.copy(saltelli_runs, path)
+    with sealed_h5(path) as f:
+        f.attrs["sweep_settings"] = list(f.attrs["sweep_settings"][:2])
+        f.attrs["sweep_base_samples"] = np.int64(2**62 + 10)
+    done = clustersim("sensitivity", path, "--outcome", "sum(output_value)")
+    assert done.returncode == 2, done.stderr
+    assert str(path) in done.stderr and "wrong shape" in done.stderr, done.stderr
+    assert "has more than 2^64 runs, the file has 40" in done.stderr, done.stderr
+
+
+@pytest.mark.parametrize("base_samples", [-1, 100001])
+def test_merge_refuses_a_manifest_with_base_samples_out_of_range(saltelli_runs, tmp_path,
+                                                                 base_samples):
+    """Found by reading: the manifest's base_samples (which its fingerprint does not cover) was
+    cast to std::size_t unchecked: -1 was merged into a sweep file as sweep_base_samples -1."""
+    folder = runs_copy(saltelli_runs, tmp_path)
+    with sealed_h5(folder / "sweep.h5") as f:
+        f.attrs["base_samples"] = np.int64(base_samples)
+    done = clustersim("merge", folder, "-o", tmp_path / "merged.h5")
+    assert done.returncode == 2, done.stderr
+    assert "sweep.h5" in done.stderr and f"its base_samples attribute is {base_samples}; a " \
+        "sweep has 0 to 100000" in done.stderr, done.stderr
+    assert not (tmp_path / "merged.h5").exists()
+
+
+def test_merge_refuses_a_manifest_whose_replicates_do_not_fit_an_int(saltelli_runs, tmp_path):
+    """Found by reading: the manifest's replicates were cast to int before their range check,
+    so 2^32 + 1 became 1, matched the fingerprint of a one-replicate sweep, and merged."""
+    folder = runs_copy(saltelli_runs, tmp_path)
+    with sealed_h5(folder / "sweep.h5") as f:
+        f.attrs["replicates"] = np.int64(2**32 + 1)
+    done = clustersim("merge", folder, "-o", tmp_path / "merged.h5")
+    assert done.returncode == 2, done.stderr
+    assert "sweep.h5" in done.stderr and "its replicates attribute is 4294967297; a sweep has 1 " \
+        "to 100000" in done.stderr, done.stderr
+
+
+@pytest.mark.parametrize("value, dtype", [(2, "i1"), (257, "i8"), (-2, "i1")])
+def test_goals_and_merge_refuse_met_values_other_than_minus_one_zero_one(
+        small_result, saltelli_runs, tmp_path, value, dtype):
+    """Found by reading: /goals/met was narrowed to int8 unchecked (257 became 1, met), and 2
+    or -2 passed as a goal neither met nor undecided."""
+    path = tmp_path / "result.h5"
+    shutil.copy(small_result, path)
+    with sealed_h5(path) as f:
+        met = f["goals/met"][...].astype(dtype)
+        met[0, 0] = value
+        del f["goals/met"]
+        f["goals/met"] = met
+    done = clustersim("goals", path)
+    assert done.returncode == 2, done.stderr
+    assert str(path) in done.stderr and f"/goals/met holds {value}; a goal is met (1)" \
+        in done.stderr, done.stderr
+
+    folder = runs_copy(saltelli_runs, tmp_path)
+    run = sorted((folder / "local").glob("run-*.h5"))[3]
+    with sealed_h5(run) as f:
+        met = f["met"][...].astype(dtype)
+        met[0] = value
+        del f["met"]
+        f["met"] = met
+    done = clustersim("merge", folder, "-o", tmp_path / "merged.h5")
+    assert done.returncode == 2, done.stderr
+    assert run.name in done.stderr and f"/met holds {value}" in done.stderr, done.stderr
+
+
+def test_goals_refuses_a_decided_replicate_without_a_value(small_result, tmp_path):
+    """Found by reading: a NaN value_at_deadline of a replicate that /goals/met says is decided
+    went into std::sort through the report's quantiles (undefined behaviour)."""
+    path = tmp_path / "result.h5"
+    shutil.copy(small_result, path)
+    with sealed_h5(path) as f:
+        f["goals/met"][0, 0] = 1
+        f["goals/value_at_deadline"][0, 0] = np.nan
+        goal = f["goal"][0].decode()
+    done = clustersim("goals", path)
+    assert done.returncode == 2, done.stderr
+    assert str(path) in done.stderr and f"/goals/value_at_deadline is NaN for goal {goal}, " \
+        "replicate 0, which /goals/met says is decided" in done.stderr, done.stderr
+
+
+@pytest.mark.parametrize("edit, words", [
+    ("schema_version", "attribute schema_version of / does not hold integers"),
+    ("goals/met", "dataset /goals/met does not hold integers"),
+])
+def test_goals_refuses_floats_where_integers_belong(small_result, tmp_path, edit, words):
+    """Found by reading: integers were read from float datasets and attributes through HDF5's
+    own conversion, which is undefined for NaN or out-of-range numbers; 1.0 was accepted."""
+    path = tmp_path / "result.h5"
+    shutil.copy(small_result, path)
+    with sealed_h5(path) as f:
+        if edit == "schema_version":
+            f.attrs["schema_version"] = f.attrs["schema_version"].astype(np.float64)
+        else:
+            met = f["goals/met"][...].astype(np.float64)
+            del f["goals/met"]
+            f["goals/met"] = met
+    done = clustersim("goals", path)
+    assert done.returncode == 2, done.stderr
+    assert str(path) in done.stderr and words in done.stderr, done.stderr
+
+
+def test_merge_refuses_a_run_file_whose_point_is_a_float(saltelli_runs, tmp_path):
+    """Found by reading: a run file's point attribute, NaN as a float, was converted to int64
+    inside HDF5 (undefined behaviour)."""
+    folder = runs_copy(saltelli_runs, tmp_path)
+    run = sorted((folder / "local").glob("run-*.h5"))[0]
+    with sealed_h5(run) as f:
+        f.attrs["point"] = np.nan
+    done = clustersim("merge", folder, "-o", tmp_path / "merged.h5")
+    assert done.returncode == 2, done.stderr
+    assert run.name in done.stderr and "attribute point of / does not hold integers" \
+        in done.stderr, done.stderr
+
+
+def test_merge_reads_run_file_names_and_the_fingerprint_whole(saltelli_runs, tmp_path):
+    """Found by reading: run file names were parsed with sscanf, so run-+0-0.h5 was taken for
+    run 0-0. The manifest's fingerprint was parsed with std::stoull, which takes a prefix of it
+    (a later exact comparison refused it as another sweep's; now it is refused as what it is)."""
+    folder = runs_copy(saltelli_runs, tmp_path)
+    (folder / "local" / "run-0-0.h5").rename(folder / "local" / "run-+0-0.h5")
+    done = clustersim("merge", folder, "-o", tmp_path / "merged.h5")
+    assert done.returncode == 2, done.stderr
+    assert "1 of 40 runs are missing (run-0-0.h5)" in done.stderr, done.stderr
+
+    (folder / "local" / "run-+0-0.h5").rename(folder / "local" / "run-0-0.h5")
+    with sealed_h5(folder / "sweep.h5") as f:
+        fingerprint = f.attrs["fingerprint"]
+        f.attrs["fingerprint"] = fingerprint + "x"
+    done = clustersim("merge", folder, "-o", tmp_path / "merged.h5")
+    assert done.returncode == 2, done.stderr
+    assert f"its fingerprint attribute '{fingerprint}x' is not 16 hexadecimal digits" \
+        in done.stderr, done.stderr

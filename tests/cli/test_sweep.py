@@ -161,6 +161,12 @@ def test_an_existing_result_needs_force(local_small, tmp_path):
     ("base: nowhere.yaml\nreplicates: 2\nvary: {grid: {policy.ip_protection: [0, 1]}}\n",
      "nowhere.yaml", ""),
     ("base: BASE\nreplicates: 2\nvary: {grid: {policy.ip_protection: [0, 1]\n", ":", ""),
+    # Found by reading: replicates were cast to int before their range was checked, so
+    # 4294967297 (2^32 + 1) became 1 and ran.
+    ("base: BASE\nreplicates: 4294967297\nvary: {grid: {policy.ip_protection: [0, 1]}}\n",
+     ":2:", "'replicates': 4294967297 is outside the allowed range [1, 100000]"),
+    ("base: BASE\nreplicates: 100001\nvary: {grid: {policy.ip_protection: [0, 1]}}\n",
+     ":2:", "'replicates': 100001 is outside the allowed range [1, 100000]"),
 ])
 def test_bad_sweep_files_are_refused_and_nothing_is_overwritten(tmp_path, text, where, message):
     sweep = write_sweep(tmp_path, text)
@@ -175,7 +181,10 @@ def test_bad_sweep_files_are_refused_and_nothing_is_overwritten(tmp_path, text, 
 
 
 def test_bad_shard_option(tmp_path):
-    for shard in ("3/3", "1", "-1/2", "a/b"):
+    # Found by reading: sscanf's %d took 4294967296 (undefined; glibc wrapped it to 0), a sign
+    # and spaces.
+    for shard in ("3/3", "1", "-1/2", "a/b", "4294967296/4", "0/4294967297", "+1/4", " 1/4",
+                  "1/4 ", "1/", "/4"):
         done = clustersim("sweep", SWEEP_SMALL, "--shard", shard, "-o", tmp_path / "x.h5")
         assert done.returncode == 2 and "--shard" in done.stderr, (shard, done.stderr)
 

@@ -4,6 +4,7 @@
 
 #include <cmath>
 #include <optional>
+#include <stdexcept>
 #include <string>
 #include <vector>
 
@@ -125,6 +126,22 @@ TEST(Outcome, NaNInAMetricIsNotSkipped) {
   EXPECT_TRUE(std::isnan(whole[0]));
   EXPECT_EQ(whole[1], 16.0);
   EXPECT_EQ(sim::evaluate_outcome("sum(output, 2020)", t), (Values{8.0, 8.0}));
+}
+
+// Found by reading: a shape whose product wraps around 2^64 (here 2^62 replicates of 2 quarters
+// and 2 clusters: 0) matched an empty metric, and the loops walked 2^62 replicates past its end.
+TEST(Outcome, AShapeWhoseSizeOverflowsIsRefused) {
+  sim::SweepTable t = table();
+  t.runs = 1;
+  t.replicates = std::size_t{1} << 62;
+  t.steps = 2;
+  t.clusters = 2;
+  t.time_labels = {"2019Q1", "2019Q2"};
+  t.metric = [](const std::string&) { return std::vector<double>{}; };
+  t.goals = [](const std::string&) { return std::vector<double>{}; };
+  EXPECT_THROW(sim::evaluate_outcome("sum(output)", t), std::invalid_argument);
+  t.goal_ids = {"G1", "G2", "G3", "G4"};  // 4 goals x 2^62 replicates: 0 again
+  EXPECT_THROW(sim::evaluate_outcome("G1", t), std::invalid_argument);
 }
 
 TEST(Outcome, UndecidedGoalIsAnError) {

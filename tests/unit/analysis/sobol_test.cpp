@@ -266,6 +266,11 @@ TEST(SobolIndices, RejectBadInputs) {
   EXPECT_NE(error(std::vector<double>(y.begin(), y.begin() + 5), 3, 1, 0.95).find("at least 2"),
             std::string::npos);
   EXPECT_NE(error(y, 0, n, 0.95).find("at least one factor"), std::string::npos);
+  // Found by reading: 2^62 + 20 base samples of 4 rows wrap around 2^64 to y's 80 values; the
+  // check passed and the estimate then sized an array by the base samples (length_error).
+  EXPECT_EQ(error(y, 2, (std::size_t{1} << 62) + 20, 0.95),
+            "y has 80 values; a Saltelli design of 2 factors and 4611686018427387924 base samples "
+            "has more than 2^64 rows (4 per base sample)");
 }
 
 }  // namespace

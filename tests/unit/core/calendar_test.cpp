@@ -3,7 +3,9 @@
 #include <gtest/gtest.h>
 
 #include <cmath>
+#include <limits>
 #include <optional>
+#include <stdexcept>
 #include <string>
 
 #include "sim/core/calendar.hpp"
@@ -155,6 +157,20 @@ TEST(CalendarQuarter, LabelAtDecimalYear) {
   EXPECT_EQ(sim::quarter_label_at(2014.25), "2014Q1");
   EXPECT_EQ(sim::quarter_label_at(std::nextafter(2016.0, 0.0)), "2015Q4");
   EXPECT_EQ(sim::quarter_label_at(std::nan("")), "never");
+}
+
+// Found by reading: a decimal year from a file (a goal's deadline or first_met) was cast to int
+// unchecked: infinity or 5e8 was undefined behaviour.
+TEST(CalendarQuarterLabel, RefusesDecimalYearsOutsideTheCalendar) {
+  EXPECT_EQ(sim::quarter_label_at(1900.25), "1900Q1");
+  EXPECT_EQ(sim::quarter_label_at(2201.0), "2200Q4");
+  const double inf = std::numeric_limits<double>::infinity();
+  for (double bad : {inf, -inf, 5e8, -5e8, 1900.0, std::nextafter(2201.0, 3000.0)}) {
+    EXPECT_FALSE(sim::in_calendar_years(bad)) << bad;
+    EXPECT_THROW(sim::quarter_label_at(bad), std::out_of_range) << bad;
+  }
+  EXPECT_FALSE(sim::in_calendar_years(std::nan("")));
+  EXPECT_TRUE(sim::in_calendar_years(2016.0));
 }
 
 TEST(CalendarRun, StepsAndQuarterOfStep) {

@@ -8,6 +8,7 @@
 #include <fstream>
 #include <iterator>
 #include <string>
+#include <utility>
 
 #include "sim/core/errors.hpp"
 #include "sim/io/hdf5.hpp"
@@ -110,6 +111,32 @@ TEST_F(FileSeal, EveryKindOfDamageIsNamed) {
   EXPECT_EQ(detail_of(path), "not an HDF5 file");
 
   EXPECT_NE(detail_of((dir_ / "missing.h5").string()).find("cannot be read"), std::string::npos);
+}
+
+// Found by reading: the seal was parsed with sscanf, which takes a sign ("bytes +N" passed as a
+// seal) and whose behaviour on a number out of range is undefined (glibc gave 2^64 - 1).
+TEST_F(FileSeal, ItsNumbersAreReadWholeAndInRange) {
+  const std::string data = bytes_of(sealed("good.h5"));
+  const std::string path = (dir_ / "bad.h5").string();
+  const std::string length = std::to_string(data.size());
+  const std::size_t at = data.find("bytes ") + 6;
+  // Each edit keeps the seal's block at kSealBytes by trading padding for the new characters.
+  const auto with = [&](const std::string& number, const std::string& crc_line_end) {
+    std::string bad = data;
+    bad.replace(at, length.size(), number);
+    const std::size_t crc_end = bad.find('\n', bad.find("crc32 "));
+    bad.replace(crc_end, 1, crc_line_end);
+    bad.erase(sim::kSealBytes, bad.size() - data.size());
+    return bad;
+  };
+  ASSERT_EQ(with(length, "\n"), data);
+  for (const auto& [number, end] : {std::pair<std::string, std::string>{"+" + length, "\n"},
+                                    {"99999999999999999999", "\n"},
+                                    {" " + length, "\n"},
+                                    {length, " \n"}}) {
+    write_bytes(path, with(number, end));
+    EXPECT_EQ(detail_of(path).rfind("not a clustersim result file", 0), 0u) << number;
+  }
 }
 
 TEST_F(FileSeal, OpeningADamagedFileNeverReachesHdf5) {

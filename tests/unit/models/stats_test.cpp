@@ -2,6 +2,8 @@
 #include <gtest/gtest.h>
 
 #include <cmath>
+#include <limits>
+#include <vector>
 
 #include "models/stats.hpp"
 #include "sim/core/random.hpp"
@@ -96,6 +98,31 @@ TEST(Stats, FirmStatsMatchesFirmsAcrossYearsAndBinsRd) {
   EXPECT_DOUBLE_EQ(bin(0.0), 0.25);
   // Bunching at 3%: two firms at [3%, 3.25%), one at [2.75%, 3%): ratio 2.
   EXPECT_DOUBLE_EQ(r.bunching[0], 2.0);
+}
+
+// Found by reading: a log-productivity that is NaN (a damaged file's) went into std::sort
+// through the quantiles, and an infinite one made the 90/10 ratio NaN. Both are left out.
+TEST(Stats, NonFiniteLogProductivitiesAreLeftOutOfTheDispersion) {
+  std::vector<double> ids, sales, rd, a;
+  for (int i = 0; i < 12; ++i) {
+    ids.push_back(i + 1);
+    sales.push_back(100);
+    rd.push_back(1);
+    a.push_back(0.1 * i);
+  }
+  const auto clean = models::firm_stats({snapshot("2016Q4", ids, sales, rd, a)}, {"2016Q4"});
+  ASSERT_TRUE(std::isfinite(clean.productivity_90_10));
+  for (const double bad : {std::nan(""), std::numeric_limits<double>::infinity()}) {
+    auto damaged = ids, values = a;
+    damaged.push_back(13);
+    values.push_back(bad);
+    auto more_sales = sales, more_rd = rd;
+    more_sales.push_back(100);
+    more_rd.push_back(1);
+    const auto r =
+        models::firm_stats({snapshot("2016Q4", damaged, more_sales, more_rd, values)}, {"2016Q4"});
+    EXPECT_EQ(r.productivity_90_10, clean.productivity_90_10) << bad;
+  }
 }
 
 }  // namespace

@@ -5,6 +5,7 @@
 #include <cctype>
 #include <cmath>
 #include <limits>
+#include <stdexcept>
 #include <string>
 #include <vector>
 
@@ -42,6 +43,17 @@ TEST(GoalsQuantile, SingleAndEmpty) {
   EXPECT_EQ(sim::quantile({7}, 0.05), 7.0);
   EXPECT_EQ(sim::quantile({7}, 0.95), 7.0);
   EXPECT_TRUE(std::isnan(sim::quantile({}, 0.5)));
+}
+
+// Found by reading: NaN went into std::sort, whose order it breaks (undefined behaviour; a
+// result file's NaN could reach it). Callers drop or refuse NaN; quantile refuses it.
+TEST(GoalsQuantile, RefusesNaN) {
+  EXPECT_THROW(sim::quantile({1, kNaN, 2}, 0.5), std::invalid_argument);
+  std::vector<double> many(40, 1.0);
+  many[17] = kNaN;
+  EXPECT_THROW(sim::quantile(many, 0.9), std::invalid_argument);
+  const double inf = std::numeric_limits<double>::infinity();
+  EXPECT_EQ(sim::quantile({1, inf, 2}, 0.0), 1.0);  // infinities are ordered: no refusal
 }
 
 // --- summarise -----------------------------------------------------------------------------
