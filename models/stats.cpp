@@ -195,15 +195,21 @@ StatsReport firm_stats(const std::vector<sim::Snapshot>& snapshots,
 
   // Growth and persistence: firms present in consecutive snapshots (same replicate and id).
   std::vector<double> growth, before, after;
+  // Each snapshot's deviations and firm keys are worked out once and carried to the next pair.
+  // (snapshots is not empty: see the top.)
+  std::vector<double> dev_a = productivity_deviation(snapshots[0]), dev_b;
+  std::vector<std::pair<int, std::int64_t>> firm_a = replicate_and_firm(snapshots[0]), firm_b;
   for (std::size_t s = 0; s + 1 < snapshots.size(); ++s) {
     const auto& a = snapshots[s];
     const auto& b = snapshots[s + 1];
-    const auto dev_a = productivity_deviation(a);
-    const auto dev_b = productivity_deviation(b);
+    if (s > 0) {
+      dev_a = std::move(dev_b);
+      firm_a = std::move(firm_b);
+    }
+    dev_b = productivity_deviation(b);
+    firm_b = replicate_and_firm(b);
     std::map<std::pair<int, std::int64_t>, std::size_t> where;
-    const auto firm_a = replicate_and_firm(a);
     for (std::size_t i = 0; i < firm_a.size(); ++i) where[firm_a[i]] = i;
-    const auto firm_b = replicate_and_firm(b);
     const auto& sales_a = column(a, "sales");
     const auto& sales_b = column(b, "sales");
     for (std::size_t j = 0; j < firm_b.size(); ++j) {
