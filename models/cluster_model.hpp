@@ -57,6 +57,7 @@ enum Metric : std::size_t {
   kTaxPaid,
   kPrice,
   kMeanLogProductivity,
+  kFirmsShortOfFunds,
   kFiscalCostFirst,
   kFiscalCostTotal = kFiscalCostFirst + 15,
   kMetricCount

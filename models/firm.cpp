@@ -45,6 +45,7 @@ FirmTable::FirmTable() {
   agents.add_column(incubated, "incubated");
   agents.add_column(holding, "holding");
   agents.add_column(forced_out, "forced_out");
+  agents.add_column(short_of_funds, "short_of_funds");
   agents.add_column(alive, "alive");
 }
 
@@ -73,6 +74,9 @@ FirmParams FirmParams::from(const sim::Scenario& sc) {
   p.depreciation = sc.number("firm.depreciation");
   p.interest_rate = sc.number("firm.interest_rate");
   p.collateral_ratio = sc.number("firm.collateral_ratio");
+  p.credit_access_sme = sc.number("firm.credit_access.sme");
+  p.credit_access_startup = sc.number("firm.credit_access.startup");
+  p.cash_target_ratio = sc.number("firm.cash_target_ratio");
   p.max_investment_rate = sc.number("firm.max_investment_rate");
   p.exit_loss_quarters = static_cast<int>(sc.integer("firm.exit_loss_quarters"));
   p.startup_age_quarters = static_cast<int>(sc.integer("firm.startup_age_quarters"));
@@ -223,6 +227,7 @@ QuarterRd plan_quarter_rd(const FirmTable& f, std::size_t i, double sales, doubl
               (1.0 + p.ip_rd_response * levers.ip_protection);
   if (type == FirmType::Startup) rd = std::max(rd, p.startup_burn_rate * std::max(0.0, f.cash[i]));
   const double liquidity = std::max(0.0, f.cash[i] + credit);
+  out.short_of_funds = rd > liquidity;
   rd = std::min(rd, liquidity);
   out.plan = {rd, rd};
   // Firms seeking certification, or keeping the three-year average up for renewal, may bunch.
@@ -259,12 +264,23 @@ QuarterTax firm_quarter_tax(const FirmTable& f, std::size_t i, double profit, do
                      f.loss_pool[i], f.loss_pool_age[i], r);
 }
 
+double credit_per_capital(FirmType type, const Levers& l, const FirmParams& p) {
+  double access = 1.0;
+  if (type == FirmType::Sme) access = p.credit_access_sme;
+  if (type == FirmType::Startup) access = p.credit_access_startup;
+  const double gap_closed = std::min(1.0, p.risk_credit_response * l.risk_compensation);
+  return p.collateral_ratio * (access + gap_closed * (1.0 - access));
+}
+
 double credit_limit(double capital, double patent_stock, FirmType type, const Levers& l,
                     const FirmParams& p) {
-  const double widening =
-      type == FirmType::Backbone ? 1.0 : 1.0 + p.risk_credit_response * l.risk_compensation;
-  return p.collateral_ratio * std::max(0.0, capital) * widening +
+  return credit_per_capital(type, l, p) * std::max(0.0, capital) +
          l.ip_pledge * std::max(0.0, patent_stock);
+}
+
+double dividend(double cash, double capital, FirmType type, const FirmParams& p) {
+  if (type == FirmType::Startup) return 0.0;
+  return std::max(0.0, cash - p.cash_target_ratio * std::max(0.0, capital));
 }
 
 double default_loss(double cash, double capital, double recovery) {
@@ -350,8 +366,18 @@ void add_firm_settings(sim::Schema& s) {
   s.add(number(
       "firm.interest_rate", "1/quarter", 0, 1, "0.015",
       "Interest on debt per quarter (about the 6%/year PBoC benchmark lending rate, 2014)."));
-  s.add(number("firm.collateral_ratio", "1", 0, 5, "0.5",
-               "Bank credit limit as a share of capital pledged as collateral (assumption)."));
+  s.add(number("firm.collateral_ratio", "1", 0, 5, "0.6",
+               "Backbone firms' bank credit limit per yuan of capital pledged as collateral "
+               "(median loan-to-collateral value, Nguyen and Qian 2012)."));
+  s.add(number("firm.credit_access.sme", "1", 0, 1, "0.58",
+               "SMEs' credit per yuan of capital, as a share of a backbone firm's (share of the "
+               "amount SMEs asked for that banks granted in 2018, OECD 2020)."));
+  s.add(number("firm.credit_access.startup", "1", 0, 1, "0.25",
+               "Startups' credit per yuan of capital, as a share of a backbone firm's "
+               "(assumption)."));
+  s.add(number("firm.cash_target_ratio", "1", 0, 10, "0.1",
+               "Cash an SME or backbone firm keeps per yuan of capital; cash above it is paid "
+               "out as dividends (assumption: the starting cash ratio)."));
   s.add(number("firm.max_investment_rate", "1/quarter", 0, 1, "0.05",
                "Upper bound on gross investment per unit of capital in a quarter (assumption, "
                "see models/README.md on calibration)."));
@@ -431,8 +457,8 @@ void add_firm_settings(sim::Schema& s) {
   s.add(number("firm.open_innovation_gap", "1", 0, 5, "0.3",
                "Outside technology frontier above the cluster's, log points (assumption)."));
   s.add(number("firm.risk_credit_response", "1", 0, 10, "1",
-               "Widening of SMEs' and startups' credit per unit of risk compensation "
-               "(assumption)."));
+               "Share of the gap between an SME's or startup's credit terms and a backbone "
+               "firm's that risk compensation closes, per unit of compensation (assumption)."));
   s.add(number("firm.loan_recovery", "1", 0, 1, "0.5",
                "Share of a failed firm's capital recovered by its bank (assumption)."));
 }

@@ -69,6 +69,8 @@ struct FirmTable {
   // Few firms are held at a time, so the stake itself lives with the funds (fund.hpp).
   std::vector<std::uint32_t> holding;
   std::vector<std::uint8_t> forced_out;  // closed by the phase-out this quarter
+  // R&D or investment this quarter was cut to what the firm could pay or borrow.
+  std::vector<std::uint8_t> short_of_funds;
   std::vector<std::uint8_t> alive;
 
   std::size_t size() const { return agents.size(); }
@@ -89,7 +91,10 @@ struct FirmParams {
   double patent_scale, patent_elasticity;
   double depreciation;
   double interest_rate;
-  double collateral_ratio;
+  double collateral_ratio;       // backbone firms' credit per yuan of capital
+  double credit_access_sme;      // SMEs' credit per yuan of capital, share of backbone's
+  double credit_access_startup;  // startups' credit per yuan of capital, share of backbone's
+  double cash_target_ratio;      // cash kept per yuan of capital; the rest is paid out
   double max_investment_rate;
   int exit_loss_quarters;
   int startup_age_quarters;
@@ -178,6 +183,7 @@ double rd_share(FirmType type, const FirmParams& p);
 struct QuarterRd {
   RdPlan plan;
   double deduction = 0.0;
+  bool short_of_funds = false;  // the budget was cut to the firm's cash and credit
 };
 // rd_scale multiplies the budget (the cluster's calibration to its data).
 // The user cost also falls by the expected post-subsidy (rate * breakthrough_expectation), and
@@ -202,10 +208,20 @@ QuarterTax firm_quarter_tax(const FirmTable& firms, std::size_t i, double profit
                             double rd_reported, double licence, const TaxRules& rules,
                             double subsidised_rd = 0.0);
 
-// Bank credit a firm can draw: collateral_ratio * capital, widened for SMEs and startups by the
-// risk-compensation pool (1 + response * share), plus IP-pledge credit per valid patent.
+// Bank credit per yuan of capital: collateral_ratio for a backbone firm; SMEs and startups get
+// their credit-access share of it, and the risk-compensation pool closes the share
+// min(1, response * compensation) of the gap to the backbone's terms.
+double credit_per_capital(FirmType type, const Levers& levers, const FirmParams& p);
+
+// Bank credit a firm can draw (its limit on debt): credit_per_capital * capital plus IP-pledge
+// credit per valid patent.
 double credit_limit(double capital, double patent_stock, FirmType type, const Levers& levers,
                     const FirmParams& p);
+
+// Dividend of a firm after investment: cash above cash_target_ratio * capital is paid out
+// (pecking order: investment and R&D are paid from retained cash first). Startups, living on
+// their founders' and investors' equity, pay none.
+double dividend(double cash, double capital, FirmType type, const FirmParams& p);
 
 // Bank loss when a firm with net position `cash` (negative = debt) fails: the debt not covered
 // by the recovered share of its capital.

@@ -49,8 +49,9 @@ bool is_newly_cultivated(double output_at_start, double output_now, double years
 bool is_innovation_leader(double output, double rd, double patents, double researchers,
                           const LeadingTest& test) {
   if (output <= 0 || output < test.min_output) return false;
-  const double bn = output / 1e9;
-  return rd / output >= test.min_rd_intensity && patents / bn >= test.min_patents_per_bn &&
+  const double value_added = test.value_added_share * output;
+  const double bn = value_added / 1e9;
+  return rd / value_added >= test.min_rd_intensity && patents / bn >= test.min_patents_per_bn &&
          researchers / bn >= test.min_researchers_per_bn;
 }
 
@@ -97,7 +98,8 @@ GoalParams GoalParams::from(const sim::Scenario& sc) {
   p.cultivated = {p.output_mark, sc.number("goals.g2.min_growth"),
                   sc.number("goals.g2.min_rd_intensity"), sc.number("goals.g2.min_output")};
   p.leading = {sc.number("goals.g4.min_rd_intensity"), sc.number("goals.g4.min_patents_per_bn"),
-               sc.number("goals.g4.min_researchers_per_bn"), sc.number("goals.g4.min_output")};
+               sc.number("goals.g4.min_researchers_per_bn"), sc.number("goals.g4.min_output"),
+               sc.number("goals.g4.value_added_share")};
   return p;
 }
 
@@ -158,13 +160,18 @@ void add_goal_settings(sim::Schema& s) {
                "G4: clusters at a national-leading level (the plan says 'some'; assumption)."));
   s.add(date("goals.g4.deadline", "2020Q4", "G4: the quarter by whose end the target is due."));
   s.add(number("goals.g4.min_rd_intensity", "1", 0, 1, "0.025",
-               "G4: least R&D intensity (assumption: above China's 2.1% of GDP in 2015)."));
+               "G4: least R&D per yuan of value added (assumption: above China's 2.1% of GDP in "
+               "2015)."));
   s.add(number("goals.g4.min_patents_per_bn", "patents/bn yuan", 0, 1e6, "3",
-               "G4: least invention patents granted per year per bn yuan of output (Shandong "
-               "2015: 16,881 over 6.3 trn yuan of GDP, 2.7)."));
+               "G4: least invention patents granted per year per bn yuan of value added "
+               "(Shandong 2015: 16,881 over 6.3 trn yuan of GDP, 2.7)."));
   s.add(number("goals.g4.min_researchers_per_bn", "persons/bn yuan", 0, 1e6, "40",
-               "G4: least employed researchers (FTE) per bn yuan of annual output: a talent hub "
-               "(Shandong 2014: 286,352 over 5.94 trn yuan, 48)."));
+               "G4: least employed researchers (FTE) per bn yuan of annual value added: a "
+               "talent hub (Shandong 2014: 286,352 over 5.94 trn yuan of GDP, 48)."));
+  s.add(number("goals.g4.value_added_share", "1", 0.01, 1, "0.206",
+               "G4: value added per yuan of a cluster's gross output (China 2014: industrial "
+               "value added 22.8 trn yuan, NBS communique; above-scale industry's revenue "
+               "110.7 trn, China Statistical Yearbook 2015 table 13-3)."));
   s.add(number("goals.g4.min_output", "yuan/year", 0, 1e15, "1e10",
                "G4: least annual output of a leading cluster (assumption)."));
 }

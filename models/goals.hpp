@@ -40,8 +40,11 @@ bool is_newly_cultivated(double output_at_start, double output_now, double years
 
 // G4's test: a national-leading innovation hub by R&D intensity, invention patents per bn yuan
 // of output, researchers per bn yuan of output, and scale.
+// The intensity thresholds are per yuan of value added (the national figures they come from are
+// per yuan of GDP); a cluster's value added is value_added_share times its gross output.
 struct LeadingTest {
   double min_rd_intensity, min_patents_per_bn, min_researchers_per_bn, min_output;
+  double value_added_share;
 };
 bool is_innovation_leader(double annual_output, double annual_rd, double annual_patents,
                           double researchers, const LeadingTest& test);

@@ -48,6 +48,7 @@ void WorldReplicate::plan_rd_and_labour(int step) {
             plan_quarter_rd(firms_, i, sales, firms_.profit[i], r, l, credit, p, rd_scale_[c]);
         firms_.rd_planned[i] = rd.plan.real;
         firms_.rd_reported[i] = rd.plan.reported;
+        firms_.short_of_funds[i] = rd.short_of_funds ? 1 : 0;
 
         // Retirements, job changes, and layoffs down to the researchers the plan pays for.
         double& staff = firms_.researchers[i];
@@ -327,9 +328,14 @@ void WorldReplicate::invest_age_and_test_exit(int step) {
                                                                share, p.depreciation));
         const auto old_type = static_cast<FirmType>(firms_.type[i]);
         const double credit = credit_limit(k, firms_.patent_stock[i], old_type, l, p);
-        const double investment = std::min(rate * k, std::max(0.0, firms_.cash[i] + credit));
+        // Pecking order: retained cash first, then bank credit up to the limit.
+        const double funds = std::max(0.0, firms_.cash[i] + credit);
+        if (rate * k > funds) firms_.short_of_funds[i] = 1;
+        const double investment = std::min(rate * k, funds);
         firms_.cash[i] -= investment;
         firms_.capital[i] = (1.0 - p.depreciation) * k + investment;
+        firms_.cash[i] -= dividend(firms_.cash[i], firms_.capital[i], old_type, p);
+        acc[kSumShortOfFunds] += firms_.short_of_funds[i];
         firms_.age[i] = quarter_count(firms_.age[i] + 1);
         if (firms_.incubator[i] != 0) {
           firms_.tenant_quarters[i] = quarter_count(firms_.tenant_quarters[i] + 1);
@@ -371,7 +377,7 @@ void WorldReplicate::invest_age_and_test_exit(int step) {
         acc[kSumReleasedKnowledge] += staff * firms_.log_productivity[i];
       },
       {kSumExits, kSumCostPhaseOut, kSumCostRisk, kSumReleased, kSumReleasedProgramme,
-       kSumReleasedKnowledge});
+       kSumReleasedKnowledge, kSumShortOfFunds});
   for (std::size_t c = 0; c < clusters_; ++c) {
     cost(c, kCostPhaseOut) = sum(c, kSumCostPhaseOut);
     cost(c, kCostRiskCompensation) = sum(c, kSumCostRisk);

@@ -336,6 +336,9 @@ const std::array<MetricRow, kFiscalCostFirst>& WorldReplicate::metric_table() {
                     ? w.sum(c, kSumSalesTimesLogProductivity) / sales
                     : kNaN;
        }},
+      {kFirmsShortOfFunds, "firms_short_of_funds", "firms",
+       "firms whose R&D or investment in the quarter was cut to the cash and credit they had",
+       [](W w, std::size_t c) { return w.sum(c, kSumShortOfFunds); }},
   }};
   static_assert(in_metric_order(rows), "one row per metric before the fiscal costs, in order");
   return rows;
@@ -358,8 +361,8 @@ void WorldReplicate::record(std::span<double> out) const {
 
 sim::Snapshot WorldReplicate::snapshot() const {
   sim::Snapshot s;
-  s.columns = {"id",      "cluster",          "type",        "age",         "sales",
-               "capital", "log_productivity", "rd_reported", "researchers", "hnte"};
+  s.columns = {"id",          "cluster",     "type", "age",  "sales",         "capital",
+               "log_productivity", "rd_reported", "researchers", "hnte", "cash", "short_of_funds"};
   const std::size_t n = firms_.size();
   s.values.assign(s.columns.size(), std::vector<double>(n));
   for (std::size_t i = 0; i < n; ++i) {
@@ -373,6 +376,8 @@ sim::Snapshot WorldReplicate::snapshot() const {
     s.values[7][i] = firms_.rd_reported[i];
     s.values[8][i] = firms_.researchers[i];
     s.values[9][i] = firms_.hnte_quarters_left[i] > 0 ? 1.0 : 0.0;
+    s.values[10][i] = firms_.cash[i];
+    s.values[11][i] = firms_.short_of_funds[i];
   }
   return s;
 }

@@ -76,6 +76,7 @@ enum Sum : std::size_t {
   kSumEmployed,
   kSumEmployedProgramme,
   kSumTenants,
+  kSumShortOfFunds,
   kSumCount
 };
 

@@ -172,6 +172,43 @@ double correlation(const std::vector<double>& x, const std::vector<double>& y) {
   return sxx > 0 && syy > 0 ? sxy / std::sqrt(sxx * syy) : kNaN;
 }
 
+bool has_column(const sim::Snapshot& s, const std::string& name) {
+  return std::find(s.columns.begin(), s.columns.end(), name) != s.columns.end();
+}
+
+// Firms younger than this many quarters count as young in the finance shares.
+constexpr double kYoungQuarters = 12;
+
+void count_short_of_funds(const std::vector<sim::Snapshot>& snapshots, StatsReport& out) {
+  std::array<double, 3> short_type{}, n_type{};
+  std::array<double, 2> short_age{}, n_age{};
+  for (const sim::Snapshot& s : snapshots) {
+    if (!has_column(s, "short_of_funds")) {
+      out.short_of_funds_by_type.fill(kNaN);
+      out.short_of_funds_by_age.fill(kNaN);
+      return;
+    }
+    const auto& flag = column(s, "short_of_funds");
+    const auto& type = column(s, "type");
+    const auto& age = column(s, "age");
+    for (std::size_t i = 0; i < flag.size(); ++i) {
+      const bool is_short = flag[i] != 0;
+      if (type[i] >= 0 && type[i] < 3) {
+        const auto t = static_cast<std::size_t>(type[i]);
+        n_type[t] += 1;
+        short_type[t] += is_short ? 1 : 0;
+      }
+      const std::size_t young = age[i] < kYoungQuarters ? 0 : 1;
+      n_age[young] += 1;
+      short_age[young] += is_short ? 1 : 0;
+    }
+  }
+  for (std::size_t t = 0; t < 3; ++t)
+    out.short_of_funds_by_type[t] = n_type[t] > 0 ? short_type[t] / n_type[t] : kNaN;
+  for (std::size_t a = 0; a < 2; ++a)
+    out.short_of_funds_by_age[a] = n_age[a] > 0 ? short_age[a] / n_age[a] : kNaN;
+}
+
 StatsReport firm_stats(const std::vector<sim::Snapshot>& snapshots,
                        const std::vector<std::string>& dates) {
   StatsReport out;
@@ -274,6 +311,7 @@ StatsReport firm_stats(const std::vector<sim::Snapshot>& snapshots,
     }
     out.bunching.push_back(below > 0 ? above / below : kNaN);
   }
+  count_short_of_funds(snapshots, out);
   return out;
 }
 
@@ -311,6 +349,12 @@ std::string stats_text(const StatsReport& r) {
         "    HNTE threshold {:.0f}%: firms just above / just below (0.25 points) = {}\n",
         100 * r.thresholds[t], number(r.bunching[t]));
   }
+  const auto& t = r.short_of_funds_by_type;
+  const auto& a = r.short_of_funds_by_age;
+  out += fmt::format(
+      "finance: share of firms whose R&D or investment was cut to their cash and credit "
+      "(Q4 of each year): backbone {}, SMEs {}, startups {}; younger than 3 years {}, older {}\n",
+      number(t[0]), number(t[1]), number(t[2]), number(a[0]), number(a[1]));
   return out;
 }
 
@@ -334,7 +378,13 @@ std::string stats_json(const StatsReport& r) {
       {"rd_bins", r.rd_bins},
       {"rd_shares", r.rd_shares},
       {"hnte_thresholds", r.thresholds},
-      {"bunching", r.bunching}};
+      {"bunching", r.bunching},
+      {"short_of_funds",
+       {{"backbone", r.short_of_funds_by_type[0]},
+        {"sme", r.short_of_funds_by_type[1]},
+        {"startup", r.short_of_funds_by_type[2]},
+        {"young", r.short_of_funds_by_age[0]},
+        {"older", r.short_of_funds_by_age[1]}}}};
   return sim::json_text(report);
 }
 

@@ -3,6 +3,7 @@
 // dispersion and its persistence, and R&D intensity around the HNTE thresholds.
 #pragma once
 
+#include <array>
 #include <string>
 #include <vector>
 
@@ -39,6 +40,11 @@ struct StatsReport {
   std::vector<double> rd_shares;  // share of firms with positive sales in each bin
   std::vector<double> thresholds;  // HNTE intensity thresholds
   std::vector<double> bunching;    // share just above / share just below each threshold
+  // Share of firms whose R&D or investment in the snapshot's quarter was cut to the cash and
+  // credit they had, all snapshots pooled: by type (backbone, SME, startup) and by age (younger
+  // than three years, older). NaN for files written before the column existed.
+  std::array<double, 3> short_of_funds_by_type{};
+  std::array<double, 2> short_of_funds_by_age{};
 };
 
 StatsReport firm_stats(const std::vector<sim::Snapshot>& snapshots,

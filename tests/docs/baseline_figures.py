@@ -275,14 +275,16 @@ def goal_criteria_table(path):
     ]
     t4 = int(np.nonzero(time == quarter_end(g4["deadline"]))[0][0])
     y4 = output[:, t4, :]
-    bn = np.where(y4 > 0, y4 / 1e9, np.inf)
+    # G4's intensities are per bn yuan of value added, a fixed share of gross output.
+    bn = np.where(y4 > 0, g4["value_added_share"] * y4 / 1e9, np.inf)
     g4_tests = [
         ("output", f">= {g4['min_output'] / 1e9:g} bn yuan", (y4 > 0) & (y4 >= g4["min_output"])),
-        ("R&D intensity", f">= {g4['min_rd_intensity']:g}",
+        ("R&D per yuan of value added", f">= {g4['min_rd_intensity']:g}",
          rd[:, t4, :] / bn / 1e9 >= g4["min_rd_intensity"]),
-        ("invention patents per bn yuan", f">= {g4['min_patents_per_bn']:g}",
+        ("invention patents per bn yuan of value added", f">= {g4['min_patents_per_bn']:g}",
          patents[:, t4, :] / bn >= g4["min_patents_per_bn"]),
-        ("employed researchers per bn yuan", f">= {g4['min_researchers_per_bn']:g}",
+        ("employed researchers per bn yuan of value added",
+         f">= {g4['min_researchers_per_bn']:g}",
          researchers[:, t4, :] / bn >= g4["min_researchers_per_bn"]),
     ]
     lines = ["| goal | criterion | threshold | cluster-replicate pairs passing | pairs failing "

@@ -151,6 +151,7 @@ TEST(MetricTable, KeepsTheOrderResultFilesDependOn) {
                                              "tax_paid",
                                              "price",
                                              "mean_log_productivity",
+                                             "firms_short_of_funds",
                                              "fiscal_cost_rd_super_deduction",
                                              "fiscal_cost_hnte_tax_rate",
                                              "fiscal_cost_tech_transfer_exemption",

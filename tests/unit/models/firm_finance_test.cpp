@@ -20,22 +20,41 @@ using models::FundKind;
 
 // --- credit and defaults ---------------------------------------------------------------
 
-TEST(EconomicsRulesCredit, CollateralWidenedByRiskCompensationPlusIpPledge) {
+TEST(EconomicsRulesCredit, RiskCompensationClosesTheGapToBackboneTermsPlusIpPledge) {
   models::FirmParams p{};
-  p.collateral_ratio = 0.5;
+  p.collateral_ratio = 0.6;
+  p.credit_access_sme = 0.5;
+  p.credit_access_startup = 0.25;
   p.risk_credit_response = 1;
   models::Levers l;
   l.risk_compensation = 0.4;
   l.ip_pledge = 1e6;
-  // SME: 0.5 * 1e8 * (1 + 1 * 0.4) + 1e6 * 3 = 7e7 + 3e6 = 7.3e7. Startups likewise.
-  EXPECT_NEAR(models::credit_limit(1e8, 3, FirmType::Sme, l, p), 7.3e7, 1e-6);
-  EXPECT_NEAR(models::credit_limit(1e8, 3, FirmType::Startup, l, p), 7.3e7, 1e-6);
-  // Backbone firms do not get the risk-compensation widening: 5e7 + 3e6.
-  EXPECT_DOUBLE_EQ(models::credit_limit(1e8, 3, FirmType::Backbone, l, p), 5.3e7);
-  // Levers off: collateral only.
-  EXPECT_DOUBLE_EQ(models::credit_limit(1e8, 3, FirmType::Sme, models::Levers{}, p), 5e7);
+  // SME: access 0.5 + 0.4 * (1 - 0.5) = 0.7 of 0.6 = 0.42 per yuan; 4.2e7 + 1e6 * 3 = 4.5e7.
+  EXPECT_NEAR(models::credit_limit(1e8, 3, FirmType::Sme, l, p), 4.5e7, 1e-6);
+  // Startup: 0.25 + 0.4 * 0.75 = 0.55 of 0.6 = 0.33; 3.3e7 + 3e6 = 3.6e7.
+  EXPECT_NEAR(models::credit_limit(1e8, 3, FirmType::Startup, l, p), 3.6e7, 1e-6);
+  // Backbone firms already borrow on the full terms: 6e7 + 3e6.
+  EXPECT_DOUBLE_EQ(models::credit_limit(1e8, 3, FirmType::Backbone, l, p), 6.3e7);
+  // Levers off: each type's own terms on its collateral only.
+  EXPECT_DOUBLE_EQ(models::credit_limit(1e8, 3, FirmType::Sme, models::Levers{}, p), 3e7);
+  EXPECT_DOUBLE_EQ(models::credit_limit(1e8, 3, FirmType::Startup, models::Levers{}, p), 1.5e7);
+  // The pool can at most close the whole gap: response 1 at compensation 2 gives backbone terms.
+  l.risk_compensation = 2;
+  EXPECT_DOUBLE_EQ(models::credit_per_capital(FirmType::Startup, l, p), 0.6);
   // Negative capital or patents pledge nothing.
   EXPECT_EQ(models::credit_limit(-1e8, -2, FirmType::Sme, l, p), 0.0);
+}
+
+TEST(EconomicsRulesCredit, CashAboveTheTargetIsPaidOutExceptByStartups) {
+  models::FirmParams p{};
+  p.cash_target_ratio = 0.1;
+  // Cash 25 on capital 100 keeps 10 and pays out 15; a startup keeps all its equity.
+  EXPECT_DOUBLE_EQ(models::dividend(25, 100, FirmType::Sme, p), 15.0);
+  EXPECT_DOUBLE_EQ(models::dividend(25, 100, FirmType::Backbone, p), 15.0);
+  EXPECT_EQ(models::dividend(25, 100, FirmType::Startup, p), 0.0);
+  // Below the target, or in debt: nothing is paid out.
+  EXPECT_EQ(models::dividend(8, 100, FirmType::Sme, p), 0.0);
+  EXPECT_EQ(models::dividend(-30, 100, FirmType::Backbone, p), 0.0);
 }
 
 TEST(EconomicsRulesDefaultLoss, DebtNotCoveredByRecoveredCapital) {
@@ -119,6 +138,9 @@ TEST(EconomicsRulesQuarterRd, IpProtectionRaisesTheBudgetWithinLiquidity) {
   x.f.cash[0] = 5.2e6;
   EXPECT_DOUBLE_EQ(x.rd(l), 5.2e6);
   EXPECT_NEAR(x.rd(l, 1e6), 5933654.229992571, 1e-3);
+  // The cut is flagged: the firm was short of funds only when its budget did not fit.
+  EXPECT_TRUE(models::plan_quarter_rd(x.f, 0, 5e8, 1e7, x.r, l, 0.0, x.p).short_of_funds);
+  EXPECT_FALSE(models::plan_quarter_rd(x.f, 0, 5e8, 1e7, x.r, l, 1e6, x.p).short_of_funds);
 }
 
 // --- firm_quarter_tax: the tax the production phase books -----------------------------------

@@ -243,7 +243,7 @@ TEST(EconomicsRulesGoals, NewlyCultivated) {
 }
 
 TEST(EconomicsRulesGoals, InnovationLeader) {
-  const models::LeadingTest t{0.025, 3, 40, 1e10};
+  const models::LeadingTest t{0.025, 3, 40, 1e10, 1.0};
   // 20 bn output, R&D 6e8 (3%), 80 patents (4 per bn), 1000 researchers (50 per bn): leader.
   EXPECT_TRUE(models::is_innovation_leader(2e10, 6e8, 80, 1000, t));
   // Each criterion alone failing: R&D 2%, 2.5 patents per bn, 35 researchers per bn, 5 bn.
@@ -255,6 +255,20 @@ TEST(EconomicsRulesGoals, InnovationLeader) {
   EXPECT_FALSE(models::is_innovation_leader(0, 6e8, 80, 1000, t));
   // Exactly at every threshold counts: 5e8 / 2e10 = 2.5%, 60 / 20 = 3, 800 / 20 = 40.
   EXPECT_TRUE(models::is_innovation_leader(2e10, 5e8, 60, 800, t));
+}
+
+TEST(EconomicsRulesGoals, InnovationLeaderIsMeasuredPerYuanOfValueAdded) {
+  // 20 bn of gross output at a value-added share of 0.2 is 4 bn of value added: R&D 1e8 is
+  // 2.5% of it, 12 patents 3 per bn, 160 researchers 40 per bn, each exactly at its threshold.
+  const models::LeadingTest t{0.025, 3, 40, 1e10, 0.2};
+  EXPECT_TRUE(models::is_innovation_leader(2e10, 1e8, 12, 160, t));
+  // Per bn of gross output the same cluster would fail every intensity test.
+  const models::LeadingTest gross{0.025, 3, 40, 1e10, 1.0};
+  EXPECT_FALSE(models::is_innovation_leader(2e10, 1e8, 12, 160, gross));
+  // Just under each threshold per yuan of value added.
+  EXPECT_FALSE(models::is_innovation_leader(2e10, 0.99e8, 12, 160, t));
+  EXPECT_FALSE(models::is_innovation_leader(2e10, 1e8, 11.9, 160, t));
+  EXPECT_FALSE(models::is_innovation_leader(2e10, 1e8, 12, 159, t));
 }
 
 }  // namespace
