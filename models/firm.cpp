@@ -78,6 +78,7 @@ FirmParams FirmParams::from(const sim::Scenario& sc) {
   p.credit_access_startup = sc.number("firm.credit_access.startup");
   p.cash_target_ratio = sc.number("firm.cash_target_ratio");
   p.max_investment_rate = sc.number("firm.max_investment_rate");
+  p.startup_max_investment_rate = sc.number("firm.startup_max_investment_rate");
   p.exit_loss_quarters = static_cast<int>(sc.integer("firm.exit_loss_quarters"));
   p.startup_age_quarters = static_cast<int>(sc.integer("firm.startup_age_quarters"));
   p.backbone_revenue = sc.number("firm.backbone_revenue");
@@ -379,8 +380,11 @@ void add_firm_settings(sim::Schema& s) {
                "Cash an SME or backbone firm keeps per yuan of capital; cash above it is paid "
                "out as dividends (assumption: the starting cash ratio)."));
   s.add(number("firm.max_investment_rate", "1/quarter", 0, 1, "0.05",
-               "Upper bound on gross investment per unit of capital in a quarter (assumption, "
-               "see models/README.md on calibration)."));
+               "Upper bound on an established firm's gross investment per unit of capital in a "
+               "quarter (assumption, see models/README.md on calibration)."));
+  s.add(number("firm.startup_max_investment_rate", "1/quarter", 0, 1, "0.25",
+               "Upper bound on a startup's gross investment per unit of capital in a quarter: "
+               "a young firm can double its capital within a year (assumption)."));
   s.add(integer("firm.exit_loss_quarters", "quarters", 1, 100, "5",
                 "Consecutive loss quarters after which an established firm exits (Nelson and "
                 "Winter 1982)."));

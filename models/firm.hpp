@@ -95,7 +95,8 @@ struct FirmParams {
   double credit_access_sme;      // SMEs' credit per yuan of capital, share of backbone's
   double credit_access_startup;  // startups' credit per yuan of capital, share of backbone's
   double cash_target_ratio;      // cash kept per yuan of capital; the rest is paid out
-  double max_investment_rate;
+  double max_investment_rate;          // technological limit of an established firm
+  double startup_max_investment_rate;  // and of a startup scaling up
   int exit_loss_quarters;
   int startup_age_quarters;
   double backbone_revenue;

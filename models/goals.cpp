@@ -159,15 +159,15 @@ void add_goal_settings(sim::Schema& s) {
   s.add(number("goals.g4.target", "clusters", 0, 1000, "5",
                "G4: clusters at a national-leading level (the plan says 'some'; assumption)."));
   s.add(date("goals.g4.deadline", "2020Q4", "G4: the quarter by whose end the target is due."));
-  s.add(number("goals.g4.min_rd_intensity", "1", 0, 1, "0.025",
-               "G4: least R&D per yuan of value added (assumption: above China's 2.1% of GDP in "
-               "2015)."));
-  s.add(number("goals.g4.min_patents_per_bn", "patents/bn yuan", 0, 1e6, "3",
-               "G4: least invention patents granted per year per bn yuan of value added "
-               "(Shandong 2015: 16,881 over 6.3 trn yuan of GDP, 2.7)."));
-  s.add(number("goals.g4.min_researchers_per_bn", "persons/bn yuan", 0, 1e6, "40",
-               "G4: least employed researchers (FTE) per bn yuan of annual value added: a "
-               "talent hub (Shandong 2014: 286,352 over 5.94 trn yuan of GDP, 48)."));
+  s.add(number("goals.g4.min_rd_intensity", "1", 0, 1, "0.045",
+               "G4: least R&D per yuan of value added: twice Shandong's 2.27% of GDP in 2015 "
+               "(assumption: a leading cluster doubles its province's average)."));
+  s.add(number("goals.g4.min_patents_per_bn", "patents/bn yuan", 0, 1e6, "5.4",
+               "G4: least invention patents granted per year per bn yuan of value added: twice "
+               "Shandong's 2.7 per bn yuan of GDP in 2015 (16,881 over 6.3 trn yuan)."));
+  s.add(number("goals.g4.min_researchers_per_bn", "persons/bn yuan", 0, 1e6, "96",
+               "G4: least employed researchers (FTE) per bn yuan of annual value added: twice "
+               "Shandong's 48 per bn yuan of GDP in 2014 (286,352 over 5.94 trn yuan)."));
   s.add(number("goals.g4.value_added_share", "1", 0.01, 1, "0.206",
                "G4: value added per yuan of a cluster's gross output (China 2014: industrial "
                "value added 22.8 trn yuan, NBS communique; above-scale industry's revenue "

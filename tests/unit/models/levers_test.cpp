@@ -424,6 +424,29 @@ TEST(LeversFinance, RiskCompensationReimbursesLoanLosses) {
   EXPECT_TRUE(AllEqual(off, cost(models::kCostRiskCompensation), 0.0));
 }
 
+TEST(LeversFinance, RiskCompensationRelievesFirmsShortOfFunds) {
+  // Startups scale up faster than their equity lasts; the pool lets banks lend them closer to
+  // a backbone firm's terms, so fewer firms have to cut R&D or investment.
+  const Overrides base = supported(16, "2018Q4");
+  const auto off = run(base);
+  const auto on = run(base + Overrides{"policy.finance.risk_compensation=1"});
+  EXPECT_TRUE(Falls(compare(on, off, models::kFirmsShortOfFunds)));
+}
+
+TEST(LeversFinance, WithoutCreditMoreFirmsAreShortOfFunds) {
+  const Overrides base = supported(16, "2018Q4");
+  const auto banks = run(base);
+  const auto none = run(base + Overrides{"firm.collateral_ratio=0"});
+  EXPECT_TRUE(Rises(compare(none, banks, models::kFirmsShortOfFunds)));
+}
+
+TEST(LeversGuideFund, EquityRelievesFirmsShortOfFunds) {
+  const Overrides base = supported(16, "2018Q4");
+  const auto off = run(base);
+  const auto on = run(base + Overrides{"policy.guide_fund.capital_per_year=5e8"});
+  EXPECT_TRUE(Falls(compare(on, off, models::kFirmsShortOfFunds)));
+}
+
 // --- phase-out -----------------------------------------------------------------------------
 
 TEST(LeversPhaseOut, RaisesExitsInTheTraditionalClusterOnly) {
