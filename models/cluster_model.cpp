@@ -100,6 +100,10 @@ sim::GoalResults ClusterModel::evaluate_goals(const sim::Scenario& sc,
   const CultivationTest& cultivated = goals.cultivated;
   const LeadingTest& leading = goals.leading;
   const int window_start = step_of(sc, goals.g2_window_start);
+  // The producer price level of a step's year (G2's growth is real).
+  const auto price_level = [&](int step) {
+    return sc.number("goals.g2.price_level", sc.calendar().first_quarter + step, 0);
+  };
   for (std::size_t r = 0; r < out.replicates; ++r) {
     const auto block = [&](Metric m) { return metrics.metric(m) + r * steps * clusters; };
     const auto output = trailing_annual_output(block(kOutputValue), steps, clusters);
@@ -117,8 +121,11 @@ sim::GoalResults ClusterModel::evaluate_goals(const sim::Scenario& sc,
           const double start = output[static_cast<std::size_t>(before) * clusters + c];
           const double years = static_cast<double>(it - before) / 4.0;
           const double intensity = output[i] > 0 ? rd[i] / output[i] : 0.0;
-          new_clusters[t] +=
-              is_newly_cultivated(start, output[i], years, intensity, cultivated) ? 1.0 : 0.0;
+          const double price_change = price_level(it) / price_level(before);
+          new_clusters[t] += is_newly_cultivated(start, output[i], years, intensity, cultivated,
+                                                 price_change)
+                                 ? 1.0
+                                 : 0.0;
         }
         leaders[t] +=
             is_innovation_leader(output[i], rd[i], patents[i], researchers[i], leading) ? 1.0 : 0.0;

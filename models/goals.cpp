@@ -39,9 +39,10 @@ std::vector<double> trailing_annual_sum(const double* quarterly, std::size_t ste
 }
 
 bool is_newly_cultivated(double output_at_start, double output_now, double years,
-                         double rd_intensity, const CultivationTest& test) {
+                         double rd_intensity, const CultivationTest& test, double price_change) {
   if (output_at_start >= test.mark || output_at_start <= 0 || years < 1.0) return false;
-  const double growth = std::pow(output_now / output_at_start, 1.0 / years) - 1.0;
+  const double real_growth = output_now / output_at_start / price_change;
+  const double growth = std::pow(real_growth, 1.0 / years) - 1.0;
   return growth >= test.min_growth && rd_intensity >= test.min_rd_intensity &&
          output_now >= test.min_output;
 }
@@ -145,8 +146,16 @@ void add_goal_settings(sim::Schema& s) {
   s.add(
       date("goals.g2.deadline", "2020Q4", "G2: last quarter of the window (end of the 13th FYP)."));
   s.add(number("goals.g2.min_growth", "1/year", -1, 10, "0.12",
-               "G2: least annual growth of output since the window's start (assumption: half "
-               "again Shandong's industrial growth of about 8%)."));
+               "G2: least annual real growth of output since the window's start (assumption: "
+               "half again Shandong's real industrial growth of about 8%)."));
+  sim::Setting prices = number(
+      "goals.g2.price_level", "1", 0.1, 10,
+      "{2014: 1.0, 2015: 0.948, 2016: 0.935, 2017: 0.994, 2018: 1.028, 2019: 1.025, 2020: 1.007}",
+      "G2: producer price level by year, 2014 = 1, which turns nominal output growth into real "
+      "(China's industrial producer price index chained: 94.8, 98.6, 106.3, 103.5, 99.7, 98.2 "
+      "in 2015-2020, NBS); held at its last value after.");
+  prices.by_date = true;
+  s.add(std::move(prices));
   s.add(number("goals.g2.min_rd_intensity", "1", 0, 1, "0.015",
                "G2: least R&D intensity (reported R&D over output, trailing year; assumption: "
                "about twice Shandong industry's 0.89% in 2015)."));

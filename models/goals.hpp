@@ -30,13 +30,16 @@ std::vector<double> trailing_annual_sum(const double* quarterly, std::size_t ste
                                         std::size_t clusters);
 
 // G2's test of one cluster at one step: newly cultivated means below the output mark at the
-// window's start, and since then growing at least min_growth a year (over at least a year),
-// with R&D intensity and output at least the thresholds.
+// window's start, and since then growing at least min_growth a year in real terms (over at least
+// a year), with R&D intensity and output at least the thresholds. Outputs are nominal; real
+// growth deflates them by the change in producer prices between the two dates
+// (`price_change`, the later price level over the earlier).
 struct CultivationTest {
   double mark, min_growth, min_rd_intensity, min_output;
 };
 bool is_newly_cultivated(double output_at_start, double output_now, double years,
-                         double rd_intensity, const CultivationTest& test);
+                         double rd_intensity, const CultivationTest& test,
+                         double price_change = 1.0);
 
 // G4's test: a national-leading innovation hub by R&D intensity, invention patents per bn yuan
 // of output, researchers per bn yuan of output, and scale.

@@ -144,3 +144,35 @@ def test_stats_refuses_snapshots_without_the_columns_it_needs(tmp_path):
     bad = clustersim("stats", out)
     assert bad.returncode == 2
     assert str(out) in bad.stderr and "sales" in bad.stderr
+
+
+def test_finance_binds_for_young_firms_more_than_for_incumbents(tmp_path):
+    """Startups scale up faster than their equity lasts, so more of them than of established
+    firms have R&D or investment cut to their cash and credit; `stats` reports the shares, and
+    they match the snapshots' own flags."""
+    out = tmp_path / "snap.h5"
+    done = clustersim("run", SMALL, "--set", "output.firm_snapshots=true", "--set", "run.end=2018Q4",
+                      "--set", "run.replicates=8", "-o", out, "--quiet")
+    assert done.returncode == 0, done.stderr
+    stats = json.loads(clustersim("stats", out, "--json").stdout)["short_of_funds"]
+    with h5py.File(out, "r") as f:
+        flags = [(f[f"snapshots/{q}/type"][...], f[f"snapshots/{q}/short_of_funds"][...])
+                 for q in f["snapshots"]]
+    kinds = np.concatenate([t for t, _ in flags])
+    short = np.concatenate([s for _, s in flags])
+    for code, name in enumerate(("backbone", "sme", "startup")):
+        assert stats[name] == pytest.approx(short[kinds == code].mean(), rel=1e-12)
+    assert stats["startup"] > 2 * stats["sme"] > 0
+    assert stats["young"] > stats["older"]
+
+
+def test_stats_reports_no_finance_shares_for_files_without_the_column(tmp_path):
+    out = tmp_path / "snap.h5"
+    done = clustersim("run", SMALL, "--set", "output.firm_snapshots=true", "-o", out, "--quiet")
+    assert done.returncode == 0, done.stderr
+    with sealed_h5(out) as f:
+        for q in f["snapshots"]:
+            del f[f"snapshots/{q}/short_of_funds"]
+    stats = json.loads(clustersim("stats", out, "--json").stdout)
+    assert all(v is None for v in stats["short_of_funds"].values())
+    assert "startups n/a" in clustersim("stats", out).stdout

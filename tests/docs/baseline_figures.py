@@ -11,6 +11,7 @@ snapshots for `clustersim stats`, and writes the generated blocks:
 - models/README.md, "public-money": public money by ledger line, 2014-2020;
 - models/README.md, "productivity-growth": clusters' sales-weighted productivity growth;
 - models/README.md, "starting-wages": researchers' wages in the first quarter;
+- models/README.md, "finance-shares": the share of firms short of funds by type and age;
 - models/README.md, "goal-criteria": how often each criterion of G2 and G4 holds at the
   deadline, and how often it alone keeps a cluster from counting. The counts are recomputed
   here from the metrics with the goals' rules (models/goals.cpp) and must equal the goal values
@@ -50,6 +51,7 @@ BLOCKS = {name: (path, *markers(name)) for name, path in (
     ("productivity-growth", MODELS_README),
     ("starting-wages", MODELS_README),
     ("goal-criteria", MODELS_README),
+    ("finance-shares", MODELS_README),
 )}
 
 # Clusters whose productivity growth models/README.md follows ("Calibration of growth").
@@ -168,6 +170,15 @@ def stylized_table(stats):
     return "\n".join(lines)
 
 
+def finance_shares_table(stats):
+    shares = stats["short_of_funds"]
+    rows = [("backbone firms", "backbone"), ("SMEs", "sme"), ("startups", "startup"),
+            ("firms younger than 3 years", "young"), ("firms 3 years or older", "older")]
+    lines = ["| firms | share short of funds (Q4 of each year, 2014-2020) |", "|---|---:|"]
+    lines += [f"| {label} | {shares[key]:.1%} |" for label, key in rows]
+    return "\n".join(lines)
+
+
 def texts(dataset):
     return [x.decode() if isinstance(x, bytes) else str(x) for x in dataset[...]]
 
@@ -247,6 +258,20 @@ def criteria_rows(tests):
     return rows, all_pass
 
 
+def price_level(schedule, decimal_time):
+    """G2's producer price level (a schedule by quarter, "YYYYQn": value, as the resolved
+    scenario writes it) in the quarter ending at decimal_time."""
+    if not isinstance(schedule, dict):
+        return float(schedule)
+    quarter = round(decimal_time * 4) - 1
+    points = sorted((int(k[:4]) * 4 + int(k[5]) - 1, v) for k, v in schedule.items())
+    level = points[0][1]
+    for start, value in points:
+        if start <= quarter:
+            level = value
+    return float(level)
+
+
 def goal_criteria_table(path):
     """G2's and G4's criteria at the deadline over every cluster and replicate."""
     with h5py.File(path, "r") as f:
@@ -262,13 +287,15 @@ def goal_criteria_table(path):
     t = int(np.nonzero(time == quarter_end(g2["deadline"]))[0][0])
     s = int(np.nonzero(time == quarter_end(g2["window_start"]) - 0.25)[0][0])
     y, start = output[:, t, :], output[:, s, :]
+    # G2's growth is real: nominal output deflated by the producer price level.
+    price_change = price_level(g2["price_level"], time[t]) / price_level(g2["price_level"], time[s])
     with np.errstate(divide="ignore", invalid="ignore"):
-        growth = (y / start) ** (4 / (t - s)) - 1
+        growth = (y / start / price_change) ** (4 / (t - s)) - 1
         intensity = np.where(y > 0, rd[:, t, :] / y, 0.0)
     g2_tests = [
         ("below the mark before the window (new)", f"0 < output < {mark / 1e9:g} bn yuan",
          (start > 0) & (start < mark)),
-        ("growth since the window's start", f">= {g2['min_growth']:g} a year",
+        ("real growth since the window's start", f">= {g2['min_growth']:g} a year",
          np.nan_to_num(growth, nan=-np.inf) >= g2["min_growth"]),
         ("R&D intensity", f">= {g2['min_rd_intensity']:g}", intensity >= g2["min_rd_intensity"]),
         ("output", f">= {g2['min_output'] / 1e9:g} bn yuan", y >= g2["min_output"]),
@@ -318,6 +345,7 @@ def blocks(binary):
             "productivity-growth": productivity_growth_table(path),
             "starting-wages": starting_wages_text(path),
             "goal-criteria": goal_criteria_table(path),
+            "finance-shares": finance_shares_table(stats),
         }
 
 

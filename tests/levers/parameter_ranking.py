@@ -4,8 +4,8 @@ assumptions do").
 
 Usage: parameter_ranking.py [--clustersim BIN] [--threads T] [--update FILE]
 
-Runs `clustersim sweep scenarios/sweeps/parameters.yaml` (a Saltelli design over thirteen
-assumed settings around shandong-2015, 960 runs, about a minute on 2 cores), then `clustersim
+Runs `clustersim sweep scenarios/sweeps/parameters.yaml` (a Saltelli design over seventeen
+assumed settings around shandong-2015, 1216 runs, about a minute on 2 cores), then `clustersim
 sensitivity` for 2020 output (`mean(output_value, 2020)`, yuan a year) and for G2's value at its
 deadline (clusters), and prints both tables. --update replaces the text between the
 parameter-ranking markers of FILE (models/README.md) with them.

@@ -242,6 +242,18 @@ TEST(EconomicsRulesGoals, NewlyCultivated) {
   EXPECT_TRUE(models::is_newly_cultivated(1e10, 1.2e10, 1.0, 0.015, t));
 }
 
+TEST(EconomicsRulesGoals, NewlyCultivatedGrowthIsReal) {
+  const models::CultivationTest t{1e11, 0.12, 0.015, 1e10};
+  // 2e10 -> 2.52e10 over two years is 12.25% a year nominal; with producer prices up 4% over
+  // the two years it is 2.52 / 2 / 1.04 = 1.2115, 10.1% a year real: not cultivated.
+  EXPECT_TRUE(models::is_newly_cultivated(2e10, 2.52e10, 2.0, 0.02, t, 1.0));
+  EXPECT_FALSE(models::is_newly_cultivated(2e10, 2.52e10, 2.0, 0.02, t, 1.04));
+  // Falling prices raise real growth: 11% a year nominal (2.4642e10) with prices down 2% is
+  // 2.4642 / 2 / 0.98 = 1.2572, 12.1% a year real.
+  EXPECT_FALSE(models::is_newly_cultivated(2e10, 2.4642e10, 2.0, 0.02, t, 1.0));
+  EXPECT_TRUE(models::is_newly_cultivated(2e10, 2.4642e10, 2.0, 0.02, t, 0.98));
+}
+
 TEST(EconomicsRulesGoals, InnovationLeader) {
   const models::LeadingTest t{0.025, 3, 40, 1e10, 1.0};
   // 20 bn output, R&D 6e8 (3%), 80 patents (4 per bn), 1000 researchers (50 per bn): leader.
