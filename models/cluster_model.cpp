@@ -122,10 +122,10 @@ sim::GoalResults ClusterModel::evaluate_goals(const sim::Scenario& sc,
           const double years = static_cast<double>(it - before) / 4.0;
           const double intensity = output[i] > 0 ? rd[i] / output[i] : 0.0;
           const double price_change = price_level(it) / price_level(before);
-          new_clusters[t] += is_newly_cultivated(start, output[i], years, intensity, cultivated,
-                                                 price_change)
-                                 ? 1.0
-                                 : 0.0;
+          new_clusters[t] +=
+              is_newly_cultivated(start, output[i], years, intensity, cultivated, price_change)
+                  ? 1.0
+                  : 0.0;
         }
         leaders[t] +=
             is_innovation_leader(output[i], rd[i], patents[i], researchers[i], leading) ? 1.0 : 0.0;

@@ -91,10 +91,10 @@ struct FirmParams {
   double patent_scale, patent_elasticity;
   double depreciation;
   double interest_rate;
-  double collateral_ratio;       // backbone firms' credit per yuan of capital
-  double credit_access_sme;      // SMEs' credit per yuan of capital, share of backbone's
-  double credit_access_startup;  // startups' credit per yuan of capital, share of backbone's
-  double cash_target_ratio;      // cash kept per yuan of capital; the rest is paid out
+  double collateral_ratio;             // backbone firms' credit per yuan of capital
+  double credit_access_sme;            // SMEs' credit per yuan of capital, share of backbone's
+  double credit_access_startup;        // startups' credit per yuan of capital, share of backbone's
+  double cash_target_ratio;            // cash kept per yuan of capital; the rest is paid out
   double max_investment_rate;          // technological limit of an established firm
   double startup_max_investment_rate;  // and of a startup scaling up
   int exit_loss_quarters;

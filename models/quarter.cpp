@@ -323,12 +323,12 @@ void WorldReplicate::invest_age_and_test_exit(int step) {
         const double productivity = std::exp(firms_.log_productivity[i]);
         const double share = real_output_[c] > 0 ? productivity * k / real_output_[c] : 0.0;
         const auto old_type = static_cast<FirmType>(firms_.type[i]);
-        const double max_rate = old_type == FirmType::Startup ? p.startup_max_investment_rate
-                                                              : p.max_investment_rate;
-        const double rate = std::min(
-            max_rate, nw_investment_rate(price_[c], productivity,
-                                         unit_cost_[c] + required_return_[c], share,
-                                         p.depreciation));
+        const double max_rate =
+            old_type == FirmType::Startup ? p.startup_max_investment_rate : p.max_investment_rate;
+        const double rate =
+            std::min(max_rate, nw_investment_rate(price_[c], productivity,
+                                                  unit_cost_[c] + required_return_[c], share,
+                                                  p.depreciation));
         const double credit = credit_limit(k, firms_.patent_stock[i], old_type, l, p);
         // Pecking order: retained cash first, then bank credit up to the limit.
         const double funds = std::max(0.0, firms_.cash[i] + credit);

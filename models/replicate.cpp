@@ -361,8 +361,9 @@ void WorldReplicate::record(std::span<double> out) const {
 
 sim::Snapshot WorldReplicate::snapshot() const {
   sim::Snapshot s;
-  s.columns = {"id",          "cluster",     "type", "age",  "sales",         "capital",
-               "log_productivity", "rd_reported", "researchers", "hnte", "cash", "short_of_funds"};
+  s.columns = {"id",      "cluster",          "type",        "age",         "sales",
+               "capital", "log_productivity", "rd_reported", "researchers", "hnte",
+               "cash",    "short_of_funds"};
   const std::size_t n = firms_.size();
   s.values.assign(s.columns.size(), std::vector<double>(n));
   for (std::size_t i = 0; i < n; ++i) {

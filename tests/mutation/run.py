@@ -45,8 +45,8 @@ MUTATIONS = [
     Mutation(
         "rd_deduction_x1.1",
         "models/firm.cpp",
-        "f.deduction_claimed[i] * deductible_rd, licence,",
-        "1.1 * f.deduction_claimed[i] * deductible_rd, licence,",
+        "claimed_deduction(f, i, r) * deductible_rd, licence,",
+        "1.1 * claimed_deduction(f, i, r) * deductible_rd, licence,",
         "the R&D super-deduction claimed in a quarter's tax is 10% too large",
     ),
     Mutation(
@@ -108,9 +108,9 @@ MUTATIONS = [
     Mutation(
         "talent_cost_plus_1pct",
         "models/quarter.cpp",
-        "cost(c, kCostTalentProgramme) = talent_.recruits[c] * setup_.costs.talent_cost_per_recruit;",
+        "cost(c, kCostTalentProgramme) = talent_.paid_recruits[c] * setup_.costs.talent_cost_per_recruit;",
         "cost(c, kCostTalentProgramme) =\n"
-        "        1.01 * talent_.recruits[c] * setup_.costs.talent_cost_per_recruit;",
+        "        1.01 * talent_.paid_recruits[c] * setup_.costs.talent_cost_per_recruit;",
         "each talent-programme recruit costs 1% more than policy_costs.talent_per_recruit",
     ),
     Mutation(
@@ -197,6 +197,41 @@ MUTATIONS = [
         "                                   pe.opportunity +\n",
         "                                   0.0 +\n",
         "key labs no longer shift the innovation step (the opportunity channel is dead)",
+    ),
+    Mutation(
+        "dividend_pays_out_all_cash",
+        "models/firm.cpp",
+        "return std::max(0.0, cash - p.cash_target_ratio * std::max(0.0, capital));",
+        "return std::max(0.0, cash);",
+        "firms pay out all their cash, keeping none of the cash target",
+    ),
+    Mutation(
+        "risk_compensation_gap_ignored",
+        "models/firm.cpp",
+        "return p.collateral_ratio * (access + gap_closed * (1.0 - access));",
+        "return p.collateral_ratio * access + 0.0 * gap_closed;",
+        "the risk-compensation pool no longer widens SMEs' and startups' credit",
+    ),
+    Mutation(
+        "startups_at_incumbents_investment_limit",
+        "models/quarter.cpp",
+        "old_type == FirmType::Startup ? p.startup_max_investment_rate",
+        "old_type == FirmType::Startup ? p.max_investment_rate",
+        "startups are held to an established firm's investment limit (no scale-up)",
+    ),
+    Mutation(
+        "g4_per_gross_output",
+        "models/goals.cpp",
+        "const double value_added = test.value_added_share * output;",
+        "const double value_added = output;",
+        "G4's intensities are measured per yuan of gross output, not of value added",
+    ),
+    Mutation(
+        "g2_growth_nominal",
+        "models/goals.cpp",
+        "const double real_growth = output_now / output_at_start / price_change;",
+        "const double real_growth = output_now / output_at_start;",
+        "G2's growth test uses nominal growth, ignoring producer prices",
     ),
 ]
 

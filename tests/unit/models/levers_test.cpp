@@ -440,6 +440,15 @@ TEST(LeversFinance, WithoutCreditMoreFirmsAreShortOfFunds) {
   EXPECT_TRUE(Rises(compare(none, banks, models::kFirmsShortOfFunds)));
 }
 
+TEST(LeversFinance, StartupsScalingUpRunShortOfFunds) {
+  // Held to an established firm's investment limit, startups no longer outrun their equity.
+  const Overrides base = supported(16, "2018Q4");
+  const auto scaling = run(base);
+  const auto held = run(base + Overrides{"firm.startup_max_investment_rate=0.05"});
+  EXPECT_TRUE(Rises(compare(scaling, held, models::kFirmsShortOfFunds)));
+  EXPECT_TRUE(Rises(compare(scaling, held, models::kOutputValue)));
+}
+
 TEST(LeversGuideFund, EquityRelievesFirmsShortOfFunds) {
   const Overrides base = supported(16, "2018Q4");
   const auto off = run(base);
