@@ -100,10 +100,17 @@ sim::GoalResults ClusterModel::evaluate_goals(const sim::Scenario& sc,
   const CultivationTest& cultivated = goals.cultivated;
   const LeadingTest& leading = goals.leading;
   const int window_start = step_of(sc, goals.g2_window_start);
-  // The producer price level of a step's year (G2's growth is real).
-  const auto price_level = [&](int step) {
-    return sc.number("goals.g2.price_level", sc.calendar().first_quarter + step, 0);
-  };
+  // G2's growth is real: per step, the producer price level over the level the quarter before
+  // the window (the same for every replicate and cluster, so worked out once).
+  std::vector<double> price_change(steps, 1.0);
+  if (window_start >= 1) {
+    const auto price_level = [&](int step) {
+      return sc.number("goals.g2.price_level", sc.calendar().first_quarter + step, 0);
+    };
+    const double before_window = price_level(window_start - 1);
+    for (std::size_t t = 0; t < steps; ++t)
+      price_change[t] = price_level(static_cast<int>(t)) / before_window;
+  }
   for (std::size_t r = 0; r < out.replicates; ++r) {
     const auto block = [&](Metric m) { return metrics.metric(m) + r * steps * clusters; };
     const auto output = trailing_annual_output(block(kOutputValue), steps, clusters);
@@ -121,9 +128,8 @@ sim::GoalResults ClusterModel::evaluate_goals(const sim::Scenario& sc,
           const double start = output[static_cast<std::size_t>(before) * clusters + c];
           const double years = static_cast<double>(it - before) / 4.0;
           const double intensity = output[i] > 0 ? rd[i] / output[i] : 0.0;
-          const double price_change = price_level(it) / price_level(before);
           new_clusters[t] +=
-              is_newly_cultivated(start, output[i], years, intensity, cultivated, price_change)
+              is_newly_cultivated(start, output[i], years, intensity, cultivated, price_change[t])
                   ? 1.0
                   : 0.0;
         }

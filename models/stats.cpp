@@ -25,6 +25,10 @@ constexpr double kBinWidth = 0.005;
 constexpr double kTopBin = 0.10;
 constexpr double kBunchingWindow = 0.0025;
 
+bool has_column(const sim::Snapshot& s, const std::string& name) {
+  return std::find(s.columns.begin(), s.columns.end(), name) != s.columns.end();
+}
+
 // Column lookup in a snapshot.
 const std::vector<double>& column(const sim::Snapshot& s, const std::string& name) {
   const auto it = std::find(s.columns.begin(), s.columns.end(), name);
@@ -170,10 +174,6 @@ double correlation(const std::vector<double>& x, const std::vector<double>& y) {
     syy += (y[i] - my) * (y[i] - my);
   }
   return sxx > 0 && syy > 0 ? sxy / std::sqrt(sxx * syy) : kNaN;
-}
-
-bool has_column(const sim::Snapshot& s, const std::string& name) {
-  return std::find(s.columns.begin(), s.columns.end(), name) != s.columns.end();
 }
 
 // Firms younger than this many quarters count as young in the finance shares.
