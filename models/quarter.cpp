@@ -470,16 +470,27 @@ void WorldReplicate::enter(int step) {
     // the programme recruits (counted in the talent phase).
     auto rng = cluster_stream(step, kPhaseEntry, c);
     auto base = static_cast<std::size_t>(rng.poisson(p.entry_rate * incumbents[c]));
-    const auto spinoffs = static_cast<std::size_t>(
+    auto spinoffs = static_cast<std::size_t>(
         rng.poisson(p.spinoff_rate * static_cast<double>(parents[c].size())));
-    const auto lab_spinoffs =
+    auto lab_spinoffs =
         static_cast<std::size_t>(rng.poisson(setup_.platform.spinoff_rate * platforms[c]));
-    const auto founders = static_cast<std::size_t>(founders_[c]);
+    auto founders = static_cast<std::size_t>(founders_[c]);
     if (step < 0) {
-      // Warm-up: the data's number of firms is held; entrants replace the quarter's exits.
-      const auto exits = static_cast<std::size_t>(sum(c, kSumExits));
-      const std::size_t others = spinoffs + lab_spinoffs + founders;
-      base = exits > others ? exits - others : 0;
+      // Warm-up: the data's number of firms is held, so entrants only replace the quarter's
+      // exits, spin-offs first; founders without a place keep looking for work.
+      std::size_t places = static_cast<std::size_t>(sum(c, kSumExits));
+      const auto take = [&places](std::size_t wanted) {
+        const std::size_t got = std::min(wanted, places);
+        places -= got;
+        return got;
+      };
+      spinoffs = take(spinoffs);
+      lab_spinoffs = take(lab_spinoffs);
+      const std::size_t founding = take(founders);
+      const auto looking = static_cast<double>(founders - founding);
+      talent_market_.receive(c, looking, looking, mean_a_[c]);
+      founders = founding;
+      base = places;
     }
     const std::size_t count = base + spinoffs + lab_spinoffs + founders;
     entries_[c] = static_cast<double>(count);
