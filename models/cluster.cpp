@@ -236,6 +236,10 @@ void add_cluster_settings(sim::Schema& s) {
                   "Overrides a cluster's starting number of researchers (0 = data).");
   researchers.by_cluster = true;
   s.add(researchers);
+  s.add(sim::integer("world.warm_up_quarters", "quarters", 0, 80, "0",
+                     "Quarters of the model's own dynamics run before the first quarter, under its "
+                     "settings, after which each cluster is brought back to its data (the warm "
+                     "start; models/README.md)."));
   sim::Setting elasticity =
       sim::number("market.demand_elasticity", "1", 1.01, 20, "2.0",
                   "Price elasticity of demand for a cluster's products (eta > 1: the cluster "

@@ -297,7 +297,7 @@ void WorldReplicate::innovate(int step) {
 
 void WorldReplicate::mark_phase_out(int step) {
   std::fill(firms_.forced_out.begin(), firms_.forced_out.end(), std::uint8_t{0});
-  if (setup_.new_year[static_cast<std::size_t>(step)] == 0) return;
+  if (!setup_.is_new_year(step)) return;
   for (std::size_t c = 0; c < clusters_; ++c) {
     const double share = levers(step, c).phase_out_share;
     if (setup_.traditional[c] == 0 || share <= 0) continue;
@@ -401,7 +401,7 @@ void WorldReplicate::settle_exits(int /*step*/) {
 
 void WorldReplicate::run_funds(int step) {
   fund_flows_.reset(clusters_);
-  if (setup_.new_year[static_cast<std::size_t>(step)] != 0) {
+  if (setup_.is_new_year(step)) {
     std::vector<Levers> now(clusters_);
     std::vector<double> annual_output(clusters_);
     for (std::size_t c = 0; c < clusters_; ++c) {
@@ -469,12 +469,29 @@ void WorldReplicate::enter(int step) {
     // Entrants: a base rate, spin-offs of backbone firms and of platforms, and founders among
     // the programme recruits (counted in the talent phase).
     auto rng = cluster_stream(step, kPhaseEntry, c);
-    const auto base = static_cast<std::size_t>(rng.poisson(p.entry_rate * incumbents[c]));
-    const auto spinoffs = static_cast<std::size_t>(
+    auto base = static_cast<std::size_t>(rng.poisson(p.entry_rate * incumbents[c]));
+    auto spinoffs = static_cast<std::size_t>(
         rng.poisson(p.spinoff_rate * static_cast<double>(parents[c].size())));
-    const auto lab_spinoffs =
+    auto lab_spinoffs =
         static_cast<std::size_t>(rng.poisson(setup_.platform.spinoff_rate * platforms[c]));
-    const auto founders = static_cast<std::size_t>(founders_[c]);
+    auto founders = static_cast<std::size_t>(founders_[c]);
+    if (step < 0) {
+      // Warm-up: the data's number of firms is held, so entrants only replace the quarter's
+      // exits, spin-offs first; founders without a place keep looking for work.
+      std::size_t places = static_cast<std::size_t>(sum(c, kSumExits));
+      const auto take = [&places](std::size_t wanted) {
+        const std::size_t got = std::min(wanted, places);
+        places -= got;
+        return got;
+      };
+      spinoffs = take(spinoffs);
+      lab_spinoffs = take(lab_spinoffs);
+      const std::size_t founding = take(founders);
+      const auto looking = static_cast<double>(founders - founding);
+      talent_market_.receive(c, looking, looking, mean_a_[c]);
+      founders = founding;
+      base = places;
+    }
     const std::size_t count = base + spinoffs + lab_spinoffs + founders;
     entries_[c] = static_cast<double>(count);
     if (count == 0) continue;

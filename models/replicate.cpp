@@ -24,7 +24,8 @@ WorldSetup::WorldSetup(const sim::Scenario& sc)
       platform(PlatformParams::from(sc)),
       incubator(IncubatorParams::from(sc)),
       fund(FundParams::from(sc)),
-      costs(PolicyCosts::from(sc)) {
+      costs(PolicyCosts::from(sc)),
+      warm_up_quarters(static_cast<int>(sc.integer("world.warm_up_quarters"))) {
   // Quarter counts are 16-bit (QuarterCount): the oldest starting firm ages through the run.
   if (kMaxInitialAge + sc.calendar().steps() > kMaxQuarterCount) {
     throw std::length_error("a run this long overflows the firms' 16-bit quarter counts");
@@ -90,6 +91,42 @@ WorldReplicate::WorldReplicate(const WorldSetup& setup, std::uint64_t replicate,
   initialise_firms();
   initialise_talent();
   initialise_incubators_and_platforms();
+  warm_up();
+}
+
+void WorldReplicate::warm_up() {
+  if (setup_.warm_up_quarters == 0) return;
+  for (int w = setup_.warm_up_quarters; w >= 1; --w) step(-w);
+  anchor_to_data();
+}
+
+void WorldReplicate::anchor_to_data() {
+  const FirmParams& p = params_;
+  std::vector<double> real(clusters_, 0.0);
+  for (std::size_t i = 0; i < firms_.size(); ++i) {
+    real[firms_.cluster[i]] += std::exp(firms_.log_productivity[i]) * firms_.capital[i];
+  }
+  // Each firm keeps the productivity, margin and price the warm-up settled into; its capital and
+  // the money it holds or owes are scaled so that the cluster's sales are the data's, and the
+  // demand level is set where it clears that output at the settled price.
+  std::vector<double> scale(clusters_, 1.0);
+  for (std::size_t c = 0; c < clusters_; ++c) {
+    if (real[c] <= 0) continue;
+    const double quarterly_output = setup_.starts[c].output / 4.0;
+    scale[c] = quarterly_output / (price_[c] * real[c]);
+    real_output_[c] = real[c] * scale[c];
+    demand_shifter_[c] = real_output_[c] * std::pow(price_[c], setup_.elasticity[c]);
+  }
+  for (std::size_t i = 0; i < firms_.size(); ++i) {
+    const std::size_t c = firms_.cluster[i];
+    const double f = scale[c];
+    for (auto* column : {&firms_.capital, &firms_.cash, &firms_.loss_pool, &firms_.sales,
+                         &firms_.sales_avg, &firms_.rd_reported_avg, &firms_.rd_planned,
+                         &firms_.rd_real, &firms_.rd_reported, &firms_.profit, &firms_.tax}) {
+      (*column)[i] *= f;
+    }
+    firms_.type[i] = static_cast<std::uint8_t>(classify(4 * firms_.sales[i], firms_.age[i], p));
+  }
 }
 
 void WorldReplicate::initialise_firms() {

@@ -105,9 +105,17 @@ class WorldSetup final : public sim::PreparedModel {
   std::vector<Levers> levers;
   std::vector<double> growth, volatility, amenity;
   std::vector<std::uint8_t> new_year;  // per step: first quarter of a calendar year
+  int warm_up_quarters = 0;            // quarters run before the first, under its settings
 
+  // Warm-up quarters are the negative steps -warm_up_quarters .. -1: they take the settings of
+  // the first quarter (step 0).
   std::size_t at(int step, std::size_t c) const {
-    return static_cast<std::size_t>(step) * clusters + c;
+    return static_cast<std::size_t>(std::max(step, 0)) * clusters + c;
+  }
+  bool is_new_year(int step) const {
+    if (step >= 0) return new_year[static_cast<std::size_t>(step)] != 0;
+    const int quarter = scenario.calendar().first_quarter + step;
+    return ((quarter % 4) + 4) % 4 == 0;
   }
 };
 
@@ -157,6 +165,10 @@ class WorldReplicate final : public sim::Replicate {
   void initialise_firms();
   void initialise_talent();
   void initialise_incubators_and_platforms();
+  // The warm start: warm_up_quarters of the model's own dynamics before the first quarter, then
+  // each cluster's sales brought back to its data at the price the warm-up settled into.
+  void warm_up();
+  void anchor_to_data();
 
   // One phase of a quarter: its name (for `clustersim bench` and the error of a non-finite
   // value) and what it runs. Every phase takes the step, used or not, so that one table gives

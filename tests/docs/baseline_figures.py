@@ -11,6 +11,9 @@ snapshots for `clustersim stats`, and writes the generated blocks:
 - models/README.md, "public-money": public money by ledger line, 2014-2020;
 - models/README.md, "productivity-growth": clusters' sales-weighted productivity growth;
 - models/README.md, "starting-wages": researchers' wages in the first quarter;
+- models/README.md, "warm-start": the exit share of the starting firms in the first year, and the
+  yearly exit share over 2016-2020, with and without the warm start (stops unless the first is
+  within a quarter of the second with it);
 - models/README.md, "finance-shares": the share of firms short of funds by type and age;
 - models/README.md, "goal-criteria": how often each criterion of G2 and G4 holds at the
   deadline, and how often it alone keeps a cluster from counting. The counts are recomputed
@@ -52,6 +55,7 @@ BLOCKS = {name: (path, *markers(name)) for name, path in (
     ("starting-wages", MODELS_README),
     ("goal-criteria", MODELS_README),
     ("finance-shares", MODELS_README),
+    ("warm-start", MODELS_README),
 )}
 
 # Clusters whose productivity growth models/README.md follows ("Calibration of growth").
@@ -167,6 +171,41 @@ def stylized_table(stats):
     lines = [f"Firm snapshots {stats['first']} to {stats['last']}, all replicates.", "",
              "| fact | target | baseline |", "|---|---|---|"]
     lines += [f"| {a} | {b} | {c} |" for a, b, c in rows]
+    return "\n".join(lines)
+
+
+def yearly_exit_shares(path):
+    """Per year: firms exiting in the year over the firms alive at its start, replicate means."""
+    with h5py.File(path, "r") as f:
+        m = f["metrics"]
+        time = f["time"][...]
+        firms = (m["firms_backbone"][...] + m["firms_sme"][...] + m["firms_startup"][...]).sum(axis=2)
+        exits = m["firm_exits"][...].sum(axis=2)
+        entries = m["firm_entries"][...].sum(axis=2)
+    years = np.floor(time - 1e-6).astype(int)
+    shares = {}
+    for year in sorted(set(years)):
+        steps = np.nonzero(years == year)[0]
+        first = steps[0]
+        at_start = firms[:, first] + exits[:, first] - entries[:, first]
+        shares[int(year)] = float((exits[:, steps].sum(axis=1) / at_start).mean())
+    return shares
+
+
+def warm_start_table(warm, cold):
+    rows = []
+    for label, path in (("cold start (`world.warm_up_quarters=0`)", cold),
+                        ("warm start (12 quarters, the baseline)", warm)):
+        shares = yearly_exit_shares(path)
+        later = np.mean([shares[y] for y in range(2016, 2021)])
+        rows.append((label, shares[2014], later))
+    first, later = rows[1][1], rows[1][2]
+    if abs(first / later - 1) > 0.25:
+        sys.exit(f"baseline_figures.py: with the warm start, 2014's exit share ({first:.4f}) is "
+                 f"not within a quarter of the 2016-2020 mean ({later:.4f})")
+    lines = ["| start | exits in 2014 over the firms at its start | mean yearly exit share "
+             "2016-2020 | ratio |", "|---|---:|---:|---:|"]
+    lines += [f"| {a} | {b:.1%} | {c:.1%} | {b / c:.2f} |" for a, b, c in rows]
     return "\n".join(lines)
 
 
@@ -337,6 +376,9 @@ def blocks(binary):
         goals_text = run(binary, "goals", path)
         goals = json.loads(run(binary, "goals", path, "--json"))
         stats = json.loads(run(binary, "stats", path, "--json"))
+        cold = pathlib.Path(folder) / "cold.h5"
+        run(binary, "run", "scenarios/shandong-2015.yaml", "-o", cold, "-q", "--set",
+            "world.warm_up_quarters=0")
         return {
             "tour-output": "```\n" + goals_text.rstrip("\n") + "\n```",
             "baseline-figures": figures_table(path, goals, goals.get("comparison", [])),
@@ -346,6 +388,7 @@ def blocks(binary):
             "starting-wages": starting_wages_text(path),
             "goal-criteria": goal_criteria_table(path),
             "finance-shares": finance_shares_table(stats),
+            "warm-start": warm_start_table(path, cold),
         }
 
 
