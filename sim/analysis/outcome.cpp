@@ -17,8 +17,9 @@ namespace sim {
 namespace {
 
 constexpr const char* kForms =
-    "a goal (G3, G3.value, G3.cost) or sum(M), mean(M), clusters(M >= X), each with an optional "
-    "period (2020, 2020Q4, 2016Q1:2020Q4)";
+    "a goal (G3, G3.value, G3.cost), sum(M), mean(M), end(M) or clusters(M >= X), each with an "
+    "optional period (2020, 2020Q4, 2016Q1:2020Q4), a number, or these combined with + - * / "
+    "and parentheses";
 
 // Errors point at a 1-based column of the expression, as a one-line input named --outcome.
 [[noreturn]] void fail(std::size_t column, const std::string& detail) {
@@ -37,7 +38,7 @@ struct Steps {
   std::size_t first = 0, last = 0;  // inclusive step indices
 };
 
-enum class Kind { GoalShare, GoalValue, GoalCost, Sum, Mean, Clusters };
+enum class Kind { GoalShare, GoalValue, GoalCost, Sum, Mean, End, Clusters };
 
 // A parsed outcome, checked against the table's goals, metrics and quarters.
 struct Outcome {
@@ -48,25 +49,98 @@ struct Outcome {
   Steps steps;
 };
 
+// An arithmetic expression over outcomes: a leaf is an outcome or a number; an inner node
+// combines its two children (or negates its one) per run.
+struct Expression {
+  enum class Op { Outcome, Number, Add, Subtract, Multiply, Divide, Negate };
+  Op op = Op::Number;
+  Outcome outcome;
+  double number = 0.0;
+  std::vector<Expression> children;
+};
+
 // A hand-written recursive-descent parser over the expression's characters: the grammar has
 // a handful of tokens, and a cursor gives every error its exact column.
 class Parser {
  public:
   Parser(const std::string& text, const SweepTable& table) : text_(text), table_(table) {}
 
-  Outcome parse() {
+  Expression parse() {
     skip_space();
     if (at_end()) fail(1, fmt::format("the outcome is empty; expected {}", kForms));
-    const std::size_t column = this->column();
-    std::string name = identifier(kForms);
-    skip_space();
-    Outcome out = peek() == '(' ? function(std::move(name), column) : goal(std::move(name), column);
+    Expression out = sum_of_terms();
     skip_space();
     if (!at_end()) fail(this->column(), fmt::format("unexpected {} after the outcome", found()));
     return out;
   }
 
  private:
+  // Nesting beyond this is a hostile expression, not a target: each level is a stack frame.
+  static constexpr int kMaxDepth = 64;
+
+  Expression combine(Expression::Op op, Expression left, Expression right) {
+    Expression out;
+    out.op = op;
+    out.children.push_back(std::move(left));
+    out.children.push_back(std::move(right));
+    return out;
+  }
+
+  // term (("+" | "-") term)*
+  Expression sum_of_terms() {
+    Expression out = term();
+    for (skip_space(); peek() == '+' || peek() == '-'; skip_space()) {
+      const auto op = peek() == '+' ? Expression::Op::Add : Expression::Op::Subtract;
+      ++pos_;
+      out = combine(op, std::move(out), term());
+    }
+    return out;
+  }
+
+  // factor (("*" | "/") factor)*
+  Expression term() {
+    Expression out = factor();
+    for (skip_space(); peek() == '*' || peek() == '/'; skip_space()) {
+      const auto op = peek() == '*' ? Expression::Op::Multiply : Expression::Op::Divide;
+      ++pos_;
+      out = combine(op, std::move(out), factor());
+    }
+    return out;
+  }
+
+  // NUMBER | "-" factor | "(" expression ")" | outcome
+  Expression factor() {
+    skip_space();
+    if (++depth_ > kMaxDepth) {
+      fail(column(), fmt::format("the outcome nests deeper than {} levels", kMaxDepth));
+    }
+    Expression out;
+    const char c = peek();
+    if (c == '-') {
+      ++pos_;
+      out.op = Expression::Op::Negate;
+      out.children.push_back(factor());
+    } else if (c == '(') {
+      ++pos_;
+      out = sum_of_terms();
+      expect(")", "to close the parenthesis");
+    } else if ((c >= '0' && c <= '9') || c == '.') {
+      out.number = number();
+    } else {
+      out.op = Expression::Op::Outcome;
+      out.outcome = outcome();
+    }
+    --depth_;
+    return out;
+  }
+
+  Outcome outcome() {
+    const std::size_t column = this->column();
+    std::string name = identifier(kForms);
+    skip_space();
+    return peek() == '(' ? function(std::move(name), column) : goal(std::move(name), column);
+  }
+
   std::size_t column() const { return pos_ + 1; }
   bool at_end() const { return pos_ >= text_.size(); }
   char peek() const { return at_end() ? '\0' : text_[pos_]; }
@@ -147,10 +221,13 @@ class Parser {
       out.kind = Kind::Sum;
     } else if (name == "mean") {
       out.kind = Kind::Mean;
+    } else if (name == "end") {
+      out.kind = Kind::End;
     } else if (name == "clusters") {
       out.kind = Kind::Clusters;
     } else {
-      fail(column, fmt::format("no function '{}'; functions are sum, mean and clusters", name));
+      fail(column,
+           fmt::format("no function '{}'; functions are sum, mean, end and clusters", name));
     }
     expect("(", "after the function's name");
     out.name = metric(out.column);
@@ -235,6 +312,7 @@ class Parser {
   const std::string& text_;
   const SweepTable& table_;
   std::size_t pos_ = 0;
+  int depth_ = 0;
 };
 
 // The loops below walk the table's stated shape, so `values` must hold exactly its product; a
@@ -298,7 +376,8 @@ double replicate_outcome(const Outcome& outcome, const double* values, std::size
     return count;
   }
   double sum = 0.0;
-  for (std::size_t t = s.first; t <= s.last; ++t) {
+  const std::size_t first = outcome.kind == Kind::End ? s.last : s.first;
+  for (std::size_t t = first; t <= s.last; ++t) {
     for (std::size_t c = 0; c < clusters; ++c) sum += values[t * clusters + c];
   }
   return outcome.kind == Kind::Mean ? sum / static_cast<double>(s.last - s.first + 1) : sum;
@@ -322,10 +401,7 @@ std::vector<double> metric_outcome(const Outcome& outcome, const SweepTable& tab
   return out;
 }
 
-}  // namespace
-
-std::vector<double> evaluate_outcome(const std::string& expression, const SweepTable& table) {
-  const Outcome outcome = Parser(expression, table).parse();
+std::vector<double> evaluate_leaf(const Outcome& outcome, const SweepTable& table) {
   switch (outcome.kind) {
     case Kind::GoalShare:
     case Kind::GoalValue:
@@ -333,10 +409,46 @@ std::vector<double> evaluate_outcome(const std::string& expression, const SweepT
       return goal_outcome(outcome, table);
     case Kind::Sum:
     case Kind::Mean:
+    case Kind::End:
     case Kind::Clusters:
       return metric_outcome(outcome, table);
   }
   return {};
+}
+
+std::vector<double> evaluate(const Expression& e, const SweepTable& table) {
+  using Op = Expression::Op;
+  if (e.op == Op::Outcome) return evaluate_leaf(e.outcome, table);
+  if (e.op == Op::Number) return std::vector<double>(table.runs, e.number);
+  std::vector<double> out = evaluate(e.children[0], table);
+  if (e.op == Op::Negate) {
+    for (double& x : out) x = -x;
+    return out;
+  }
+  const std::vector<double> right = evaluate(e.children[1], table);
+  for (std::size_t run = 0; run < out.size(); ++run) {
+    switch (e.op) {
+      case Op::Add:
+        out[run] += right[run];
+        break;
+      case Op::Subtract:
+        out[run] -= right[run];
+        break;
+      case Op::Multiply:
+        out[run] *= right[run];
+        break;
+      default:
+        out[run] /= right[run];
+        break;
+    }
+  }
+  return out;
+}
+
+}  // namespace
+
+std::vector<double> evaluate_outcome(const std::string& expression, const SweepTable& table) {
+  return evaluate(Parser(expression, table).parse(), table);
 }
 
 }  // namespace sim

@@ -7,6 +7,8 @@
 //   sum(M[, P])     metric M summed over clusters and the quarters of period P
 //   mean(M[, P])    mean over the quarters of P of M summed over clusters
 //   clusters(M >= X[, P])   number of clusters whose M, summed over P, is at least X
+//   end(M[, P])     metric M summed over clusters in the last quarter of P (a stock)
+//   A / B, A * B, A + B, A - B, -A, (A), numbers: arithmetic on the per-run values
 //
 // A period P is a year (2020: its four quarters), a quarter (2020Q4), or a range
 // (2016Q1:2020Q4; either end may be a year); without one, the whole run. A year must lie

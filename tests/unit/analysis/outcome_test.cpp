@@ -115,6 +115,25 @@ TEST(Outcome, ClustersAtLeastAThreshold) {
   EXPECT_EQ(outcome("clusters(output >= -1)"), (Values{2.0, 2.0}));
 }
 
+TEST(Outcome, EndIsTheLastQuarterOfThePeriod) {
+  EXPECT_EQ(outcome("end(output, 2020)"), outcome("sum(output, 2020Q4)"));
+  EXPECT_EQ(outcome("end(output, 2019Q2:2019Q3)"), outcome("sum(output, 2019Q3)"));
+  EXPECT_EQ(outcome("end(output)"), outcome("sum(output, 2020Q4)"));
+}
+
+TEST(Outcome, ArithmeticCombinesRunValues) {
+  // Per run: sum(output, 2020) is 844 and 8844, sum(output, 2019) 524 and 8524.
+  EXPECT_EQ(outcome("sum(output, 2020) / sum(output, 2019)"),
+            (Values{844.0 / 524.0, 8844.0 / 8524.0}));
+  EXPECT_EQ(outcome("sum(output, 2020) - sum(output, 2019)"), (Values{320.0, 320.0}));
+  // * and / bind before + and -, left to right; parentheses and unary minus as usual.
+  EXPECT_EQ(outcome("1 + 2 * 3 - 8 / 4 / 2"), (Values{6.0, 6.0}));
+  EXPECT_EQ(outcome("(1 + 2) * -(3)"), (Values{-9.0, -9.0}));
+  EXPECT_EQ(outcome("2 * G1 + G1.value"), (Values{5.0, 9.0}));
+  // A ratio over a zero is not a number, and stays that way.
+  EXPECT_TRUE(std::isnan(outcome("sum(patents) / sum(patents)")[0]));
+}
+
 TEST(Outcome, NaNInAMetricIsNotSkipped) {
   sim::SweepTable t = table();
   t.metric = [](const std::string&) {
@@ -159,7 +178,8 @@ TEST(Outcome, UnknownNamesListTheValidOnes) {
                "replicates meeting it)");
   expect_error("sum(revenue)", 5, "no metric 'revenue'; metrics are output, patents");
   expect_error("mean( revenue, 2020)", 7, "no metric 'revenue'; metrics are output, patents");
-  expect_error("median(output)", 1, "no function 'median'; functions are sum, mean and clusters");
+  expect_error("median(output)", 1,
+               "no function 'median'; functions are sum, mean, end and clusters");
   expect_error("output", 1,
                "'output' is a metric: use sum(output), mean(output) or clusters(output >= X)");
 }
@@ -176,11 +196,16 @@ TEST(Outcome, UnknownQuartersAndYears) {
 
 TEST(Outcome, MalformedExpressions) {
   const std::string forms =
-      "a goal (G3, G3.value, G3.cost) or sum(M), mean(M), clusters(M >= X), each with an "
-      "optional period (2020, 2020Q4, 2016Q1:2020Q4)";
+      "a goal (G3, G3.value, G3.cost), sum(M), mean(M), end(M) or clusters(M >= X), each with "
+      "an optional period (2020, 2020Q4, 2016Q1:2020Q4), a number, or these combined with + - * "
+      "/ and parentheses";
   expect_error("", 1, "the outcome is empty; expected " + forms);
   expect_error("   ", 1, "the outcome is empty; expected " + forms);
-  expect_error("(G1)", 1, "expected " + forms + ", found '('");
+  expect_error("(G1", 4, "expected ')' to close the parenthesis, found the end");
+  expect_error("G1 /", 5, "expected " + forms + ", found the end");
+  expect_error("2 * * G1", 5, "expected " + forms + ", found '*'");
+  expect_error(std::string(65, '(') + "1" + std::string(65, ')'), 65,
+               "the outcome nests deeper than 64 levels");
   expect_error("sum(output", 11, "expected ')' to close sum(, found the end");
   expect_error("sum(output) x", 13, "unexpected 'x' after the outcome");
   expect_error("G1 G2", 4, "unexpected 'G' after the outcome");
