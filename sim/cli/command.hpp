@@ -59,5 +59,7 @@ std::unique_ptr<Command> add_sweep(CLI::App& app);
 std::unique_ptr<Command> add_merge(CLI::App& app);
 std::unique_ptr<Command> add_sensitivity(CLI::App& app);
 std::unique_ptr<Command> add_bench(CLI::App& app);
+std::unique_ptr<Command> add_calibrate(CLI::App& app);
+std::unique_ptr<Command> add_posterior(CLI::App& app);
 
 }  // namespace sim::cli

@@ -148,8 +148,10 @@ void fsync_path(const std::string& path, int flags) {
 
 }  // namespace
 
-void write_file_identity(hid_t file, int schema_minor, const std::string& command_line) {
-  h5::write_attribute(file, "filetype", std::string(kResultFiletype));
+void write_file_identity(hid_t file, int schema_minor, const std::string& command_line,
+                         const char* filetype) {
+  h5::write_attribute(file, "filetype",
+                      std::string(filetype != nullptr ? filetype : kResultFiletype));
   h5::write_attribute(file, "schema_version",
                       std::vector<std::int64_t>{kResultSchemaMajor, schema_minor});
   h5::write_attribute(file, "clustersim_version", clustersim_version());

@@ -43,9 +43,11 @@ void write_atomically(const std::string& path,
 
 // --- pieces shared by ensemble and sweep result files ------------------------------------
 
-// Root attributes every result file carries: filetype, schema_version {major, schema_minor},
-// clustersim_version, git_commit, build_flags, created, command_line.
-void write_file_identity(hid_t file, int schema_minor, const std::string& command_line);
+// Root attributes every result file carries: filetype (a result's, unless told otherwise),
+// schema_version {major, schema_minor}, clustersim_version, git_commit, build_flags, created,
+// command_line.
+void write_file_identity(hid_t file, int schema_minor, const std::string& command_line,
+                         const char* filetype = nullptr);
 
 // The root dimension scales time, cluster and replicate (0..replicates-1) and the labels of
 // time and cluster under /coords.

@@ -19,6 +19,7 @@
 #include "sim/config/config_tree.hpp"
 #include "sim/config/limits.hpp"
 #include "sim/core/random.hpp"
+#include "sim/sweep/reading.hpp"
 
 namespace fs = std::filesystem;
 
@@ -31,110 +32,6 @@ const std::vector<std::string> kOutputKeys = {"metrics"};
 const std::vector<std::string> kMethodKeys = {"grid", "list", "latin_hypercube", "saltelli"};
 const std::vector<std::string> kLatinHypercubeKeys = {"points", "seed", "ranges"};
 const std::vector<std::string> kSaltelliKeys = {"base_samples", "ranges"};
-
-// FNV-1a 64: small, dependency-free and stable across platforms and versions, which is what a
-// fingerprint stored in result files needs (it is not meant to resist tampering).
-class Fnv1a {
- public:
-  void bytes(const void* data, std::size_t size) {
-    const auto* p = static_cast<const unsigned char*>(data);
-    for (std::size_t i = 0; i < size; ++i) {
-      hash_ ^= p[i];
-      hash_ *= 1099511628211ULL;
-    }
-  }
-  // Fields end with a 0 byte so that ("ab", "c") and ("a", "bc") differ.
-  void text(std::string_view s) {
-    bytes(s.data(), s.size());
-    end_field();
-  }
-  // Least significant byte first, whatever the machine's byte order.
-  void word(std::uint64_t x) {
-    for (int i = 0; i < 8; ++i) {
-      const auto b = static_cast<unsigned char>(x >> (8 * i));
-      bytes(&b, 1);
-    }
-    end_field();
-  }
-  std::uint64_t value() const { return hash_; }
-
- private:
-  void end_field() {
-    const unsigned char zero = 0;
-    bytes(&zero, 1);
-  }
-  std::uint64_t hash_ = 14695981039346656037ULL;
-};
-
-std::string join_key(const std::string& prefix, const std::string& key) {
-  return prefix.empty() ? key : prefix + "." + key;
-}
-
-std::string join(const std::vector<std::string>& items, const std::string& separator) {
-  std::string out;
-  for (const auto& item : items) out += (out.empty() ? "" : separator) + item;
-  return out;
-}
-
-std::string unknown_key_detail(const std::string& key, const std::vector<std::string>& allowed) {
-  if (auto suggestion = closest(key, allowed)) {
-    return fmt::format("unknown key; did you mean '{}'?", *suggestion);
-  }
-  return fmt::format("unknown key; expected one of {}", join(allowed, ", "));
-}
-
-void check_allowed_keys(const ConfigNode& map, const std::string& prefix,
-                        const std::vector<std::string>& allowed) {
-  for (const auto& entry : map.entries) {
-    if (std::find(allowed.begin(), allowed.end(), entry.key) == allowed.end()) {
-      throw InputError(entry.key_where, join_key(prefix, entry.key),
-                       unknown_key_detail(entry.key, allowed));
-    }
-  }
-}
-
-void require_kind(const ConfigNode& node, ConfigNode::Kind kind, const std::string& key,
-                  const std::string& expected) {
-  if (node.kind != kind) {
-    throw InputError(node.where, key,
-                     fmt::format("expected {}, found {}", expected,
-                                 node.quoted ? "quoted text" : node.kind_name()));
-  }
-}
-
-// A key a map must have; a missing one is reported at the map that lacks it.
-const ConfigNode& required(const ConfigNode& map, const std::string& prefix,
-                           const std::string& key) {
-  if (const ConfigNode* node = map.child(key)) return *node;
-  throw InputError(map.where, join_key(prefix, key), "missing; this key is required");
-}
-
-// A plain (unquoted) scalar read as a finite number; YAML's "+0.1" is taken too.
-std::optional<double> as_number(const ConfigNode& node) {
-  if (node.kind != ConfigNode::Kind::Scalar || node.quoted) return std::nullopt;
-  const std::string& t = node.scalar;
-  const std::size_t skip = t.size() > 1 && t[0] == '+' && t[1] != '-' && t[1] != '+' ? 1 : 0;
-  double value = 0.0;
-  const char* end = t.data() + t.size();
-  auto [ptr, ec] = std::from_chars(t.data() + skip, end, value);
-  if (ec != std::errc() || ptr != end || !std::isfinite(value)) return std::nullopt;
-  return value;
-}
-
-std::int64_t read_integer(const ConfigNode& node, const std::string& key, std::int64_t min) {
-  const auto value = as_number(node);
-  if (!value || *value != std::floor(*value) || std::abs(*value) > 9e15) {
-    throw InputError(node.where, key,
-                     fmt::format("expected a whole number, found {}",
-                                 node.kind == ConfigNode::Kind::Scalar ? "'" + node.scalar + "'"
-                                                                       : node.kind_name()));
-  }
-  if (*value < static_cast<double>(min)) {
-    throw InputError(node.where, key,
-                     fmt::format("must be at least {}, found {}", min, node.scalar));
-  }
-  return static_cast<std::int64_t>(*value);
-}
 
 // The sweep's replicates, range-checked before the cast to int: 4294967297 would become 1 and
 // pass run.replicates' own check.
@@ -446,71 +343,6 @@ void read_vary(const ConfigNode& vary, const Schema& schema, SweepDefinition& sw
 
 // --- the other keys ------------------------------------------------------------------------
 
-std::string read_sweep_text(const std::string& path) {
-  std::error_code ec;
-  if (!fs::exists(path, ec)) {
-    throw InputError({path, 0, 0}, "", fmt::format("sweep file '{}' does not exist", path));
-  }
-  if (fs::is_directory(path, ec)) {
-    throw InputError({path, 0, 0}, "",
-                     fmt::format("cannot read sweep file '{}': it is a directory", path));
-  }
-  std::ifstream in(path, std::ios::binary);
-  if (!in) throw InputError({path, 0, 0}, "", fmt::format("cannot read sweep file '{}'", path));
-  // At most one byte past the limit is read: a huge file or an endless FIFO is not read whole.
-  std::string text = limits::read_at_most(in, limits::kFileBytes);
-  if (in.bad()) {
-    throw InputError({path, 0, 0}, "", fmt::format("cannot read sweep file '{}'", path));
-  }
-  if (text.size() > limits::kFileBytes) {
-    throw InputError({path, 0, 0}, "",
-                     fmt::format("sweep file '{}' has more than {}; a scenario or sweep file may "
-                                 "have at most that",
-                                 path, limits::bytes_text(limits::kFileBytes)));
-  }
-  return text;
-}
-
-// A scalar as an override's value: YAML text that reads back as what the file wrote.
-std::string override_value_text(const ConfigNode& node) {
-  if (!node.quoted) return node.scalar;
-  std::string out = "'";
-  for (const char c : node.scalar) out += c == '\'' ? std::string("''") : std::string(1, c);
-  return out + "'";
-}
-
-// `set:`: dotted keys of the schema to single values, as "key=value" overrides. The sweep's
-// replicates are not set here: `replicates:` decides them.
-struct SetEntry {
-  std::string assignment;
-  Location where;
-};
-
-std::vector<SetEntry> read_set(const ConfigNode& node, const Schema& schema) {
-  require_kind(node, ConfigNode::Kind::Map, "set", "a mapping of settings to values");
-  std::vector<SetEntry> out;
-  for (const auto& entry : node.entries) {
-    const std::string key = "set." + entry.key;
-    if (schema.find(entry.key) == nullptr) {
-      std::string detail = fmt::format("unknown setting '{}'", entry.key);
-      if (auto suggestion = schema.suggest(entry.key)) {
-        detail += fmt::format("; did you mean '{}'?", *suggestion);
-      }
-      throw InputError(entry.key_where, key, detail);
-    }
-    if (entry.key == "run.replicates") {
-      throw InputError(entry.key_where, key,
-                       "the replicates of every point come from the sweep's `replicates:`");
-    }
-    if (entry.value.kind != ConfigNode::Kind::Scalar) {
-      throw InputError(entry.value.where, key,
-                       fmt::format("expected a single value, found {}", entry.value.kind_name()));
-    }
-    out.push_back({entry.key + "=" + override_value_text(entry.value), entry.value.where});
-  }
-  return out;
-}
-
 std::vector<std::string> read_metrics(const ConfigNode& node, const Model& model) {
   const std::string key = "output.metrics";
   require_kind(node, ConfigNode::Kind::Sequence, key, "a list of metric names");
@@ -557,35 +389,6 @@ void check_set_not_varied(const ConfigNode* set_node, const SweepDefinition& swe
                                    "varied, not both",
                                    entry.key, method_name(sweep.method)));
     }
-  }
-}
-
-// The base scenario with `set:` and the sweep's replicates applied. An error in a `set:` value
-// is reported at that value in the sweep file rather than at the override.
-Scenario load_base(const ConfigNode& base_node, const std::vector<SetEntry>& set,
-                   const std::string& sweep_path, const Model& model, SweepDefinition& sweep) {
-  require_kind(base_node, ConfigNode::Kind::Scalar, "base", "the path of a scenario file");
-  fs::path base = base_node.scalar;
-  if (base.is_relative()) base = fs::path(sweep_path).parent_path() / base;
-  sweep.base_path = fs::absolute(base).lexically_normal().string();
-  std::error_code ec;
-  if (!fs::is_regular_file(sweep.base_path, ec)) {
-    throw InputError(
-        base_node.where, "base",
-        fmt::format("base scenario '{}' does not exist or is not a file", sweep.base_path));
-  }
-  LoadOptions options;
-  for (const auto& entry : set) options.overrides.push_back(entry.assignment);
-  options.overrides.push_back(fmt::format("run.replicates={}", sweep.replicates));
-  try {
-    return Scenario::load(sweep.base_path, model.schema(), options);
-  } catch (const InputError& e) {
-    for (const auto& entry : set) {
-      if (e.where().file == "--set " + entry.assignment) {
-        throw InputError(entry.where, e.key(), e.detail());
-      }
-    }
-    throw;
   }
 }
 
@@ -658,7 +461,7 @@ std::string method_name(SweepMethod method) {
 SweepDefinition load_sweep(const std::string& path, const Model& model) {
   SweepDefinition sweep;
   sweep.path = path;
-  sweep.text = read_sweep_text(path);
+  sweep.text = read_file_text(path, "sweep file");
   const ConfigNode root = parse_scenario_text(sweep.text, path);
   check_allowed_keys(root, "", kTopLevelKeys);
   if (const ConfigNode* description = root.child("description")) {
@@ -670,7 +473,7 @@ SweepDefinition load_sweep(const std::string& path, const Model& model) {
   const ConfigNode* set_node = root.child("set");
   std::vector<SetEntry> set;
   if (set_node != nullptr && set_node->kind != ConfigNode::Kind::Null) {
-    set = read_set(*set_node, model.schema());
+    set = read_set(*set_node, model.schema(), "sweep");
   }
   for (const auto& entry : set) sweep.set.push_back(entry.assignment);
   if (const ConfigNode* output = root.child("output")) read_output(*output, model, sweep);
@@ -679,7 +482,7 @@ SweepDefinition load_sweep(const std::string& path, const Model& model) {
   check_set_not_varied(set_node, sweep);
 
   const ConfigNode& base_node = required(root, "", "base");
-  const Scenario base = load_base(base_node, set, path, model, sweep);
+  const Scenario base = load_base(base_node, set, path, model, sweep.replicates, sweep.base_path);
   if (base.flag("output.firm_snapshots")) {
     throw InputError(base_node.where, "base",
                      "the base scenario asks for firm snapshots (output.firm_snapshots: true); "

@@ -1,0 +1,230 @@
+#include "sim/calibrate/abc.hpp"
+
+#include <fmt/format.h>
+#include <boost/math/distributions/normal.hpp>
+
+#include <algorithm>
+#include <cmath>
+#include <limits>
+#include <numbers>
+#include <numeric>
+#include <stdexcept>
+
+namespace sim::abc {
+namespace {
+
+constexpr double kInf = std::numeric_limits<double>::infinity();
+
+double normal_cdf(double x) {
+  return boost::math::cdf(boost::math::normal(), x);
+}
+double normal_quantile(double p) {
+  return boost::math::quantile(boost::math::normal(), p);
+}
+
+}  // namespace
+
+std::string prior_name(PriorKind kind) {
+  switch (kind) {
+    case PriorKind::Uniform:
+      return "uniform";
+    case PriorKind::LogUniform:
+      return "log_uniform";
+    case PriorKind::Normal:
+      return "normal";
+  }
+  return "uniform";
+}
+
+double Prior::to_z(double x) const {
+  return kind == PriorKind::LogUniform ? std::log(x) : x;
+}
+
+double Prior::from_z(double z) const {
+  if (kind != PriorKind::LogUniform) return z;
+  // exp(log(x)) may differ from x in the last bit: keep the ends exact.
+  return std::clamp(std::exp(z), min, max);
+}
+
+double Prior::log_density_z(double z) const {
+  if (!inside_z(z)) return -kInf;
+  if (kind != PriorKind::Normal) return 0.0;
+  const double u = (z - mean) / sd;
+  return -0.5 * u * u;
+}
+
+double Prior::quantile(double p) const {
+  switch (kind) {
+    case PriorKind::Uniform:
+      return std::clamp(min + p * (max - min), min, max);
+    case PriorKind::LogUniform:
+      return std::clamp(std::exp(std::log(min) + p * (std::log(max) - std::log(min))), min, max);
+    case PriorKind::Normal: {
+      // Inverse of the truncated normal's distribution function.
+      const double lo = normal_cdf((min - mean) / sd), hi = normal_cdf((max - mean) / sd);
+      const double u = std::clamp(lo + p * (hi - lo), 1e-300, 1.0 - 1e-16);
+      return std::clamp(mean + sd * normal_quantile(u), min, max);
+    }
+  }
+  return min;
+}
+
+std::vector<double> normalised(const std::vector<double>& weights) {
+  double total = 0.0;
+  for (const double w : weights) {
+    if (!(w >= 0.0) || !std::isfinite(w)) {
+      throw std::invalid_argument(fmt::format("a weight is {}, not a finite number >= 0", w));
+    }
+    total += w;
+  }
+  if (!(total > 0.0)) throw std::invalid_argument("the weights sum to 0");
+  std::vector<double> out(weights);
+  for (double& w : out) w /= total;
+  return out;
+}
+
+double effective_sample_size(const std::vector<double>& weights) {
+  double squares = 0.0;
+  for (const double w : normalised(weights)) squares += w * w;
+  return 1.0 / squares;
+}
+
+double weighted_quantile(const std::vector<double>& values, const std::vector<double>& weights,
+                         double q) {
+  if (values.size() != weights.size() || values.empty()) {
+    throw std::invalid_argument("weighted_quantile needs as many weights as values, at least one");
+  }
+  const std::vector<double> w = normalised(weights);
+  std::vector<std::size_t> order(values.size());
+  std::iota(order.begin(), order.end(), std::size_t{0});
+  // Ties broken by index, so the order is the same on every machine.
+  std::stable_sort(order.begin(), order.end(),
+                   [&](std::size_t a, std::size_t b) { return values[a] < values[b]; });
+  double cumulative = 0.0;
+  for (const std::size_t i : order) {
+    cumulative += w[i];
+    if (cumulative >= q * (1.0 - 1e-12)) return values[i];
+  }
+  return values[order.back()];
+}
+
+double distance(const std::vector<double>& model, const std::vector<double>& observed,
+                const std::vector<double>& scale) {
+  double sum = 0.0;
+  for (std::size_t j = 0; j < observed.size(); ++j) {
+    if (!std::isfinite(model[j])) return kInf;
+    const double u = (model[j] - observed[j]) / scale[j];
+    sum += u * u;
+  }
+  return std::sqrt(sum / static_cast<double>(observed.size()));
+}
+
+Eigen::MatrixXd weighted_covariance(const Population& population) {
+  const Eigen::MatrixXd& z = population.z;
+  const Eigen::VectorXd w = Eigen::Map<const Eigen::VectorXd>(
+      population.weights.data(), static_cast<Eigen::Index>(population.weights.size()));
+  const Eigen::RowVectorXd mean = w.transpose() * z;
+  const Eigen::MatrixXd centred = z.rowwise() - mean;
+  const double denominator = 1.0 - w.squaredNorm();
+  Eigen::MatrixXd cov = centred.transpose() * w.asDiagonal() * centred;
+  cov /= denominator > 0 ? denominator : 1.0;
+  for (Eigen::Index d = 0; d < cov.rows(); ++d) {
+    const double floor = std::max(1e-12 * mean(d) * mean(d), 1e-24);
+    cov(d, d) = std::max(cov(d, d), floor);
+  }
+  return cov;
+}
+
+Kernel::Kernel(const Population& population) : covariance_(2.0 * weighted_covariance(population)) {
+  const Eigen::LLT<Eigen::MatrixXd> llt(covariance_);
+  if (llt.info() != Eigen::Success) {
+    // Perfectly correlated parameters: keep the variances, drop the correlations.
+    covariance_ = Eigen::MatrixXd(covariance_.diagonal().asDiagonal());
+  }
+  cholesky_ = Eigen::LLT<Eigen::MatrixXd>(covariance_).matrixL();
+  const auto dims = static_cast<double>(covariance_.rows());
+  log_normaliser_ =
+      -0.5 * dims * std::log(2.0 * std::numbers::pi) - cholesky_.diagonal().array().log().sum();
+}
+
+double Kernel::log_density(const Eigen::VectorXd& from, const Eigen::VectorXd& to) const {
+  const Eigen::VectorXd u = cholesky_.triangularView<Eigen::Lower>().solve(to - from);
+  return log_normaliser_ - 0.5 * u.squaredNorm();
+}
+
+Eigen::VectorXd Kernel::perturb(const Eigen::VectorXd& from, RandomStream& stream) const {
+  Eigen::VectorXd n(from.size());
+  for (Eigen::Index d = 0; d < n.size(); ++d) n(d) = stream.normal();
+  return from + cholesky_ * n;
+}
+
+Eigen::VectorXd draw_from_priors(const std::vector<Prior>& priors, RandomStream& stream) {
+  Eigen::VectorXd z(static_cast<Eigen::Index>(priors.size()));
+  for (std::size_t d = 0; d < priors.size(); ++d) {
+    z(static_cast<Eigen::Index>(d)) = priors[d].to_z(priors[d].sample(stream));
+  }
+  return z;
+}
+
+namespace {
+
+bool inside(const std::vector<Prior>& priors, const Eigen::VectorXd& z) {
+  for (std::size_t d = 0; d < priors.size(); ++d) {
+    if (!priors[d].inside_z(z(static_cast<Eigen::Index>(d)))) return false;
+  }
+  return true;
+}
+
+double log_prior(const std::vector<Prior>& priors, const Eigen::VectorXd& z) {
+  double sum = 0.0;
+  for (std::size_t d = 0; d < priors.size(); ++d) {
+    sum += priors[d].log_density_z(z(static_cast<Eigen::Index>(d)));
+  }
+  return sum;
+}
+
+std::size_t pick_ancestor(const std::vector<double>& weights, double u) {
+  double cumulative = 0.0;
+  for (std::size_t i = 0; i < weights.size(); ++i) {
+    cumulative += weights[i];
+    if (u < cumulative) return i;
+  }
+  return weights.size() - 1;
+}
+
+}  // namespace
+
+Eigen::VectorXd propose(const Population& previous, const Kernel& kernel,
+                        const std::vector<Prior>& priors, RandomStream& stream) {
+  for (int attempt = 0; attempt < kMaxProposalTries; ++attempt) {
+    const std::size_t ancestor = pick_ancestor(previous.weights, stream.uniform());
+    Eigen::VectorXd z =
+        kernel.perturb(previous.z.row(static_cast<Eigen::Index>(ancestor)).transpose(), stream);
+    if (inside(priors, z)) return z;
+  }
+  throw std::runtime_error(
+      fmt::format("no proposal inside the priors in {} tries", kMaxProposalTries));
+}
+
+double log_importance_weight(const Eigen::VectorXd& z, const Population& previous,
+                             const Kernel& kernel, const std::vector<Prior>& priors) {
+  std::vector<double> terms(previous.weights.size());
+  double largest = -kInf;
+  for (std::size_t j = 0; j < terms.size(); ++j) {
+    terms[j] = std::log(previous.weights[j]) +
+               kernel.log_density(previous.z.row(static_cast<Eigen::Index>(j)).transpose(), z);
+    largest = std::max(largest, terms[j]);
+  }
+  double sum = 0.0;
+  for (const double t : terms) sum += std::exp(t - largest);
+  return log_prior(priors, z) - (largest + std::log(sum));
+}
+
+std::vector<double> weights_from_logs(const std::vector<double>& log_weights) {
+  const double largest = *std::max_element(log_weights.begin(), log_weights.end());
+  std::vector<double> w(log_weights.size());
+  for (std::size_t i = 0; i < w.size(); ++i) w[i] = std::exp(log_weights[i] - largest);
+  return normalised(w);
+}
+
+}  // namespace sim::abc

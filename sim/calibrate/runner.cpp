@@ -1,0 +1,362 @@
+#include "sim/calibrate/runner.hpp"
+
+#include <fmt/format.h>
+
+#include <chrono>
+#include <cmath>
+#include <cstring>
+#include <filesystem>
+#include <limits>
+
+#include "sim/analysis/outcome.hpp"
+#include "sim/analysis/sensitivity.hpp"
+#include "sim/core/errors.hpp"
+#include "sim/io/result_file.hpp"
+#include "sim/sweep/file.hpp"
+#include "sim/sweep/runner.hpp"
+
+namespace fs = std::filesystem;
+
+namespace sim {
+namespace {
+
+constexpr double kInf = std::numeric_limits<double>::infinity();
+
+// The calibration's random streams, keyed by (seed, stream) with counter (generation, index).
+enum Stream : std::uint64_t { kPilotSeeds = 1, kProposals = 2, kRunSeeds = 3 };
+
+// A run's seed: 53 bits, so that the design matrix (doubles) carries it exactly.
+std::int64_t run_seed(std::uint64_t seed, Stream stream, std::size_t generation,
+                      std::size_t index) {
+  RandomStream s(seed, stream, generation, 0, index);
+  const std::uint64_t high = s(), low = s();
+  return static_cast<std::int64_t>(((high << 32) | low) & ((std::uint64_t{1} << 53) - 1));
+}
+
+std::size_t dims_of(const CalibrationDefinition& cal) {
+  return cal.parameters.size();
+}
+
+// A batch as a sweep of its proposals: one point per proposal, the parameters and run.seed as
+// the design's columns, the calibration's replicates per point.
+SweepDefinition batch_sweep(const CalibrationDefinition& cal, const EvaluatedBatch& batch) {
+  SweepDefinition s;
+  s.path = cal.path;
+  s.text = cal.text;
+  s.base_path = cal.base_path;
+  s.base_resolved = cal.base_resolved;
+  s.replicates = cal.replicates;
+  s.method = SweepMethod::List;
+  for (const auto& p : cal.parameters) {
+    s.settings.push_back(p.key);
+    s.setting_types.push_back(SettingType::Number);
+  }
+  s.settings.emplace_back("run.seed");
+  s.setting_types.push_back(SettingType::Integer);
+  const std::size_t dims = dims_of(cal);
+  for (std::size_t i = 0; i < batch.size; ++i) {
+    std::vector<double> point(
+        batch.parameters.begin() + static_cast<std::ptrdiff_t>(i * dims),
+        batch.parameters.begin() + static_cast<std::ptrdiff_t>(i * dims + dims));
+    point.push_back(static_cast<double>(batch.seeds[i]));
+    s.points.push_back(std::move(point));
+  }
+  s.metrics = cal.metrics;
+  s.fingerprint = fingerprint_of(s);
+  return s;
+}
+
+// The targets' values of every point of an assembled batch sweep, [point][target].
+std::vector<double> target_values(const CalibrationDefinition& cal, const std::string& sweep_file,
+                                  std::size_t points) {
+  const SweepTable table = read_sweep_table(sweep_file);
+  const std::size_t targets = cal.targets.size();
+  std::vector<double> values(points * targets);
+  for (std::size_t j = 0; j < targets; ++j) {
+    const std::vector<double> v = evaluate_outcome(cal.targets[j].expression, table);
+    for (std::size_t i = 0; i < points; ++i) values[i * targets + j] = v[i];
+  }
+  return values;
+}
+
+bool same_bits(const std::vector<double>& a, const std::vector<double>& b) {
+  return a.size() == b.size() && std::memcmp(a.data(), b.data(), a.size() * sizeof(double)) == 0;
+}
+
+class Calibration {
+ public:
+  Calibration(const Model& model, const CalibrationDefinition& cal,
+              const CalibrationOptions& options)
+      : model_(model),
+        cal_(cal),
+        options_(options),
+        folder_(calibration_folder_of(options.output)),
+        start_(std::chrono::steady_clock::now()) {
+    for (const auto& p : cal.parameters) priors_.push_back(p.prior);
+    for (const auto& t : cal.targets) observed_.push_back(t.observed);
+  }
+
+  CalibrationResult run() {
+    open_calibration_folder(folder_, cal_);
+    pilot();
+    for (std::size_t g = 0; result_.stop_reason.empty(); ++g) {
+      std::optional<Generation> gen = read_generation(path_of(fmt::format("gen-{:03d}", g)));
+      if (gen) {
+        result_.runs += gen->proposals * replicates();
+      } else {
+        gen = next_generation(g);
+        if (!gen) break;  // the budget ran out: the last complete generation is the posterior
+        write_generation(path_of(fmt::format("gen-{:03d}", g)), *gen);
+      }
+      report_generation(g, *gen);
+      result_.generations.push_back(std::move(*gen));
+      result_.stop_reason = stop_reason(g, result_.generations.back());
+    }
+    if (result_.generations.empty()) {
+      throw std::runtime_error(fmt::format(
+          "the budget of {} runs ran out before the first generation was complete: raise "
+          "method.max_runs",
+          cal_.method.max_runs));
+    }
+    write_calibration_file(options_.output, cal_, result_, options_.command_line);
+    fs::remove_all(folder_);
+    say("wrote {} ({} generations, {} runs, {}; {:.1f} s)\n", options_.output,
+        result_.generations.size(), result_.runs, result_.stop_reason, seconds());
+    return result_;
+  }
+
+ private:
+  std::size_t replicates() const { return static_cast<std::size_t>(cal_.replicates); }
+  std::string path_of(const std::string& name) const {
+    return (fs::path(folder_) / (name + ".h5")).string();
+  }
+  double seconds() const {
+    return std::chrono::duration<double>(std::chrono::steady_clock::now() - start_).count();
+  }
+  template <typename... Args>
+  void say(fmt::format_string<Args...> format, Args&&... args) const {
+    if (!options_.quiet) fmt::print(stderr, format, std::forward<Args>(args)...);
+  }
+
+  // The batch's values: read back when a previous invocation finished it, else run as a sweep
+  // (which itself resumes from the runs it finds) and kept.
+  EvaluatedBatch evaluate(const std::string& name, EvaluatedBatch batch) {
+    const std::string path = path_of(name);
+    if (auto done = read_batch(path)) {
+      if (!same_bits(done->parameters, batch.parameters) || done->seeds != batch.seeds) {
+        throw std::runtime_error(fmt::format(
+            "{} does not hold the proposals this calibration makes: the folder was changed by "
+            "hand or by another build; remove it to start again",
+            path));
+      }
+      return *done;
+    }
+    SweepOptions so;
+    so.output = path_of(name + "-runs");
+    so.threads = options_.threads;
+    so.quiet = true;
+    so.force = true;  // a batch sweep file left by a kill before its values were kept
+    so.command_line = options_.command_line;
+    so.cancel = options_.cancel;
+    run_sweep(model_, batch_sweep(cal_, batch), so);
+    batch.values = target_values(cal_, so.output, batch.size);
+    write_batch(path, batch);
+    fs::remove(so.output);
+    return batch;
+  }
+
+  // Runs at the priors' medians: the model's own spread of each target, which with the
+  // observation's standard error sets the unit of its distance.
+  void pilot() {
+    const std::size_t n = cal_.method.pilot_runs, dims = dims_of(cal_);
+    EvaluatedBatch batch;
+    batch.size = n;
+    for (std::size_t i = 0; i < n; ++i) {
+      for (const auto& prior : priors_) batch.parameters.push_back(prior.quantile(0.5));
+      batch.seeds.push_back(run_seed(cal_.seed, kPilotSeeds, 0, i));
+    }
+    say("clustersim {}: calibration {} ({} parameters, {} targets, population {}, {} "
+        "replicate(s) per particle)\npilot: {} runs at the priors' medians\n",
+        clustersim_version(), cal_.path, dims, cal_.targets.size(), cal_.method.population,
+        cal_.replicates, n);
+    result_.pilot = evaluate("pilot", std::move(batch));
+    result_.runs += n * replicates();
+    const std::size_t targets = cal_.targets.size();
+    for (std::size_t j = 0; j < targets; ++j) {
+      double sum = 0, squares = 0;
+      for (std::size_t i = 0; i < n; ++i) {
+        const double v = result_.pilot.values[i * targets + j];
+        if (!std::isfinite(v)) {
+          throw InputError(cal_.targets[j].where, "model",
+                           fmt::format("target '{}' ({}) is not a finite number at the priors' "
+                                       "medians (pilot run {}): a ratio over zero?",
+                                       cal_.targets[j].name, cal_.targets[j].expression, i));
+        }
+        sum += v;
+        squares += v * v;
+      }
+      const double mean = sum / static_cast<double>(n);
+      const double spread =
+          std::sqrt(std::max(0.0, (squares - n * mean * mean) / static_cast<double>(n - 1)));
+      result_.model_spread.push_back(spread);
+      result_.scale.push_back(std::hypot(cal_.targets[j].se, spread));
+      if (!(result_.scale.back() > 0)) {
+        throw InputError(cal_.targets[j].where, "model",
+                         fmt::format("target '{}' has neither an observation error nor any "
+                                     "spread in the model: it cannot weigh in a distance",
+                                     cal_.targets[j].name));
+      }
+    }
+  }
+
+  abc::Population population_of(const Generation& g) const {
+    const std::size_t n = g.particles.size, dims = dims_of(cal_);
+    abc::Population pop{
+        Eigen::MatrixXd(static_cast<Eigen::Index>(n), static_cast<Eigen::Index>(dims)), g.weights};
+    for (std::size_t i = 0; i < n; ++i) {
+      for (std::size_t d = 0; d < dims; ++d) {
+        pop.z(static_cast<Eigen::Index>(i), static_cast<Eigen::Index>(d)) =
+            priors_[d].to_z(g.particles.parameters[i * dims + d]);
+      }
+    }
+    return pop;
+  }
+
+  Eigen::VectorXd z_of(const std::vector<double>& x, std::size_t row) const {
+    const std::size_t dims = dims_of(cal_);
+    Eigen::VectorXd z(static_cast<Eigen::Index>(dims));
+    for (std::size_t d = 0; d < dims; ++d) {
+      z(static_cast<Eigen::Index>(d)) = priors_[d].to_z(x[row * dims + d]);
+    }
+    return z;
+  }
+
+  // The proposals of batch b of generation g: from the priors in generation 0, else moved
+  // from the previous generation by the kernel.
+  EvaluatedBatch proposals(std::size_t g, std::size_t b, const abc::Population* previous,
+                           const abc::Kernel* kernel) const {
+    const std::size_t n = cal_.method.population;
+    EvaluatedBatch batch;
+    batch.size = n;
+    for (std::size_t i = 0; i < n; ++i) {
+      const std::size_t index = b * n + i;
+      RandomStream stream(cal_.seed, kProposals, g, 0, index);
+      const Eigen::VectorXd z = previous == nullptr
+                                    ? abc::draw_from_priors(priors_, stream)
+                                    : abc::propose(*previous, *kernel, priors_, stream);
+      for (std::size_t d = 0; d < priors_.size(); ++d) {
+        batch.parameters.push_back(priors_[d].from_z(z(static_cast<Eigen::Index>(d))));
+      }
+      batch.seeds.push_back(run_seed(cal_.seed, kRunSeeds, g, index));
+    }
+    return batch;
+  }
+
+  // Generation g, proposed in batches until `population` particles are within the tolerance;
+  // nothing when the budget runs out first.
+  std::optional<Generation> next_generation(std::size_t g) {
+    const std::size_t n = cal_.method.population, dims = dims_of(cal_),
+                      targets = cal_.targets.size();
+    std::optional<abc::Population> previous;
+    std::optional<abc::Kernel> kernel;
+    Generation gen;
+    gen.tolerance = kInf;
+    if (g > 0) {
+      const Generation& last = result_.generations.back();
+      previous = population_of(last);
+      kernel.emplace(*previous);
+      gen.tolerance =
+          std::max(cal_.method.tolerance,
+                   abc::weighted_quantile(last.distances, last.weights, cal_.method.quantile));
+    }
+    gen.particles.size = 0;
+    std::size_t within = 0;  // proposals within the tolerance, kept or not
+    for (std::size_t b = 0; gen.particles.size < n; ++b) {
+      if (result_.runs + n * replicates() > cal_.method.max_runs) {
+        result_.stop_reason = fmt::format("budget of {} runs spent", cal_.method.max_runs);
+        say("generation {}: the budget of {} runs is spent; generation {} is discarded\n", g,
+            cal_.method.max_runs, g);
+        return std::nullopt;
+      }
+      say("generation {}, batch {}: {} proposals ({} runs)\n", g, b, n, n * replicates());
+      const EvaluatedBatch batch =
+          evaluate(fmt::format("gen-{:03d}-batch-{:03d}", g, b),
+                   proposals(g, b, previous ? &*previous : nullptr, kernel ? &*kernel : nullptr));
+      result_.runs += n * replicates();
+      gen.proposals += n;
+      for (std::size_t i = 0; i < n; ++i) {
+        const std::vector<double> values(
+            batch.values.begin() + static_cast<std::ptrdiff_t>(i * targets),
+            batch.values.begin() + static_cast<std::ptrdiff_t>((i + 1) * targets));
+        const double d = abc::distance(values, observed_, result_.scale);
+        if (!(d <= gen.tolerance)) continue;
+        ++within;
+        if (gen.particles.size == n) continue;  // the population is full: counted, not kept
+        gen.particles.parameters.insert(
+            gen.particles.parameters.end(),
+            batch.parameters.begin() + static_cast<std::ptrdiff_t>(i * dims),
+            batch.parameters.begin() + static_cast<std::ptrdiff_t>((i + 1) * dims));
+        gen.particles.seeds.push_back(batch.seeds[i]);
+        gen.particles.values.insert(gen.particles.values.end(), values.begin(), values.end());
+        gen.distances.push_back(d);
+        ++gen.particles.size;
+      }
+    }
+    if (g == 0) {
+      gen.weights.assign(n, 1.0 / static_cast<double>(n));
+    } else {
+      std::vector<double> logs(n);
+      for (std::size_t i = 0; i < n; ++i) {
+        logs[i] = abc::log_importance_weight(z_of(gen.particles.parameters, i), *previous, *kernel,
+                                             priors_);
+      }
+      gen.weights = abc::weights_from_logs(logs);
+    }
+    gen.ess = abc::effective_sample_size(gen.weights);
+    gen.acceptance_rate = static_cast<double>(within) / static_cast<double>(gen.proposals);
+    return gen;
+  }
+
+  void report_generation(std::size_t g, const Generation& gen) const {
+    say("generation {} done: tolerance {:.4g}, acceptance {:.3f}, ESS {:.1f}, {} runs so far, "
+        "{:.1f} s\n",
+        g, gen.tolerance, gen.acceptance_rate, gen.ess, result_.runs, seconds());
+  }
+
+  std::string stop_reason(std::size_t g, const Generation& gen) const {
+    const CalibrationMethod& m = cal_.method;
+    if (g > 0 && gen.tolerance <= m.tolerance) {
+      return fmt::format("tolerance {:g} reached", m.tolerance);
+    }
+    if (g > 0 && gen.acceptance_rate < m.min_acceptance) {
+      return fmt::format("acceptance rate {:.4f} below {:g}", gen.acceptance_rate,
+                         m.min_acceptance);
+    }
+    if (g + 1 >= m.max_generations) return fmt::format("{} generations done", m.max_generations);
+    return "";
+  }
+
+  const Model& model_;
+  const CalibrationDefinition& cal_;
+  const CalibrationOptions& options_;
+  std::string folder_;
+  std::chrono::steady_clock::time_point start_;
+  std::vector<abc::Prior> priors_;
+  std::vector<double> observed_;
+  CalibrationResult result_;
+};
+
+}  // namespace
+
+CalibrationResult run_calibration(const Model& model, const CalibrationDefinition& cal,
+                                  const CalibrationOptions& options) {
+  check_output_path(options.output, options.force);
+  if (launched_by_mpi()) {
+    throw InputError({"<command line>", 0, 0}, "",
+                     "clustersim calibrate does not run under an MPI launcher yet: run it "
+                     "without mpirun (its runs use this machine's cores)");
+  }
+  return Calibration(model, cal, options).run();
+}
+
+}  // namespace sim
