@@ -43,6 +43,8 @@ double Prior::to_z(double x) const {
 double Prior::from_z(double z) const {
   if (kind != PriorKind::LogUniform) return z;
   // exp(log(x)) may differ from x in the last bit: keep the ends exact.
+  if (z <= z_min()) return min;
+  if (z >= z_max()) return max;
   return std::clamp(std::exp(z), min, max);
 }
 

@@ -349,7 +349,7 @@ void add_series_targets(const std::string& name, const SeriesMap& map,
   if (!map.growth) {
     for (const auto& o : in_run) {
       cal.targets.push_back({fmt::format("{} {}", name, o.year), with_year(map.model, o.year),
-                             map.share * o.value, map.share * o.se, o.source, o.where});
+                             map.share * o.value, map.share * o.se, o.source, map.where});
     }
     return;
   }
@@ -367,7 +367,7 @@ void add_series_targets(const std::string& name, const SeriesMap& map,
     cal.targets.push_back(
         {fmt::format("{} {}/{}", name, o.year, base.year),
          fmt::format("({}) / ({})", with_year(map.model, o.year), with_year(map.model, base.year)),
-         ratio, se, o.source + "; " + base.source, o.where});
+         ratio, se, o.source + "; " + base.source, map.where});
   }
 }
 
@@ -391,7 +391,10 @@ void read_observations_block(const ConfigNode& node, const std::string& cal_path
   const auto flag_se = read_flag_se(node.child("confidence_se"));
   const auto map = read_map(required(node, "observations", "map"));
   std::map<std::string, std::string> excluded;
-  if (const ConfigNode* ex = node.child("exclude")) excluded = read_exclusions(*ex);
+  if (const ConfigNode* ex = node.child("exclude");
+      ex != nullptr && ex->kind != ConfigNode::Kind::Null) {
+    excluded = read_exclusions(*ex);
+  }
   std::map<std::string, std::vector<Observation>> by_series;
   for (auto& o : read_observations(csv, flag_se)) {
     if (map.count(o.series) != 0) {
@@ -526,6 +529,19 @@ void check_memory(const CalibrationDefinition& cal, const Scenario& base,
   }
 }
 
+// The budget must at least pay for the pilot and one batch of the first generation.
+void check_budget(const CalibrationDefinition& cal, const ConfigNode* method) {
+  const CalibrationMethod& m = cal.method;
+  const auto replicates = static_cast<std::size_t>(cal.replicates);
+  if (m.max_runs >= (m.pilot_runs + m.population) * replicates) return;
+  const ConfigNode* node = method != nullptr ? method->child("max_runs") : nullptr;
+  throw InputError(node != nullptr ? node->where : Location{cal.path, 1, 1}, "method.max_runs",
+                   fmt::format("{} runs cannot complete the pilot ({}) and the first generation "
+                               "({}) at {} replicate(s) per particle",
+                               m.max_runs, m.pilot_runs * replicates, m.population * replicates,
+                               replicates));
+}
+
 std::uint64_t fingerprint_of(const CalibrationDefinition& cal) {
   Fnv1a h;
   h.text(cal.base_resolved);
@@ -619,6 +635,7 @@ CalibrationDefinition load_calibration(const std::string& path, const Model& mod
   }
   check_expressions(cal, base, model);
   check_memory(cal, base, method);
+  check_budget(cal, method);
   cal.fingerprint = fingerprint_of(cal);
   return cal;
 }
