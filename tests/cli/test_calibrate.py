@@ -222,7 +222,7 @@ BAD = [
      r"key 'method\.population': a generation of 100000 particles x 1000 replicates"),
     ("a budget smaller than the first generation",
      ("max_runs: 20000", "max_runs: 115"),
-     r"cal\.yaml:20:13: error: key 'method\.max_runs': 115 runs cannot complete the pilot \(16\) "
+     r"cal\.yaml:19:13: error: key 'method\.max_runs': 115 runs cannot complete the pilot \(16\) "
      r"and the first generation \(100\)"),
 ]
 
