@@ -27,7 +27,7 @@ const std::vector<std::string> kTopLevelKeys = {"description",  "base",    "set"
                                                 "observations", "targets", "method"};
 const std::vector<std::string> kPriorKeys = {"prior", "min", "max", "mean", "sd"};
 const std::vector<std::string> kObservationKeys = {"file", "confidence_se", "map", "exclude"};
-const std::vector<std::string> kMapKeys = {"model", "compare", "share"};
+const std::vector<std::string> kMapKeys = {"model", "compare", "share", "share_relative_se"};
 const std::vector<std::string> kTargetKeys = {"name", "model", "value", "se", "source"};
 const std::vector<std::string> kMethodKeys = {"population",     "quantile",        "tolerance",
                                               "min_acceptance", "max_generations", "max_runs",
@@ -178,9 +178,10 @@ std::vector<CalibrationParameter> read_parameters(const ConfigNode& node, const 
 
 // How one series of the observations compares with the model.
 struct SeriesMap {
-  std::string model;    // the expression, with YEAR standing for the row's year
-  bool growth = false;  // ratios of each year to the series' first year in the run
-  double share = 1.0;   // level: the model's value is compared with share x observed
+  std::string model;               // the expression, with YEAR standing for the row's year
+  bool growth = false;             // ratios of each year to the series' first year in the run
+  double share = 1.0;              // level: the model's value is compared with share x observed
+  double share_relative_se = 0.0;  // how uncertain the share is, relative to it
   Location where;
 };
 
@@ -218,6 +219,13 @@ std::map<std::string, SeriesMap> read_map(const ConfigNode& node) {
       }
       m.share = read_number(*share, prefix + ".share");
       if (!(m.share > 0)) throw InputError(share->where, prefix + ".share", "must be above 0");
+    }
+    if (const ConfigNode* se = entry.value.child("share_relative_se")) {
+      if (m.growth) {
+        throw InputError(se->where, prefix + ".share_relative_se",
+                         "a share scales levels; growth ratios need none");
+      }
+      m.share_relative_se = read_number_in(*se, prefix + ".share_relative_se", 0.0, 10.0);
     }
     out.emplace(entry.key, m);
   }
@@ -348,8 +356,11 @@ void add_series_targets(const std::string& name, const SeriesMap& map,
   }
   if (!map.growth) {
     for (const auto& o : in_run) {
+      // The share's own uncertainty adds to the observation's, in relative terms.
+      const double se =
+          std::hypot(map.share * o.se, map.share * map.share_relative_se * std::abs(o.value));
       cal.targets.push_back({fmt::format("{} {}", name, o.year), with_year(map.model, o.year),
-                             map.share * o.value, map.share * o.se, o.source, map.where});
+                             map.share * o.value, se, o.source, map.where});
     }
     return;
   }
@@ -535,11 +546,11 @@ void check_budget(const CalibrationDefinition& cal, const ConfigNode* method) {
   const auto replicates = static_cast<std::size_t>(cal.replicates);
   if (m.max_runs >= (m.pilot_runs + m.population) * replicates) return;
   const ConfigNode* node = method != nullptr ? method->child("max_runs") : nullptr;
-  throw InputError(node != nullptr ? node->where : Location{cal.path, 1, 1}, "method.max_runs",
-                   fmt::format("{} runs cannot complete the pilot ({}) and the first generation "
-                               "({}) at {} replicate(s) per particle",
-                               m.max_runs, m.pilot_runs * replicates, m.population * replicates,
-                               replicates));
+  throw InputError(
+      node != nullptr ? node->where : Location{cal.path, 1, 1}, "method.max_runs",
+      fmt::format("{} runs cannot complete the pilot ({}) and the first generation "
+                  "({}) at {} replicate(s) per particle",
+                  m.max_runs, m.pilot_runs * replicates, m.population * replicates, replicates));
 }
 
 std::uint64_t fingerprint_of(const CalibrationDefinition& cal) {
@@ -619,6 +630,11 @@ CalibrationDefinition load_calibration(const std::string& path, const Model& mod
     throw InputError(required(root, "", "base").where, "base",
                      "the base scenario asks for firm snapshots; calibration runs write none: "
                      "set output.firm_snapshots to false");
+  }
+  if (!base.path("calibration.file").empty()) {
+    throw InputError(required(root, "", "base").where, "base",
+                     "the base scenario draws its settings from a calibration (calibration.file): "
+                     "a calibration starts from fixed settings; set calibration.file to \"\"");
   }
   cal.base_resolved = base.resolved_yaml();
   if (const ConfigNode* obs = root.child("observations")) {

@@ -5,6 +5,7 @@
 #include <filesystem>
 
 #include "sim/io/hdf5.hpp"
+#include "sim/io/posterior_draws.hpp"
 #include "sim/io/result_file.hpp"
 #include "sim/sweep/store.hpp"
 
@@ -16,7 +17,6 @@ namespace {
 constexpr const char* kManifestFiletype = "clustersim-calibration-manifest";
 constexpr const char* kBatchFiletype = "clustersim-calibration-batch";
 constexpr const char* kGenerationFiletype = "clustersim-calibration-generation";
-constexpr const char* kCalibrationFiletype = "clustersim-calibration";
 constexpr int kCalibrationSchemaMinor = 0;
 
 std::string hex(std::uint64_t x) {

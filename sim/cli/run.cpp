@@ -3,6 +3,7 @@
 #include <tbb/info.h>
 
 #include <fmt/format.h>
+#include <fmt/ranges.h>
 #include <algorithm>
 #include <filesystem>
 #include <optional>
@@ -10,6 +11,7 @@
 #include "sim/cli/command.hpp"
 #include "sim/cli/signals.hpp"
 #include "sim/core/errors.hpp"
+#include "sim/io/posterior_draws.hpp"
 #include "sim/io/result_file.hpp"
 #include "sim/run/ensemble.hpp"
 
@@ -80,6 +82,22 @@ int run_scenario(const RunOptions& options, const Context& context) {
                                   static_cast<std::size_t>(threads));
   if (!options.quiet) print_header(scenario, threads);
   install_stop_handlers();
+  const ReplicateOverrides draws = replicate_overrides(scenario);
+  if (counterfactual && !counterfactual->path("calibration.file").empty() &&
+      counterfactual->path("calibration.file") != scenario.path("calibration.file")) {
+    counterfactual->fail("calibration.file",
+                         "the counterfactual names another calibration than the run: a paired "
+                         "comparison draws both from the run's posterior, so leave it out");
+  }
+  const std::string uncertainty =
+      draws.empty()
+          ? ""
+          : fmt::format(
+                "parameter uncertainty: each replicate{} runs with the "
+                "settings of one particle drawn from the posterior of {} (replicate 0: {})\n",
+                counterfactual ? ", and its counterfactual," : "",
+                scenario.path("calibration.file"), fmt::join(draws.front(), ", "));
+  if (!options.quiet) fmt::print(stderr, "{}", uncertainty);
   ProgressCounter counter;
   const auto run = [&](const Scenario& which, const char* label) {
     if (!options.quiet && counterfactual) fmt::print(stderr, "{}: {}\n", label, which.name());
@@ -87,7 +105,7 @@ int run_scenario(const RunOptions& options, const Context& context) {
     counter.replicates_done = 0;
     const ProgressPrinter printer(
         counter, options.quiet ? ProgressStyle::Quiet : default_progress_style(stderr));
-    return run_ensemble(model, which, RunControl{&counter, context.cancel});
+    return run_ensemble(model, which, RunControl{&counter, context.cancel}, draws);
   };
   EnsembleResult result, counterfactual_result;
   try {
@@ -104,13 +122,16 @@ int run_scenario(const RunOptions& options, const Context& context) {
     attach_comparison(model, scenario, result, *counterfactual, counterfactual_result);
     with.emplace(CounterfactualRun{*counterfactual, counterfactual_result});
   }
-  write_result_file(output, model, scenario, result, Provenance{context.invocation, threads},
-                    with ? &*with : nullptr);
+  Provenance provenance{context.invocation, threads, {}};
+  for (const auto& replicate : draws) {
+    provenance.replicate_settings.push_back(fmt::format("{}", fmt::join(replicate, "\n")));
+  }
+  write_result_file(output, model, scenario, result, provenance, with ? &*with : nullptr);
   if (!options.quiet) {
     fmt::print(stderr, "simulated in {:.2f} s; wrote {}\n",
                result.wall_seconds + counterfactual_result.wall_seconds, output);
   }
-  fmt::print("{}", goals_report_text(result.goals));
+  fmt::print("{}{}", uncertainty, goals_report_text(result.goals));
   return kExitOk;
 }
 

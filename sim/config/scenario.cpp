@@ -317,6 +317,12 @@ SettingValue Scenario::resolve_setting(const Setting& setting, const ConfigNode&
       v.text = node.kind == ConfigNode::Kind::Null ? "" : scalar_text();
       return v;
     case SettingType::Path:
+      // A path whose default is "" is optional: empty means no file.
+      if (setting.default_yaml == "\"\"" &&
+          (node.kind == ConfigNode::Kind::Null ||
+           (node.kind == ConfigNode::Kind::Scalar && node.scalar.empty()))) {
+        return v;
+      }
       if (scalar_text().empty()) throw InputError(node.where, key, "expected a file path");
       v.text = absolute_path(node.scalar, node.where, base_dir_);
       return v;
@@ -512,6 +518,11 @@ void add_engine_settings(Schema& schema) {
                      "Number of stochastic replicates of the ensemble."));
   schema.add(integer("run.seed", "", 0, 9007199254740991.0, "20150123",
                      "Seed of the counter-based random streams; same seed, same results."));
+  schema.add(path("calibration.file", "\"\"",
+                  "Result file of `clustersim calibrate`: each replicate runs with the settings "
+                  "of one particle drawn from its posterior (by weight, keyed by seed and "
+                  "replicate), so goals and comparisons carry parameter uncertainty; empty: "
+                  "none. Relative to the scenario file that sets it."));
   schema.add(path("world.clusters_file", "data/clusters.csv",
                   "Cluster catalogue (CSV: id, name, name_zh, region, kind, host_city), relative "
                   "to the scenario file that sets it."));

@@ -125,6 +125,11 @@ void write_contents(const std::string& path, const Model& model, const Scenario&
 
   h5::Handle time, cluster, replicate;
   write_coordinates(file, scenario, result.metrics.replicates(), time, cluster, replicate);
+  if (!provenance.replicate_settings.empty()) {
+    h5::Handle settings =
+        h5::write_strings(file, "replicate_settings", provenance.replicate_settings);
+    h5::attach_dimension(settings, replicate, 0);
+  }
 
   write_metrics(file, model, result.metrics, replicate, time, cluster);
   if (counterfactual != nullptr) {

@@ -20,6 +20,9 @@ inline constexpr int kResultSchemaMinor = 0;
 struct Provenance {
   std::string command_line;
   int threads = 0;
+  // Per replicate, the settings it ran with beyond the scenario's (a calibration's posterior
+  // draw) as "key=value" lines; empty when every replicate ran the scenario as it is.
+  std::vector<std::string> replicate_settings;
 };
 
 // A counterfactual ensemble run alongside (same calendar, clusters, seed and replicates).

@@ -174,8 +174,14 @@ void run_replicate(const PreparedModel& prepared, std::uint64_t replicate, Metri
   }
 }
 
-EnsembleResult run_ensemble(const Model& model, const Scenario& scenario,
-                            const RunControl& control) {
+Scenario replicate_scenario(const Scenario& scenario, const ReplicateOverrides& overrides,
+                            std::size_t r) {
+  return Scenario::from_yaml(scenario.resolved_yaml(), scenario.source(), scenario.schema(),
+                             LoadOptions{overrides.at(r)});
+}
+
+EnsembleResult run_ensemble(const Model& model, const Scenario& scenario, const RunControl& control,
+                            const ReplicateOverrides& overrides) {
   ProgressCounter* progress = control.progress;
   const auto start = std::chrono::steady_clock::now();
   const auto replicates = static_cast<std::size_t>(scenario.replicates());
@@ -189,7 +195,16 @@ EnsembleResult run_ensemble(const Model& model, const Scenario& scenario,
     progress->total_steps = static_cast<long>(replicates * steps);
     progress->total_replicates = static_cast<long>(replicates);
   }
-  const auto prepared = model.prepare(scenario);
+  if (!overrides.empty() && overrides.size() != replicates) {
+    throw std::invalid_argument(
+        fmt::format("{} replicate overrides for {} replicates", overrides.size(), replicates));
+  }
+  // With overrides, each replicate prepares its own scenario (checked here, before any runs).
+  std::vector<Scenario> own;
+  for (std::size_t r = 0; r < overrides.size(); ++r) {
+    own.push_back(replicate_scenario(scenario, overrides, r));
+  }
+  const auto prepared = overrides.empty() ? model.prepare(scenario) : nullptr;
   const std::vector<int> snapshot_steps = model.snapshot_steps(scenario);
   // [snapshot][replicate]: each replicate fills its own slots; they are stacked afterwards.
   std::vector<std::vector<Snapshot>> taken(snapshot_steps.size(),
@@ -198,7 +213,12 @@ EnsembleResult run_ensemble(const Model& model, const Scenario& scenario,
     RunControl mine_control = control;
     mine_control.stop = &stop;
     std::vector<Snapshot> mine;
-    run_replicate(*prepared, r, result.metrics, r, mine_control, snapshot_steps, mine);
+    if (prepared != nullptr) {
+      run_replicate(*prepared, r, result.metrics, r, mine_control, snapshot_steps, mine);
+    } else {
+      run_replicate(*model.prepare(own[r]), r, result.metrics, r, mine_control, snapshot_steps,
+                    mine);
+    }
     for (std::size_t k = 0; k < mine.size(); ++k) taken[k][r] = std::move(mine[k]);
     if (progress != nullptr) ++progress->replicates_done;
   });

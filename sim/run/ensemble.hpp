@@ -71,9 +71,20 @@ void run_replicate(const PreparedModel& prepared, std::uint64_t replicate, Metri
                    std::size_t slot, const RunControl& control,
                    const std::vector<int>& snapshot_steps, std::vector<Snapshot>& snapshots);
 
+// Settings that differ by replicate: replicate r runs the scenario with overrides[r] applied
+// (a calibration's posterior draws, sim/io/posterior_draws.hpp). Empty: every replicate runs
+// the scenario as it is.
+using ReplicateOverrides = std::vector<std::vector<std::string>>;
+
+// The scenario replicate r runs: `scenario` itself, or it with overrides[r] applied (errors
+// name the override).
+Scenario replicate_scenario(const Scenario& scenario, const ReplicateOverrides& overrides,
+                            std::size_t r);
+
 // Runs replicates 0..scenario.replicates()-1. Each replicate's output depends only on the
-// scenario, the seed and its index, never on scheduling.
+// scenario (with its overrides), the seed and its index, never on scheduling.
 EnsembleResult run_ensemble(const Model& model, const Scenario& scenario,
-                            const RunControl& control = {});
+                            const RunControl& control = {},
+                            const ReplicateOverrides& overrides = {});
 
 }  // namespace sim

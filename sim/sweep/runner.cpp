@@ -16,6 +16,7 @@
 
 #include "sim/core/checked.hpp"
 #include "sim/core/errors.hpp"
+#include "sim/io/posterior_draws.hpp"
 #include "sim/io/result_file.hpp"
 #include "sim/run/ensemble.hpp"
 #if CLUSTERSIM_WITH_MPI
@@ -112,7 +113,18 @@ RunResult simulate_run(const Model& model, const Scenario& scenario, std::size_t
   const auto steps = static_cast<std::size_t>(scenario.calendar().steps());
   const std::size_t clusters = scenario.clusters().size();
   MetricsArray all(model.metrics().size(), 1, steps, clusters);
-  const auto prepared = model.prepare(scenario);
+  // A base with a calibration draws this replicate's settings from its posterior, as an
+  // ensemble's replicate would.
+  const std::string& calibration = scenario.path("calibration.file");
+  const ReplicateOverrides drawn =
+      calibration.empty() ? ReplicateOverrides{}
+                          : ReplicateOverrides{posterior_overrides(read_posterior(calibration),
+                                                                   scenario.seed(), replicate)};
+  // The prepared model refers to its scenario, which must outlive it.
+  const std::optional<Scenario> own =
+      drawn.empty() ? std::nullopt
+                    : std::optional<Scenario>(replicate_scenario(scenario, drawn, 0));
+  const auto prepared = model.prepare(own ? *own : scenario);
   std::vector<Snapshot> none;
   run_replicate(*prepared, replicate, all, 0, RunControl{nullptr, cancel, nullptr, stop}, {}, none);
   RunResult out{MetricsArray(metric_index.size(), 1, steps, clusters),

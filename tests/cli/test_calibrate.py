@@ -257,3 +257,48 @@ def test_bad_uncertainties_are_refused(tmp_path, observed, cell, message):
     assert done.returncode == 2, done.stderr
 
     assert re.search(message, done.stderr), done.stderr
+
+
+def test_a_calibrated_scenario_draws_each_replicate_from_the_posterior(recovered, tmp_path):
+    _, posterior, _, _ = recovered
+    scenario = tmp_path / "calibrated.yaml"
+    scenario.write_text(f"extends: {SMALL}\ncalibration:\n  file: {posterior}\n")
+    one, two, plain = tmp_path / "one.h5", tmp_path / "two.h5", tmp_path / "plain.h5"
+    done = clustersim("run", scenario, "-o", one, "--threads", "1", "--compare", SMALL)
+    assert done.returncode == 0, done.stderr
+    assert "parameter uncertainty: each replicate, and its counterfactual, runs with the " \
+           f"settings of one particle drawn from the posterior of {posterior}" in done.stdout
+    assert clustersim("run", scenario, "-o", two, "--threads", "2", "-q").returncode == 0
+    assert clustersim("run", SMALL, "-o", plain, "-q").returncode == 0
+    with h5py.File(one, "r") as a, h5py.File(two, "r") as b, h5py.File(plain, "r") as c:
+        # The same draws whatever the threads; other settings than the plain scenario's; and
+        # the counterfactual (the plain scenario) drew the same particles, so it equals the run.
+        for name in ("patents_granted", "rd_spend", "output_value"):
+            x = a[f"metrics/{name}"][()]
+            assert x.tobytes() == b[f"metrics/{name}"][()].tobytes(), name
+            assert x.tobytes() == a[f"counterfactual/metrics/{name}"][()].tobytes(), name
+            assert not np.array_equal(x, c[f"metrics/{name}"][()]), name
+        # Each replicate's draw is recorded, and the draws come from the posterior's particles.
+        drawn = [s.decode() if isinstance(s, bytes) else s for s in a["replicate_settings"][()]]
+        with h5py.File(posterior, "r") as p:
+            names = [n.decode() for n in p["parameters/name"][()]]
+            particles = p["posterior/parameters"][()]
+        assert len(drawn) == a["metrics/rd_spend"].shape[0]
+        for lines in drawn:
+            values = dict(line.split("=") for line in lines.split("\n"))
+            assert list(values) == names
+            row = np.array([float(values[n]) for n in names])
+            assert (particles == row).all(axis=1).any(), row
+        assert len(set(drawn)) > 1, "every replicate drew the same particle"
+
+
+def test_a_base_that_draws_from_a_calibration_cannot_be_calibrated(recovered, tmp_path,
+                                                                   observed):
+    _, posterior, _, _ = recovered
+    base = tmp_path / "calibrated.yaml"
+    base.write_text(f"extends: {SMALL}\ncalibration:\n  file: {posterior}\n")
+    text = CALIBRATION.format(base=base, population=20, generations=2)
+    cal = write_calibration(tmp_path, observed, text=text)
+    done = clustersim("calibrate", cal, "-o", tmp_path / "out.h5")
+    assert done.returncode == 2, done.stderr
+    assert "key 'base': the base scenario draws its settings from a calibration" in done.stderr
