@@ -22,6 +22,7 @@ except ImportError as e:  # typically a pyenv or other python3 first on PATH
                       f"--system-site-packages); this is {sys.executable}: {e}") from e
 
 from . import _core  # noqa: E402
+from ._calibration import load_calibration  # noqa: E402
 from ._dataset import load  # noqa: E402
 from ._errors import ResultFileError, ScenarioError  # noqa: E402
 from ._goals import goals, goals_report  # noqa: E402
@@ -32,7 +33,7 @@ from ._sensitivity import sensitivity  # noqa: E402
 Scenario = _core.Scenario
 __version__ = _core.version()
 
-__all__ = ["run", "load", "goals", "goals_report", "validate", "schema", "metrics", "plot",
+__all__ = ["run", "load", "load_calibration", "goals", "goals_report", "validate", "schema", "metrics", "plot",
            "sensitivity", "Scenario", "ScenarioError", "ResultFileError", "__version__"]
 
 

@@ -301,3 +301,111 @@ def sensitivity(df, ax=None, title=None):
             title += f" ({confidence:.0%} bootstrap intervals)"
     ax.set_title(title, fontsize=10)
     return fig
+
+
+def _posterior(cal):
+    return cal.isel(generation=-1)
+
+
+def posterior(cal, *, figsize=None, title=None):
+    """Pair plot of a calibration's posterior (``cs.load_calibration``): each parameter's
+    weighted histogram on the diagonal, with its prior's range as the axis, and every pair of
+    parameters as a scatter of particles sized by weight below it."""
+    from ._calibration import weighted_quantile
+    post = _posterior(cal)
+    names = list(cal["parameter"].values)
+    n = len(names)
+    fig, axes = plt.subplots(n, n, squeeze=False, figsize=figsize or (1.9 * n + 1, 1.9 * n + 1),
+                             layout="constrained")
+    w = post["weights"].values
+    for i, a in enumerate(names):
+        x = post["particles"].sel(parameter=a).values
+        lo, hi = float(cal["prior_min"].sel(parameter=a)), float(cal["prior_max"].sel(parameter=a))
+        for j in range(n):
+            ax = axes[i][j]
+            if j > i:
+                ax.set_visible(False)
+                continue
+            if i == j:
+                ax.hist(x, bins=20, range=(lo, hi), weights=w, color="C0", alpha=0.8)
+                for q in (0.05, 0.5, 0.95):
+                    ax.axvline(weighted_quantile(x, w, q), color="C3",
+                               linestyle="-" if q == 0.5 else ":", linewidth=1)
+                ax.set_yticks([])
+                ax.set_xlim(lo, hi)
+                ax.set_title(a, fontsize=7)
+            else:
+                b = names[j]
+                y = post["particles"].sel(parameter=b).values
+                ax.scatter(y, x, s=4 + 400 * w, alpha=0.5, color="C0", linewidths=0)
+                ax.set_xlim(float(cal["prior_min"].sel(parameter=b)),
+                            float(cal["prior_max"].sel(parameter=b)))
+                ax.set_ylim(lo, hi)
+            ax.tick_params(labelsize=6)
+            if i == n - 1:
+                ax.set_xlabel(names[j], fontsize=7)
+            if j == 0 and i > 0:
+                ax.set_ylabel(a, fontsize=7)
+    fig.suptitle(title or f"Posterior of {n} parameters (generation {int(post['generation'])}, "
+                 f"{post.sizes['particle']} particles; axes span the priors; red: median and "
+                 f"90% interval)", fontsize=9)
+    return fig
+
+
+def tolerance(cal, ax=None, title=None):
+    """A calibration's schedule: each generation's tolerance (log scale) and acceptance rate."""
+    if ax is None:
+        fig, ax = plt.subplots(figsize=(6, 3.5), layout="constrained")
+    else:
+        fig = ax.figure
+    g = cal["generation"].values
+    tol = cal["tolerance"].values
+    finite = np.isfinite(tol)
+    ax.plot(g[finite], tol[finite], "o-", color="C0", label="tolerance")
+    ax.set_yscale("log")
+    ax.set_xlabel("generation (0: the prior, tolerance infinite)")
+    ax.set_ylabel("tolerance (distance, units of σ)")
+    ax.set_xticks(g)
+    other = ax.twinx()
+    other.plot(g, cal["acceptance_rate"].values, "s--", color="C1", label="acceptance rate")
+    other.set_ylabel("acceptance rate")
+    other.set_ylim(0, 1.05)
+    lines = ax.get_legend_handles_labels()[0] + other.get_legend_handles_labels()[0]
+    ax.legend(lines, ["tolerance", "acceptance rate"], fontsize=8, loc="upper right")
+    ax.set_title(title or f"Tolerance schedule ({cal.attrs.get('stop_reason', '')})", fontsize=9)
+    return fig
+
+
+def fit(cal, *, ncols=4, figsize=None, title=None):
+    """Posterior-predictive fit: per target, the posterior's model values (median and 90%
+    band, weighted) against the observation with its standard error, and the prior's band
+    (generation 0) for comparison."""
+    from ._calibration import weighted_quantile
+    targets = list(cal["target"].values)
+    ncols = max(1, min(ncols, len(targets)))
+    nrows = math.ceil(len(targets) / ncols)
+    fig, axes = plt.subplots(nrows, ncols, squeeze=False,
+                             figsize=figsize or (3.0 * ncols, 2.8 * nrows + 0.5),
+                             layout="constrained")
+    first, post = cal.isel(generation=0), _posterior(cal)
+    for k, name in enumerate(targets):
+        ax = axes.flat[k]
+        for i, (label, gen) in enumerate((("prior", first), ("posterior", post))):
+            v = gen["values"].sel(target=name).values
+            w = gen["weights"].values
+            ok = np.isfinite(v)
+            lo, med, hi = (weighted_quantile(v[ok], w[ok], q) for q in (0.05, 0.5, 0.95))
+            ax.errorbar([i], [med], yerr=[[med - lo], [hi - med]], fmt="o", capsize=4,
+                        color=f"C{i}")
+        obs, se = float(cal["observed"].sel(target=name)), float(cal["se"].sel(target=name))
+        ax.axhline(obs, color="k", linewidth=1)
+        ax.axhspan(obs - se, obs + se, color="k", alpha=0.12)
+        ax.set_xticks([0, 1], ["prior", "posterior"], fontsize=7)
+        ax.set_xlim(-0.6, 1.6)
+        ax.tick_params(labelsize=7)
+        ax.set_title("\n".join(textwrap.wrap(name, 28)), fontsize=8)
+    for ax in axes.flat[len(targets):]:
+        ax.set_visible(False)
+    fig.suptitle(title or "Fit: model values (median, 90% band) against the observation "
+                 "(black, ±1 standard error)", fontsize=9)
+    return fig
