@@ -78,7 +78,7 @@ class Parser {
   // Nesting beyond this is a hostile expression, not a target: each level is a stack frame.
   static constexpr int kMaxDepth = 64;
 
-  Expression combine(Expression::Op op, Expression left, Expression right) {
+  static Expression combine(Expression::Op op, Expression left, Expression right) {
     Expression out;
     out.op = op;
     out.children.push_back(std::move(left));

@@ -408,7 +408,7 @@ void read_observations_block(const ConfigNode& node, const std::string& cal_path
   }
   std::map<std::string, std::vector<Observation>> by_series;
   for (auto& o : read_observations(csv, flag_se)) {
-    if (map.count(o.series) != 0) {
+    if (map.contains(o.series)) {
       by_series[o.series].push_back(std::move(o));
     } else if (const auto it = excluded.find(o.series); it != excluded.end()) {
       cal.skipped.push_back({o.series, o.year, "excluded: " + it->second});
@@ -515,7 +515,7 @@ void check_expressions(CalibrationDefinition& cal, const Scenario& base, const M
     }
   }
   for (const auto& m : model.metrics()) {
-    if (used.count(m.name) != 0) cal.metrics.push_back(m.name);
+    if (used.contains(m.name)) cal.metrics.push_back(m.name);
   }
 }
 

@@ -195,9 +195,9 @@ class Calibration {
         sum += v;
         squares += v * v;
       }
-      const double mean = sum / static_cast<double>(n);
-      const double spread =
-          std::sqrt(std::max(0.0, (squares - n * mean * mean) / static_cast<double>(n - 1)));
+      const auto count = static_cast<double>(n);
+      const double mean = sum / count;
+      const double spread = std::sqrt(std::max(0.0, (squares - count * mean * mean) / (count - 1)));
       result_.model_spread.push_back(spread);
       result_.scale.push_back(std::hypot(cal_.targets[j].se, spread));
       if (!(result_.scale.back() > 0)) {

@@ -81,6 +81,7 @@ std::vector<std::vector<std::string>> replicate_overrides(const Scenario& scenar
     scenario.fail("calibration.file", fmt::format("{}: {}", file, e.detail()));
   }
   std::vector<std::vector<std::string>> out;
+  out.reserve(static_cast<std::size_t>(scenario.replicates()));
   for (int r = 0; r < scenario.replicates(); ++r) {
     out.push_back(posterior_overrides(posterior, scenario.seed(), static_cast<std::uint64_t>(r)));
   }
