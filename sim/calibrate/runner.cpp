@@ -6,6 +6,7 @@
 #include <cmath>
 #include <cstring>
 #include <filesystem>
+#include <functional>
 #include <limits>
 
 #include "sim/analysis/outcome.hpp"
@@ -14,6 +15,9 @@
 #include "sim/io/result_file.hpp"
 #include "sim/sweep/file.hpp"
 #include "sim/sweep/runner.hpp"
+#if CLUSTERSIM_WITH_MPI
+#include "sim/sweep/mpi.hpp"
+#endif
 
 namespace fs = std::filesystem;
 
@@ -83,13 +87,21 @@ bool same_bits(const std::vector<double>& a, const std::vector<double>& b) {
   return a.size() == b.size() && std::memcmp(a.data(), b.data(), a.size() * sizeof(double)) == 0;
 }
 
+// Under an MPI launcher every rank runs the same calibration: each batch is a sweep over all
+// ranks, every rank reads its values, and rank 0 (the lead) alone prints and writes files.
+struct Ranks {
+  int rank = 0;
+  std::function<void()> barrier;  // empty on one process
+};
+
 class Calibration {
  public:
   Calibration(const Model& model, const CalibrationDefinition& cal,
-              const CalibrationOptions& options)
+              const CalibrationOptions& options, Ranks ranks)
       : model_(model),
         cal_(cal),
         options_(options),
+        ranks_(std::move(ranks)),
         folder_(calibration_folder_of(options.output)),
         start_(std::chrono::steady_clock::now()) {
     for (const auto& p : cal.parameters) priors_.push_back(p.prior);
@@ -97,7 +109,10 @@ class Calibration {
   }
 
   CalibrationResult run() {
-    open_calibration_folder(folder_, cal_);
+    // The lead makes the folder and its manifest; the others then check them.
+    if (lead()) open_calibration_folder(folder_, cal_);
+    sync();
+    if (!lead()) open_calibration_folder(folder_, cal_);
     pilot();
     for (std::size_t g = 0; result_.stop_reason.empty(); ++g) {
       std::optional<Generation> gen = read_generation(path_of(fmt::format("gen-{:03d}", g)));
@@ -106,7 +121,7 @@ class Calibration {
       } else {
         gen = next_generation(g);
         if (!gen) break;  // the budget ran out: the last complete generation is the posterior
-        write_generation(path_of(fmt::format("gen-{:03d}", g)), *gen);
+        if (lead()) write_generation(path_of(fmt::format("gen-{:03d}", g)), *gen);
       }
       report_generation(g, *gen);
       result_.generations.push_back(std::move(*gen));
@@ -118,6 +133,8 @@ class Calibration {
           "method.max_runs",
           cal_.method.max_runs));
     }
+    sync();
+    if (!lead()) return result_;
     write_calibration_file(options_.output, cal_, result_, options_.command_line);
     fs::remove_all(folder_);
     say("wrote {} ({} generations, {} runs, {}; {:.1f} s)\n", options_.output,
@@ -135,7 +152,11 @@ class Calibration {
   }
   template <typename... Args>
   void say(fmt::format_string<Args...> format, Args&&... args) const {
-    if (!options_.quiet) fmt::print(stderr, format, std::forward<Args>(args)...);
+    if (!options_.quiet && lead()) fmt::print(stderr, format, std::forward<Args>(args)...);
+  }
+  bool lead() const { return ranks_.rank == 0; }
+  void sync() const {
+    if (ranks_.barrier) ranks_.barrier();
   }
 
   // The batch's values: read back when a previous invocation finished it, else run as a sweep
@@ -160,8 +181,11 @@ class Calibration {
     so.cancel = options_.cancel;
     run_sweep(model_, batch_sweep(cal_, batch), so);
     batch.values = target_values(cal_, so.output, batch.size);
-    write_batch(path, batch);
-    fs::remove(so.output);
+    sync();  // every rank has read the assembled batch before the lead removes it
+    if (lead()) {
+      write_batch(path, batch);
+      fs::remove(so.output);
+    }
     return batch;
   }
 
@@ -339,6 +363,7 @@ class Calibration {
   const Model& model_;
   const CalibrationDefinition& cal_;
   const CalibrationOptions& options_;
+  Ranks ranks_;
   std::string folder_;
   std::chrono::steady_clock::time_point start_;
   std::vector<abc::Prior> priors_;
@@ -351,12 +376,15 @@ class Calibration {
 CalibrationResult run_calibration(const Model& model, const CalibrationDefinition& cal,
                                   const CalibrationOptions& options) {
   check_output_path(options.output, options.force);
-  if (launched_by_mpi()) {
-    throw InputError({"<command line>", 0, 0}, "",
-                     "clustersim calibrate does not run under an MPI launcher yet: run it "
-                     "without mpirun (its runs use this machine's cores)");
-  }
-  return Calibration(model, cal, options).run();
+  if (!launched_by_mpi()) return Calibration(model, cal, options, Ranks{}).run();
+#if CLUSTERSIM_WITH_MPI
+  const MpiJob mpi;
+  return Calibration(model, cal, options, Ranks{mpi.rank(), [&mpi] { mpi.barrier(); }}).run();
+#else
+  throw InputError({"<command line>", 0, 0}, "",
+                   "this clustersim was built without MPI (CMake found no MPI library), yet an "
+                   "MPI launcher started it: run the calibration without mpirun");
+#endif
 }
 
 }  // namespace sim

@@ -430,19 +430,28 @@ std::string stop_message(const StopReason& stop, int ranks, long finished, std::
 }
 
 // MPI is started for the sweep and finished however it ends (never aborted: every rank leaves
-// through MPI_Finalize).
+// through MPI_Finalize), unless a job of many sweeps (MpiJob) started it: the sweep then
+// borrows it, and the job finishes it.
 class MpiSession {
  public:
   MpiSession() {
-    int provided = 0;
-    MPI_Init_thread(nullptr, nullptr, MPI_THREAD_FUNNELED, &provided);
+    int started = 0, provided = 0;
+    MPI_Initialized(&started);
+    owner_ = started == 0;
+    if (owner_) {
+      MPI_Init_thread(nullptr, nullptr, MPI_THREAD_FUNNELED, &provided);
+    } else {
+      MPI_Query_thread(&provided);
+    }
     MPI_Comm_rank(MPI_COMM_WORLD, &rank_);
     MPI_Comm_size(MPI_COMM_WORLD, &size_);
     threads_ = provided >= MPI_THREAD_FUNNELED;
   }
   MpiSession(const MpiSession&) = delete;
   MpiSession& operator=(const MpiSession&) = delete;
-  ~MpiSession() { MPI_Finalize(); }
+  ~MpiSession() {
+    if (owner_) MPI_Finalize();
+  }
   int rank() const { return rank_; }
   int size() const { return size_; }
   // Whether runs may go on worker threads while the main thread talks MPI (the same answer on
@@ -452,9 +461,25 @@ class MpiSession {
  private:
   int rank_ = 0, size_ = 1;
   bool threads_ = false;
+  bool owner_ = true;
 };
 
 }  // namespace
+
+MpiJob::MpiJob() {
+  int provided = 0;
+  MPI_Init_thread(nullptr, nullptr, MPI_THREAD_FUNNELED, &provided);
+  MPI_Comm_rank(MPI_COMM_WORLD, &rank_);
+  MPI_Comm_size(MPI_COMM_WORLD, &size_);
+}
+
+MpiJob::~MpiJob() {
+  MPI_Finalize();
+}
+
+void MpiJob::barrier() const {
+  MPI_Barrier(MPI_COMM_WORLD);
+}
 
 void sweep_over_mpi(const Model& model, const SweepDefinition& sweep, const SweepOptions& options) {
   // Every rank checks the folder and builds the points before MPI starts, so bad input ends

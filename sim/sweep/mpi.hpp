@@ -17,4 +17,21 @@ namespace sim {
 // has then printed why, how many runs are finished and how to resume.
 void sweep_over_mpi(const Model& model, const SweepDefinition& sweep, const SweepOptions& options);
 
+// MPI for a job of many sweeps (a calibration's batches): started when made, finished when
+// destroyed; every sweep run inside it under the launcher uses it. Every rank makes one.
+class MpiJob {
+ public:
+  MpiJob();
+  MpiJob(const MpiJob&) = delete;
+  MpiJob& operator=(const MpiJob&) = delete;
+  ~MpiJob();
+  int rank() const { return rank_; }
+  int size() const { return size_; }
+  // Waits until every rank has called it.
+  void barrier() const;
+
+ private:
+  int rank_ = 0, size_ = 1;
+};
+
 }  // namespace sim
