@@ -26,6 +26,9 @@ namespace {
 
 constexpr double kInf = std::numeric_limits<double>::infinity();
 
+// Thrown where a job array's shard or step stops: the next call goes on from there.
+struct Paused {};
+
 // The calibration's random streams, keyed by (seed, stream) with counter (generation, index).
 enum Stream : std::uint64_t { kPilotSeeds = 1, kProposals = 2, kRunSeeds = 3 };
 
@@ -172,14 +175,27 @@ class Calibration {
       }
       return *done;
     }
+    if (batches_evaluated_ > 0 && options_.step) {
+      say("step done: {} needs its runs next; run the shards (--shard K/N), then --step\n", name);
+      throw Paused{};
+    }
     SweepOptions so;
     so.output = path_of(name + "-runs");
+    so.shard = options_.shard;
+    so.shards = options_.shards;
     so.threads = options_.threads;
     so.quiet = true;
     so.force = true;  // a batch sweep file left by a kill before its values were kept
     so.command_line = options_.command_line;
     so.cancel = options_.cancel;
     run_sweep(model_, batch_sweep(cal_, batch), so);
+    if (options_.shards > 0) {
+      say("shard {}/{} of {} done; when every shard is done, run the same command with --step "
+          "instead of --shard\n",
+          options_.shard, options_.shards, name);
+      throw Paused{};
+    }
+    ++batches_evaluated_;
     batch.values = target_values(cal_, so.output, batch.size);
     sync();  // every rank has read the assembled batch before the lead removes it
     if (lead()) {
@@ -364,6 +380,7 @@ class Calibration {
   const CalibrationDefinition& cal_;
   const CalibrationOptions& options_;
   Ranks ranks_;
+  std::size_t batches_evaluated_ = 0;  // by this call
   std::string folder_;
   std::chrono::steady_clock::time_point start_;
   std::vector<abc::Prior> priors_;
@@ -373,13 +390,26 @@ class Calibration {
 
 }  // namespace
 
-CalibrationResult run_calibration(const Model& model, const CalibrationDefinition& cal,
-                                  const CalibrationOptions& options) {
+CalibrationState run_calibration(const Model& model, const CalibrationDefinition& cal,
+                                 const CalibrationOptions& options) {
   check_output_path(options.output, options.force);
-  if (!launched_by_mpi()) return Calibration(model, cal, options, Ranks{}).run();
+  const auto run = [&](Ranks ranks) {
+    try {
+      Calibration(model, cal, options, std::move(ranks)).run();
+    } catch (const Paused&) {
+      return CalibrationState::Paused;
+    }
+    return CalibrationState::Finished;
+  };
+  if (!launched_by_mpi()) return run(Ranks{});
+  if (options.shards > 0 || options.step) {
+    throw InputError({"<command line>", 0, 0}, options.step ? "--step" : "--shard",
+                     "shards and steps are a job array's processes; under mpirun the ranks "
+                     "share the runs themselves: drop the option, or run without mpirun");
+  }
 #if CLUSTERSIM_WITH_MPI
   const MpiJob mpi;
-  return Calibration(model, cal, options, Ranks{mpi.rank(), [&mpi] { mpi.barrier(); }}).run();
+  return run(Ranks{mpi.rank(), [&mpi] { mpi.barrier(); }});
 #else
   throw InputError({"<command line>", 0, 0}, "",
                    "this clustersim was built without MPI (CMake found no MPI library), yet an "

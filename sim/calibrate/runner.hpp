@@ -27,12 +27,21 @@ struct CalibrationOptions {
   bool force = false;  // replace an existing result file
   std::string command_line;
   const std::atomic<bool>* cancel = nullptr;
+  // In a job array: --shard K/N runs only this shard's share of the next batch that needs runs
+  // and stops; --step then evaluates that batch (running any run a shard left undone) and goes
+  // on until the next batch that needs runs, or to the end.
+  int shard = -1, shards = 0;
+  bool step = false;
 };
+
+// What a call did: the calibration is finished (result file written), or it paused in a job
+// array's workflow (a shard's runs done, or a step done) and waits for the next call.
+enum class CalibrationState { Finished, Paused };
 
 // Runs (or resumes) the calibration and writes its result file. Throws InputError for bad
 // input (before any run where it can be found then), Cancelled when stopped (work done is
 // kept in <output>.d).
-CalibrationResult run_calibration(const Model& model, const CalibrationDefinition& cal,
-                                  const CalibrationOptions& options);
+CalibrationState run_calibration(const Model& model, const CalibrationDefinition& cal,
+                                 const CalibrationOptions& options);
 
 }  // namespace sim

@@ -9,6 +9,7 @@
 #include "sim/cli/command.hpp"
 #include "sim/cli/signals.hpp"
 #include "sim/core/errors.hpp"
+#include "sim/sweep/runner.hpp"
 
 namespace sim::cli {
 namespace {
@@ -29,12 +30,23 @@ class CalibrateCommand final : public Command {
         ->check(CLI::Range(1, 1024));
     cmd.add_flag("-q,--quiet", options_.quiet, "No progress output");
     cmd.add_flag("-f,--force", options_.force, "Replace an existing result file");
+    cmd.add_option("--shard", shard_,
+                   "K/N: in a job array, run only this shard's share of the next batch that "
+                   "needs runs, then stop (scenarios/README.md, \"Calibrations\")");
+    cmd.add_flag("--step", options_.step,
+                 "In a job array, after the shards: evaluate their batch (running any run left "
+                 "undone), go on to the next batch that needs runs, and stop there");
     cmd.add_flag("--check", check_only_,
                  "Check the calibration file, print its targets and what it leaves out, and "
                  "stop before any run");
   }
 
   int run(const Context& context) override {
+    if (!shard_.empty()) parse_shard(shard_, options_.shard, options_.shards);
+    if (!shard_.empty() && options_.step) {
+      throw InputError({"<command line>", 0, 0}, "--step",
+                       "a process is either one shard (--shard) or the step after them (--step)");
+    }
     options_.command_line = context.invocation;
     options_.cancel = context.cancel;
     install_stop_handlers();
@@ -60,7 +72,7 @@ class CalibrateCommand final : public Command {
     }
   }
 
-  std::string file_;
+  std::string file_, shard_;
   CalibrationOptions options_;
   bool check_only_ = false;
 };

@@ -302,3 +302,56 @@ def test_a_base_that_draws_from_a_calibration_cannot_be_calibrated(recovered, tm
     done = clustersim("calibrate", cal, "-o", tmp_path / "out.h5")
     assert done.returncode == 2, done.stderr
     assert "key 'base': the base scenario draws its settings from a calibration" in done.stderr
+
+
+SMALL_CALIBRATION = {"population": 30, "generations": 3}
+
+
+@pytest.fixture(scope="module")
+def small_local(tmp_path_factory, observed):
+    folder = tmp_path_factory.mktemp("placements")
+    cal = write_calibration(folder, observed, **SMALL_CALIBRATION)
+    out = folder / "local.h5"
+    done = clustersim("calibrate", cal, "-o", out, "-q")
+    assert done.returncode == 0, done.stderr
+    return cal, out
+
+
+@pytest.mark.parametrize("ranks", [2, 3])
+def test_mpi_ranks_give_the_local_posterior(small_local, tmp_path, ranks):
+    from test_sweep import mpirun
+    cal, local = small_local
+    out = tmp_path / "mpi.h5"
+    done = mpirun(ranks, "calibrate", cal, "-o", out)
+    assert done.returncode == 0, done.stdout + done.stderr
+    assert done.stderr.count("wrote ") == 1, "only rank 0 writes and reports"
+    assert_same_calibration(local, out)
+
+
+def test_shards_and_steps_give_the_local_posterior(small_local, tmp_path):
+    cal, local = small_local
+    out = tmp_path / "array.h5"
+    for _ in range(20):  # pilot, then two batches a generation at most here
+        for k in range(3):
+            done = clustersim("calibrate", cal, "-o", out, "--shard", f"{k}/3")
+            assert done.returncode == 0, done.stderr
+            if out.exists():
+                break
+        done = clustersim("calibrate", cal, "-o", out, "--step")
+        assert done.returncode == 0, done.stderr
+        if out.exists():
+            break
+        assert "needs its runs next" in done.stderr
+    assert out.exists()
+    assert not (tmp_path / "array.h5.d").exists()
+    assert_same_calibration(local, out)
+
+
+def test_a_step_runs_what_a_shard_left_undone(small_local, tmp_path):
+    cal, local = small_local
+    out = tmp_path / "gaps.h5"
+    while not out.exists():
+        # Only shard 0 of 2 ever runs: every step runs the other half itself.
+        assert clustersim("calibrate", cal, "-o", out, "--shard", "0/2", "-q").returncode == 0
+        assert clustersim("calibrate", cal, "-o", out, "--step", "-q").returncode == 0
+    assert_same_calibration(local, out)
