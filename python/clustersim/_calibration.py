@@ -27,7 +27,8 @@ def load_calibration(path):
     ``weights`` and ``distances`` [generation, particle], ``values`` [generation, particle,
     target] (each particle's model value of each target), ``seeds`` [generation, particle],
     ``tolerance``, ``ess``, ``acceptance_rate`` and ``proposals`` [generation], ``observed``,
-    ``se``, ``model_spread`` and ``scale`` [target], and the priors, ``prior`` (its kind),
+    ``se``, ``model_spread``, ``scale`` and ``held_out`` (predicted, not fitted) [target], and
+    the priors, ``prior`` (its kind),
     ``prior_min``, ``prior_max``, ``prior_mean`` and ``prior_sd`` [parameter]. Coordinates
     ``expression`` and ``source`` [target]. Attributes: the file's root attributes (seed,
     stop_reason, runs, provenance) and ``definition``, the calibration file's text.
@@ -49,6 +50,7 @@ def load_calibration(path):
                              "tolerance", "ess", "acceptance_rate", "proposals")}
         by_target = {key: ("target", f[f"targets/{key}"][()])
                      for key in ("observed", "se", "model_spread", "scale")}
+        by_target["held_out"] = ("target", f["targets/held_out"][()].astype(bool))
         priors = {f"prior_{key}": ("parameter", f[f"parameters/prior_{key}"][()])
                   for key in ("min", "max", "mean", "sd")}
         ds = xr.Dataset(

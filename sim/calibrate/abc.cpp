@@ -112,13 +112,20 @@ double weighted_quantile(const std::vector<double>& values, const std::vector<do
 
 double distance(const std::vector<double>& model, const std::vector<double>& observed,
                 const std::vector<double>& scale) {
-  double sum = 0.0;
+  return distance(model, observed, scale, std::vector<bool>(observed.size(), true));
+}
+
+double distance(const std::vector<double>& model, const std::vector<double>& observed,
+                const std::vector<double>& scale, const std::vector<bool>& fitted) {
+  double sum = 0.0, count = 0.0;
   for (std::size_t j = 0; j < observed.size(); ++j) {
+    if (!fitted[j]) continue;
     if (!std::isfinite(model[j])) return kInf;
     const double u = (model[j] - observed[j]) / scale[j];
     sum += u * u;
+    count += 1.0;
   }
-  return std::sqrt(sum / static_cast<double>(observed.size()));
+  return std::sqrt(sum / count);
 }
 
 Eigen::MatrixXd weighted_covariance(const Population& population) {

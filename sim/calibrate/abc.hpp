@@ -61,6 +61,9 @@ double weighted_quantile(const std::vector<double>& values, const std::vector<do
 // value for makes the distance infinite.
 double distance(const std::vector<double>& model, const std::vector<double>& observed,
                 const std::vector<double>& scale);
+// The same over the targets whose `fitted` entry is true only.
+double distance(const std::vector<double>& model, const std::vector<double>& observed,
+                const std::vector<double>& scale, const std::vector<bool>& fitted);
 
 // A population of particles in z: rows are particles, columns parameters.
 struct Population {

@@ -7,6 +7,7 @@
 #include <cmath>
 #include <filesystem>
 #include <fstream>
+#include <limits>
 #include <map>
 #include <set>
 
@@ -26,9 +27,10 @@ const std::vector<std::string> kTopLevelKeys = {"description",  "base",    "set"
                                                 "replicates",   "seed",    "parameters",
                                                 "observations", "targets", "method"};
 const std::vector<std::string> kPriorKeys = {"prior", "min", "max", "mean", "sd"};
-const std::vector<std::string> kObservationKeys = {"file", "confidence_se", "map", "exclude"};
+const std::vector<std::string> kObservationKeys = {"file", "confidence_se", "map", "exclude",
+                                                   "until"};
 const std::vector<std::string> kMapKeys = {"model", "compare", "share", "share_relative_se"};
-const std::vector<std::string> kTargetKeys = {"name", "model", "value", "se", "source"};
+const std::vector<std::string> kTargetKeys = {"name", "model", "value", "se", "source", "held_out"};
 const std::vector<std::string> kMethodKeys = {"population",     "quantile",        "tolerance",
                                               "min_acceptance", "max_generations", "max_runs",
                                               "pilot_runs"};
@@ -342,7 +344,7 @@ bool year_in_run(int year, const Calendar& calendar) {
 // The targets one series gives: its levels (times the share), or its growth from the first
 // year in the run to each later one.
 void add_series_targets(const std::string& name, const SeriesMap& map,
-                        std::vector<Observation> rows, const Calendar& calendar,
+                        std::vector<Observation> rows, const Calendar& calendar, int until,
                         CalibrationDefinition& cal) {
   std::stable_sort(rows.begin(), rows.end(),
                    [](const Observation& a, const Observation& b) { return a.year < b.year; });
@@ -359,8 +361,9 @@ void add_series_targets(const std::string& name, const SeriesMap& map,
       // The share's own uncertainty adds to the observation's, in relative terms.
       const double se =
           std::hypot(map.share * o.se, map.share * map.share_relative_se * std::abs(o.value));
+      // Rows after `until` are held out: predicted, not fitted.
       cal.targets.push_back({fmt::format("{} {}", name, o.year), with_year(map.model, o.year),
-                             map.share * o.value, se, o.source, map.where});
+                             map.share * o.value, se, o.source, map.where, o.year > until});
     }
     return;
   }
@@ -378,7 +381,7 @@ void add_series_targets(const std::string& name, const SeriesMap& map,
     cal.targets.push_back(
         {fmt::format("{} {}/{}", name, o.year, base.year),
          fmt::format("({}) / ({})", with_year(map.model, o.year), with_year(map.model, base.year)),
-         ratio, se, o.source + "; " + base.source, map.where});
+         ratio, se, o.source + "; " + base.source, map.where, o.year > until});
   }
 }
 
@@ -420,8 +423,12 @@ void read_observations_block(const ConfigNode& node, const std::string& cal_path
                                    o.series));
     }
   }
+  int until = std::numeric_limits<int>::max();
+  if (const ConfigNode* u = node.child("until")) {
+    until = static_cast<int>(read_count(*u, "observations.until", 1900, 2200));
+  }
   for (const auto& [name, rows] : by_series) {
-    add_series_targets(name, map.at(name), rows, calendar, cal);
+    add_series_targets(name, map.at(name), rows, calendar, until, cal);
   }
 }
 
@@ -445,6 +452,14 @@ void read_targets(const ConfigNode& node, CalibrationDefinition& cal) {
     t.se = read_number(se, prefix + ".se");
     if (t.se < 0) throw InputError(se.where, prefix + ".se", "cannot be negative");
     t.source = read_text(required(item, prefix, "source"), prefix + ".source", "its source");
+    if (const ConfigNode* held = item.child("held_out")) {
+      const std::string text = read_text(*held, prefix + ".held_out", "true or false");
+      if (text != "true" && text != "false") {
+        throw InputError(held->where, prefix + ".held_out",
+                         fmt::format("expected true or false, found '{}'", text));
+      }
+      t.held_out = text == "true";
+    }
     cal.targets.push_back(std::move(t));
   }
 }
@@ -571,6 +586,7 @@ std::uint64_t fingerprint_of(const CalibrationDefinition& cal) {
     h.text(t.expression);
     h.word(std::bit_cast<std::uint64_t>(t.observed));
     h.word(std::bit_cast<std::uint64_t>(t.se));
+    h.word(t.held_out ? 1 : 0);
   }
   const CalibrationMethod& m = cal.method;
   for (const std::size_t n : {m.population, m.max_generations, m.max_runs, m.pilot_runs}) {
@@ -644,6 +660,10 @@ CalibrationDefinition load_calibration(const std::string& path, const Model& mod
   if (cal.targets.empty()) {
     throw InputError(root.where, "targets",
                      "no target to fit: give observations (with years in the run) or targets");
+  }
+  if (std::none_of(cal.targets.begin(), cal.targets.end(),
+                   [](const CalibrationTarget& t) { return !t.held_out; })) {
+    throw InputError(root.where, "targets", "every target is held out: nothing to fit");
   }
   if (cal.targets.size() > kMaxTargets) {
     throw InputError(root.where, "targets",

@@ -30,6 +30,9 @@ struct CalibrationTarget {
   double se = 0.0;  // standard error of `observed`, in its units
   std::string source;
   Location where;  // the CSV row or YAML entry it came from
+  // Held out of the fit (observations after `until`, or `held_out: true`): computed for every
+  // particle and reported against the posterior's band, but not part of the distance.
+  bool held_out = false;
 };
 
 // A row of the observations the calibration leaves out, and why (a year outside the run, or a

@@ -77,6 +77,8 @@ PosteriorSummary summarise_posterior(const CalibrationFile& file) {
     f.low = abc::weighted_quantile(v, post.weights, 0.05);
     f.high = abc::weighted_quantile(v, post.weights, 0.95);
     f.z = (f.median - f.observed) / f.scale;
+    f.held_out = file.held_out.at(j);
+    f.inside = f.low <= f.observed && f.observed <= f.high;
     s.fit.push_back(std::move(f));
   }
   return s;
@@ -111,7 +113,9 @@ std::string posterior_report(const PosteriorSummary& s, bool json) {
                             {"scale", f.scale},
                             {"model_median", f.median},
                             {"model_interval_90", {f.low, f.high}},
-                            {"z", f.z}});
+                            {"z", f.z},
+                            {"held_out", f.held_out},
+                            {"inside_90", f.inside}});
     }
     return json_text(out);
   }
@@ -141,8 +145,11 @@ std::string posterior_report(const PosteriorSummary& s, bool json) {
       "\nfit: target, observed (se), model median (90% band), z = (median - observed) / "
       "scale\n";
   for (const auto& f : s.fit) {
-    text += fmt::format("    {:<36} {:.4g} ({:.2g})   {:.4g} ({:.4g} to {:.4g})   z {:+.2f}\n",
-                        f.name, f.observed, f.se, f.median, f.low, f.high, f.z);
+    const char* held = !f.held_out ? ""
+                       : f.inside  ? "   held out: inside the band"
+                                   : "   held out: outside the band";
+    text += fmt::format("    {:<36} {:.4g} ({:.2g})   {:.4g} ({:.4g} to {:.4g})   z {:+.2f}{}\n",
+                        f.name, f.observed, f.se, f.median, f.low, f.high, f.z, held);
   }
   return text;
 }

@@ -29,6 +29,8 @@ struct TargetFit {
   double observed = 0, se = 0, scale = 0;
   double median = 0, low = 0, high = 0;  // the posterior's model values: 50%, 5%, 95%
   double z = 0;                          // (median - observed) / scale
+  bool held_out = false;                 // predicted, not fitted
+  bool inside = false;                   // the observation lies in the 90% band
 };
 
 struct PosteriorSummary {

@@ -197,7 +197,9 @@ void write_calibration_file(const std::string& path, const CalibrationDefinition
 
     std::vector<std::string> names, expressions, sources;
     std::vector<double> observed, se;
+    std::vector<std::int8_t> held_out;
     for (const auto& t : cal.targets) {
+      held_out.push_back(t.held_out ? 1 : 0);
       names.push_back(t.name);
       expressions.push_back(t.expression);
       sources.push_back(t.source);
@@ -213,6 +215,7 @@ void write_calibration_file(const std::string& path, const CalibrationDefinition
     h5::write_doubles(tg, "se", {targets}, se.data());
     h5::write_doubles(tg, "model_spread", {targets}, result.model_spread.data());
     h5::write_doubles(tg, "scale", {targets}, result.scale.data());
+    h5::write_bytes(tg, "held_out", {targets}, held_out.data());
 
     std::vector<std::string> skipped_series, skipped_reason;
     std::vector<std::int64_t> skipped_year;
@@ -274,6 +277,9 @@ CalibrationFile read_calibration_file(const std::string& path) {
   out.se = h5::read_doubles(h5::open_dataset(tg, "se"));
   out.model_spread = h5::read_doubles(h5::open_dataset(tg, "model_spread"));
   out.scale = h5::read_doubles(h5::open_dataset(tg, "scale"));
+  for (const auto flag : h5::read_ints(h5::open_dataset(tg, "held_out"))) {
+    out.held_out.push_back(flag != 0);
+  }
   out.result.model_spread = out.model_spread;
   out.result.scale = out.scale;
   out.result.pilot = read_batch_contents(h5::open_group(file, "pilot"));

@@ -68,6 +68,7 @@ struct CalibrationFile {
   std::vector<abc::Prior> priors;
   std::vector<std::string> targets, expressions;
   std::vector<double> observed, se, model_spread, scale;
+  std::vector<bool> held_out;
   CalibrationResult result;
   std::uint64_t seed = 0;
   std::string definition;  // the calibration file's text

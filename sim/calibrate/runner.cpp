@@ -108,7 +108,10 @@ class Calibration {
         folder_(calibration_folder_of(options.output)),
         start_(std::chrono::steady_clock::now()) {
     for (const auto& p : cal.parameters) priors_.push_back(p.prior);
-    for (const auto& t : cal.targets) observed_.push_back(t.observed);
+    for (const auto& t : cal.targets) {
+      observed_.push_back(t.observed);
+      fitted_.push_back(!t.held_out);
+    }
   }
 
   CalibrationResult run() {
@@ -328,7 +331,7 @@ class Calibration {
         const std::vector<double> values(
             batch.values.begin() + static_cast<std::ptrdiff_t>(i * targets),
             batch.values.begin() + static_cast<std::ptrdiff_t>((i + 1) * targets));
-        const double d = abc::distance(values, observed_, result_.scale);
+        const double d = abc::distance(values, observed_, result_.scale, fitted_);
         if (!(d <= gen.tolerance)) continue;
         ++within;
         if (gen.particles.size == n) continue;  // the population is full: counted, not kept
@@ -385,6 +388,7 @@ class Calibration {
   std::chrono::steady_clock::time_point start_;
   std::vector<abc::Prior> priors_;
   std::vector<double> observed_;
+  std::vector<bool> fitted_;
   CalibrationResult result_;
 };
 

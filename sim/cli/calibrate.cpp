@@ -61,8 +61,8 @@ class CalibrateCommand final : public Command {
   static void describe(const CalibrationDefinition& cal) {
     fmt::print(stderr, "{} targets:\n", cal.targets.size());
     for (const auto& t : cal.targets) {
-      fmt::print(stderr, "    {:<36} {:.6g} (se {:.3g})  = {}\n", t.name, t.observed, t.se,
-                 t.expression);
+      fmt::print(stderr, "    {:<36} {:.6g} (se {:.3g}){}  = {}\n", t.name, t.observed, t.se,
+                 t.held_out ? ", held out" : "", t.expression);
     }
     if (!cal.skipped.empty()) {
       fmt::print(stderr, "{} observations not fitted:\n", cal.skipped.size());
