@@ -175,8 +175,6 @@ Eigen::VectorXd draw_from_priors(const std::vector<Prior>& priors, RandomStream&
   return z;
 }
 
-namespace {
-
 bool inside(const std::vector<Prior>& priors, const Eigen::VectorXd& z) {
   for (std::size_t d = 0; d < priors.size(); ++d) {
     if (!priors[d].inside_z(z(static_cast<Eigen::Index>(d)))) return false;
@@ -192,48 +190,19 @@ double log_prior(const std::vector<Prior>& priors, const Eigen::VectorXd& z) {
   return sum;
 }
 
-std::size_t pick_ancestor(const std::vector<double>& weights, double u) {
-  double cumulative = 0.0;
-  for (std::size_t i = 0; i < weights.size(); ++i) {
-    cumulative += weights[i];
-    if (u < cumulative) return i;
+std::vector<std::size_t> systematic_resample(const std::vector<double>& weights, double u) {
+  const std::vector<double> w = normalised(weights);
+  const std::size_t n = w.size();
+  std::vector<std::size_t> out;
+  out.reserve(n);
+  double cumulative = w[0];
+  std::size_t i = 0;
+  for (std::size_t k = 0; k < n; ++k) {
+    const double point = (static_cast<double>(k) + u) / static_cast<double>(n);
+    while (point > cumulative && i + 1 < n) cumulative += w[++i];
+    out.push_back(i);
   }
-  return weights.size() - 1;
-}
-
-}  // namespace
-
-Eigen::VectorXd propose(const Population& previous, const Kernel& kernel,
-                        const std::vector<Prior>& priors, RandomStream& stream) {
-  for (int attempt = 0; attempt < kMaxProposalTries; ++attempt) {
-    const std::size_t ancestor = pick_ancestor(previous.weights, stream.uniform());
-    Eigen::VectorXd z =
-        kernel.perturb(previous.z.row(static_cast<Eigen::Index>(ancestor)).transpose(), stream);
-    if (inside(priors, z)) return z;
-  }
-  throw std::runtime_error(
-      fmt::format("no proposal inside the priors in {} tries", kMaxProposalTries));
-}
-
-double log_importance_weight(const Eigen::VectorXd& z, const Population& previous,
-                             const Kernel& kernel, const std::vector<Prior>& priors) {
-  std::vector<double> terms(previous.weights.size());
-  double largest = -kInf;
-  for (std::size_t j = 0; j < terms.size(); ++j) {
-    terms[j] = std::log(previous.weights[j]) +
-               kernel.log_density(previous.z.row(static_cast<Eigen::Index>(j)).transpose(), z);
-    largest = std::max(largest, terms[j]);
-  }
-  double sum = 0.0;
-  for (const double t : terms) sum += std::exp(t - largest);
-  return log_prior(priors, z) - (largest + std::log(sum));
-}
-
-std::vector<double> weights_from_logs(const std::vector<double>& log_weights) {
-  const double largest = *std::max_element(log_weights.begin(), log_weights.end());
-  std::vector<double> w(log_weights.size());
-  for (std::size_t i = 0; i < w.size(); ++i) w[i] = std::exp(log_weights[i] - largest);
-  return normalised(w);
+  return out;
 }
 
 }  // namespace sim::abc

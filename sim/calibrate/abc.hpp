@@ -1,9 +1,10 @@
-// The arithmetic of approximate Bayesian computation by sequential Monte Carlo (ABC-SMC, in the
-// population Monte Carlo form of Beaumont, Cornuet, Marin and Robert 2009, Biometrika 96(4),
-// with the adaptive tolerance of Del Moral, Doucet and Jasra 2012, Statistics and Computing
-// 22(5)): priors, the distance, weighted statistics, the perturbation kernel, proposals and
-// importance weights. No I/O and no simulation: sim/calibrate/runner runs the model. The
-// method and every choice made here are in scenarios/README.md ("Calibrations").
+// The arithmetic of approximate Bayesian computation by sequential Monte Carlo (ABC-SMC, as in
+// Del Moral, Doucet and Jasra 2012, Statistics and Computing 22(5): an adaptive tolerance,
+// reweighting, resampling and an MCMC move; with the Gaussian kernel of twice the population's
+// covariance of Beaumont, Cornuet, Marin and Robert 2009, Biometrika 96(4)): priors, the
+// distance, weighted statistics, the kernel, resampling and the prior density. No I/O and no
+// simulation: sim/calibrate/runner runs the model. The method and every choice made here are in
+// scenarios/README.md ("Calibrations").
 //
 // Parameters are handled in an internal coordinate z: the value itself for uniform and normal
 // priors, its logarithm for log-uniform ones, so that a log-uniform prior is uniform in z and
@@ -71,9 +72,8 @@ struct Population {
   std::vector<double> weights;  // normalised
 };
 
-// The Gaussian perturbation kernel of Beaumont et al. 2009: covariance twice the population's
-// weighted covariance (which Filippi et al. 2013 show minimises the Kullback-Leibler cost of
-// the move), held as its Cholesky factor.
+// The Gaussian random-walk kernel of the MCMC move: covariance twice the population's weighted
+// covariance (Beaumont et al. 2009; Filippi et al. 2013), held as its Cholesky factor.
 class Kernel {
  public:
   explicit Kernel(const Population& population);
@@ -94,26 +94,17 @@ class Kernel {
 // so the kernel stays positive definite.
 Eigen::MatrixXd weighted_covariance(const Population& population);
 
-// How many times a proposal outside the priors' support is drawn again before the calibration
-// gives up (a kernel this much wider than the prior means the priors are far narrower than
-// the population: a programming error, not bad input).
-inline constexpr int kMaxProposalTries = 100000;
-
-// One proposal of a generation after the first: an ancestor picked by weight, moved by the
-// kernel, drawn again until inside every prior. Returns z.
-Eigen::VectorXd propose(const Population& previous, const Kernel& kernel,
-                        const std::vector<Prior>& priors, RandomStream& stream);
-
 // A draw from the priors, in z.
 Eigen::VectorXd draw_from_priors(const std::vector<Prior>& priors, RandomStream& stream);
 
-// Log of the unnormalised importance weight of an accepted particle z after the first
-// generation: prior density over the previous population's kernel mixture,
-// log pi(z) - log sum_j W_j K(z | z_j).
-double log_importance_weight(const Eigen::VectorXd& z, const Population& previous,
-                             const Kernel& kernel, const std::vector<Prior>& priors);
+// Log prior density of z (up to a constant); -infinity outside any prior's support.
+double log_prior(const std::vector<Prior>& priors, const Eigen::VectorXd& z);
 
-// Normalised weights from log weights (subtracting the largest first, so none overflows).
-std::vector<double> weights_from_logs(const std::vector<double>& log_weights);
+// Whether z lies inside every prior's support.
+bool inside(const std::vector<Prior>& priors, const Eigen::VectorXd& z);
+
+// Systematic resampling (Kitagawa 1996): as many indices as weights, index i taken about
+// n W_i times, from one uniform u in (0, 1); in increasing order.
+std::vector<std::size_t> systematic_resample(const std::vector<double>& weights, double u);
 
 }  // namespace sim::abc

@@ -30,7 +30,7 @@ constexpr double kInf = std::numeric_limits<double>::infinity();
 struct Paused {};
 
 // The calibration's random streams, keyed by (seed, stream) with counter (generation, index).
-enum Stream : std::uint64_t { kPilotSeeds = 1, kProposals = 2, kRunSeeds = 3 };
+enum Stream : std::uint64_t { kPilotSeeds = 1, kProposals = 2, kRunSeeds = 3, kResampling = 4 };
 
 // A run's seed: 53 bits, so that the design matrix (doubles) carries it exactly.
 std::int64_t run_seed(std::uint64_t seed, Stream stream, std::size_t generation,
@@ -265,98 +265,142 @@ class Calibration {
     return pop;
   }
 
-  Eigen::VectorXd z_of(const std::vector<double>& x, std::size_t row) const {
-    const std::size_t dims = dims_of(cal_);
-    Eigen::VectorXd z(static_cast<Eigen::Index>(dims));
-    for (std::size_t d = 0; d < dims; ++d) {
-      z(static_cast<Eigen::Index>(d)) = priors_[d].to_z(x[row * dims + d]);
-    }
-    return z;
-  }
-
-  // The proposals of batch b of generation g: from the priors in generation 0, else moved
-  // from the previous generation by the kernel.
-  EvaluatedBatch proposals(std::size_t g, std::size_t b, const abc::Population* previous,
-                           const abc::Kernel* kernel) const {
+  // Batch b of generation 0: draws from the priors.
+  EvaluatedBatch prior_draws(std::size_t b) const {
     const std::size_t n = cal_.method.population;
     EvaluatedBatch batch;
     batch.size = n;
     for (std::size_t i = 0; i < n; ++i) {
       const std::size_t index = b * n + i;
-      RandomStream stream(cal_.seed, kProposals, g, 0, index);
-      const Eigen::VectorXd z = previous == nullptr
-                                    ? abc::draw_from_priors(priors_, stream)
-                                    : abc::propose(*previous, *kernel, priors_, stream);
+      RandomStream stream(cal_.seed, kProposals, 0, 0, index);
+      const Eigen::VectorXd z = abc::draw_from_priors(priors_, stream);
       for (std::size_t d = 0; d < priors_.size(); ++d) {
         batch.parameters.push_back(priors_[d].from_z(z(static_cast<Eigen::Index>(d))));
       }
-      batch.seeds.push_back(run_seed(cal_.seed, kRunSeeds, g, index));
+      batch.seeds.push_back(run_seed(cal_.seed, kRunSeeds, 0, index));
     }
     return batch;
   }
 
-  // Generation g, proposed in batches until `population` particles are within the tolerance;
-  // nothing when the budget runs out first.
-  std::optional<Generation> next_generation(std::size_t g) {
-    const std::size_t n = cal_.method.population, dims = dims_of(cal_),
-                      targets = cal_.targets.size();
-    std::optional<abc::Population> previous;
-    std::optional<abc::Kernel> kernel;
+  std::vector<double> row(const std::vector<double>& rows, std::size_t width, std::size_t i) const {
+    return {rows.begin() + static_cast<std::ptrdiff_t>(i * width),
+            rows.begin() + static_cast<std::ptrdiff_t>((i + 1) * width)};
+  }
+
+  // Keeps particle i of `from` (its parameters, seed, values and distance) in `to`.
+  void keep(Generation& to, const EvaluatedBatch& from, std::size_t i, double distance) const {
+    const std::vector<double> x = row(from.parameters, dims_of(cal_), i);
+    const std::vector<double> v = row(from.values, cal_.targets.size(), i);
+    to.particles.parameters.insert(to.particles.parameters.end(), x.begin(), x.end());
+    to.particles.values.insert(to.particles.values.end(), v.begin(), v.end());
+    to.particles.seeds.push_back(from.seeds[i]);
+    to.distances.push_back(distance);
+    ++to.particles.size;
+  }
+
+  bool over_budget(std::size_t g, std::size_t runs) {
+    if (result_.runs + runs <= cal_.method.max_runs) return false;
+    result_.stop_reason = fmt::format("budget of {} runs spent", cal_.method.max_runs);
+    say("generation {}: the budget of {} runs is spent; generation {} is discarded\n", g,
+        cal_.method.max_runs, g);
+    return true;
+  }
+
+  // Generation 0: `population` draws from the priors with a finite distance (batches until
+  // there are that many); equal weights, tolerance infinite.
+  std::optional<Generation> first_generation() {
+    const std::size_t n = cal_.method.population;
     Generation gen;
     gen.tolerance = kInf;
-    if (g > 0) {
-      const Generation& last = result_.generations.back();
-      previous = population_of(last);
-      kernel.emplace(*previous);
-      gen.tolerance =
-          std::max(cal_.method.tolerance,
-                   abc::weighted_quantile(last.distances, last.weights, cal_.method.quantile));
-    }
-    gen.particles.size = 0;
-    std::size_t within = 0;  // proposals within the tolerance, kept or not
+    std::size_t finite = 0;
     for (std::size_t b = 0; gen.particles.size < n; ++b) {
-      if (result_.runs + n * replicates() > cal_.method.max_runs) {
-        result_.stop_reason = fmt::format("budget of {} runs spent", cal_.method.max_runs);
-        say("generation {}: the budget of {} runs is spent; generation {} is discarded\n", g,
-            cal_.method.max_runs, g);
-        return std::nullopt;
-      }
-      say("generation {}, batch {}: {} proposals ({} runs)\n", g, b, n, n * replicates());
-      const EvaluatedBatch batch =
-          evaluate(fmt::format("gen-{:03d}-batch-{:03d}", g, b),
-                   proposals(g, b, previous ? &*previous : nullptr, kernel ? &*kernel : nullptr));
+      if (over_budget(0, n * replicates())) return std::nullopt;
+      say("generation 0, batch {}: {} draws from the priors ({} runs)\n", b, n, n * replicates());
+      const EvaluatedBatch batch = evaluate(fmt::format("gen-000-batch-{:03d}", b), prior_draws(b));
       result_.runs += n * replicates();
       gen.proposals += n;
       for (std::size_t i = 0; i < n; ++i) {
-        const std::vector<double> values(
-            batch.values.begin() + static_cast<std::ptrdiff_t>(i * targets),
-            batch.values.begin() + static_cast<std::ptrdiff_t>((i + 1) * targets));
-        const double d = abc::distance(values, observed_, result_.scale, fitted_);
-        if (!(d <= gen.tolerance)) continue;
-        ++within;
-        if (gen.particles.size == n) continue;  // the population is full: counted, not kept
-        gen.particles.parameters.insert(
-            gen.particles.parameters.end(),
-            batch.parameters.begin() + static_cast<std::ptrdiff_t>(i * dims),
-            batch.parameters.begin() + static_cast<std::ptrdiff_t>((i + 1) * dims));
-        gen.particles.seeds.push_back(batch.seeds[i]);
-        gen.particles.values.insert(gen.particles.values.end(), values.begin(), values.end());
-        gen.distances.push_back(d);
-        ++gen.particles.size;
+        const double d = abc::distance(row(batch.values, cal_.targets.size(), i), observed_,
+                                       result_.scale, fitted_);
+        if (!std::isfinite(d)) continue;
+        ++finite;
+        if (gen.particles.size < n) keep(gen, batch, i, d);
       }
     }
-    if (g == 0) {
-      gen.weights.assign(n, 1.0 / static_cast<double>(n));
-    } else {
-      std::vector<double> logs(n);
-      for (std::size_t i = 0; i < n; ++i) {
-        logs[i] = abc::log_importance_weight(z_of(gen.particles.parameters, i), *previous, *kernel,
-                                             priors_);
-      }
-      gen.weights = abc::weights_from_logs(logs);
+    gen.weights.assign(n, 1.0 / static_cast<double>(n));
+    gen.ess = static_cast<double>(n);
+    gen.acceptance_rate = static_cast<double>(finite) / static_cast<double>(gen.proposals);
+    return gen;
+  }
+
+  // Generation g > 0 (Del Moral, Doucet and Jasra 2012): the tolerance falls to the `quantile`
+  // of the last distances; particles beyond it lose their weight; the rest are resampled
+  // (systematic) to `population`; each then tries one move of the kernel, kept when its run is
+  // within the tolerance and the prior's ratio allows it (Metropolis-Hastings with a symmetric
+  // kernel).
+  std::optional<Generation> next_generation(std::size_t g) {
+    if (g == 0) return first_generation();
+    const std::size_t n = cal_.method.population, dims = dims_of(cal_);
+    const Generation& last = result_.generations.back();
+    Generation gen;
+    gen.tolerance =
+        std::max(cal_.method.tolerance,
+                 abc::weighted_quantile(last.distances, last.weights, cal_.method.quantile));
+    std::vector<double> alive(n);
+    for (std::size_t i = 0; i < n; ++i) {
+      alive[i] = last.distances[i] <= gen.tolerance ? last.weights[i] : 0.0;
     }
-    gen.ess = abc::effective_sample_size(gen.weights);
-    gen.acceptance_rate = static_cast<double>(within) / static_cast<double>(gen.proposals);
+    gen.ess = abc::effective_sample_size(alive);
+    RandomStream resampling(cal_.seed, kResampling, g, 0, 0);
+    for (const std::size_t i : abc::systematic_resample(alive, resampling.uniform())) {
+      keep(gen, last.particles, i, last.distances[i]);
+    }
+    gen.weights.assign(n, 1.0 / static_cast<double>(n));
+
+    // The moves: one proposal per particle; those outside the priors are refused unrun.
+    const abc::Population population = population_of(gen);
+    const abc::Kernel kernel(population);
+    EvaluatedBatch batch;
+    std::vector<std::size_t> mover;        // the particle each proposal would move
+    std::vector<double> log_ratio, log_u;  // prior ratio and the uniform that decides
+    for (std::size_t i = 0; i < n; ++i) {
+      RandomStream stream(cal_.seed, kProposals, g, 0, i);
+      const Eigen::VectorXd from = population.z.row(static_cast<Eigen::Index>(i)).transpose();
+      const Eigen::VectorXd z = kernel.perturb(from, stream);
+      const double u = stream.uniform();
+      if (!abc::inside(priors_, z)) continue;
+      for (std::size_t d = 0; d < dims; ++d) {
+        batch.parameters.push_back(priors_[d].from_z(z(static_cast<Eigen::Index>(d))));
+      }
+      batch.seeds.push_back(run_seed(cal_.seed, kRunSeeds, g, i));
+      mover.push_back(i);
+      log_ratio.push_back(abc::log_prior(priors_, z) - abc::log_prior(priors_, from));
+      log_u.push_back(std::log(u));
+    }
+    batch.size = mover.size();
+    if (over_budget(g, batch.size * replicates())) return std::nullopt;
+    say("generation {}: tolerance {:.4g}, {} moves inside the priors ({} runs)\n", g, gen.tolerance,
+        batch.size, batch.size * replicates());
+    const EvaluatedBatch moved =
+        batch.size == 0 ? batch : evaluate(fmt::format("gen-{:03d}-batch-000", g), batch);
+    result_.runs += batch.size * replicates();
+    gen.proposals = batch.size;
+    std::size_t accepted = 0;
+    const std::size_t targets = cal_.targets.size();
+    for (std::size_t k = 0; k < moved.size; ++k) {
+      const std::vector<double> values = row(moved.values, targets, k);
+      const double d = abc::distance(values, observed_, result_.scale, fitted_);
+      if (!(d <= gen.tolerance) || !(log_u[k] < log_ratio[k])) continue;
+      const std::size_t i = mover[k];
+      std::copy_n(moved.parameters.begin() + static_cast<std::ptrdiff_t>(k * dims), dims,
+                  gen.particles.parameters.begin() + static_cast<std::ptrdiff_t>(i * dims));
+      std::copy(values.begin(), values.end(),
+                gen.particles.values.begin() + static_cast<std::ptrdiff_t>(i * targets));
+      gen.particles.seeds[i] = moved.seeds[k];
+      gen.distances[i] = d;
+      ++accepted;
+    }
+    gen.acceptance_rate = static_cast<double>(accepted) / static_cast<double>(n);
     return gen;
   }
 

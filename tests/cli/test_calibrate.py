@@ -82,7 +82,7 @@ def observed(tmp_path_factory):
     return csv
 
 
-def write_calibration(folder, observed, population=100, generations=6, text=None):
+def write_calibration(folder, observed, population=100, generations=8, text=None):
     (folder / "observed.csv").write_text(observed.read_text())
     path = folder / "cal.yaml"
     path.write_text(text if text is not None else

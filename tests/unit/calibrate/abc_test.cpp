@@ -101,36 +101,44 @@ TEST(Abc, KernelIsTwiceTheWeightedCovariance) {
   EXPECT_NEAR(k.log_density(from, to), -std::log(2.0 * std::sqrt(2.0 * M_PI)) - 0.5, 1e-12);
 }
 
-TEST(Abc, ProposalsStayInsideThePriorsAndAreDeterministic) {
+TEST(Abc, MovesAreDeterministicAndInsideTellsTheSupport) {
   const std::vector<Prior> priors = {uniform(0, 1), log_uniform(0.1, 10)};
   const auto pop = population({{0.05, 0.0}, {0.95, 2.0}, {0.5, -2.0}}, {1, 2, 1});
   const sim::abc::Kernel k(pop);
+  int outside = 0;
   for (std::uint64_t i = 0; i < 500; ++i) {
     sim::RandomStream a(3, 2, 1, 0, i), b(3, 2, 1, 0, i);
-    const Eigen::VectorXd z = sim::abc::propose(pop, k, priors, a);
-    EXPECT_TRUE(priors[0].inside_z(z(0)) && priors[1].inside_z(z(1)));
-    EXPECT_EQ(z, sim::abc::propose(pop, k, priors, b));
+    const Eigen::VectorXd from = pop.z.row(static_cast<Eigen::Index>(i % 3)).transpose();
+    const Eigen::VectorXd z = k.perturb(from, a);
+    EXPECT_EQ(z, k.perturb(from, b));
+    const bool in = priors[0].inside_z(z(0)) && priors[1].inside_z(z(1));
+    EXPECT_EQ(sim::abc::inside(priors, z), in);
+    outside += in ? 0 : 1;
   }
+  EXPECT_GT(outside, 0);  // a kernel this wide leaves the unit interval now and then
 }
 
-TEST(Abc, ImportanceWeightIsPriorOverTheKernelMixture) {
-  // One previous particle at 0 with weight 1 and a flat prior: the weight is 1 / K(z | 0).
-  const std::vector<Prior> priors = {uniform(-10, 10)};
-  const auto pop = population({{-1.0}, {1.0}}, {1, 1});
-  const sim::abc::Kernel k(pop);
-  Eigen::VectorXd z(1), a(1), b(1);
-  z << 0.5;
-  a << -1.0;
-  b << 1.0;
-  const double mixture = 0.5 * std::exp(k.log_density(a, z)) + 0.5 * std::exp(k.log_density(b, z));
-  EXPECT_NEAR(sim::abc::log_importance_weight(z, pop, k, priors), -std::log(mixture), 1e-12);
-  // Outside the prior: weight 0.
-  z << 11.0;
-  EXPECT_EQ(sim::abc::log_importance_weight(z, pop, k, priors),
-            -std::numeric_limits<double>::infinity());
-  const auto w = sim::abc::weights_from_logs({std::log(1.0), std::log(3.0)});
-  EXPECT_DOUBLE_EQ(w[0], 0.25);
-  EXPECT_DOUBLE_EQ(w[1], 0.75);
+TEST(Abc, LogPriorSumsTheParametersAndIsMinusInfinityOutside) {
+  const std::vector<Prior> priors = {normal(0, 1, -5, 5), uniform(0, 1)};
+  Eigen::VectorXd z(2);
+  z << 1.0, 0.5;
+  EXPECT_DOUBLE_EQ(sim::abc::log_prior(priors, z), -0.5);
+  z << 1.0, 1.5;
+  EXPECT_EQ(sim::abc::log_prior(priors, z), -std::numeric_limits<double>::infinity());
+}
+
+TEST(Abc, SystematicResamplingTakesEachIndexAboutNTimesItsWeight) {
+  // Weights 0.5, 0.25, 0, 0.25 over 4 draws at u = 0.5: points 0.125, 0.375, 0.625, 0.875.
+  EXPECT_EQ(sim::abc::systematic_resample({2, 1, 0, 1}, 0.5),
+            (std::vector<std::size_t>{0, 0, 1, 3}));
+  const auto many = sim::abc::systematic_resample(std::vector<double>(1000, 1.0), 0.3);
+  for (std::size_t i = 0; i < many.size(); ++i) EXPECT_EQ(many[i], i);
+  // A weight of 0 is never taken, whatever u.
+  for (const double u : {1e-9, 0.5, 1 - 1e-9}) {
+    for (const std::size_t i : sim::abc::systematic_resample({0, 3, 0, 1, 0}, u)) {
+      EXPECT_TRUE(i == 1 || i == 3);
+    }
+  }
 }
 
 }  // namespace
