@@ -144,7 +144,12 @@ Eigen::MatrixXd weighted_covariance(const Population& population) {
   return cov;
 }
 
-Kernel::Kernel(const Population& population) : covariance_(2.0 * weighted_covariance(population)) {
+double move_scale(std::size_t dims) {
+  return 2.38 * 2.38 / static_cast<double>(dims);
+}
+
+Kernel::Kernel(const Population& population, double scale)
+    : covariance_(scale * weighted_covariance(population)) {
   const Eigen::LLT<Eigen::MatrixXd> llt(covariance_);
   if (llt.info() != Eigen::Success) {
     // Perfectly correlated parameters: keep the variances, drop the correlations.

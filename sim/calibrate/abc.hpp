@@ -72,11 +72,12 @@ struct Population {
   std::vector<double> weights;  // normalised
 };
 
-// The Gaussian random-walk kernel of the MCMC move: covariance twice the population's weighted
-// covariance (Beaumont et al. 2009; Filippi et al. 2013), held as its Cholesky factor.
+// The Gaussian random-walk kernel of the MCMC move: the population's weighted covariance times
+// `scale`, held as its Cholesky factor. The moves use Roberts, Gelman and Gilks (1997)'s
+// 2.38^2 / d for d parameters (move_scale).
 class Kernel {
  public:
-  explicit Kernel(const Population& population);
+  Kernel(const Population& population, double scale);
   // Log density of moving from `from` to `to`, with the normalising constant (common to every
   // term of a weight, but kept so that values are comparable across generations).
   double log_density(const Eigen::VectorXd& from, const Eigen::VectorXd& to) const;
@@ -96,6 +97,10 @@ Eigen::MatrixXd weighted_covariance(const Population& population);
 
 // A draw from the priors, in z.
 Eigen::VectorXd draw_from_priors(const std::vector<Prior>& priors, RandomStream& stream);
+
+// The random-walk scale that is optimal for a d-dimensional Gaussian target: 2.38^2 / d
+// (Roberts, Gelman and Gilks 1997, Annals of Applied Probability 7(1)).
+double move_scale(std::size_t dims);
 
 // Log prior density of z (up to a constant); -infinity outside any prior's support.
 double log_prior(const std::vector<Prior>& priors, const Eigen::VectorXd& z);

@@ -359,7 +359,7 @@ class Calibration {
 
     // The moves: one proposal per particle; those outside the priors are refused unrun.
     const abc::Population population = population_of(gen);
-    const abc::Kernel kernel(population);
+    const abc::Kernel kernel(population, abc::move_scale(dims));
     EvaluatedBatch batch;
     std::vector<std::size_t> mover;        // the particle each proposal would move
     std::vector<double> log_ratio, log_u;  // prior ratio and the uniform that decides

@@ -89,10 +89,11 @@ sim::abc::Population population(std::vector<std::vector<double>> rows,
   return p;
 }
 
-TEST(Abc, KernelIsTwiceTheWeightedCovariance) {
-  // Equal weights on -1 and 1: mean 0, unbiased variance 2 (divisor 1 - 1/2); kernel 4.
+TEST(Abc, KernelIsTheWeightedCovarianceScaled) {
+  // Equal weights on -1 and 1: mean 0, unbiased variance 2 (divisor 1 - 1/2); scaled by 2: 4.
   const auto pop = population({{-1.0}, {1.0}}, {1, 1});
-  const sim::abc::Kernel k(pop);
+  const sim::abc::Kernel k(pop, 2.0);
+  EXPECT_DOUBLE_EQ(sim::abc::move_scale(4), 2.38 * 2.38 / 4);
   EXPECT_DOUBLE_EQ(k.covariance()(0, 0), 4.0);
   // N(0, 4) at 2: -log(2 sqrt(2 pi)) - 1/2.
   Eigen::VectorXd from(1), to(1);
@@ -104,7 +105,7 @@ TEST(Abc, KernelIsTwiceTheWeightedCovariance) {
 TEST(Abc, MovesAreDeterministicAndInsideTellsTheSupport) {
   const std::vector<Prior> priors = {uniform(0, 1), log_uniform(0.1, 10)};
   const auto pop = population({{0.05, 0.0}, {0.95, 2.0}, {0.5, -2.0}}, {1, 2, 1});
-  const sim::abc::Kernel k(pop);
+  const sim::abc::Kernel k(pop, 2.0);
   int outside = 0;
   for (std::uint64_t i = 0; i < 500; ++i) {
     sim::RandomStream a(3, 2, 1, 0, i), b(3, 2, 1, 0, i);
