@@ -33,7 +33,7 @@ const std::vector<std::string> kMapKeys = {"model", "compare", "share", "share_r
 const std::vector<std::string> kTargetKeys = {"name", "model", "value", "se", "source", "held_out"};
 const std::vector<std::string> kMethodKeys = {"population",     "quantile",        "tolerance",
                                               "min_acceptance", "max_generations", "max_runs",
-                                              "pilot_runs"};
+                                              "pilot_runs",     "max_moves"};
 const std::vector<std::string> kFlags = {"H", "M", "L"};
 
 // Bounds on what a calibration file may ask for: beyond them it is a mistake, not a plan.
@@ -490,6 +490,9 @@ CalibrationMethod read_method(const ConfigNode* node) {
   if (const auto* n = node->child("max_runs")) {
     m.max_runs = read_count(*n, key("max_runs"), 1, kMaxRuns);
   }
+  if (const auto* n = node->child("max_moves")) {
+    m.max_moves = read_count(*n, key("max_moves"), 1, 1000);
+  }
   if (const auto* n = node->child("pilot_runs")) {
     m.pilot_runs = read_count(*n, key("pilot_runs"), 2, kMaxPopulation);
   }
@@ -589,7 +592,8 @@ std::uint64_t fingerprint_of(const CalibrationDefinition& cal) {
     h.word(t.held_out ? 1 : 0);
   }
   const CalibrationMethod& m = cal.method;
-  for (const std::size_t n : {m.population, m.max_generations, m.max_runs, m.pilot_runs}) {
+  for (const std::size_t n :
+       {m.population, m.max_generations, m.max_runs, m.pilot_runs, m.max_moves}) {
     h.word(n);
   }
   for (const double x : {m.quantile, m.tolerance, m.min_acceptance}) {

@@ -51,6 +51,7 @@ struct CalibrationMethod {
   std::size_t max_generations = 8;
   std::size_t max_runs = 20000;  // budget of model runs, pilot included
   std::size_t pilot_runs = 16;   // runs at the priors' medians for the model's own spread
+  std::size_t max_moves = 10;    // MCMC move rounds per generation, at most
 };
 
 struct CalibrationDefinition {

@@ -357,14 +357,42 @@ class Calibration {
     }
     gen.weights.assign(n, 1.0 / static_cast<double>(n));
 
-    // The moves: one proposal per particle; those outside the priors are refused unrun.
+    // The moves, with the kernel of the resampled population: as many rounds as give each
+    // particle a 99% chance to move at least once at the last generation's acceptance rate
+    // (Drovandi and Pettitt 2011, Biometrics 67(1)), at most method.max_moves.
+    const abc::Kernel kernel(population_of(gen), abc::move_scale(dims));
+    const std::size_t rounds = move_rounds(last.acceptance_rate);
+    std::size_t accepted = 0;
+    for (std::size_t round = 0; round < rounds; ++round) {
+      const std::optional<std::size_t> moved = move(g, round, kernel, gen);
+      if (!moved) return std::nullopt;
+      accepted += *moved;
+    }
+    gen.acceptance_rate = static_cast<double>(accepted) / static_cast<double>(n * rounds);
+    return gen;
+  }
+
+  std::size_t move_rounds(double last_acceptance) const {
+    if (!(last_acceptance > 0) || last_acceptance >= 1) return 1;
+    const double rounds = std::ceil(std::log(0.01) / std::log(1.0 - last_acceptance));
+    return static_cast<std::size_t>(
+        std::clamp(rounds, 1.0, static_cast<double>(cal_.method.max_moves)));
+  }
+
+  // One round of moves: a proposal per particle from the kernel, refused unrun outside the
+  // priors, kept when its run is within the tolerance and a uniform draw is below the priors'
+  // density ratio (Metropolis-Hastings, symmetric kernel). Returns the moves kept, or nothing
+  // when the budget ran out.
+  std::optional<std::size_t> move(std::size_t g, std::size_t round, const abc::Kernel& kernel,
+                                  Generation& gen) {
+    const std::size_t n = cal_.method.population, dims = dims_of(cal_),
+                      targets = cal_.targets.size();
     const abc::Population population = population_of(gen);
-    const abc::Kernel kernel(population, abc::move_scale(dims));
     EvaluatedBatch batch;
     std::vector<std::size_t> mover;        // the particle each proposal would move
     std::vector<double> log_ratio, log_u;  // prior ratio and the uniform that decides
     for (std::size_t i = 0; i < n; ++i) {
-      RandomStream stream(cal_.seed, kProposals, g, 0, i);
+      RandomStream stream(cal_.seed, kProposals, g, round, i);
       const Eigen::VectorXd from = population.z.row(static_cast<Eigen::Index>(i)).transpose();
       const Eigen::VectorXd z = kernel.perturb(from, stream);
       const double u = stream.uniform();
@@ -372,21 +400,20 @@ class Calibration {
       for (std::size_t d = 0; d < dims; ++d) {
         batch.parameters.push_back(priors_[d].from_z(z(static_cast<Eigen::Index>(d))));
       }
-      batch.seeds.push_back(run_seed(cal_.seed, kRunSeeds, g, i));
+      batch.seeds.push_back(run_seed(cal_.seed, kRunSeeds, g, round * n + i));
       mover.push_back(i);
       log_ratio.push_back(abc::log_prior(priors_, z) - abc::log_prior(priors_, from));
       log_u.push_back(std::log(u));
     }
     batch.size = mover.size();
     if (over_budget(g, batch.size * replicates())) return std::nullopt;
-    say("generation {}: tolerance {:.4g}, {} moves inside the priors ({} runs)\n", g, gen.tolerance,
-        batch.size, batch.size * replicates());
+    say("generation {}, move {}: tolerance {:.4g}, {} proposals inside the priors ({} runs)\n", g,
+        round, gen.tolerance, batch.size, batch.size * replicates());
     const EvaluatedBatch moved =
-        batch.size == 0 ? batch : evaluate(fmt::format("gen-{:03d}-batch-000", g), batch);
+        batch.size == 0 ? batch : evaluate(fmt::format("gen-{:03d}-batch-{:03d}", g, round), batch);
     result_.runs += batch.size * replicates();
-    gen.proposals = batch.size;
+    gen.proposals += batch.size;
     std::size_t accepted = 0;
-    const std::size_t targets = cal_.targets.size();
     for (std::size_t k = 0; k < moved.size; ++k) {
       const std::vector<double> values = row(moved.values, targets, k);
       const double d = abc::distance(values, observed_, result_.scale, fitted_);
@@ -400,8 +427,7 @@ class Calibration {
       gen.distances[i] = d;
       ++accepted;
     }
-    gen.acceptance_rate = static_cast<double>(accepted) / static_cast<double>(n);
-    return gen;
+    return accepted;
   }
 
   void report_generation(std::size_t g, const Generation& gen) const {

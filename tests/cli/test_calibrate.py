@@ -46,6 +46,7 @@ method:
   population: {population}
   max_generations: {generations}
   max_runs: 20000
+  max_moves: 3
 """
 
 
