@@ -44,6 +44,9 @@ build: configure
 
 run: build
 	$(BUILD)/bin/clustersim run scenarios/shandong-2015.yaml --compare scenarios/no-policy.yaml -o results/shandong-2015.h5 --force
+	@echo
+	@echo "The same, with the settings drawn from the Shandong calibration's posterior (parameter uncertainty):"
+	$(BUILD)/bin/clustersim run scenarios/shandong-2015-calibrated.yaml --compare scenarios/no-policy.yaml -o results/shandong-2015-calibrated.h5 --force
 
 test: build
 	cd $(BUILD) && ctest --output-on-failure -j$$(nproc)

@@ -89,15 +89,21 @@ int run_scenario(const RunOptions& options, const Context& context) {
                          "the counterfactual names another calibration than the run: a paired "
                          "comparison draws both from the run's posterior, so leave it out");
   }
+  std::vector<std::string> drawn_keys;
+  if (!draws.empty()) {
+    for (const auto& assignment : draws.front()) {
+      drawn_keys.push_back(assignment.substr(0, assignment.find('=')));
+    }
+  }
   const std::string uncertainty =
       draws.empty()
           ? ""
           : fmt::format(
-                "parameter uncertainty: each replicate{} runs with the "
-                "settings of one particle drawn from the posterior of {} (replicate 0: {})\n",
+                "parameter uncertainty: each replicate{} runs with one particle "
+                "drawn from the posterior of {} ({} settings: {}; the draws "
+                "are in the result file's /replicate_settings)\n",
                 counterfactual ? ", and its counterfactual," : "",
-                scenario.path("calibration.file"), fmt::join(draws.front(), ", "));
-  if (!options.quiet) fmt::print(stderr, "{}", uncertainty);
+                scenario.path("calibration.file"), drawn_keys.size(), fmt::join(drawn_keys, ", "));
   ProgressCounter counter;
   const auto run = [&](const Scenario& which, const char* label) {
     if (!options.quiet && counterfactual) fmt::print(stderr, "{}: {}\n", label, which.name());

@@ -267,8 +267,9 @@ def test_a_calibrated_scenario_draws_each_replicate_from_the_posterior(recovered
     one, two, plain = tmp_path / "one.h5", tmp_path / "two.h5", tmp_path / "plain.h5"
     done = clustersim("run", scenario, "-o", one, "--threads", "1", "--compare", SMALL)
     assert done.returncode == 0, done.stderr
-    assert "parameter uncertainty: each replicate, and its counterfactual, runs with the " \
-           f"settings of one particle drawn from the posterior of {posterior}" in done.stdout
+    assert "parameter uncertainty: each replicate, and its counterfactual, runs with one " \
+           f"particle drawn from the posterior of {posterior} (3 settings: firm.patent_scale, " \
+           "firm.rd_share.backbone, firm.max_investment_rate;" in done.stdout
     assert clustersim("run", scenario, "-o", two, "--threads", "2", "-q").returncode == 0
     assert clustersim("run", SMALL, "-o", plain, "-q").returncode == 0
     with h5py.File(one, "r") as a, h5py.File(two, "r") as b, h5py.File(plain, "r") as c:

@@ -33,3 +33,24 @@ def test_the_figures_table_names_the_shake_out_and_the_steady_exit_rate(generate
     table = generated["baseline-figures"]
     assert "as a share of the starting firms" in table
     assert "yearly exit share 2016-2020" in table
+
+
+calibration_spec = importlib.util.spec_from_file_location(
+    "calibration_tables", SOURCE_DIR / "tests" / "calibration" / "calibration_tables.py")
+calibration_tables = importlib.util.module_from_spec(calibration_spec)
+calibration_spec.loader.exec_module(calibration_tables)
+
+
+@pytest.fixture(scope="module")
+def calibration_generated():
+    return calibration_tables.blocks(EXECUTABLE)
+
+
+@pytest.mark.parametrize("name", sorted(calibration_tables.BLOCKS))
+def test_the_calibration_tables_are_what_the_posterior_and_this_build_give(
+        calibration_generated, name):
+    path, begin, end = calibration_tables.BLOCKS[name]
+    block = calibration_tables.readme_block.read_block(path, begin, end)
+    assert block == calibration_generated[name], (
+        f"{path.name}'s {name} block is stale: /usr/bin/python3 "
+        "tests/calibration/calibration_tables.py --update")
