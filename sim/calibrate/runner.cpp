@@ -282,7 +282,8 @@ class Calibration {
     return batch;
   }
 
-  std::vector<double> row(const std::vector<double>& rows, std::size_t width, std::size_t i) const {
+  static std::vector<double> row(const std::vector<double>& rows, std::size_t width,
+                                 std::size_t i) {
     return {rows.begin() + static_cast<std::ptrdiff_t>(i * width),
             rows.begin() + static_cast<std::ptrdiff_t>((i + 1) * width)};
   }
@@ -483,7 +484,7 @@ CalibrationState run_calibration(const Model& model, const CalibrationDefinition
   }
 #if CLUSTERSIM_WITH_MPI
   const MpiJob mpi;
-  return run(Ranks{mpi.rank(), [&mpi] { mpi.barrier(); }});
+  return run(Ranks{mpi.rank(), [] { MpiJob::barrier(); }});
 #else
   throw InputError({"<command line>", 0, 0}, "",
                    "this clustersim was built without MPI (CMake found no MPI library), yet an "

@@ -477,7 +477,7 @@ MpiJob::~MpiJob() {
   MPI_Finalize();
 }
 
-void MpiJob::barrier() const {
+void MpiJob::barrier() {
   MPI_Barrier(MPI_COMM_WORLD);
 }
 

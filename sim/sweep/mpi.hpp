@@ -28,7 +28,7 @@ class MpiJob {
   int rank() const { return rank_; }
   int size() const { return size_; }
   // Waits until every rank has called it.
-  void barrier() const;
+  static void barrier();
 
  private:
   int rank_ = 0, size_ = 1;
