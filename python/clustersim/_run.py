@@ -20,10 +20,11 @@ def _command_line(scenario, set, replicates, seed, threads, compare=None):
     return f"python: clustersim.run({', '.join(args)})"
 
 
-def _run_one(resolved, threads, progress):
+def _run_one(resolved, threads, progress, draws_from=None):
     callback, close = _progress.make(progress, resolved.name)
     try:
-        return _core.run(resolved, threads=int(threads or 0), progress=callback)
+        return _core.run(resolved, threads=int(threads or 0), progress=callback,
+                         draws_from=draws_from)
     finally:
         close()
 
@@ -88,7 +89,7 @@ def run(scenario, set=None, *, replicates=None, seed=None, threads=None, progres
     result = _run_one(resolved, threads, progress)
     counterfactual_result = None
     if counterfactual is not None:
-        counterfactual_result = _run_one(counterfactual, threads, progress)
+        counterfactual_result = _run_one(counterfactual, threads, progress, draws_from=resolved)
         _core.compare(resolved, result, counterfactual, counterfactual_result)
     command_line = _command_line(scenario, set, replicates, seed, threads, compare)
     if output is not None:

@@ -25,6 +25,7 @@ const sim::Model& model();
 struct Run {
   sim::EnsembleResult result;
   int threads = 0;
+  std::vector<std::string> replicate_settings;  // a calibration's draws, per replicate
 };
 
 template <typename T>

@@ -22,7 +22,8 @@ void write_result(const std::string& path, const sim::Scenario& scenario, const 
     with.emplace(sim::CounterfactualRun{*counterfactual, counterfactual_run->result});
   }
   sim::write_result_file(path, model(), scenario, run.result,
-                         sim::Provenance{command_line, run.threads}, with ? &*with : nullptr);
+                         sim::Provenance{command_line, run.threads, run.replicate_settings},
+                         with ? &*with : nullptr);
 }
 
 }  // namespace

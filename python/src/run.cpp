@@ -8,6 +8,7 @@
 
 #include "python/src/bindings.hpp"
 #include "sim/config/scenario.hpp"
+#include "sim/io/posterior_draws.hpp"
 #include "sim/run/api.hpp"
 #include "sim/run/ensemble.hpp"
 
@@ -19,8 +20,19 @@ namespace {
 // exception from the progress callback) cancels the run, which stops at every replicate's next
 // quarter; the Python exception is then raised and no result exists.
 std::unique_ptr<Run> run_ensemble(const sim::Scenario& scenario, int threads,
-                                  const py::object& progress, double poll_seconds) {
+                                  const py::object& progress, double poll_seconds,
+                                  const sim::Scenario* draws_from) {
   sim::check_ensemble_fits(model(), scenario);
+  // A calibrated scenario draws each replicate's settings from its posterior; a counterfactual
+  // draws the run's (draws_from), paired.
+  const sim::Scenario& drawing = draws_from != nullptr ? *draws_from : scenario;
+  if (draws_from != nullptr && !scenario.path("calibration.file").empty() &&
+      scenario.path("calibration.file") != draws_from->path("calibration.file")) {
+    scenario.fail("calibration.file",
+                  "the counterfactual names another calibration than the run: a paired "
+                  "comparison draws both from the run's posterior, so leave it out");
+  }
+  sim::ReplicateOverrides draws = sim::replicate_overrides(drawing);
   const auto poll =
       std::chrono::milliseconds(std::max(10, static_cast<int>(poll_seconds * 1000.0)));
   auto report = [&](const sim::ProgressCounter& c) {
@@ -29,7 +41,7 @@ std::unique_ptr<Run> run_ensemble(const sim::Scenario& scenario, int threads,
                c.total_replicates.load());
     }
   };
-  auto background = std::make_unique<sim::BackgroundRun>(model(), scenario, threads);
+  auto background = std::make_unique<sim::BackgroundRun>(model(), scenario, threads, draws);
   // On any exception below, the BackgroundRun's destructor cancels the run and waits for it;
   // waiting must not hold the GIL.
   auto stop = [&background] {
@@ -57,6 +69,11 @@ std::unique_ptr<Run> run_ensemble(const sim::Scenario& scenario, int threads,
   }
   auto run = std::make_unique<Run>();
   run->threads = background->threads();
+  for (const auto& replicate : draws) {
+    std::string lines;
+    for (const auto& assignment : replicate) lines += (lines.empty() ? "" : "\n") + assignment;
+    run->replicate_settings.push_back(lines);
+  }
   {
     py::gil_scoped_release release;
     run->result = background->get();
@@ -95,8 +112,11 @@ void export_run(py::module_& m) {
 
   m.def("run", &run_ensemble, py::arg("scenario"), py::arg("threads") = 0,
         py::arg("progress") = py::none(), py::arg("poll_seconds") = 0.1,
+        py::arg("draws_from") = nullptr,
         "Runs the scenario's ensemble with the GIL released; progress(steps_done, total_steps, "
-        "replicates_done, total_replicates) is called on this thread while it runs.");
+        "replicates_done, total_replicates) is called on this thread while it runs. A scenario "
+        "with calibration.file draws each replicate's settings from that posterior; draws_from "
+        "(the run a counterfactual is compared with) makes it draw that scenario's instead.");
   m.def(
       "compare",
       [](const sim::Scenario& scenario, Run& run, const sim::Scenario& counterfactual,

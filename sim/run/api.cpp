@@ -120,13 +120,14 @@ int effective_threads(int requested) {
   return requested > 0 ? std::min(requested, max_threads) : max_threads;
 }
 
-BackgroundRun::BackgroundRun(const Model& model, const Scenario& scenario, int threads)
-    : threads_(effective_threads(threads)) {
+BackgroundRun::BackgroundRun(const Model& model, const Scenario& scenario, int threads,
+                             ReplicateOverrides overrides)
+    : threads_(effective_threads(threads)), overrides_(std::move(overrides)) {
   thread_ = std::thread([this, &model, &scenario] {
     try {
       tbb::global_control limit(tbb::global_control::max_allowed_parallelism,
                                 static_cast<std::size_t>(threads_));
-      result_ = run_ensemble(model, scenario, RunControl{&progress_, &cancel_});
+      result_ = run_ensemble(model, scenario, RunControl{&progress_, &cancel_}, overrides_);
     } catch (...) {
       error_ = std::current_exception();
     }

@@ -31,7 +31,10 @@ int effective_threads(int requested);
 // scenario must outlive this object; destroying it before the end cancels the run and waits.
 class BackgroundRun {
  public:
-  BackgroundRun(const Model& model, const Scenario& scenario, int threads);
+  // `overrides`: per replicate, settings beyond the scenario's (a calibration's posterior
+  // draws; run_ensemble).
+  BackgroundRun(const Model& model, const Scenario& scenario, int threads,
+                ReplicateOverrides overrides = {});
   BackgroundRun(const BackgroundRun&) = delete;
   BackgroundRun& operator=(const BackgroundRun&) = delete;
   ~BackgroundRun();
@@ -54,6 +57,7 @@ class BackgroundRun {
   std::condition_variable ended_;
   bool done_ = false;
   EnsembleResult result_;
+  ReplicateOverrides overrides_;
   std::exception_ptr error_;
   std::thread thread_;
 };

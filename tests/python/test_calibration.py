@@ -4,6 +4,7 @@ import matplotlib
 
 matplotlib.use("Agg")
 
+import h5py  # noqa: E402
 import numpy as np  # noqa: E402
 import pytest  # noqa: E402
 
@@ -72,3 +73,20 @@ def test_a_result_file_is_not_a_calibration(tmp_path):
     assert clustersim("run", SMALL, "-o", out, "-q").returncode == 0
     with pytest.raises(cs.ResultFileError, match="not a calibration"):
         cs.load_calibration(out)
+
+
+def test_cs_run_draws_like_the_command_line(calibration, tmp_path):
+    scenario = tmp_path / "calibrated.yaml"
+    scenario.write_text(f"extends: {SMALL}\ncalibration:\n  file: {calibration}\n")
+    out = tmp_path / "cli.h5"
+    assert clustersim("run", scenario, "-o", out, "-q", "--compare", SMALL).returncode == 0
+    ds = cs.run(scenario, compare=SMALL, progress=False, output=tmp_path / "py.h5")
+    cli = cs.load(out)
+    for name in ("patents_granted", "rd_spend", "output_value"):
+        assert ds[name].values.tobytes() == cli[name].values.tobytes(), name
+    # The counterfactual drew the same particles: with the same settings otherwise, it equals
+    # the run, so every paired difference is zero.
+    assert (ds["comparison_output_gained"].values == 0).all()
+
+    with h5py.File(tmp_path / "py.h5", "r") as a, h5py.File(out, "r") as b:
+        assert list(a["replicate_settings"][()]) == list(b["replicate_settings"][()])
