@@ -617,11 +617,7 @@ CalibrationDefinition load_calibration(const std::string& path, const Model& mod
   cal.text = read_file_text(path, "calibration file");
   const ConfigNode root = parse_scenario_text(cal.text, path);
   check_allowed_keys(root, "", kTopLevelKeys);
-  if (const ConfigNode* description = root.child("description")) {
-    if (description->kind != ConfigNode::Kind::Null) {
-      require_kind(*description, ConfigNode::Kind::Scalar, "description", "text");
-    }
-  }
+  check_description(root);
   if (const ConfigNode* r = root.child("replicates")) {
     cal.replicates = static_cast<int>(read_count(*r, "replicates", 1, 1000));
   }

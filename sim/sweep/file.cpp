@@ -464,11 +464,7 @@ SweepDefinition load_sweep(const std::string& path, const Model& model) {
   sweep.text = read_file_text(path, "sweep file");
   const ConfigNode root = parse_scenario_text(sweep.text, path);
   check_allowed_keys(root, "", kTopLevelKeys);
-  if (const ConfigNode* description = root.child("description")) {
-    if (description->kind != ConfigNode::Kind::Null) {
-      require_kind(*description, ConfigNode::Kind::Scalar, "description", "text");
-    }
-  }
+  check_description(root);
   sweep.replicates = read_replicates(required(root, "", "replicates"));
   const ConfigNode* set_node = root.child("set");
   std::vector<SetEntry> set;

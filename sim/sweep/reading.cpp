@@ -169,4 +169,12 @@ Scenario load_base(const ConfigNode& base_node, const std::vector<SetEntry>& set
   }
 }
 
+void check_description(const ConfigNode& root) {
+  if (const ConfigNode* description = root.child("description")) {
+    if (description->kind != ConfigNode::Kind::Null) {
+      require_kind(*description, ConfigNode::Kind::Scalar, "description", "text");
+    }
+  }
+}
+
 }  // namespace sim

@@ -65,6 +65,8 @@ void require_kind(const ConfigNode& node, ConfigNode::Kind kind, const std::stri
 // A key a map must have; a missing one is reported at the map that lacks it.
 const ConfigNode& required(const ConfigNode& map, const std::string& prefix,
                            const std::string& key);
+// An optional `description:` of the file's root: empty or text.
+void check_description(const ConfigNode& root);
 // A plain (unquoted) scalar read as a finite number; YAML's "+0.1" is taken too.
 std::optional<double> as_number(const ConfigNode& node);
 // A whole number of at least `min` (InputError otherwise).
