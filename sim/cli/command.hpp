@@ -46,8 +46,11 @@ struct ScenarioArgs {
 };
 void add_scenario_args(CLI::App& command, ScenarioArgs& args);
 
-// True when the YAML file is a sweep file (it has base: or vary:), which run refuses.
-bool is_sweep_file(const std::string& path);
+// What a YAML file holds, by its top-level keys: a calibration file has `parameters:`, a sweep
+// file `vary:` or `base:` without it, and anything else is read as a scenario. Run refuses the
+// first two; validate checks each by its own rules.
+enum class FileKind { scenario, sweep, calibration };
+FileKind file_kind(const std::string& path);
 
 // Each adds its subcommand to `app`.
 std::unique_ptr<Command> add_run(CLI::App& app);

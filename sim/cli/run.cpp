@@ -44,9 +44,16 @@ std::optional<Scenario> load_counterfactual(const Model& model, const std::strin
 
 Scenario load_scenario(const Model& model, const RunOptions& options) {
   const ScenarioArgs& args = options.scenario;
-  if (is_sweep_file(args.file)) {
-    throw InputError({args.file, 0, 0}, "",
-                     "is a sweep file (it has base: and vary:); run it with clustersim sweep");
+  switch (file_kind(args.file)) {
+    case FileKind::sweep:
+      throw InputError({args.file, 0, 0}, "",
+                       "is a sweep file (it has base: and vary:); run it with clustersim sweep");
+    case FileKind::calibration:
+      throw InputError({args.file, 0, 0}, "",
+                       "is a calibration file (it has parameters:); run it with clustersim "
+                       "calibrate");
+    case FileKind::scenario:
+      break;
   }
   LoadOptions load{args.sets};
   if (options.replicates)

@@ -14,16 +14,18 @@ void add_scenario_args(CLI::App& command, ScenarioArgs& args) {
       ->allow_extra_args(false);
 }
 
-bool is_sweep_file(const std::string& path) {
+FileKind file_kind(const std::string& path) {
   std::ifstream in(path, std::ios::binary);
   // Read no further than a file may be long: the scenario loader refuses a longer one.
   const std::string text = limits::read_at_most(in, limits::kFileBytes);
   try {
     const ConfigNode tree = parse_scenario_text(text, path);
-    return tree.child("vary") != nullptr || tree.child("base") != nullptr;
+    if (tree.child("parameters") != nullptr) return FileKind::calibration;
+    if (tree.child("vary") != nullptr || tree.child("base") != nullptr) return FileKind::sweep;
   } catch (const InputError&) {
-    return false;  // the scenario loader reports what is wrong with it
+    // the scenario loader reports what is wrong with it
   }
+  return FileKind::scenario;
 }
 
 }  // namespace sim::cli

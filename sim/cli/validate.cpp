@@ -1,7 +1,10 @@
-// `clustersim validate`: checks a scenario or sweep file without running it.
+// `clustersim validate`: checks a scenario, sweep or calibration file without running it.
+#include <algorithm>
+
 #include <fmt/format.h>
 #include <fmt/ranges.h>
 
+#include "sim/calibrate/file.hpp"
 #include "sim/cli/command.hpp"
 #include "sim/core/errors.hpp"
 #include "sim/run/ensemble.hpp"
@@ -23,8 +26,29 @@ int validate_sweep(const Model& model, const ScenarioArgs& args) {
   return kExitOk;
 }
 
+int validate_calibration(const Model& model, const ScenarioArgs& args) {
+  if (!args.sets.empty()) {
+    throw InputError({args.file, 0, 0}, "--set",
+                     "a calibration file takes its overrides from its own `set:`, not from --set");
+  }
+  const CalibrationDefinition cal = load_calibration(args.file, model);
+  const auto fitted = static_cast<std::size_t>(std::count_if(
+      cal.targets.begin(), cal.targets.end(), [](const auto& t) { return !t.held_out; }));
+  fmt::print(
+      "{}: valid calibration ({} parameters, {} targets fitted, {} held out, population {})\n",
+      args.file, cal.parameters.size(), fitted, cal.targets.size() - fitted, cal.method.population);
+  return kExitOk;
+}
+
 int validate(const Model& model, const ScenarioArgs& args) {
-  if (is_sweep_file(args.file)) return validate_sweep(model, args);
+  switch (file_kind(args.file)) {
+    case FileKind::sweep:
+      return validate_sweep(model, args);
+    case FileKind::calibration:
+      return validate_calibration(model, args);
+    case FileKind::scenario:
+      break;
+  }
   const Scenario scenario = Scenario::load(args.file, model.schema(), LoadOptions{args.sets});
   check_ensemble_fits(model, scenario);
   fmt::print("{}: valid ({} clusters, {} to {}, {} replicates)\n", args.file,
@@ -36,7 +60,7 @@ int validate(const Model& model, const ScenarioArgs& args) {
 class ValidateCommand final : public Command {
  public:
   explicit ValidateCommand(CLI::App& app)
-      : Command(app, "validate", "Check a scenario or sweep file without running it") {
+      : Command(app, "validate", "Check a scenario, sweep or calibration file without running it") {
     add_scenario_args(this->app(), args_);
   }
   int run(const Context& context) override { return validate(context.model, args_); }

@@ -243,6 +243,21 @@ def test_bad_calibration_files_are_refused_before_any_run(tmp_path, observed, ba
 
     assert re.search(message, done.stderr), done.stderr
     assert not out.exists() and not (tmp_path / "out.h5.d").exists()
+    checked = clustersim("validate", cal)
+    assert checked.returncode == 2 and re.search(message, checked.stderr), checked.stderr
+
+
+def test_validate_checks_a_calibration_file_and_run_refuses_it(tmp_path, observed):
+    cal = write_calibration(tmp_path, observed)
+    done = clustersim("validate", cal)
+    assert done.returncode == 0, done.stderr
+    assert re.fullmatch(r".*cal\.yaml: valid calibration \(3 parameters, \d+ targets fitted, "
+                        r"0 held out, population 100\)\n", done.stdout), done.stdout
+    refused = clustersim("run", cal, "-o", tmp_path / "out.h5")
+    assert refused.returncode == 2
+    assert "is a calibration file (it has parameters:); run it with clustersim calibrate" \
+        in refused.stderr
+    assert not (tmp_path / "out.h5").exists()
 
 
 @pytest.mark.parametrize("cell,message", [
