@@ -13,7 +13,10 @@ of models/README.md:
 - "calibration-fit": each target's observed value and error against the posterior's model
   band, with its z-score;
 - "calibration-goals": each goal's probability and value at the deadline, uncalibrated against
-  calibrated (parameter uncertainty included).
+  calibrated (parameter uncertainty included);
+- "calibration-time-split": the calibration fitted up to 2015
+  (scenarios/calibration/shandong-to-2015-posterior.h5) against the 2016-2017 figures it held
+  out: each one's posterior-predictive 90% band and whether the observation is inside.
 
 Without --update it prints them; tests/docs/test_generated_docs.py fails when a block is stale.
 """
@@ -29,8 +32,10 @@ sys.path.insert(0, str(SOURCE / "tests" / "levers"))
 import readme_block  # noqa: E402
 
 POSTERIOR = SOURCE / "scenarios" / "calibration" / "shandong-posterior.h5"
+TIME_SPLIT = SOURCE / "scenarios" / "calibration" / "shandong-to-2015-posterior.h5"
 MODELS_README = SOURCE / "models" / "README.md"
-NAMES = ("calibration-run", "calibration-posterior", "calibration-fit", "calibration-goals")
+NAMES = ("calibration-run", "calibration-posterior", "calibration-fit", "calibration-goals",
+         "calibration-time-split")
 BLOCKS = {name: (MODELS_README,
                  f"<!-- {name}: begin (tests/calibration/calibration_tables.py --update) -->",
                  f"<!-- {name}: end -->") for name in NAMES}
@@ -72,6 +77,27 @@ def fit_block(report):
     return "\n".join(rows)
 
 
+def time_split_block(report):
+    rows = ["| held-out target | observed (se) | predicted median (90% band) | inside the band |",
+            "|---|---|---|---|"]
+    held = [f for f in report["fit"] if f["held_out"]]
+    for f in held:
+        lo, hi = f["model_interval_90"]
+        rows.append(f"| {f['target']} | {number(f['observed'])} ({number(f['se'])}) | "
+                    f"{number(f['model_median'])} ({number(lo)} to {number(hi)}) | "
+                    f"{'yes' if f['inside_90'] else 'no'} |")
+    inside = sum(f["inside_90"] for f in held)
+    rows.append(f"\n{inside} of {len(held)} held-out figures fall inside the 90% band; fitted "
+                f"to {len(report['fit']) - len(held)} targets up to 2015 in {report['runs']:,} "
+                f"runs ({report['generations']} generations; stopped: {report['stop_reason']}).")
+    return "\n".join(rows)
+
+
+def posterior_report(clustersim, path):
+    return json.loads(subprocess.run([str(clustersim), "posterior", path, "--json"],
+                                     capture_output=True, text=True, check=True).stdout)
+
+
 def goals(clustersim, scenario, folder):
     out = folder / (scenario.stem + ".h5")
     done = subprocess.run([clustersim, "run", scenario, "-q", "-o", out, "--force"],
@@ -101,9 +127,9 @@ def goals_block(clustersim):
 
 
 def blocks(clustersim):
-    report = json.loads(subprocess.run([str(clustersim), "posterior", POSTERIOR, "--json"],
-                                       capture_output=True, text=True, check=True).stdout)
-    return {"calibration-run": run_block(report),
+    report = posterior_report(clustersim, POSTERIOR)
+    return {"calibration-time-split": time_split_block(posterior_report(clustersim, TIME_SPLIT)),
+            "calibration-run": run_block(report),
             "calibration-posterior": posterior_block(report),
             "calibration-fit": fit_block(report),
             "calibration-goals": goals_block(str(clustersim))}
