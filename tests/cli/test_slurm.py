@@ -1,15 +1,19 @@
-"""Sweeps on a real Slurm (single node on localhost): the job array of shards and the dependent
-merge give the same result as the sweep run in one process."""
+"""Sweeps and calibrations on a real Slurm (single node on localhost): the job array of shards
+and the dependent merge give the same result as the sweep run in one process, and rounds of
+shards and steps the same posterior as the calibration run in one process."""
 import re
 import subprocess
+import time
 
 import pytest
 
 from conftest import EXECUTABLE, SOURCE_DIR, clustersim
 from h5compare import assert_same_sweep
 from local_slurm import local_slurm  # noqa: F401  (the fixture)
+from test_calibrate import assert_same_calibration, observed, small_local  # noqa: F401
 
 SLURM_DIR = SOURCE_DIR / "scenarios" / "sweeps" / "slurm"
+CALIBRATION_SLURM_DIR = SOURCE_DIR / "scenarios" / "calibration" / "slurm"
 SWEEP_SMALL = SOURCE_DIR / "tests" / "data" / "sweep-small.yaml"
 
 
@@ -76,3 +80,57 @@ def test_slurm_array_and_merge_match_the_local_sweep(local_slurm, tmp_path):
     assert (out.parent / "sweep.h5.d").is_dir()
 
     assert_same_sweep(local, out)
+
+
+def test_slurm_rounds_of_shards_and_steps_give_the_local_posterior(local_slurm, small_local,
+                                                                    tmp_path):
+    """scenarios/calibration/slurm/submit.sh submits one round; each step job submits the next
+    until the posterior is written, and it is the one-process posterior bit for bit."""
+    cal, local = small_local
+    out, logs = tmp_path / "slurm" / "posterior.h5", tmp_path / "logs"
+    out.parent.mkdir()
+    logs.mkdir()
+    submitted = subprocess.run(
+        [str(CALIBRATION_SLURM_DIR / "submit.sh"), "--clustersim", str(EXECUTABLE),
+         "--logs", str(logs), str(cal), str(out), "2"],
+        env=local_slurm.env, cwd=tmp_path, capture_output=True, text=True, timeout=60)
+    assert submitted.returncode == 0, submitted.stdout + submitted.stderr
+    assert re.match(r"round 1: array job \d+ \(2 shard\(s\)\), then step job \d+, for ",
+                    submitted.stdout), submitted.stdout
+
+    deadline = time.monotonic() + 240
+    while not out.exists():
+        records = local_slurm.run("scontrol", "show", "job", "-o", check=False).stdout
+        failed = [line for line in records.splitlines()
+                  if re.search(r"JobState=(FAILED|CANCELLED|TIMEOUT)|DependencyNeverSatisfied",
+                               line)]
+        job_logs = "\n".join(f"--- {p.name}\n{p.read_text()}" for p in sorted(logs.iterdir()))
+        assert not failed, "\n".join(failed) + "\n" + job_logs
+        assert time.monotonic() < deadline, f"no posterior after 240 s\n{records}\n{job_logs}"
+        time.sleep(1)
+    steps = sorted(logs.glob("clustersim-calibrate-step-*.out"))
+    assert len(steps) > 2, "more than one round"
+    last = max(steps, key=lambda p: p.stat().st_mtime).read_text()
+    assert f"calibration done: {out}" in last, last
+    assert_same_calibration(local, out)
+    assert not (out.parent / "posterior.h5.d").exists()
+
+
+def test_calibration_submit_refuses_bad_arguments(tmp_path, small_local):
+    cal, _ = small_local
+    submit = str(CALIBRATION_SLURM_DIR / "submit.sh")
+    cases = [([cal, tmp_path / "o.h5", "0"], "N=0 is not a positive whole number"),
+             ([tmp_path / "none.yaml", tmp_path / "o.h5", "2"], "no such readable file"),
+             (["--max-rounds", "x", cal, tmp_path / "o.h5", "2"], "--max-rounds x is not"),
+             ([cal, tmp_path / "o.h5"], "expected CALIBRATION OUT N, got 2 argument(s)")]
+    for args, message in cases:
+        done = subprocess.run([submit, "--clustersim", str(EXECUTABLE), *map(str, args)],
+                              capture_output=True, text=True, timeout=30)
+        assert done.returncode == 2 and message in done.stderr, (args, done.stderr)
+    bad = tmp_path / "bad.yaml"
+    bad.write_text(cal.read_text().replace("population:", "populaton:"))
+    done = subprocess.run([submit, "--clustersim", str(EXECUTABLE), str(bad),
+                           str(tmp_path / "o.h5"), "2"], capture_output=True, text=True,
+                          timeout=30)
+    assert done.returncode == 2 and "bad.yaml:" in done.stderr and "populaton" in done.stderr, \
+        done.stderr
