@@ -155,12 +155,8 @@ std::vector<sim::MemoryItem> ClusterModel::memory_per_firm() const {
 }
 
 std::vector<int> ClusterModel::snapshot_steps(const sim::Scenario& sc) const {
-  std::vector<int> steps;
-  if (!sc.flag("output.firm_snapshots")) return steps;
-  for (int t = 0; t < sc.calendar().steps(); ++t) {
-    if (sim::quarter_label(sc.calendar().quarter_of_step(t)).ends_with("Q4")) steps.push_back(t);
-  }
-  return steps;
+  if (!sc.flag("output.firm_snapshots")) return {};
+  return fact_steps(sc);
 }
 
 std::string ClusterModel::diagnostics(const std::vector<sim::Snapshot>& snapshots,
@@ -170,6 +166,25 @@ std::string ClusterModel::diagnostics(const std::vector<sim::Snapshot>& snapshot
   for (const auto& s : snapshots) dates.push_back(s.label);
   const StatsReport report = firm_stats(snapshots, dates);
   return json ? stats_json(report) : stats_text(report);
+}
+
+const std::vector<sim::MetricInfo>& ClusterModel::facts() const {
+  return fact_infos();
+}
+
+std::vector<int> ClusterModel::fact_steps(const sim::Scenario& sc) const {
+  std::vector<int> steps;
+  for (int t = 0; t < sc.calendar().steps(); ++t) {
+    if (sim::quarter_label(sc.calendar().quarter_of_step(t)).ends_with("Q4")) steps.push_back(t);
+  }
+  return steps;
+}
+
+std::vector<double> ClusterModel::fact_values(const std::vector<sim::Snapshot>& snapshots) const {
+  std::vector<std::string> dates;
+  dates.reserve(snapshots.size());
+  for (const auto& s : snapshots) dates.push_back(s.label);
+  return fact_values_of(firm_stats(snapshots, dates));
 }
 
 std::vector<sim::ComparisonMeasure> ClusterModel::compare(

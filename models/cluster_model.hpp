@@ -22,6 +22,9 @@ class ClusterModel final : public sim::Model {
   std::vector<int> snapshot_steps(const sim::Scenario& scenario) const override;
   std::vector<sim::MemoryItem> memory_per_firm() const override;
   std::string diagnostics(const std::vector<sim::Snapshot>& snapshots, bool json) const override;
+  const std::vector<sim::MetricInfo>& facts() const override;
+  std::vector<int> fact_steps(const sim::Scenario& scenario) const override;
+  std::vector<double> fact_values(const std::vector<sim::Snapshot>& snapshots) const override;
 
  private:
   sim::Schema schema_;

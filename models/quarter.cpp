@@ -478,7 +478,7 @@ void WorldReplicate::enter(int step) {
     if (step < 0) {
       // Warm-up: the data's number of firms is held, so entrants only replace the quarter's
       // exits, spin-offs first; founders without a place keep looking for work.
-      std::size_t places = static_cast<std::size_t>(sum(c, kSumExits));
+      auto places = static_cast<std::size_t>(sum(c, kSumExits));
       const auto take = [&places](std::size_t wanted) {
         const std::size_t got = std::min(wanted, places);
         places -= got;

@@ -315,6 +315,38 @@ StatsReport firm_stats(const std::vector<sim::Snapshot>& snapshots,
   return out;
 }
 
+const std::vector<sim::MetricInfo>& fact_infos() {
+  static const std::vector<sim::MetricInfo> infos = [] {
+    std::vector<sim::MetricInfo> out = {
+        {"size_tail_exponent", "1",
+         "Hill exponent of annual sales over the largest 5% of firms (at least 10), last snapshot"},
+        {"growth_sd", "1", "standard deviation of firms' annual log sales growth"},
+        {"growth_kurtosis", "1",
+         "kurtosis of firms' annual log sales growth (normal 3, Laplace 6)"},
+        {"productivity_90_10", "1",
+         "exp(a90 - a10): the 90th over the 10th percentile of productivity within a cluster"},
+        {"productivity_persistence", "1",
+         "correlation of a firm's productivity deviation from its cluster mean a year apart"}};
+    for (const double t : kHnteThresholds) {
+      out.push_back({fmt::format("rd_bunching_{:.0f}pct", 100 * t), "1",
+                     fmt::format("firms with R&D intensity just above {:.0f}% over those just "
+                                 "below (within {:.1f} points each side)",
+                                 100 * t, 100 * kBunchingWindow)});
+    }
+    return out;
+  }();
+  return infos;
+}
+
+std::vector<double> fact_values_of(const StatsReport& r) {
+  std::vector<double> out = {r.tail_exponent, r.growth.sd, r.growth.kurtosis, r.productivity_90_10,
+                             r.productivity_persistence};
+  for (std::size_t t = 0; t < kHnteThresholds.size(); ++t) {
+    out.push_back(t < r.bunching.size() ? r.bunching[t] : kNaN);
+  }
+  return out;
+}
+
 std::string stats_text(const StatsReport& r) {
   std::string out;
   out += fmt::format("Firm snapshots {} to {} ({} firms at the last, all replicates)\n",

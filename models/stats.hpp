@@ -50,6 +50,11 @@ struct StatsReport {
 StatsReport firm_stats(const std::vector<sim::Snapshot>& snapshots,
                        const std::vector<std::string>& dates);
 std::string stats_text(const StatsReport& report);
+
+// The report's scalar facts a calibration can target (models/README.md, "Stylized facts as
+// targets"): their names, units and meaning, and their values in that order.
+const std::vector<sim::MetricInfo>& fact_infos();
+std::vector<double> fact_values_of(const StatsReport& report);
 std::string stats_json(const StatsReport& report);
 
 }  // namespace models

@@ -83,7 +83,8 @@ void measure_model(const Model& model, const Scenario& scenario, bool show_progr
   const fs::path temporary =
       fs::temp_directory_path() / fmt::format("clustersim-bench-{}.h5", getpid());
   const auto start = Clock::now();
-  write_result_file(temporary.string(), model, scenario, result, Provenance{"bench", f.threads});
+  write_result_file(temporary.string(), model, scenario, result,
+                    Provenance{"bench", f.threads, {}});
   f.write_seconds = seconds_since(start);
   std::error_code ec;
   fs::remove(temporary, ec);

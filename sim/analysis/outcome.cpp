@@ -18,8 +18,8 @@ namespace {
 
 constexpr const char* kForms =
     "a goal (G3, G3.value, G3.cost), sum(M), mean(M), end(M) or clusters(M >= X), each with an "
-    "optional period (2020, 2020Q4, 2016Q1:2020Q4), a number, or these combined with + - * / "
-    "and parentheses";
+    "optional period (2020, 2020Q4, 2016Q1:2020Q4), a stylized fact fact(F), a number, or these "
+    "combined with + - * / and parentheses";
 
 // Errors point at a 1-based column of the expression, as a one-line input named --outcome.
 [[noreturn]] void fail(std::size_t column, const std::string& detail) {
@@ -38,7 +38,7 @@ struct Steps {
   std::size_t first = 0, last = 0;  // inclusive step indices
 };
 
-enum class Kind { GoalShare, GoalValue, GoalCost, Sum, Mean, End, Clusters };
+enum class Kind { GoalShare, GoalValue, GoalCost, Sum, Mean, End, Clusters, Fact };
 
 // A parsed outcome, checked against the table's goals, metrics and quarters.
 struct Outcome {
@@ -225,9 +225,11 @@ class Parser {
       out.kind = Kind::End;
     } else if (name == "clusters") {
       out.kind = Kind::Clusters;
+    } else if (name == "fact") {
+      return fact();
     } else {
       fail(column,
-           fmt::format("no function '{}'; functions are sum, mean, end and clusters", name));
+           fmt::format("no function '{}'; functions are sum, mean, end, clusters and fact", name));
     }
     expect("(", "after the function's name");
     out.name = metric(out.column);
@@ -242,6 +244,26 @@ class Parser {
       out.steps = period();
     }
     expect(")", fmt::format("to close {}(", name));
+    return out;
+  }
+
+  // fact(F): a stylized fact of each run, with no period (it covers the run's snapshots).
+  Outcome fact() {
+    Outcome out;
+    out.kind = Kind::Fact;
+    expect("(", "after fact");
+    skip_space();
+    out.column = column();
+    out.name = identifier("a stylized fact's name");
+    if (!contains(table_.fact_names, out.name)) {
+      fail(out.column,
+           table_.fact_names.empty()
+               ? fmt::format("no fact '{}': this sweep recorded no stylized facts "
+                             "(a calibration records them when a target reads one)",
+                             out.name)
+               : fmt::format("no fact '{}'; facts are {}", out.name, listing(table_.fact_names)));
+    }
+    expect(")", "to close fact(");
     return out;
   }
 
@@ -401,6 +423,19 @@ std::vector<double> metric_outcome(const Outcome& outcome, const SweepTable& tab
   return out;
 }
 
+// A fact's mean over each run's replicates; a NaN (too few firms for it) stays NaN.
+std::vector<double> fact_outcome(const Outcome& outcome, const SweepTable& table) {
+  const std::vector<double> values = table.fact(outcome.name);
+  check_size(values, {table.runs, table.replicates}, "fact " + outcome.name);
+  std::vector<double> out(table.runs, 0.0);
+  for (std::size_t run = 0; run < table.runs; ++run) {
+    double sum = 0.0;
+    for (std::size_t r = 0; r < table.replicates; ++r) sum += values[run * table.replicates + r];
+    out[run] = sum / static_cast<double>(table.replicates);
+  }
+  return out;
+}
+
 std::vector<double> evaluate_leaf(const Outcome& outcome, const SweepTable& table) {
   switch (outcome.kind) {
     case Kind::GoalShare:
@@ -412,6 +447,8 @@ std::vector<double> evaluate_leaf(const Outcome& outcome, const SweepTable& tabl
     case Kind::End:
     case Kind::Clusters:
       return metric_outcome(outcome, table);
+    case Kind::Fact:
+      return fact_outcome(outcome, table);
   }
   return {};
 }

@@ -8,6 +8,8 @@
 //   mean(M[, P])    mean over the quarters of P of M summed over clusters
 //   clusters(M >= X[, P])   number of clusters whose M, summed over P, is at least X
 //   end(M[, P])     metric M summed over clusters in the last quarter of P (a stock)
+//   fact(F)         mean over replicates of the run's stylized fact F (Model::facts), when the
+//                   sweep recorded them (calibrations whose targets read them)
 //   A / B, A * B, A + B, A - B, -A, (A), numbers: arithmetic on the per-run values
 //
 // A period P is a year (2020: its four quarters), a quarter (2020Q4), or a range
@@ -37,6 +39,10 @@ struct SweepTable {
   // A goal field ("value_at_deadline", "met", "cost_to_deadline") as [run][goal][replicate];
   // throws InputError when the sweep has no such field.
   std::function<std::vector<double>(const std::string& field)> goals;
+  // The stylized facts the sweep recorded (none: fact(F) is refused), and one's values as
+  // [run][replicate].
+  std::vector<std::string> fact_names;
+  std::function<std::vector<double>(const std::string& fact)> fact;
 };
 
 // The outcome named by `expression`, one value per run. Throws InputError (key "--outcome",

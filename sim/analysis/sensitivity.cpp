@@ -132,6 +132,10 @@ SweepTable read_table_shape(hid_t file, const std::string& path) {
     check_shape(file, "metrics/" + name, {t.runs, t.replicates, t.steps, t.clusters},
                 "[run, replicate, time, cluster]", path);
   }
+  if (h5::exists(file, "facts")) t.fact_names = h5::member_names(h5::open_group(file, "facts"));
+  for (const auto& name : t.fact_names) {
+    check_shape(file, "facts/" + name, {t.runs, t.replicates}, "[run, replicate]", path);
+  }
   for (const char* field : kGoalFields) {
     const std::string dataset = std::string("goals/") + field;
     if (h5::exists(file, dataset)) {
@@ -281,6 +285,12 @@ SweepTable read_sweep_table(const std::string& path) {
     return read_metric(path, names, name);
   };
   table.goals = [path](const std::string& field) { return read_goal_field(path, field); };
+  // The parser admits only the names in fact_names, all checked above.
+  table.fact = [path](const std::string& name) {
+    return guarded(path, [&] {
+      return h5::read_doubles(h5::open_dataset(open_sweep_file(path), "facts/" + name));
+    });
+  };
   return table;
 }
 

@@ -503,7 +503,8 @@ CalibrationMethod read_method(const ConfigNode* node) {
 
 // A table with the base's quarters and the model's metrics but no runs: evaluating an
 // expression against it checks every name and period, and records the metrics it reads.
-SweepTable checking_table(const Scenario& base, const Model& model, std::set<std::string>& used) {
+SweepTable checking_table(const Scenario& base, const Model& model, std::set<std::string>& used,
+                          std::set<std::string>& facts) {
   SweepTable t;
   t.steps = static_cast<std::size_t>(base.calendar().steps());
   t.clusters = base.clusters().size();
@@ -517,12 +518,17 @@ SweepTable checking_table(const Scenario& base, const Model& model, std::set<std
     return std::vector<double>{};
   };
   t.goals = [](const std::string&) { return std::vector<double>{}; };
+  for (const auto& f : model.facts()) t.fact_names.push_back(f.name);
+  t.fact = [&facts](const std::string& name) {
+    facts.insert(name);
+    return std::vector<double>{};
+  };
   return t;
 }
 
 void check_expressions(CalibrationDefinition& cal, const Scenario& base, const Model& model) {
-  std::set<std::string> used;
-  const SweepTable table = checking_table(base, model, used);
+  std::set<std::string> used, facts;
+  const SweepTable table = checking_table(base, model, used, facts);
   for (const auto& t : cal.targets) {
     try {
       evaluate_outcome(t.expression, table);
@@ -535,6 +541,7 @@ void check_expressions(CalibrationDefinition& cal, const Scenario& base, const M
   for (const auto& m : model.metrics()) {
     if (used.contains(m.name)) cal.metrics.push_back(m.name);
   }
+  cal.facts = !facts.empty();
 }
 
 // The largest arrays a calibration holds: one batch's metrics as read back (population x

@@ -66,6 +66,7 @@ struct CalibrationDefinition {
   std::string observations_path, observations_text;  // the CSV, absolute, and its bytes
   CalibrationMethod method;
   std::vector<std::string> metrics;  // the metrics the targets read, in the model's order
+  bool facts = false;                // a target reads a stylized fact: runs record them
   std::uint64_t fingerprint = 0;     // of everything that decides the posterior
 };
 

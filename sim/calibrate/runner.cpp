@@ -69,6 +69,7 @@ SweepDefinition batch_sweep(const CalibrationDefinition& cal, const EvaluatedBat
     s.points.push_back(std::move(point));
   }
   s.metrics = cal.metrics;
+  s.facts = cal.facts;
   s.fingerprint = fingerprint_of(s);
   return s;
 }

@@ -158,6 +158,18 @@ class Model {
   virtual std::string diagnostics(const std::vector<Snapshot>& /*snapshots*/, bool /*json*/) const {
     return {};
   }
+  // Stylized facts of one run's firms (a calibration's targets): their names, units and
+  // meaning, the steps at which a run whose facts are wanted takes its snapshots (whatever the
+  // scenario's own snapshot settings), and their values from those snapshots, in facts()
+  // order, NaN where a fact is undefined (too few firms). None by default.
+  virtual const std::vector<MetricInfo>& facts() const {
+    static const std::vector<MetricInfo> none;
+    return none;
+  }
+  virtual std::vector<int> fact_steps(const Scenario& /*scenario*/) const { return {}; }
+  virtual std::vector<double> fact_values(const std::vector<Snapshot>& /*snapshots*/) const {
+    return {};
+  }
   // Measures of a run against a counterfactual run of the same calendar, clusters, seed and
   // replicates (replicate r against replicate r). None by default.
   virtual std::vector<ComparisonMeasure> compare(const Scenario& /*scenario*/,

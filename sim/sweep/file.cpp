@@ -441,6 +441,7 @@ std::uint64_t fingerprint_of(const SweepDefinition& sweep) {
   }
   h.word(static_cast<std::uint64_t>(sweep.replicates));
   for (const auto& metric : sweep.metrics) h.text(metric);
+  if (sweep.facts) h.text("facts");  // only when set, so sweeps keep their fingerprints
   return h.value();
 }
 

@@ -40,6 +40,9 @@ struct SweepDefinition {
   std::vector<std::vector<double>> points;  // points[point][setting]: the design matrix
   std::size_t base_samples = 0;             // saltelli: N (points = N * (D + 2)); else 0
   std::vector<std::string> metrics;         // `output: metrics:` subset, in file order; empty = all
+  // Also record each run's stylized facts (Model::facts, from snapshots at Model::fact_steps):
+  // a calibration sets it when a target reads fact(NAME).
+  bool facts = false;
   // FNV-1a 64 of everything that decides the results: the base's resolved YAML, the method, the
   // settings, the design matrix (exact bits), the replicates and the metrics written.
   std::uint64_t fingerprint = 0;

@@ -108,7 +108,7 @@ std::vector<Scenario> point_scenarios(const SweepDefinition& sweep, const Model&
 }
 
 RunResult simulate_run(const Model& model, const Scenario& scenario, std::size_t replicate,
-                       const std::vector<std::size_t>& metric_index,
+                       const std::vector<std::size_t>& metric_index, bool facts,
                        const std::atomic<bool>* cancel, const std::atomic<bool>* stop) {
   const auto steps = static_cast<std::size_t>(scenario.calendar().steps());
   const std::size_t clusters = scenario.clusters().size();
@@ -125,10 +125,17 @@ RunResult simulate_run(const Model& model, const Scenario& scenario, std::size_t
       drawn.empty() ? std::nullopt
                     : std::optional<Scenario>(replicate_scenario(scenario, drawn, 0));
   const auto prepared = model.prepare(own ? *own : scenario);
-  std::vector<Snapshot> none;
-  run_replicate(*prepared, replicate, all, 0, RunControl{nullptr, cancel, nullptr, stop}, {}, none);
+  std::vector<Snapshot> snapshots;
+  run_replicate(*prepared, replicate, all, 0, RunControl{nullptr, cancel, nullptr, stop},
+                facts ? model.fact_steps(scenario) : std::vector<int>{}, snapshots);
   RunResult out{MetricsArray(metric_index.size(), 1, steps, clusters),
-                model.evaluate_goals(scenario, all)};
+                model.evaluate_goals(scenario, all),
+                {}};
+  if (facts) {
+    // The facts read snapshots laid out as an ensemble's, with their replicate column.
+    for (Snapshot& s : snapshots) s = stack_snapshots(s.step, {s});
+    out.facts = model.fact_values(snapshots);
+  }
   for (std::size_t k = 0; k < metric_index.size(); ++k) {
     std::copy_n(all.metric(metric_index[k]), steps * clusters, out.metrics.metric(k));
   }
@@ -143,8 +150,9 @@ void execute_run(const Model& model, const SweepDefinition& sweep,
   const auto replicates = static_cast<std::size_t>(sweep.replicates);
   const std::size_t point = run / replicates, replicate = run % replicates;
   const Scenario& scenario = scenarios[point];
-  store.write_run(subfolder, point, replicate,
-                  simulate_run(model, scenario, replicate, metric_index, cancel, stop));
+  store.write_run(
+      subfolder, point, replicate,
+      simulate_run(model, scenario, replicate, metric_index, sweep.facts, cancel, stop));
   if (progress != nullptr) {
     progress->steps_done += scenario.calendar().steps();
     ++progress->replicates_done;

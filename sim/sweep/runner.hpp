@@ -32,10 +32,10 @@ void parse_shard(const std::string& text, int& shard, int& shards);
 // The validated scenario of every point, in point order.
 std::vector<Scenario> point_scenarios(const SweepDefinition& sweep, const Model& model);
 
-// Runs one (point, replicate) and returns what its run file holds; stops between steps (Cancelled)
-// when `cancel` or `stop` is raised.
+// Runs one (point, replicate) and returns what its run file holds (with its stylized facts when
+// `facts`); stops between steps (Cancelled) when `cancel` or `stop` is raised.
 RunResult simulate_run(const Model& model, const Scenario& scenario, std::size_t replicate,
-                       const std::vector<std::size_t>& metric_index,
+                       const std::vector<std::size_t>& metric_index, bool facts,
                        const std::atomic<bool>* cancel, const std::atomic<bool>* stop = nullptr);
 
 // Runs one run (index point * replicates + replicate) and writes it to `subfolder` of the

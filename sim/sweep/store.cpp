@@ -111,6 +111,7 @@ void write_manifest(const std::string& path, const SweepDefinition& sweep) {
     write_strings_if_any(file, "settings", sweep.settings);
     write_strings_if_any(file, "set", sweep.set);
     write_strings_if_any(file, "metrics", sweep.metrics);
+    h5::write_attribute(file, "facts", static_cast<std::int64_t>(sweep.facts ? 1 : 0));
     std::vector<double> design;
     for (const auto& point : sweep.points) design.insert(design.end(), point.begin(), point.end());
     h5::write_doubles(file, "design", {sweep.points.size(), sweep.settings.size()}, design.data());
@@ -183,6 +184,7 @@ void write_run_contents(const std::string& path, const SweepDefinition& sweep, s
   h5::write_attribute(file, "replicate", static_cast<std::int64_t>(replicate));
   const MetricsArray& m = run.metrics;
   h5::write_doubles(file, "metrics", {m.metrics(), m.steps(), m.clusters()}, m.metric(0));
+  if (sweep.facts) h5::write_doubles(file, "facts", {run.facts.size()}, run.facts.data());
   const GoalResults& g = run.goals;
   const auto [ids, descriptions, units, targets, deadlines] = goal_columns(g.goals);
   if (ids.empty()) return;
@@ -200,14 +202,16 @@ void write_run_contents(const std::string& path, const SweepDefinition& sweep, s
   }
 }
 
-// A run file read back: metrics [metric][step][cluster] and one replicate's goals.
+// A run file read back: metrics [metric][step][cluster], one replicate's goals, and its facts
+// when the sweep records them.
 struct StoredRun {
   std::vector<double> metrics;
   GoalResults goals;
+  std::vector<double> facts;
 };
 
 StoredRun read_run(const std::string& path, const SweepDefinition& sweep, std::size_t point,
-                   std::size_t replicate, std::size_t metric_values) {
+                   std::size_t replicate, std::size_t metric_values, std::size_t facts) {
   return reading(path, [&] {
     h5::Handle file = h5::open_file(path);
     if (string_attribute_or_empty(file, "filetype") != kRunFiletype) {
@@ -229,6 +233,14 @@ StoredRun read_run(const std::string& path, const SweepDefinition& sweep, std::s
       throw InputError({path, 0, 0}, "",
                        fmt::format("/metrics has {} values; the sweep's runs have {}",
                                    run.metrics.size(), metric_values));
+    }
+    if (sweep.facts) {
+      run.facts = h5::read_doubles(h5::open_dataset(file, "facts"));
+      if (run.facts.size() != facts) {
+        throw InputError(
+            {path, 0, 0}, "",
+            fmt::format("/facts has {} values; the model has {}", run.facts.size(), facts));
+      }
     }
     GoalResults& g = run.goals;
     g.replicates = 1;
@@ -325,6 +337,21 @@ void write_sweep_goals(hid_t file, const SweepGoals& goals, const SweepDefinitio
   if (goals.costed) {
     per_run(h5::write_doubles(group, "cost_to_deadline", shape, goals.cost_to_deadline.data()),
             "yuan", "public money spent from the run's start to the goal's deadline");
+  }
+}
+
+// /facts/NAME [run][replicate]: each run's stylized facts.
+void write_sweep_facts(hid_t file, const std::vector<MetricInfo>& infos,
+                       const std::vector<double>& values, const std::vector<hsize_t>& shape,
+                       hid_t run, hid_t replicate) {
+  h5::Handle group = h5::create_group(file, "facts");
+  const std::size_t block = shape[0] * shape[1];
+  for (std::size_t f = 0; f < infos.size(); ++f) {
+    h5::Handle ds = h5::write_doubles(group, infos[f].name, shape, values.data() + f * block);
+    h5::attach_dimension(ds, run, 0);
+    h5::attach_dimension(ds, replicate, 1);
+    h5::write_attribute(ds, "units", infos[f].units);
+    h5::write_attribute(ds, "description", infos[f].description);
   }
 }
 
@@ -433,6 +460,7 @@ SweepDefinition SweepStore::read_manifest(const std::string& folder) {
     sweep.settings = strings_or_none(file, "settings");
     sweep.set = strings_or_none(file, "set");
     sweep.metrics = strings_or_none(file, "metrics");
+    sweep.facts = H5Aexists(file, "facts") > 0 && int_attribute(file, "facts") != 0;
     h5::Handle design = h5::open_dataset(file, "design");
     const auto shape = h5::shape_of(design);
     const auto values = h5::read_doubles(design);
@@ -552,6 +580,8 @@ void SweepStore::assemble(const std::string& output, const Model& model,
   const std::size_t clusters = base.clusters().size();
   const std::size_t block = steps * clusters;
   SweepGoals goals;
+  // [fact][point][replicate]
+  std::vector<double> facts(sweep_.facts ? model.facts().size() * points * replicates : 0);
 
   const std::lock_guard lock(hdf5_lock());
   write_atomically(output, [&](const std::string& temporary) {
@@ -583,7 +613,8 @@ void SweepStore::assemble(const std::string& output, const Model& model,
     for (std::size_t p = 0; p < points; ++p) {
       for (std::size_t r = 0; r < replicates; ++r) {
         const std::string& path = where[p * replicates + r];
-        const StoredRun stored = read_run(path, sweep_, p, r, metric_index.size() * block);
+        const StoredRun stored =
+            read_run(path, sweep_, p, r, metric_index.size() * block, model.facts().size());
         if (p == 0 && r == 0) {  // the first run fixes the goals every run must hold
           goals.definitions = stored.goals.goals;
           goals.costed = !stored.goals.cost_to_deadline.empty();
@@ -594,6 +625,9 @@ void SweepStore::assemble(const std::string& output, const Model& model,
           goals.met.assign(n, 0);
         }
         gather_goals(goals, stored.goals, p, r, replicates, path);
+        for (std::size_t f = 0; f < stored.facts.size(); ++f) {
+          facts[f * points * replicates + p * replicates + r] = stored.facts[f];
+        }
         for (std::size_t k = 0; k < datasets.size(); ++k) {
           h5::write_block(datasets[k], {p, r, 0, 0}, {1, 1, steps, clusters},
                           stored.metrics.data() + k * block);
@@ -601,6 +635,8 @@ void SweepStore::assemble(const std::string& output, const Model& model,
       }
     }
     write_sweep_goals(file, goals, sweep_, run, replicate);
+    if (sweep_.facts)
+      write_sweep_facts(file, model.facts(), facts, {points, replicates}, run, replicate);
     h5::check(H5Fflush(file, H5F_SCOPE_GLOBAL), "flush " + output);
   });
 }

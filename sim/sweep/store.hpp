@@ -19,6 +19,7 @@ namespace sim {
 struct RunResult {
   MetricsArray metrics;  // [metric][0][step][cluster]
   GoalResults goals;
+  std::vector<double> facts;  // Model::facts() order, when the sweep records them; else empty
 };
 
 // This build's identity as recorded in manifests and run files: version, commit and flags.

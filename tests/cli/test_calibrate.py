@@ -372,3 +372,44 @@ def test_a_step_runs_what_a_shard_left_undone(small_local, tmp_path):
         assert clustersim("calibrate", cal, "-o", out, "--shard", "0/2", "-q").returncode == 0
         assert clustersim("calibrate", cal, "-o", out, "--step", "-q").returncode == 0
     assert_same_calibration(local, out)
+
+
+FACTS_CALIBRATION = """\
+description: Fit the small world's productivity spread, a stylized fact of its firms
+base: {base}
+seed: 5
+parameters:
+  firm.max_investment_rate: {{prior: uniform, min: 0.01, max: 0.15}}
+targets:
+  - {{name: dispersion, model: "fact({fact})", value: 1.6, se: 0.1, source: synthetic}}
+  - {{name: patents, model: "sum(patents_granted, 2015)", value: 100, se: 30, source: synthetic}}
+method:
+  population: 20
+  max_generations: 2
+"""
+
+
+def test_a_target_can_be_a_stylized_fact_of_the_firms(tmp_path, observed):
+    cal = write_calibration(tmp_path, observed, text=FACTS_CALIBRATION.format(
+        base=SMALL, fact="productivity_90_10"))
+    out = tmp_path / "out.h5"
+    done = clustersim("calibrate", cal, "-o", out, "-q")
+    assert done.returncode == 0, done.stderr
+    report = json.loads(clustersim("posterior", out, "--json").stdout)
+    fit = {f["target"]: f for f in report["fit"]}
+    # The 90:10 productivity ratio of a few hundred firms is a number above 1 in every run.
+    assert fit["dispersion"]["observed"] == 1.6
+    low, high = fit["dispersion"]["model_interval_90"]
+    assert 1 < low <= high < 10, fit
+
+
+def test_an_unknown_stylized_fact_is_refused_with_the_valid_ones(tmp_path, observed):
+    cal = write_calibration(tmp_path, observed, text=FACTS_CALIBRATION.format(
+        base=SMALL, fact="size_tail"))
+    for command in ("validate", "calibrate"):
+        done = clustersim(command, cal, "-o", tmp_path / "out.h5") if command == "calibrate" \
+            else clustersim(command, cal)
+        assert done.returncode == 2, done.stderr
+        assert re.search(r"cal\.yaml:7:\d+: error: key 'model': target 'dispersion', .*"
+                         r"no fact 'size_tail'; facts are size_tail_exponent, growth_sd, ", done.stderr), done.stderr
+    assert not (tmp_path / "out.h5").exists()

@@ -3,6 +3,7 @@
 tests/docs/baseline_figures.py. Results are bit-identical for a scenario and seed, so a stale
 number fails here; regenerate with `/usr/bin/python3 tests/docs/baseline_figures.py --update`."""
 import importlib.util
+import json
 
 import pytest
 
@@ -54,3 +55,30 @@ def test_the_calibration_tables_are_what_the_posterior_and_this_build_give(
     assert block == calibration_generated[name], (
         f"{path.name}'s {name} block is stale: /usr/bin/python3 "
         "tests/calibration/calibration_tables.py --update")
+
+
+coverage_spec = importlib.util.spec_from_file_location(
+    "coverage_check", SOURCE_DIR / "tests" / "calibration" / "coverage.py")
+coverage_check = importlib.util.module_from_spec(coverage_spec)
+coverage_spec.loader.exec_module(coverage_check)
+
+
+def test_the_coverage_table_is_the_committed_summarys():
+    summary = json.loads(coverage_check.COMMITTED.read_text())
+    path, begin, end = coverage_check.BLOCK
+    assert coverage_check.readme_block.read_block(path, begin, end) == \
+        coverage_check.markdown(summary), (
+        "models/README.md's calibration-coverage block is stale: /usr/bin/python3 "
+        "tests/calibration/coverage.py --summary tests/calibration/coverage.json --update")
+
+
+def test_the_committed_coverage_comes_from_this_build(tmp_path):
+    # Truth 0 again (about 10 s): the same truth, observations and posterior intervals.
+    summary = json.loads(coverage_check.COMMITTED.read_text())
+    again = coverage_check.one_truth(str(EXECUTABLE), 0, summary["population"], tmp_path)
+    committed = [r for r in summary["results"] if r["truth"] == again["truth"]]
+    assert len(committed) == 1, "truth 0 is not in tests/calibration/coverage.json"
+    assert again["intervals"] == committed[0]["intervals"], (
+        "the calibration gives other intervals than the committed coverage check: rerun "
+        "tests/calibration/coverage.py (about 10 minutes) and --update")
+    assert again["runs"] == committed[0]["runs"]

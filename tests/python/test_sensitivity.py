@@ -198,7 +198,7 @@ def test_expressions_match_hand_values_and_the_engine(sweep_file, expression):
     ("G9", 1, "no goal 'G9'; goals are G1, G2"),
     ("G1.price", 4, "no goal field 'price'; fields are value and cost"),
     ("sum(revenue)", 5, "no metric 'revenue'; metrics are output, patents"),
-    ("median(output)", 1, "no function 'median'; functions are sum, mean, end and clusters"),
+    ("median(output)", 1, "no function 'median'; functions are sum, mean, end, clusters and fact"),
     ("output", 1, "'output' is a metric: use sum(output)"),
     ("sum(output, 2021Q1)", 13, "no quarter 2021Q1: the sweep runs from 2019Q1 to 2020Q4"),
     ("sum(output, 2018)", 13, "the year 2018 is not wholly in the sweep"),

@@ -163,6 +163,39 @@ TEST(Outcome, AShapeWhoseSizeOverflowsIsRefused) {
   EXPECT_THROW(sim::evaluate_outcome("G1", t), std::invalid_argument);
 }
 
+// fact(F) is each run's stylized fact, averaged over its replicates; a fact the sweep did not
+// record, or any fact of a sweep that recorded none, is an error naming what there is.
+TEST(Outcome, FactIsTheMeanOverReplicates) {
+  sim::SweepTable t = table();
+  t.fact_names = {"growth_sd", "size_tail_exponent"};
+  t.fact = [](const std::string& name) -> std::vector<double> {
+    if (name == "growth_sd") return {0.1, 0.3, /* run 1 */ 0.2, 0.2};
+    return {1.0, NAN, /* run 1 */ 1.5, 2.5};
+  };
+  EXPECT_EQ(sim::evaluate_outcome("fact(growth_sd)", t), (Values{0.2, 0.2}));
+  EXPECT_EQ(sim::evaluate_outcome("fact( growth_sd ) * 10", t), (Values{2.0, 2.0}));
+  const auto tail = sim::evaluate_outcome("fact(size_tail_exponent)", t);
+  EXPECT_TRUE(std::isnan(tail[0]));  // too few firms in one replicate: not a number
+  EXPECT_EQ(tail[1], 2.0);
+  try {
+    sim::evaluate_outcome("fact(kurtosis)", t);
+    ADD_FAILURE() << "no InputError";
+  } catch (const sim::InputError& e) {
+    EXPECT_EQ(e.where().column, 6);
+    EXPECT_EQ(e.detail(), "no fact 'kurtosis'; facts are growth_sd, size_tail_exponent");
+  }
+  const auto none = error_of("fact(growth_sd)");
+  ASSERT_TRUE(none.has_value());
+  EXPECT_NE(none->detail().find("recorded no stylized facts"), std::string::npos) << none->detail();
+  try {
+    sim::evaluate_outcome("fact(growth_sd, 2020)", t);
+    ADD_FAILURE() << "no InputError";
+  } catch (const sim::InputError& e) {
+    EXPECT_EQ(e.where().column, 15);
+    EXPECT_EQ(e.detail(), "expected ')' to close fact(, found ','");
+  }
+}
+
 TEST(Outcome, UndecidedGoalIsAnError) {
   const std::string detail =
       "goal G2 is undecided in run 1 (replicate 0): the run ends before the goal's deadline";
@@ -179,7 +212,7 @@ TEST(Outcome, UnknownNamesListTheValidOnes) {
   expect_error("sum(revenue)", 5, "no metric 'revenue'; metrics are output, patents");
   expect_error("mean( revenue, 2020)", 7, "no metric 'revenue'; metrics are output, patents");
   expect_error("median(output)", 1,
-               "no function 'median'; functions are sum, mean, end and clusters");
+               "no function 'median'; functions are sum, mean, end, clusters and fact");
   expect_error("output", 1,
                "'output' is a metric: use sum(output), mean(output) or clusters(output >= X)");
 }
@@ -197,8 +230,8 @@ TEST(Outcome, UnknownQuartersAndYears) {
 TEST(Outcome, MalformedExpressions) {
   const std::string forms =
       "a goal (G3, G3.value, G3.cost), sum(M), mean(M), end(M) or clusters(M >= X), each with "
-      "an optional period (2020, 2020Q4, 2016Q1:2020Q4), a number, or these combined with + - * "
-      "/ and parentheses";
+      "an optional period (2020, 2020Q4, 2016Q1:2020Q4), a stylized fact fact(F), a number, or "
+      "these combined with + - * / and parentheses";
   expect_error("", 1, "the outcome is empty; expected " + forms);
   expect_error("   ", 1, "the outcome is empty; expected " + forms);
   expect_error("(G1", 4, "expected ')' to close the parenthesis, found the end");
