@@ -33,8 +33,9 @@ from ._sensitivity import sensitivity  # noqa: E402
 Scenario = _core.Scenario
 __version__ = _core.version()
 
-__all__ = ["run", "load", "load_calibration", "goals", "goals_report", "validate", "schema", "metrics", "plot",
-           "sensitivity", "Scenario", "ScenarioError", "ResultFileError", "__version__"]
+__all__ = ["run", "load", "load_calibration", "goals", "goals_report", "validate", "schema",
+           "metrics", "plot", "sensitivity", "Scenario", "ScenarioError", "ResultFileError",
+           "__version__"]
 
 
 def schema():
@@ -48,6 +49,11 @@ def metrics():
     """The model's metrics as a DataFrame (name, units, description)."""
     import pandas as pd
     return pd.DataFrame(_core.metrics()).set_index("name")
+
+
+def __dir__():
+    # The public API only: not the modules and helpers the package imports for itself.
+    return sorted(__all__)
 
 
 def __getattr__(name):

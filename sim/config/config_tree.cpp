@@ -3,6 +3,8 @@
 #include <yaml-cpp/yaml.h>
 
 #include <fmt/format.h>
+#include <algorithm>
+#include <cctype>
 #include <filesystem>
 #include <fstream>
 #include <optional>
@@ -275,7 +277,49 @@ ConfigNode parse_document(const std::string& text, const std::string& file) {
   return tree;
 }
 
-// Overlays `top` on `base`: settings and non-mappings replace whole, groups merge.
+// A per-cluster mapping that names some clusters but no `default` (cluster ids start with a
+// letter, dates with a digit).
+bool names_clusters_only(const ConfigNode& node) {
+  if (node.kind != ConfigNode::Kind::Map || node.child("default") != nullptr) return false;
+  return std::any_of(node.entries.begin(), node.entries.end(), [](const ConfigEntry& e) {
+    return !e.key.empty() && std::isdigit(static_cast<unsigned char>(e.key[0])) == 0;
+  });
+}
+
+// Puts a setting's new value over the one it overrides. A value replaces the old one whole,
+// except a per-cluster mapping without `default`: the clusters it does not name keep the old
+// value (a per-cluster mapping's entries are merged, anything else becomes its default), so
+// overriding one cluster never resets the others to the schema's default.
+void overlay_setting(ConfigEntry& existing, ConfigEntry top) {
+  if (!names_clusters_only(top.value)) {
+    existing = std::move(top);
+    return;
+  }
+  ConfigNode& old = existing.value;
+  const bool old_by_cluster =
+      old.kind == ConfigNode::Kind::Map &&
+      std::any_of(old.entries.begin(), old.entries.end(), [](const ConfigEntry& e) {
+        return !e.key.empty() && std::isdigit(static_cast<unsigned char>(e.key[0])) == 0;
+      });
+  if (!old_by_cluster) {
+    ConfigEntry inherited{"default", old.where, std::move(old)};
+    top.value.entries.insert(top.value.entries.begin(), std::move(inherited));
+    existing = std::move(top);
+    return;
+  }
+  for (auto& entry : top.value.entries) {
+    auto same = std::find_if(old.entries.begin(), old.entries.end(),
+                             [&](const ConfigEntry& e) { return e.key == entry.key; });
+    if (same != old.entries.end()) {
+      *same = std::move(entry);
+    } else {
+      old.entries.push_back(std::move(entry));
+    }
+  }
+  existing.key_where = top.key_where;
+}
+
+// Overlays `top` on `base`: settings replace whole (but see overlay_setting), groups merge.
 void merge(ConfigNode& base, ConfigNode top, const std::string& prefix, const Schema& schema) {
   for (auto& entry : top.entries) {
     const std::string full = prefix.empty() ? entry.key : prefix + "." + entry.key;
@@ -288,6 +332,8 @@ void merge(ConfigNode& base, ConfigNode top, const std::string& prefix, const Sc
                              entry.value.kind == ConfigNode::Kind::Map;
     if (both_groups) {
       merge(existing->value, std::move(entry.value), full, schema);
+    } else if (existing != nullptr && schema.find(full) != nullptr) {
+      overlay_setting(*existing, std::move(entry));
     } else if (existing != nullptr) {
       *existing = std::move(entry);
     } else {
@@ -384,7 +430,7 @@ ConfigNode read_scenario_tree(const std::string& path, const Schema& schema) {
   return read_with_parents(path, Location{path, 0, 0}, schema, chain);
 }
 
-void apply_override(ConfigNode& tree, const std::string& assignment) {
+void apply_override(ConfigNode& tree, const std::string& assignment, const Schema* schema) {
   if (assignment.size() > limits::kOverrideBytes) {
     throw InputError({"--set " + assignment.substr(0, 40) + "...", 1, 1}, "",
                      fmt::format("an override of {} bytes; --set takes at most {}",
@@ -417,14 +463,23 @@ void apply_override(ConfigNode& tree, const std::string& assignment) {
     for (auto& e : node->entries) {
       if (e.key == part) next = &e.value;
     }
+    if (p + 1 == parts.size()) {
+      ConfigEntry assigned{part, Location{file, 1, 1}, std::move(value)};
+      auto old = std::find_if(node->entries.begin(), node->entries.end(),
+                              [&](const ConfigEntry& e) { return e.key == part; });
+      if (old != node->entries.end() && schema != nullptr && schema->find(key) != nullptr) {
+        overlay_setting(*old, std::move(assigned));
+      } else if (old != node->entries.end()) {
+        *old = std::move(assigned);
+      } else {
+        node->entries.push_back(std::move(assigned));
+      }
+      return;
+    }
     if (next == nullptr) {
       node->entries.push_back({part, Location{file, 1, 1}, ConfigNode{}});
       next = &node->entries.back().value;
       next->where = Location{file, 1, 1};
-    }
-    if (p + 1 == parts.size()) {
-      *next = std::move(value);
-      return;
     }
     if (next->kind != ConfigNode::Kind::Map) {
       next->kind = ConfigNode::Kind::Map;

@@ -32,7 +32,8 @@ struct ConfigEntry {
 };
 
 // Reads a scenario file and everything it extends, merged: a file's settings replace those
-// it extends, setting by setting (a setting's value is replaced whole, groups are merged).
+// it extends, setting by setting (a setting's value is replaced whole, except a per-cluster
+// mapping without `default`, whose clusters override the inherited value; groups are merged).
 // Errors (missing, unreadable or empty file, invalid YAML, a non-mapping document, duplicate
 // keys, an `extends` cycle) are InputErrors naming file, line and column.
 ConfigNode read_scenario_tree(const std::string& path, const Schema& schema);
@@ -43,7 +44,10 @@ std::vector<std::string> split_key(const std::string& key);
 // Parses one scenario document (no `extends` handling); errors name `file`.
 ConfigNode parse_scenario_text(const std::string& text, const std::string& file);
 
-// Applies one "--set a.b.c=value" override; the value is read as YAML.
-void apply_override(ConfigNode& tree, const std::string& assignment);
+// Applies one "--set a.b.c=value" override; the value is read as YAML. With a schema, a
+// setting's per-cluster mapping without `default` keeps the clusters it does not name at the
+// value it overrides, as between files (read_scenario_tree).
+void apply_override(ConfigNode& tree, const std::string& assignment,
+                    const Schema* schema = nullptr);
 
 }  // namespace sim

@@ -1,6 +1,7 @@
 #include "sim/config/scenario.hpp"
 
 #include "sim/config/limits.hpp"
+#include "sim/core/spelling.hpp"
 
 #include <yaml-cpp/yaml.h>
 
@@ -23,6 +24,41 @@ constexpr const char* kDateForms = "a year (2015), a quarter (2015Q4) or an ISO 
 // A key that starts with a digit was meant as a date, even when it is not a valid one.
 bool looks_like_date(const std::string& key) {
   return !key.empty() && std::isdigit(static_cast<unsigned char>(key[0])) != 0;
+}
+
+// The setting an unknown key meant, judged on the whole path written under it: for
+// `polcy: {hnte_tax_rate: 0.1}` the key is `polcy`, but `polcy.hnte_tax_rate` says more. The
+// path follows each first entry down while it reads as a name (not a date, a cluster's
+// `default` or a list), at most 4 levels.
+std::optional<std::string> suggest_setting(const ConfigEntry& entry, const std::string& key,
+                                           const Schema& schema) {
+  std::vector<std::string> paths = {key};
+  const ConfigNode* node = &entry.value;
+  while (node->kind == ConfigNode::Kind::Map && !node->entries.empty() && paths.size() < 4) {
+    const ConfigEntry& first = node->entries.front();
+    if (first.key.empty() || looks_like_date(first.key) || first.key == "default") break;
+    paths.push_back(paths.back() + "." + first.key);
+    node = &first.value;
+  }
+  for (auto path = paths.rbegin(); path != paths.rend(); ++path) {
+    if (auto suggestion = schema.suggest(*path)) return suggestion;
+  }
+  return std::nullopt;
+}
+
+// An unknown cluster id, with the nearest id and the catalogue's ids (the first 40).
+std::string unknown_cluster(const std::string& id, const ClusterCatalog& catalogue) {
+  constexpr std::size_t kListed = 40;
+  std::vector<std::string> ids;
+  for (const auto& c : catalogue.all()) ids.push_back(c.id);
+  std::string out = fmt::format("unknown cluster id '{}'", id);
+  if (auto nearest = closest(id, ids)) out += fmt::format("; did you mean '{}'?", *nearest);
+  const std::size_t shown = std::min(ids.size(), kListed);
+  out +=
+      fmt::format(" The {} clusters of world.clusters_file are {}", ids.size(),
+                  fmt::join(ids.begin(), ids.begin() + static_cast<std::ptrdiff_t>(shown), ", "));
+  if (shown < ids.size()) out += fmt::format(" and {} more", ids.size() - shown);
+  return out;
 }
 
 // "a number", "an integer", ...
@@ -173,7 +209,7 @@ Scenario Scenario::resolve(ConfigNode tree, const std::string& source, const std
                      fmt::format("{} overrides; a run takes at most {}", options.overrides.size(),
                                  limits::kOverrides));
   }
-  for (const auto& assignment : options.overrides) apply_override(tree, assignment);
+  for (const auto& assignment : options.overrides) apply_override(tree, assignment, &schema);
   Scenario sc;
   sc.source_ = source;
   sc.base_dir_ = base_dir;
@@ -211,7 +247,7 @@ void Scenario::check_keys(const ConfigNode& node, const std::string& prefix, con
     if (schema.find(key) != nullptr) continue;
     if (!schema.is_group(key)) {
       std::string detail = "unknown setting";
-      if (auto suggestion = schema.suggest(key)) {
+      if (auto suggestion = suggest_setting(entry, key, schema)) {
         detail += fmt::format("; did you mean '{}'?", *suggestion);
       }
       throw InputError(entry.key_where, key, detail);
@@ -378,10 +414,7 @@ SettingValue Scenario::resolve_setting(const Setting& setting, const ConfigNode&
           throw InputError(entry.key_where, key,
                            fmt::format("bad date '{}': expected {}", entry.key, kDateForms));
         }
-        throw InputError(entry.key_where, key,
-                         fmt::format("unknown cluster id '{}' (the catalogue has {} clusters; "
-                                     "see world.clusters_file)",
-                                     entry.key, clusters_.size()));
+        throw InputError(entry.key_where, key, unknown_cluster(entry.key, clusters_));
       }
       v.overrides.emplace_back(*index, parse_schedule(setting, entry.value, v.base));
     }

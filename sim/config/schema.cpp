@@ -119,16 +119,24 @@ bool Schema::is_group(const std::string& key) const {
 }
 
 std::optional<std::string> Schema::suggest(const std::string& key) const {
-  std::vector<std::string> candidates;
+  const Setting* extended = nullptr;
   for (const auto& s : settings_) {
-    candidates.push_back(s.key);
-    // Groups too, so that a misspelt group ("polcy") points at "policy".
+    const bool begins =
+        s.key.size() > key.size() + 1 && s.key.starts_with(key) && s.key[key.size()] == '_';
+    if (begins && (extended == nullptr || s.key.size() < extended->key.size())) extended = &s;
+  }
+  if (extended != nullptr) return extended->key;
+  std::vector<std::string> keys, groups;
+  for (const auto& s : settings_) {
+    keys.push_back(s.key);
+    // Groups too, so that a misspelt group alone ("polcy") points at "policy".
     for (std::size_t dot = s.key.find('.'); dot != std::string::npos;
          dot = s.key.find('.', dot + 1)) {
-      candidates.push_back(s.key.substr(0, dot));
+      groups.push_back(s.key.substr(0, dot));
     }
   }
-  return closest(key, candidates);
+  if (auto setting = closest(key, keys)) return setting;
+  return closest(key, groups);
 }
 
 std::string Schema::markdown() const {

@@ -54,7 +54,9 @@ class Schema {
   const Setting* find(const std::string& key) const;
   // True when key is a group: a proper prefix of some setting's key ("policy", "policy.hnte").
   bool is_group(const std::string& key) const;
-  // The declared key or group closest in spelling to key, if any is close.
+  // The setting a mistyped key most likely meant: the shortest setting that key begins
+  // (policy.guide_fund.capital -> policy.guide_fund.capital_per_year), else the setting closest
+  // in spelling; a group only when no setting is close.
   std::optional<std::string> suggest(const std::string& key) const;
 
   const std::vector<Setting>& settings() const { return settings_; }

@@ -112,7 +112,7 @@ def test_existing_output_needs_force(tmp_path):
 
 
 @pytest.mark.parametrize("args, message", [
-    (["--set", "polcy.hnte_tax_rate=0.1"], "did you mean 'policy'"),
+    (["--set", "polcy.hnte_tax_rate=0.1"], "did you mean 'policy.hnte_tax_rate'"),
     (["--set", "policy.hnte_tax_rate=1.5"], "outside the allowed range"),
     (["--set", "policy.hnte_tax_rate={2015Q5: 0.1}"], "bad date '2015Q5'"),
     (["--set", "policy.hnte_tax_rate={delta: 0.1}"], "unknown cluster id 'delta'"),
@@ -128,6 +128,24 @@ def test_bad_input_exits_2_with_location_and_no_output(tmp_path, args, message):
     assert "error:" in done.stderr
     assert not out.exists()
     assert list(tmp_path.iterdir()) == []
+
+
+@pytest.mark.parametrize("override, message", [
+    # A setting the key begins, not the group it is in.
+    ("policy.guide_fund.capital=1", "key 'policy.guide_fund.capital': unknown setting; did you "
+     "mean 'policy.guide_fund.capital_per_year'?"),
+    # A misspelt group: the whole setting written, not the group alone.
+    ("policy.guide_fnd.capital_per_year=1", "key 'policy.guide_fnd': unknown setting; did you "
+     "mean 'policy.guide_fund.capital_per_year'?"),
+    ("polcy.hnte_tax_rate={beta: 0.2}", "did you mean 'policy.hnte_tax_rate'?"),
+    # An unknown cluster: the nearest id and every valid one.
+    ("policy.hnte_tax_rate={gama: 0.1}", "unknown cluster id 'gama'; did you mean 'gamma'? The 3 "
+     "clusters of world.clusters_file are alpha, beta, gamma"),
+])
+def test_errors_point_at_the_setting_or_cluster_meant(override, message):
+    done = clustersim("validate", SMALL, "--set", override)
+    assert done.returncode == 2, done.stderr
+    assert message in done.stderr, done.stderr
 
 
 def test_scenario_file_errors_name_file_line_and_column(tmp_path):

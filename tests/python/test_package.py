@@ -290,6 +290,14 @@ def test_unknown_key_in_text_names_line_column_and_key():
     assert "did you mean 'run.replicates'" in e.detail and str(e).startswith("<string>:3:3:")
 
 
+def test_dir_lists_the_public_api_only():
+    names = dir(cs)
+    assert names == sorted(cs.__all__)
+    assert not {"importlib", "sys", "h5py", "numpy", "_core", "_run"} & set(names)
+    for name in names:
+        getattr(cs, name)  # every listed name exists (plot is imported on first use)
+
+
 def test_bad_value_in_a_file(tmp_path):
     scenario = tmp_path / "bad.yaml"
     scenario.write_text(f"extends: {SMALL}\npolicy:\n  hnte_tax_rate: 2.5\n")

@@ -82,12 +82,20 @@ TEST_F(ScenarioErrors, FixtureScenarioLoads) {
 
 // --- unknown keys ------------------------------------------------------------------------------
 
-TEST_F(ScenarioErrors, UnknownTopLevelKeySuggestsGroup) {
+// A misspelt group suggests the setting written under it, not the group alone; with nothing
+// under it, the group.
+TEST_F(ScenarioErrors, UnknownTopLevelKeySuggestsTheSettingWrittenUnderIt) {
   const std::string file = write("s.yaml",
                                  "name: t\n"
                                  "polcy:\n"
                                  "  hnte_tax_rate: 0.1\n");
-  expect_error(load_error(file), file, 2, 1, "polcy", {"unknown setting", "did you mean 'policy'"});
+  expect_error(load_error(file), file, 2, 1, "polcy",
+               {"unknown setting", "did you mean 'policy.hnte_tax_rate'?"});
+  const std::string bare = write("bare.yaml",
+                                 "name: t\n"
+                                 "polcy: {}\n");
+  expect_error(load_error(bare), bare, 2, 1, "polcy",
+               {"unknown setting", "did you mean 'policy'?"});
 }
 
 TEST_F(ScenarioErrors, UnknownNestedKeySuggestsSetting) {

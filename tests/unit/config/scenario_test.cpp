@@ -410,11 +410,53 @@ TEST_F(ScenarioLoad, ExtendsReplacesAScheduleWhole) {
   EXPECT_EQ(sc.number("policy.rd_super_deduction", q("2016Q1"), kAlpha), 0.5);
   EXPECT_EQ(sc.number("policy.rd_super_deduction", q("2017Q1"), kAlpha), 1.0);
   EXPECT_EQ(sc.number("policy.rd_super_deduction", q("2018Q1"), kAlpha), 1.0);
-  // A per-cluster mapping is replaced whole too: the parent's default and beta are gone.
+  // A per-cluster mapping without default names only its clusters: the parent's default and
+  // beta stay (replacing it whole switched the parent's 0.8 back to the schema's default).
   EXPECT_EQ(by_cluster(sc, "policy.rd_super_deduction_tech_sme", q("2015Q1")),
-            (std::vector{0.5, 0.5, 1.1}));
+            (std::vector{0.8, 0.9, 1.1}));
   EXPECT_EQ(by_cluster(sc, "policy.rd_super_deduction_tech_sme", q("2017Q1")),
-            (std::vector{0.75, 0.75, 1.1}));
+            (std::vector{0.8, 0.9, 1.1}));
+}
+
+// The analyst's trap: a lever set for every cluster in the extended file, then overridden for
+// one cluster, was switched back to the schema's default in every other cluster.
+TEST_F(ScenarioLoad, APerClusterOverrideKeepsTheInheritedValueElsewhere) {
+  write("parent.yaml",
+        "policy:\n"
+        "  hnte_tax_rate: 0.12\n"
+        "  rd_super_deduction: {2014: 0.4, 2016: 0.6}\n"
+        "  rd_deduction_takeup: {default: 0.7, gamma: 0.9}\n"
+        "  rd_super_deduction_tech_sme: {default: 0.8, beta: 0.9}\n");
+  const std::string child = write("child.yaml",
+                                  "extends: parent.yaml\n"
+                                  "policy:\n"
+                                  "  hnte_tax_rate: {beta: 0.2}\n"
+                                  "  rd_super_deduction: {gamma: {2015: 1.0}}\n"
+                                  "  rd_deduction_takeup: {gamma: 0.3, alpha: 0.4}\n"
+                                  "  rd_super_deduction_tech_sme: {default: 1.2, gamma: 1.1}\n");
+  const sim::Scenario sc = load(child);
+  // A constant becomes the default of the clusters the mapping does not name.
+  EXPECT_EQ(by_cluster(sc, "policy.hnte_tax_rate", q("2016Q1")), (std::vector{0.12, 0.2, 0.12}));
+  // So does a schedule; the named cluster's own schedule starts from it.
+  EXPECT_EQ(by_cluster(sc, "policy.rd_super_deduction", q("2014Q2")), (std::vector{0.4, 0.4, 0.4}));
+  EXPECT_EQ(by_cluster(sc, "policy.rd_super_deduction", q("2015Q2")), (std::vector{0.4, 0.4, 1.0}));
+  EXPECT_EQ(by_cluster(sc, "policy.rd_super_deduction", q("2016Q2")), (std::vector{0.6, 0.6, 1.0}));
+  // Two per-cluster mappings merge cluster by cluster.
+  EXPECT_EQ(by_cluster(sc, "policy.rd_deduction_takeup", q("2016Q1")),
+            (std::vector{0.4, 0.7, 0.3}));
+  // With its own default, a mapping replaces the inherited value whole.
+  EXPECT_EQ(by_cluster(sc, "policy.rd_super_deduction_tech_sme", q("2016Q1")),
+            (std::vector{1.2, 1.2, 1.1}));
+  // An override on the command line merges the same way, over the files' value.
+  const sim::Scenario set =
+      load(child, {"policy.hnte_tax_rate={gamma: 0.3}", "policy.rd_deduction_takeup={beta: 0.5}"});
+  EXPECT_EQ(by_cluster(set, "policy.hnte_tax_rate", q("2016Q1")), (std::vector{0.12, 0.2, 0.3}));
+  EXPECT_EQ(by_cluster(set, "policy.rd_deduction_takeup", q("2016Q1")),
+            (std::vector{0.4, 0.5, 0.3}));
+  // A plain value on the command line still replaces the mapping whole.
+  EXPECT_EQ(
+      by_cluster(load(child, {"policy.hnte_tax_rate=0.1"}), "policy.hnte_tax_rate", q("2016Q1")),
+      (std::vector{0.1, 0.1, 0.1}));
 }
 
 TEST_F(ScenarioLoad, ExtendsChainOfThreeFiles) {
