@@ -1,6 +1,9 @@
 #include "models/goals.hpp"
 
+#include "models/cluster.hpp"
+
 #include <fmt/format.h>
+#include <algorithm>
 #include <cmath>
 #include <limits>
 #include <string>
@@ -104,6 +107,21 @@ GoalParams GoalParams::from(const sim::Scenario& sc) {
   return p;
 }
 
+// Every goal counts clusters, and only a cluster with firms can count: one that starts
+// without firms gains none (entrants come from its own firms, platforms and founders,
+// WorldReplicate::enter). Why a target above the clusters with firms cannot be met, or "".
+static std::string unreachable_count(const sim::Scenario& sc, double target) {
+  const auto starts = read_cluster_starts(sc);
+  const auto with_firms = static_cast<double>(std::count_if(
+      starts.begin(), starts.end(), [](const ClusterStart& s) { return s.firms > 0; }));
+  if (target <= with_firms) return "";
+  const double empty = static_cast<double>(starts.size()) - with_firms;
+  return fmt::format(
+      "at most {:g} clusters can count, target {:g}: {:g} of the {} start without "
+      "firms (world.initial_firms) and a cluster without firms gains none",
+      with_firms, target, empty, starts.size());
+}
+
 std::vector<sim::GoalDefinition> plan_goals(const sim::Scenario& sc) {
   const GoalParams p = GoalParams::from(sc);
   const std::string mark_text = fmt::format("{:g} bn yuan", p.output_mark / 1e9);
@@ -113,19 +131,19 @@ std::vector<sim::GoalDefinition> plan_goals(const sim::Scenario& sc) {
       {"G1",
        fmt::format("{:g} clusters with annual output over {} by {}", p.target[0], mark_text,
                    label(p.deadline[0])),
-       "clusters", p.target[0], deadline(0)},
+       "clusters", p.target[0], deadline(0), unreachable_count(sc, p.target[0])},
       {"G2",
        fmt::format("{:g} newly cultivated clusters (growth, R&D, scale) from {} to {}", p.target[1],
                    label(p.g2_window_start), label(p.deadline[1])),
-       "clusters", p.target[1], deadline(1)},
+       "clusters", p.target[1], deadline(1), unreachable_count(sc, p.target[1])},
       {"G3",
        fmt::format("{:g} clusters with annual output over {} by {}", p.target[2], mark_text,
                    label(p.deadline[2])),
-       "clusters", p.target[2], deadline(2)},
+       "clusters", p.target[2], deadline(2), unreachable_count(sc, p.target[2])},
       {"G4",
        fmt::format("{:g} clusters at a national-leading level of R&D, patents and talent by {}",
                    p.target[3], label(p.deadline[3])),
-       "clusters", p.target[3], deadline(3)},
+       "clusters", p.target[3], deadline(3), unreachable_count(sc, p.target[3])},
   };
 }
 

@@ -115,6 +115,8 @@ def from_run(scenario, run, attrs):
                       "target is first reached; NaN if never"},
         "cost_to_deadline": {"units": "yuan", "description": "public money spent from the run's "
                              "start to the goal's deadline (NaN if undecided)"},
+        "unreachable": {"description": "why no run can meet the goal; empty when it is "
+                        "reachable"},
     }
     for name, values in goals.items():
         if name in ("id", "counterfactual", "comparison"):

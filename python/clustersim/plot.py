@@ -184,10 +184,12 @@ def _runs(ds, label):
     return [(label, ds)]
 
 
-def goals(ds, other_ds=None, *, labels=None, ncols=3, figsize=None, title=None):
+def goals(ds, other_ds=None, *, labels=None, ncols=None, figsize=None, title=None):
     """The plan's goals for one or several scenarios side by side: per goal, each scenario's
     value at the deadline (median and 90% interval over replicates) against the target, with
-    the share of replicates meeting the goal written above.
+    the share of replicates meeting the goal and its 90% interval written above, and
+    "unreachable" where no run can meet it. The value axes start at zero; the panels fill a
+    grid of ``ncols`` columns (default: as square as the goals allow, 2 x 2 for four).
 
     other_ds
         another Dataset, or a list of them, to compare with ``ds``.
@@ -208,28 +210,42 @@ def goals(ds, other_ds=None, *, labels=None, ncols=3, figsize=None, title=None):
     goal_ids = list(dict.fromkeys(g for _, t in tables for g in t.index))
     if not goal_ids:
         raise ValueError("the datasets have no goals")
+    if ncols is None:
+        ncols = math.ceil(math.sqrt(len(goal_ids)))
     ncols = max(1, min(ncols, len(goal_ids)))
     nrows = math.ceil(len(goal_ids) / ncols)
-    width = max(3.2, 0.9 * len(tables) + 1.6)
+    width = max(3.6, 0.9 * len(tables) + 1.6)
+    # Characters per line that fit a panel's width: about 9.5 per inch at 9 points, 12 at 7.
+    title_chars, note_chars = int(9.5 * width), int(12 * width)
     fig, axes = plt.subplots(nrows, ncols, squeeze=False,
                              figsize=figsize or (width * ncols, 3.4 * nrows + 0.6),
                              layout="constrained")
     for k, goal in enumerate(goal_ids):
         ax = axes.flat[k]
-        target, unit, description = None, "", goal
-        lows = []
+        target, unit, description, unreachable = None, "", goal, ""
+        lows, highs = [], []
         for i, (label, table) in enumerate(tables):
             if goal not in table.index:
                 continue
             row = table.loc[goal]
             target, unit, description = row["target"], row["unit"], row["description"]
+            unreachable = unreachable or str(row.get("unreachable", "") or "")
             median, lo, hi = row["value_median"], row["value_p05"], row["value_p95"]
             if not math.isnan(lo):
                 lows.append(lo)
+                highs.append(hi)
             if not math.isnan(median):
-                ax.errorbar([i], [median], yerr=[[median - lo], [hi - median]], fmt="o",
-                            color=f"C{i}", capsize=5, markersize=6)
-            text = "undecided" if math.isnan(row["share_met"]) else f"met {row['share_met']:.0%}"
+                # Not clipped: a median of 0 sits on the axis and stays visible.
+                bars = ax.errorbar([i], [median], yerr=[[median - lo], [hi - median]], fmt="o",
+                                   color=f"C{i}", capsize=5, markersize=6)
+                for artist in bars.get_children():
+                    artist.set_clip_on(False)
+            if math.isnan(row["share_met"]):
+                text = "undecided"
+            else:
+                text = f"met {row['share_met']:.0%}"
+                if "share_met_low" in row and not math.isnan(row["share_met_low"]):
+                    text += f" ({row['share_met_low']:.0%}-{row['share_met_high']:.0%})"
             if not math.isnan(row["first_met_median"]):
                 text += f"\nfirst {row['first_met_median_quarter']}"
             ax.annotate(text, (i, hi if not math.isnan(hi) else 0), xytext=(0, 8),
@@ -240,16 +256,25 @@ def goals(ds, other_ds=None, *, labels=None, ncols=3, figsize=None, title=None):
         ax.set_xticks(range(len(tables)), [label for label, _ in tables], fontsize=8,
                       rotation=20 if len(tables) > 2 else 0)
         ax.set_xlim(-0.6, len(tables) - 0.4)
-        ax.margins(y=0.25)
-        if ax.get_ylim()[0] < 0 <= min(lows + [target if target is not None else 0]):
-            ax.set_ylim(bottom=0)
+        # Counts start at zero, with room above the highest value, target and labels.
+        top = max(highs + [target if target is not None else 0, 1])
+        if min(lows + [0]) >= 0:
+            ax.set_ylim(0, 1.3 * top)
+        else:
+            ax.margins(y=0.25)
+        if unreachable:
+            ax.text(0.02, 0.97, "\n".join(textwrap.wrap("unreachable: " + unreachable,
+                                                       note_chars)),
+                    transform=ax.transAxes, va="top", fontsize=7, color="C3")
         ax.set_ylabel(f"{unit} at the deadline", fontsize=8)
-        ax.set_title(f"{goal}: " + "\n".join(textwrap.wrap(description, 42)), fontsize=9)
+        ax.set_title("\n".join(textwrap.wrap(f"{goal}: {description}", title_chars,
+                                              break_on_hyphens=False)), fontsize=9)
         ax.tick_params(labelsize=7)
     for ax in axes.flat[len(goal_ids):]:
         ax.set_visible(False)
-    fig.suptitle(title or "Goals: value at the deadline (median, 90% interval) and share of "
-                 "replicates meeting them", fontsize=10)
+    fig.suptitle("\n".join(textwrap.wrap(
+        title or "Goals: value at the deadline (median, 90% interval) and share of replicates "
+        "meeting them (90% interval)", int(7.5 * width * ncols))), fontsize=10)
     return fig
 
 

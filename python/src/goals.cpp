@@ -13,7 +13,8 @@ namespace clustersim_python {
 // Plus "counterfactual" and "comparison" (name, units, description, per_replicate) when the
 // run was compared with a counterfactual.
 py::dict goals_to_python(const sim::GoalResults& goals) {
-  const auto [ids, descriptions, units, targets, deadlines] = sim::goal_columns(goals.goals);
+  const auto [ids, descriptions, units, targets, deadlines, unreachable] =
+      sim::goal_columns(goals.goals);
   const auto n = static_cast<py::ssize_t>(goals.goals.size());
   const auto r = static_cast<py::ssize_t>(goals.replicates);
   py::dict out;
@@ -22,6 +23,7 @@ py::dict goals_to_python(const sim::GoalResults& goals) {
   out["unit"] = strings(units);
   out["target"] = array_of(targets, {n});
   out["deadline"] = array_of(deadlines, {n});
+  out["unreachable"] = strings(unreachable);
   out["value_at_deadline"] = array_of(goals.value_at_deadline, {n, r});
   out["met"] = array_of(goals.met, {n, r});
   out["first_met"] = array_of(goals.first_met, {n, r});
@@ -59,12 +61,16 @@ std::vector<sim::GoalDefinition> definitions_from_python(const py::dict& d) {
   const std::size_t n = ids.size();
   const auto targets = flat<double>(d["target"], n, "target");
   const auto deadlines = flat<double>(d["deadline"], n, "deadline");
-  if (descriptions.size() != n || units.size() != n) {
+  // Optional: results from before goals said why they were unreachable have none.
+  const auto unreachable = d.contains("unreachable")
+                               ? d["unreachable"].cast<std::vector<std::string>>()
+                               : std::vector<std::string>(n);
+  if (descriptions.size() != n || units.size() != n || unreachable.size() != n) {
     throw py::value_error("goal definitions disagree in length");
   }
   std::vector<sim::GoalDefinition> out;
   for (std::size_t g = 0; g < n; ++g) {
-    out.push_back({ids[g], descriptions[g], units[g], targets[g], deadlines[g]});
+    out.push_back({ids[g], descriptions[g], units[g], targets[g], deadlines[g], unreachable[g]});
   }
   return out;
 }

@@ -11,6 +11,7 @@
 #include <sstream>
 
 #include "sim/config/limits.hpp"
+#include "sim/config/scenario_library.hpp"
 #include "sim/config/schema.hpp"
 
 namespace fs = std::filesystem;
@@ -184,13 +185,34 @@ ConfigNode convert(const YAML::Node& node, const std::string& file, const std::s
                                size, limits::bytes_text(limits::kFileBytes)));
 }
 
+// What a missing scenario could have been: the shipped scenarios a bare name finds.
+std::string shipped_names(const std::string& written) {
+  if (written.find('/') != std::string::npos) return "";
+  constexpr std::size_t kListed = 40;  // a folder of many files is not listed whole
+  std::vector<std::string> names;
+  for (const auto& folder : scenario_folders()) {
+    std::error_code ec;
+    for (fs::directory_iterator it(folder, ec), end; !ec && it != end && names.size() < kListed;
+         it.increment(ec)) {
+      if (it->path().extension() == ".yaml") names.push_back(it->path().stem().string());
+    }
+  }
+  if (names.empty()) return "";
+  std::sort(names.begin(), names.end());
+  names.erase(std::unique(names.begin(), names.end()), names.end());
+  return fmt::format(", and no shipped scenario has that name (shipped: {})",
+                     fmt::join(names, ", "));
+}
+
 // Reads a scenario file; errors point at `referenced_from` (the `extends` line that names it,
 // or the file itself) with `key`.
 std::string read_text(const std::string& path, const Location& referenced_from,
-                      const std::string& key) {
+                      const std::string& key, const std::string& written) {
   std::error_code ec;
   if (!fs::exists(path, ec)) {
-    throw InputError(referenced_from, key, fmt::format("scenario file '{}' does not exist", path));
+    throw InputError(
+        referenced_from, key,
+        fmt::format("scenario file '{}' does not exist{}", path, shipped_names(written)));
   }
   if (fs::is_directory(path, ec)) {
     throw InputError(referenced_from, key,
@@ -352,8 +374,10 @@ void shift_columns(ConfigNode& node, int by) {
   for (auto& item : node.items) shift_columns(item, by);
 }
 
-ConfigNode read_with_parents(const std::string& path, const Location& referenced_from,
-                             const Schema& schema, std::vector<std::string>& chain) {
+// `written` is the path as the user wrote it (a bare name may be a shipped scenario's).
+ConfigNode read_with_parents(const std::string& path, const std::string& written,
+                             const Location& referenced_from, const Schema& schema,
+                             std::vector<std::string>& chain) {
   std::error_code ec;
   const std::string canonical = fs::weakly_canonical(path, ec).string();
   for (const auto& seen : chain) {
@@ -365,7 +389,7 @@ ConfigNode read_with_parents(const std::string& path, const Location& referenced
     }
   }
   const std::string key = referenced_from.line > 0 ? "extends" : "";
-  ConfigNode tree = parse_document(read_text(path, referenced_from, key), path);
+  ConfigNode tree = parse_document(read_text(path, referenced_from, key, written), path);
   auto it = std::find_if(tree.entries.begin(), tree.entries.end(),
                          [](const ConfigEntry& e) { return e.key == "extends"; });
   if (it == tree.entries.end()) return tree;
@@ -376,13 +400,18 @@ ConfigNode read_with_parents(const std::string& path, const Location& referenced
   }
   fs::path parent = parent_ref.scalar;
   if (parent.is_relative()) parent = fs::path(path).parent_path() / parent;
+  // `extends: shandong-2015` names a shipped scenario when no such file is next to this one.
+  std::error_code missing;
+  if (!fs::exists(parent, missing)) {
+    if (auto shipped = find_shipped_scenario(parent_ref.scalar)) parent = *shipped;
+  }
   if (chain.size() + 1 >= limits::kExtendsChain) {
     throw InputError(parent_ref.where, "extends",
                      fmt::format("more than {} files joined by extends", limits::kExtendsChain));
   }
   chain.push_back(canonical);
-  ConfigNode merged =
-      read_with_parents(parent.lexically_normal().string(), parent_ref.where, schema, chain);
+  ConfigNode merged = read_with_parents(parent.lexically_normal().string(), parent_ref.scalar,
+                                        parent_ref.where, schema, chain);
   chain.pop_back();
   merge(merged, std::move(tree), "", schema);
   return merged;
@@ -427,7 +456,7 @@ std::string ConfigNode::kind_name() const {
 
 ConfigNode read_scenario_tree(const std::string& path, const Schema& schema) {
   std::vector<std::string> chain;
-  return read_with_parents(path, Location{path, 0, 0}, schema, chain);
+  return read_with_parents(path, path, Location{path, 0, 0}, schema, chain);
 }
 
 void apply_override(ConfigNode& tree, const std::string& assignment, const Schema* schema) {

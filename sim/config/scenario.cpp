@@ -1,6 +1,7 @@
 #include "sim/config/scenario.hpp"
 
 #include "sim/config/limits.hpp"
+#include "sim/config/scenario_library.hpp"
 #include "sim/core/spelling.hpp"
 
 #include <yaml-cpp/yaml.h>
@@ -40,8 +41,9 @@ std::optional<std::string> suggest_setting(const ConfigEntry& entry, const std::
     paths.push_back(paths.back() + "." + first.key);
     node = &first.value;
   }
-  for (auto path = paths.rbegin(); path != paths.rend(); ++path) {
-    if (auto suggestion = schema.suggest(*path)) return suggestion;
+  // The deepest path first: it says the most about what was meant.
+  for (std::size_t i = paths.size(); i-- > 0;) {
+    if (auto suggestion = schema.suggest(paths[i])) return suggestion;
   }
   return std::nullopt;
 }
@@ -116,10 +118,23 @@ fs::path folder_of(const Location& where, const std::string& base_dir) {
   return from_file ? fs::path(where.file).parent_path() : fs::path(base_dir);
 }
 
+// A relative path is taken from the folder of the file that wrote it. A setting's default
+// (data/clusters.csv) is looked for next to the scenario, then in the shipped scenarios'
+// folders, so that a scenario in the user's own folder runs on the shipped data.
 std::string absolute_path(const std::string& text, const Location& where,
                           const std::string& base_dir) {
   fs::path p = text;
-  if (p.is_relative()) p = folder_of(where, base_dir) / p;
+  if (p.is_relative()) {
+    p = folder_of(where, base_dir) / text;
+    if (where.file.starts_with("<default") && !exists_quietly(p.string())) {
+      for (const auto& folder : scenario_folders()) {
+        if (exists_quietly((folder / text).string())) {
+          p = folder / text;
+          break;
+        }
+      }
+    }
+  }
   return fs::absolute(p).lexically_normal().string();
 }
 
@@ -186,9 +201,10 @@ double Schedule::at(int quarter) const {
 }
 
 Scenario Scenario::load(const std::string& path, const Schema& schema, const LoadOptions& options) {
-  ConfigNode tree = read_scenario_tree(path, schema);
-  const std::string base_dir = fs::absolute(path).parent_path().string();
-  return resolve(std::move(tree), path, base_dir, schema, options);
+  const std::string located = locate_scenario(path);
+  ConfigNode tree = read_scenario_tree(located, schema);
+  const std::string base_dir = fs::absolute(located).parent_path().string();
+  return resolve(std::move(tree), located, base_dir, schema, options);
 }
 
 Scenario Scenario::from_yaml(const std::string& yaml, const std::string& name_for_errors,

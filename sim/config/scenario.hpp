@@ -59,8 +59,9 @@ struct LoadOptions {
 
 class Scenario {
  public:
-  // Reads, merges, validates and resolves a scenario file against the schema. Throws
-  // InputError (file:line:column, key) for any bad input.
+  // Reads, merges, validates and resolves a scenario file against the schema; a path that
+  // does not exist may name a shipped scenario (scenario_library). Throws InputError
+  // (file:line:column, key) for any bad input.
   static Scenario load(const std::string& path, const Schema& schema,
                        const LoadOptions& options = {});
   // The same from YAML text (which may not use `extends`); relative paths are taken from the

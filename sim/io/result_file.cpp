@@ -221,7 +221,8 @@ void write_coordinates(hid_t file, const Scenario& scenario, std::size_t replica
 
 h5::Handle write_goal_definitions(hid_t file, hid_t group,
                                   const std::vector<GoalDefinition>& definitions) {
-  const auto [ids, descriptions, units, targets, deadlines] = goal_columns(definitions);
+  const auto [ids, descriptions, units, targets, deadlines, unreachable] =
+      goal_columns(definitions);
   h5::Handle goal = h5::write_strings(file, "goal", ids);
   h5::make_dimension(goal, "goal");
   h5::write_attribute(goal, "description", std::string("goal id of the plan"));
@@ -236,6 +237,8 @@ h5::Handle write_goal_definitions(hid_t file, hid_t group,
            "met when the value at the deadline is at least this");
   per_goal(h5::write_doubles(group, "deadline", {ids.size()}, deadlines.data()), "year",
            "decimal year at the end of the deadline quarter");
+  per_goal(h5::write_strings(group, "unreachable", unreachable), "",
+           "why no run can meet the goal; empty when it is reachable");
   return goal;
 }
 
@@ -420,14 +423,19 @@ std::vector<GoalDefinition> read_goal_definitions(hid_t file, const Location& wh
   const auto targets = h5::read_doubles(h5::open_dataset(file, "goals/target"));
   const auto deadlines = h5::read_doubles(h5::open_dataset(file, "goals/deadline"));
   const std::size_t goal_count = ids.size();
+  // Files written before goals said why they were unreachable have no /goals/unreachable.
+  auto unreachable = h5::exists(file, "goals/unreachable")
+                         ? h5::read_strings(h5::open_dataset(file, "goals/unreachable"))
+                         : std::vector<std::string>(goal_count);
   if (descriptions.size() != goal_count || units.size() != goal_count ||
-      targets.size() != goal_count || deadlines.size() != goal_count) {
+      targets.size() != goal_count || deadlines.size() != goal_count ||
+      unreachable.size() != goal_count) {
     throw InputError(where, "", "the /goals definitions disagree in length with /goal");
   }
   check_decimal_years(deadlines, "goals/deadline", where);
   std::vector<GoalDefinition> out;
   for (std::size_t g = 0; g < goal_count; ++g) {
-    out.push_back({ids[g], descriptions[g], units[g], targets[g], deadlines[g]});
+    out.push_back({ids[g], descriptions[g], units[g], targets[g], deadlines[g], unreachable[g]});
   }
   return out;
 }

@@ -5,15 +5,27 @@
 
 #include <fmt/format.h>
 #include <algorithm>
+#include <boost/math/distributions/binomial.hpp>
 #include <cmath>
 #include <cstdint>
 #include <limits>
 #include <stdexcept>
+#include <tuple>
+#include <utility>
 
 namespace sim {
 namespace {
 
 constexpr double kNaN = std::numeric_limits<double>::quiet_NaN();
+
+// The 90% Clopper-Pearson interval of a probability from `met` successes in `trials`
+// (Boost.Math's exact binomial bounds, 5% in each tail); NaN without trials.
+std::pair<double, double> share_interval(std::size_t met, std::size_t trials) {
+  if (trials == 0) return {kNaN, kNaN};
+  using Binomial = boost::math::binomial_distribution<double>;
+  const auto n = static_cast<double>(trials), k = static_cast<double>(met);
+  return {Binomial::find_lower_bound_on_p(n, k, 0.05), Binomial::find_upper_bound_on_p(n, k, 0.05)};
+}
 
 nlohmann::ordered_json summary_json(const GoalSummary& s) {
   return {{"id", s.goal.id},
@@ -21,9 +33,14 @@ nlohmann::ordered_json summary_json(const GoalSummary& s) {
           {"unit", s.goal.unit},
           {"target", s.goal.target},
           {"deadline", s.goal.deadline},
+          // The quarter the goal is due by: a deadline of 2016.0 is the end of 2015Q4.
+          {"deadline_quarter", quarter_label_at(s.goal.deadline)},
           {"replicates", s.replicates},
           {"decided", s.decided},
           {"share_met", s.share_met},
+          {"share_met_low", s.share_met_low},
+          {"share_met_high", s.share_met_high},
+          {"unreachable", s.goal.unreachable},
           {"value_median", s.value_median},
           {"value_p05", s.value_p05},
           {"value_p95", s.value_p95},
@@ -75,6 +92,7 @@ std::vector<GoalSummary> summarise(const GoalResults& results) {
       if (!std::isnan(results.first_met[i])) first.push_back(results.first_met[i]);
     }
     s.share_met = s.decided > 0 ? static_cast<double>(met) / static_cast<double>(s.decided) : kNaN;
+    std::tie(s.share_met_low, s.share_met_high) = share_interval(met, s.decided);
     s.value_median = quantile(values, 0.5);
     s.value_p05 = quantile(values, 0.05);
     s.value_p95 = quantile(values, 0.95);
@@ -146,12 +164,16 @@ std::string goals_report_text(const std::vector<GoalSummary>& summaries) {
   std::string out;
   for (const auto& s : summaries) {
     out += fmt::format("{}  {}\n", s.goal.id, s.goal.description);
+    if (!s.goal.unreachable.empty())
+      out += fmt::format("    unreachable: {}\n", s.goal.unreachable);
     if (s.decided == 0) {
       out += fmt::format("    not decided: the run ends before the deadline {}\n",
                          quarter_label_at(s.goal.deadline));
     } else {
-      out += fmt::format("    met by {} in {:.0f}% of {} replicates\n",
-                         quarter_label_at(s.goal.deadline), 100.0 * s.share_met, s.decided);
+      out += fmt::format(
+          "    met by {} in {:.0f}% of {} replicates (90% interval {:.0f}% to {:.0f}%)\n",
+          quarter_label_at(s.goal.deadline), 100.0 * s.share_met, s.decided,
+          100.0 * s.share_met_low, 100.0 * s.share_met_high);
       out += fmt::format(
           "    {} at the deadline: median {:g} (90% interval {:g} to {:g}), target {:g}\n",
           s.goal.unit, s.value_median, s.value_p05, s.value_p95, s.goal.target);
@@ -186,6 +208,7 @@ GoalColumns goal_columns(const std::vector<GoalDefinition>& goals) {
     c.units.push_back(g.unit);
     c.targets.push_back(g.target);
     c.deadlines.push_back(g.deadline);
+    c.unreachable.push_back(g.unreachable);
   }
   return c;
 }

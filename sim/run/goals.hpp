@@ -13,6 +13,9 @@ struct GoalDefinition {
   std::string unit;         // unit of the goal's value, e.g. "clusters"
   double target = 0.0;      // met when value >= target at the deadline
   double deadline = 0.0;    // decimal year at the end of the deadline quarter
+  // Why no run can meet the target (e.g. "at most 18 clusters can count: ..."); empty when
+  // it is reachable.
+  std::string unreachable;
 };
 
 // A measure comparing each replicate of a run with the same replicate (same seed and index) of
@@ -47,6 +50,7 @@ struct GoalResults {
 struct GoalColumns {
   std::vector<std::string> ids, descriptions, units;
   std::vector<double> targets, deadlines;
+  std::vector<std::string> unreachable;
 };
 GoalColumns goal_columns(const std::vector<GoalDefinition>& goals);
 
@@ -56,6 +60,9 @@ struct GoalSummary {
   std::size_t replicates = 0;
   std::size_t decided = 0;  // replicates whose run reaches the deadline
   double share_met = 0.0;   // among decided replicates
+  // 90% Clopper-Pearson interval of the probability share_met estimates from `decided`
+  // replicates (Monte Carlo error only).
+  double share_met_low = 0.0, share_met_high = 0.0;
   double value_median = 0.0, value_p05 = 0.0, value_p95 = 0.0;
   double share_ever_met = 0.0;      // share reaching the target at any time in the run
   double first_met_median = 0.0;    // among those reaching it; NaN if none

@@ -9,6 +9,7 @@
 #include <fstream>
 
 #include "sim/config/limits.hpp"
+#include "sim/config/scenario_library.hpp"
 #include "sim/core/spelling.hpp"
 
 namespace fs = std::filesystem;
@@ -148,8 +149,11 @@ Scenario load_base(const ConfigNode& base_node, const std::vector<SetEntry>& set
   require_kind(base_node, ConfigNode::Kind::Scalar, "base", "the path of a scenario file");
   fs::path base = base_node.scalar;
   if (base.is_relative()) base = fs::path(file_path).parent_path() / base;
-  base_path = fs::absolute(base).lexically_normal().string();
   std::error_code ec;
+  if (!fs::exists(base, ec)) {
+    if (auto shipped = find_shipped_scenario(base_node.scalar)) base = *shipped;
+  }
+  base_path = fs::absolute(base).lexically_normal().string();
   if (!fs::is_regular_file(base_path, ec)) {
     throw InputError(base_node.where, "base",
                      fmt::format("base scenario '{}' does not exist or is not a file", base_path));

@@ -186,9 +186,10 @@ void write_run_contents(const std::string& path, const SweepDefinition& sweep, s
   h5::write_doubles(file, "metrics", {m.metrics(), m.steps(), m.clusters()}, m.metric(0));
   if (sweep.facts) h5::write_doubles(file, "facts", {run.facts.size()}, run.facts.data());
   const GoalResults& g = run.goals;
-  const auto [ids, descriptions, units, targets, deadlines] = goal_columns(g.goals);
+  const auto [ids, descriptions, units, targets, deadlines, unreachable] = goal_columns(g.goals);
   if (ids.empty()) return;
   h5::write_strings(file, "goal_id", ids);
+  h5::write_strings(file, "goal_unreachable", unreachable);
   h5::write_strings(file, "goal_description", descriptions);
   h5::write_strings(file, "goal_unit", units);
   const hsize_t n = ids.size();
@@ -250,6 +251,9 @@ StoredRun read_run(const std::string& path, const SweepDefinition& sweep, std::s
     const auto units = strings_or_none(file, "goal_unit");
     const auto targets = h5::read_doubles(h5::open_dataset(file, "goal_target"));
     const auto deadlines = h5::read_doubles(h5::open_dataset(file, "goal_deadline"));
+    // Run files written before goals said why they were unreachable have none.
+    auto unreachable = strings_or_none(file, "goal_unreachable");
+    if (unreachable.empty()) unreachable.resize(ids.size());
     g.value_at_deadline = h5::read_doubles(h5::open_dataset(file, "value_at_deadline"));
     g.first_met = h5::read_doubles(h5::open_dataset(file, "first_met"));
     g.met = read_goal_met(file, "met", path);
@@ -258,12 +262,14 @@ StoredRun read_run(const std::string& path, const SweepDefinition& sweep, std::s
     }
     const std::size_t n = ids.size();
     if (descriptions.size() != n || units.size() != n || targets.size() != n ||
-        deadlines.size() != n || g.value_at_deadline.size() != n || g.first_met.size() != n ||
-        g.met.size() != n || (!g.cost_to_deadline.empty() && g.cost_to_deadline.size() != n)) {
+        deadlines.size() != n || unreachable.size() != n || g.value_at_deadline.size() != n ||
+        g.first_met.size() != n || g.met.size() != n ||
+        (!g.cost_to_deadline.empty() && g.cost_to_deadline.size() != n)) {
       throw InputError({path, 0, 0}, "", "its goal datasets disagree in length");
     }
     for (std::size_t i = 0; i < n; ++i) {
-      g.goals.push_back({ids[i], descriptions[i], units[i], targets[i], deadlines[i]});
+      g.goals.push_back(
+          {ids[i], descriptions[i], units[i], targets[i], deadlines[i], unreachable[i]});
     }
     return run;
   });

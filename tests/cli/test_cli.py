@@ -292,3 +292,39 @@ def test_signal_stops_the_run_quickly_and_writes_nothing(tmp_path, signal_number
     # communicate(timeout=30) guards against a hang; tests/bench/stop_latency.py measures the
     # latency.
     assert list(tmp_path.iterdir()) == []
+
+
+def test_shipped_scenarios_are_found_by_name_from_any_folder(tmp_path):
+    # By name on the command line, from a folder that has no scenarios.
+    done = clustersim("validate", "shandong-2015", cwd=tmp_path)
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.startswith("shandong-2015: valid (20 clusters")
+    # A user's own file extends a shipped scenario by name, and one that sets nothing runs on
+    # the shipped data (the defaults' data/clusters.csv is not in the user's folder).
+    (tmp_path / "mine.yaml").write_text("extends: shandong-2015\nrun: {replicates: 2}\n")
+    (tmp_path / "bare.yaml").write_text("name: bare\nrun: {replicates: 1, end: 2014Q4}\n")
+    done = clustersim("validate", "mine.yaml", cwd=tmp_path)
+    assert done.returncode == 0 and "(20 clusters, 2014Q1 to 2020Q4, 2 replicates)" in done.stdout
+    done = clustersim("run", "bare.yaml", "-o", "bare.h5", "-q", cwd=tmp_path)
+    assert done.returncode == 0, done.stderr
+    assert (tmp_path / "bare.h5").exists()
+    # A file of that name next to the user's file wins over the shipped one (3 replicates
+    # against the shipped 32).
+    (tmp_path / "shandong-2015.yaml").write_text("name: local\nrun: {replicates: 3}\n")
+    done = clustersim("validate", "shandong-2015.yaml", cwd=tmp_path)
+    assert done.returncode == 0 and "3 replicates" in done.stdout, done.stdout
+
+
+def test_a_name_that_is_neither_a_file_nor_shipped_lists_the_shipped_ones(tmp_path):
+    done = clustersim("validate", "shandong-2051", cwd=tmp_path)
+    assert done.returncode == 2
+    assert ("error: scenario file 'shandong-2051' does not exist, and no shipped scenario has "
+            "that name (shipped: no-policy, shandong-2015, shandong-2015-calibrated)") \
+        in done.stderr, done.stderr
+    (tmp_path / "mine.yaml").write_text("extends: shandong-2051\n")
+    done = clustersim("validate", "mine.yaml", cwd=tmp_path)
+    assert done.returncode == 2 and "mine.yaml:1:10: error: key 'extends'" in done.stderr
+    assert "(shipped: no-policy," in done.stderr
+    # A path is a path: no shipped scenario is offered for it.
+    done = clustersim("validate", "sub/shandong-2015", cwd=tmp_path)
+    assert done.returncode == 2 and "shipped" not in done.stderr, done.stderr

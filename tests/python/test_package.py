@@ -298,6 +298,11 @@ def test_dir_lists_the_public_api_only():
         getattr(cs, name)  # every listed name exists (plot is imported on first use)
 
 
+def test_a_shipped_scenario_by_name_from_another_folder(monkeypatch, tmp_path):
+    monkeypatch.chdir(tmp_path)
+    assert cs.validate("shandong-2015").source == str(SHANDONG)
+
+
 def test_bad_value_in_a_file(tmp_path):
     scenario = tmp_path / "bad.yaml"
     scenario.write_text(f"extends: {SMALL}\npolicy:\n  hnte_tax_rate: 2.5\n")

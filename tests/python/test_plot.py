@@ -71,3 +71,26 @@ def test_goals_side_by_side(runs):
     plt.close(fig)
     with pytest.raises(ValueError, match="labels"):
         cs.plot.goals(ds, other_ds=[other, other], labels=["one"])
+
+
+def test_the_goals_plot_has_no_empty_panels_full_titles_and_axes_from_zero(runs):
+    ds, _ = runs
+    table = cs.goals(ds)
+    fig = cs.plot.goals(ds)
+    # Four goals fill a 2 x 2 grid: no hidden panel left over.
+    assert len(fig.axes) == len(visible_axes(fig)) == 4
+    for ax, (goal, row) in zip(fig.axes, table.iterrows()):
+        # The whole description, wrapped, not cut.
+        assert " ".join(ax.get_title().split()) == f"{goal}: {row['description']}"
+        assert ax.get_ylim()[0] == 0
+        # Markers are not clipped at the axis, so a median of 0 stays visible.
+        assert all(not line.get_clip_on() for line in ax.lines if line.get_marker() == "o")
+        share = [t.get_text() for t in ax.texts if t.get_text().startswith(("met ", "undecided"))]
+        if row["decided"] > 0:
+            assert f"({row['share_met_low']:.0%}-{row['share_met_high']:.0%})" in share[0]
+        # The small world's 3 clusters cannot make G2's 15: the panel says so.
+        notes = " ".join(" ".join(t.get_text().split()) for t in ax.texts)
+        assert ("unreachable: at most 3 clusters can count" in notes) == bool(row["unreachable"])
+    assert table.loc["G2", "unreachable"].startswith("at most 3 clusters can count, target 15")
+    assert table.loc["G3", "unreachable"] == ""
+    plt.close(fig)

@@ -188,6 +188,27 @@ TEST(GoalsPlan, FromThePlanScenario) {
   EXPECT_DOUBLE_EQ(goals[3].deadline, 2021.0);
 }
 
+// G3 asks for 20 clusters, but two of the catalogue's slots start without firms and a cluster
+// without firms never gains any: the goal says it is unreachable rather than a bare 0%.
+TEST(GoalsPlan, ATargetAboveTheClustersWithFirmsIsUnreachable) {
+  const models::ClusterModel model;
+  const std::string plan = std::string(CLUSTERSIM_SOURCE_DIR) + "/scenarios/shandong-2015.yaml";
+  const auto goals = models::plan_goals(sim::Scenario::load(plan, model.schema()));
+  EXPECT_EQ(goals[0].unreachable, "");  // 5 of 18
+  EXPECT_EQ(goals[1].unreachable, "");  // 15 of 18
+  EXPECT_EQ(goals[2].unreachable,
+            "at most 18 clusters can count, target 20: 2 of the 20 start without firms "
+            "(world.initial_firms) and a cluster without firms gains none");
+  EXPECT_EQ(goals[3].unreachable, "");
+  // Seeding the open slots with firms makes it reachable; asking for 19 of 18 does not.
+  const auto seeded = models::plan_goals(sim::Scenario::load(
+      plan, model.schema(), {{"world.initial_firms={open_slot_1: 40, open_slot_2: 40}"}}));
+  EXPECT_EQ(seeded[2].unreachable, "");
+  const auto g1 =
+      models::plan_goals(sim::Scenario::load(plan, model.schema(), {{"goals.g1.target=19"}}));
+  EXPECT_NE(g1[0].unreachable.find("at most 18 clusters can count, target 19"), std::string::npos);
+}
+
 TEST(GoalsPlan, OverridesChangeTargetsAndDeadlines) {
   const models::ClusterModel model;
   const auto sc = sim::Scenario::load(

@@ -89,6 +89,51 @@ TEST(GoalsSummarise, SharesMedianAndInterval) {
   EXPECT_DOUBLE_EQ(s[0].first_met_earliest, 2015.5);
 }
 
+// The Monte Carlo error of a share: the 90% Clopper-Pearson interval. With none of n met the
+// upper bound solves (1 - p)^n = 0.05; with all met the lower bound solves p^n = 0.05.
+TEST(GoalsSummarise, ShareIntervalIsClopperPearson) {
+  sim::GoalResults r;
+  r.goals = {{"G1", "all", "clusters", 1.0, 2016.0}, {"G2", "none", "clusters", 1.0, 2016.0}};
+  r.replicates = 32;
+  r.met.assign(32, 1);
+  r.met.resize(64, 0);
+  r.value_at_deadline.assign(64, 1.0);
+  r.first_met.assign(64, kNaN);
+  const auto s = sim::summarise(r);
+  EXPECT_NEAR(s[0].share_met_low, std::pow(0.05, 1.0 / 32), 1e-9);
+  EXPECT_EQ(s[0].share_met_high, 1.0);
+  EXPECT_EQ(s[1].share_met_low, 0.0);
+  EXPECT_NEAR(s[1].share_met_high, 1 - std::pow(0.05, 1.0 / 32), 1e-9);  // 8.9%
+  // 3 of the 4 decided replicates of five_replicates(): the 5% and 95% quantiles of Beta(3, 2)
+  // and Beta(4, 1), 0.248605 and 0.987259 (scipy.stats.beta.ppf).
+  const auto mid = sim::summarise(five_replicates());
+  EXPECT_NEAR(mid[0].share_met_low, 0.248605, 1e-6);
+  EXPECT_NEAR(mid[0].share_met_high, 0.987259, 1e-6);
+  EXPECT_LT(mid[0].share_met_low, mid[0].share_met);
+  EXPECT_GT(mid[0].share_met_high, mid[0].share_met);
+  const std::string text = sim::goals_report_text(s);
+  EXPECT_NE(text.find("met by 2015Q4 in 100% of 32 replicates (90% interval 91% to 100%)"),
+            std::string::npos)
+      << text;
+  EXPECT_NE(text.find("met by 2015Q4 in 0% of 32 replicates (90% interval 0% to 9%)"),
+            std::string::npos)
+      << text;
+}
+
+TEST(GoalsSummarise, AnUnreachableGoalSaysWhy) {
+  sim::GoalResults r = five_replicates();
+  r.goals[0].unreachable = "at most 3 clusters can count";
+  const auto s = sim::summarise(r);
+  const std::string text = sim::goals_report_text(s);
+  EXPECT_NE(text.find("G1  5 clusters \"over\" the mark\n    unreachable: at most 3 clusters can "
+                      "count\n"),
+            std::string::npos)
+      << text;
+  const auto json = nlohmann::json::parse(sim::goals_report_json(s));
+  EXPECT_EQ(json["goals"][0]["unreachable"], "at most 3 clusters can count");
+  EXPECT_DOUBLE_EQ(json["goals"][0]["share_met_low"].get<double>(), s[0].share_met_low);
+}
+
 TEST(GoalsSummarise, NothingDecidedAndNeverMet) {
   sim::GoalResults r;
   r.goals = {{"G3", "later", "clusters", 20.0, 2021.0}};
@@ -146,6 +191,8 @@ TEST(GoalsReportJson, ValidWithNullForNaN) {
   EXPECT_EQ(goals[0]["value_median"], 5.5) << json;
   EXPECT_EQ(goals[0]["decided"], 4) << json;
   EXPECT_EQ(goals[0]["deadline"], 2016.0) << json;
+  // Due by the end of 2015Q4, which the decimal year 2016.0 marks: the quarter is given too.
+  EXPECT_EQ(goals[0]["deadline_quarter"], "2015Q4") << json;
   // The quotes in the description survive.
   EXPECT_EQ(goals[0]["description"], "5 clusters \"over\" the mark") << json;
   // The undecided copy: nothing decided, never met -> nulls.
