@@ -4,7 +4,7 @@
     ds = cs.run("scenarios/shandong-2015.yaml", set={"policy.rd_super_deduction": 1.0})
     cs.goals(ds)                                   # the plan's goals, a pandas DataFrame
     cs.plot.trajectories(ds, "output_value")      # fan charts per cluster
-    cs.load("results/baseline.h5")                 # any result file, the same Dataset
+    cs.load("results/shandong-2015.h5")                 # any result file, the same Dataset
 
 See python/README.md.
 """
