@@ -64,5 +64,7 @@ std::unique_ptr<Command> add_sensitivity(CLI::App& app);
 std::unique_ptr<Command> add_bench(CLI::App& app);
 std::unique_ptr<Command> add_calibrate(CLI::App& app);
 std::unique_ptr<Command> add_posterior(CLI::App& app);
+std::unique_ptr<Command> add_show(CLI::App& app);
+std::unique_ptr<Command> add_diff(CLI::App& app);
 
 }  // namespace sim::cli

@@ -328,3 +328,31 @@ def test_a_name_that_is_neither_a_file_nor_shipped_lists_the_shipped_ones(tmp_pa
     # A path is a path: no shipped scenario is offered for it.
     done = clustersim("validate", "sub/shandong-2015", cwd=tmp_path)
     assert done.returncode == 2 and "shipped" not in done.stderr, done.stderr
+
+
+def test_show_prints_the_resolved_scenario_which_reads_back_the_same(tmp_path):
+    done = clustersim("show", SMALL, "--set", "policy.hnte_tax_rate={beta: 0.2}")
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.startswith(f"# {SMALL} resolved: every setting")
+    # The per-cluster override, merged with the setting's value elsewhere.
+    assert "hnte_tax_rate:\n    default: 0.15\n    beta: 0.2\n" in done.stdout, done.stdout
+    shown = tmp_path / "shown.yaml"
+    shown.write_text(done.stdout)
+    differs = clustersim("diff", SMALL, shown)
+    assert differs.returncode == 0, differs.stderr
+    # Only the override differs: the shown file is the scenario as it resolved.
+    assert differs.stdout.splitlines()[:3] == [
+        "policy.hnte_tax_rate", "  - 0.15", "  + {default: 0.15, beta: 0.2}"]
+    assert re.fullmatch(r"1 of \d+ settings differ between .*", differs.stdout.splitlines()[-1])
+
+
+def test_diff_lists_the_settings_two_scenarios_differ_in():
+    done = clustersim("diff", "shandong-2015", "no-policy")
+    assert done.returncode == 0, done.stderr
+    keys = [line for line in done.stdout.splitlines() if not line.startswith(" ")][:-1]
+    assert keys == ["description", "name", "policy.rd_deduction_takeup",
+                    "policy.supported_clusters"]
+    assert "  - {default: {2014Q1: 0, 2015Q1: 1}, open_slot_1: 0, open_slot_2: 0}\n  + 0\n" \
+        in done.stdout
+    bad = clustersim("diff", "shandong-2015", "no-such-scenario")
+    assert bad.returncode == 2 and "no-such-scenario" in bad.stderr
