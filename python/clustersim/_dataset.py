@@ -4,7 +4,9 @@ Both paths produce the same Dataset (results/README.md describes the file):
 
 * data variables: one per metric, dims (replicate, time, cluster), or (run, replicate, time,
   cluster) for sweep files, with ``units`` and ``description`` attributes;
-* coordinates: ``replicate``, ``time`` (decimal year at the quarter's end), ``cluster`` (ids),
+* coordinates: ``replicate``, ``time`` (the last day of each quarter, datetime64, so that
+  ``sel(time="2020")`` is the year's four quarters and ``sel(time="2015Q4")`` one), ``year``
+  (the decimal year at the quarter's end, as the file's ``/time``), ``cluster`` (ids),
   ``goal`` (ids); every dataset of the file's ``/coords`` group along its dimension
   (``time_iso``, ``time_label``, ``cluster_name``, ``cluster_region``, ...); ``date`` (the last
   day of each quarter, datetime64); and the goals, ``goal_<name>`` for each dataset of
@@ -68,6 +70,15 @@ def _assemble(metrics, coords, attrs):
         dims, iso, _ = coords["time_iso"]
         coords["date"] = (dims, pd.to_datetime(np.asarray(iso, dtype=str)).values,
                           {"description": "last day of each quarter"})
+    if "date" in coords and "time" in coords and "year" not in coords:
+        # Time is a date, so that pandas-style selection means what it says: sel(time="2020")
+        # is 2020Q1-Q4 and sel(time="2015Q4") one quarter. As a decimal year at the quarter's
+        # end, sel(time=2020) was 2019Q4. The decimal year stays as `year`.
+        dims, decimal, decimal_attrs = coords["time"]
+        coords["year"] = (dims, decimal, decimal_attrs)
+        coords["time"] = (dims, coords["date"][1],
+                          {"description": "last day of each simulated quarter; select a year "
+                           "with sel(time=\"2020\"), a quarter with sel(time=\"2015Q4\")"})
     return xr.Dataset(data_vars=metrics, coords=coords, attrs=attrs)
 
 

@@ -290,6 +290,19 @@ def test_unknown_key_in_text_names_line_column_and_key():
     assert "did you mean 'run.replicates'" in e.detail and str(e).startswith("<string>:3:3:")
 
 
+def test_time_selects_as_pandas_users_expect(py_run):
+    # The trap: time was the decimal year at a quarter's end, so sel(time=2016) gave 2015Q4.
+    labels = lambda ds: [str(x) for x in ds["time_label"].values]  # noqa: E731
+    assert labels(py_run.sel(time="2015")) == ["2015Q1", "2015Q2", "2015Q3", "2015Q4"]
+    assert labels(py_run.sel(time="2015Q4")) == ["2015Q4"]
+    assert labels(py_run.sel(time=slice("2015", "2016"))) == [
+        f"{y}Q{q}" for y in (2015, 2016) for q in (1, 2, 3, 4)]
+    assert labels(py_run.sel(time=slice("2016Q3", None))) == ["2016Q3", "2016Q4"]
+    # The decimal year stays, as `year` (the file's /time).
+    assert py_run["year"].values[0] == 2014.25
+    assert str(py_run["time"].values[0])[:10] == "2014-03-31"
+
+
 def test_dir_lists_the_public_api_only():
     names = dir(cs)
     assert names == sorted(cs.__all__)
