@@ -23,6 +23,7 @@ except ImportError as e:  # typically a pyenv or other python3 first on PATH
 
 from . import _core  # noqa: E402
 from ._calibration import load_calibration  # noqa: E402
+from ._compare import compare  # noqa: E402
 from ._dataset import load  # noqa: E402
 from ._errors import ResultFileError, ScenarioError  # noqa: E402
 from ._goals import goals, goals_report  # noqa: E402
@@ -33,7 +34,7 @@ from ._sensitivity import sensitivity  # noqa: E402
 Scenario = _core.Scenario
 __version__ = _core.version()
 
-__all__ = ["run", "load", "load_calibration", "goals", "goals_report", "validate", "schema",
+__all__ = ["run", "compare", "load", "load_calibration", "goals", "goals_report", "validate", "schema",
            "metrics", "plot", "sensitivity", "Scenario", "ScenarioError", "ResultFileError",
            "__version__"]
 

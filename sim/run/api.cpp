@@ -10,6 +10,7 @@
 #include <string_view>
 
 #include "sim/config/config_tree.hpp"
+#include "sim/config/scenario_library.hpp"
 
 namespace fs = std::filesystem;
 
@@ -100,10 +101,13 @@ Scenario load_scenario_text(const std::string& yaml, const std::string& name_for
   if (parent->kind != ConfigNode::Kind::Scalar || parent->scalar.empty()) {
     throw InputError(parent->where, "extends", "expected the path of another scenario file");
   }
+  // A bare name that is no file here names a shipped scenario, as in a file's `extends:`.
+  const std::string parent_path = locate_scenario(parent->scalar);
   std::error_code ec;
-  if (!fs::is_regular_file(parent->scalar, ec)) {
+  if (!fs::is_regular_file(parent_path, ec)) {
     throw InputError(parent->where, "extends",
-                     fmt::format("scenario file '{}' does not exist (relative to '{}')",
+                     fmt::format("scenario file '{}' does not exist (relative to '{}') and is "
+                                 "not a shipped scenario",
                                  parent->scalar, fs::current_path().string()));
   }
   ConfigNode own = document;
@@ -112,7 +116,7 @@ Scenario load_scenario_text(const std::string& yaml, const std::string& name_for
   as_overrides(own, "", schema, merged.overrides);
   merged.overrides.insert(merged.overrides.end(), options.overrides.begin(),
                           options.overrides.end());
-  return Scenario::load(parent->scalar, schema, merged);
+  return Scenario::load(parent_path, schema, merged);
 }
 
 int effective_threads(int requested) {

@@ -75,3 +75,32 @@ def _plain(tmp_path):
     out = tmp_path / "plain.h5"
     cs.run(SMALL, progress=False, output=out)
     return out
+
+
+def test_compare_runs_scenarios_on_the_same_seeds_with_paired_differences():
+    plan = cs.run(SMALL, progress=False)
+    what_if = {"extends": str(SMALL), "policy": {"rd_super_deduction": 1.0}}
+    ds = cs.compare({"plan": SMALL, "deduction": what_if, "again": SMALL}, progress=False)
+    assert list(ds["scenario"].values) == ["plan", "deduction", "again"]
+    assert ds.attrs["baseline"] == "plan" and ds.attrs["seed"] == plan.attrs["seed"]
+    assert ds["output_value"].dims == ("scenario", "replicate", "time", "cluster")
+    # The baseline run equals cs.run's, bit for bit; the same scenario again differs by 0.
+    np.testing.assert_array_equal(ds["output_value"].sel(scenario="plan").values,
+                                  plan["output_value"].values)
+    assert (ds["output_value_difference"].sel(scenario="again") == 0).all()
+    # The difference is replicate by replicate against the what-if run on the same seeds.
+    alone = cs.run(what_if, progress=False)
+    np.testing.assert_array_equal(
+        ds["output_value_difference"].sel(scenario="deduction").values,
+        alone["output_value"].values - plan["output_value"].values)
+    assert ds["goal_met"].dims == ("scenario", "goal", "replicate")
+    # A baseline outside the mapping is run too, labelled "baseline".
+    other = cs.compare({"deduction": what_if}, baseline=SMALL, replicates=2, progress=False)
+    assert list(other["scenario"].values) == ["baseline", "deduction"]
+    assert other.sizes["replicate"] == 2
+
+
+def test_compare_refuses_scenarios_on_another_calendar():
+    with pytest.raises(ValueError, match="same calendar and clusters"):
+        cs.compare({"plan": SMALL, "short": {"extends": str(SMALL), "run": {"end": "2015Q4"}}},
+                   progress=False)
