@@ -49,6 +49,9 @@ def compare(scenarios, baseline=None, *, replicates=None, seed=None, threads=Non
     combined = xr.concat([runs[label].reset_coords(per_scenario) for label in labels],
                          dim="scenario", data_vars="all", coords="minimal", compat="equals",
                          combine_attrs="drop").set_coords(per_scenario)
+    for name, variable in combined.variables.items():  # units and descriptions, as in a run
+        if name in first.variables:
+            variable.attrs = dict(first[name].attrs)
     combined = combined.assign_coords(scenario=labels)
     combined["scenario"].attrs["description"] = "the label of each compared scenario"
     for name in list(first.data_vars):

@@ -93,7 +93,8 @@ def _decimal_year_to_x(ds, year):
 def trajectories(ds, metric, clusters=None, *, bands=(0.5, 0.9), marks="auto", goals=True,
                  ncols=4, sharey=False, log=False, figsize=None, title=None):
     """Fan charts of one metric, one panel per cluster: the median over replicates and the
-    central 50% and 90% bands.
+    central 50% and 90% bands. A Dataset of :func:`clustersim.compare` overlays its scenarios,
+    one colour each.
 
     clusters
         ids or English names (default: all clusters).
@@ -112,12 +113,18 @@ def trajectories(ds, metric, clusters=None, *, bands=(0.5, 0.9), marks="auto", g
     ids = _cluster_ids(ds, clusters)
     units = str(da.attrs.get("units", ""))
     scale, unit_label = _scale(units)
-    data = da.sel(cluster=ids).transpose("replicate", "time", "cluster").values / scale
     bands = sorted(bands, reverse=True)
     levels = sorted({0.5} | {(1 - b) / 2 for b in bands} | {1 - (1 - b) / 2 for b in bands})
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore", RuntimeWarning)  # all-NaN slices (empty clusters)
-        q = dict(zip(levels, np.nanquantile(data, levels, axis=0)))
+    # One fan per scenario: a compared Dataset's scenarios, or the one run.
+    scenarios = [str(s) for s in ds["scenario"].values] if "scenario" in da.dims else [None]
+    fans = []
+    for s in scenarios:
+        part = da if s is None else da.sel(scenario=s)
+        data = part.sel(cluster=ids).transpose("replicate", "time", "cluster").values / scale
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore", RuntimeWarning)  # all-NaN slices (empty clusters)
+            fans.append((s, data, dict(zip(levels, np.nanquantile(data, levels, axis=0)))))
+    everything_positive = all(np.nanmin(d, initial=np.inf) >= 0 for _, d, _ in fans)
     if marks == "auto":
         marks = _auto_marks(ds, units)
     lines = []
@@ -129,7 +136,10 @@ def trajectories(ds, metric, clusters=None, *, bands=(0.5, 0.9), marks="auto", g
     if goals and "goal_deadline" in ds.coords:
         # Goals sharing a deadline share one line and one label ("G2 G3 G4").
         by_date = {}
-        for g, d in zip(ds["goal"].values, ds["goal_deadline"].values):
+        deadline = ds["goal_deadline"]
+        if "scenario" in deadline.dims:  # compared scenarios: the first one's deadlines
+            deadline = deadline.isel(scenario=0)
+        for g, d in zip(ds["goal"].values, deadline.values):
             by_date.setdefault(float(d), []).append(str(g))
         deadlines = [(" ".join(ids), _decimal_year_to_x(ds, d)) for d, ids in by_date.items()]
 
@@ -144,10 +154,15 @@ def trajectories(ds, metric, clusters=None, *, bands=(0.5, 0.9), marks="auto", g
     alphas = np.linspace(0.18, 0.4, len(bands))
     for k, cluster in enumerate(ids):
         ax = axes.flat[k]
-        for band, alpha in zip(bands, alphas):
-            ax.fill_between(x, q[(1 - band) / 2][:, k], q[1 - (1 - band) / 2][:, k], color="C0",
-                            alpha=alpha, linewidth=0, label=f"{band:.0%} of replicates")
-        ax.plot(x, q[0.5][:, k], color="C0", linewidth=1.6, label="median")
+        for i, (s, _, q) in enumerate(fans):
+            named = "" if s is None else f"{s}: "
+            # Overlaid scenarios keep only their widest band, so the fans stay readable.
+            shown = bands if len(fans) == 1 else bands[:1]
+            for band, alpha in zip(shown, alphas):
+                ax.fill_between(x, q[(1 - band) / 2][:, k], q[1 - (1 - band) / 2][:, k],
+                                color=f"C{i}", alpha=alpha, linewidth=0,
+                                label=f"{named}{band:.0%} of replicates")
+            ax.plot(x, q[0.5][:, k], color=f"C{i}", linewidth=1.6, label=f"{named}median")
         for label, value in lines:
             ax.axhline(value, color="0.25", linestyle="--", linewidth=0.9, label=label)
         for goal, when in deadlines:
@@ -157,7 +172,7 @@ def trajectories(ds, metric, clusters=None, *, bands=(0.5, 0.9), marks="auto", g
         ax.set_title(str(names.get(cluster, cluster)), fontsize=9)
         if log:
             ax.set_yscale("log")
-        elif np.nanmin(data, initial=np.inf) >= 0:
+        elif everything_positive:
             ax.set_ylim(bottom=0)
         ax.tick_params(labelsize=7)
         if k % ncols == 0:
@@ -170,11 +185,28 @@ def trajectories(ds, metric, clusters=None, *, bands=(0.5, 0.9), marks="auto", g
         ax.set_visible(False)
     axes.flat[0].legend(fontsize=6, loc="upper left")
     replicates = ds.sizes.get("replicate", 0)
-    name = ds.attrs.get("scenario_name", "")
-    fig.suptitle(title or f"{metric} ({units}), {name}: median and central "
-                 f"{', '.join(f'{b:.0%}' for b in bands[::-1])} of {replicates} replicates",
-                 fontsize=10)
+    name = ds.attrs.get("scenario_name", ", ".join(s for s in scenarios if s is not None))
+    shown = bands if len(fans) == 1 else bands[:1]
+    text = title or (f"{metric} ({units}), {name}: median and central "
+                     f"{', '.join(f'{b:.0%}' for b in shown[::-1])} of {replicates} replicates")
+    fig.suptitle("\n".join(textwrap.wrap(text, int(14 * 3.4 * ncols))), fontsize=10)
     return fig
+
+
+def difference(ds, metric, clusters=None, *, bands=(0.5, 0.9), **kwargs):
+    """Fan charts of paired differences from :func:`clustersim.compare`: for each scenario but
+    the baseline, the metric minus the baseline's replicate by replicate (same seeds), one
+    panel per cluster, with a line at zero. Other arguments as :func:`trajectories`."""
+    if "scenario" not in ds.dims or f"{metric}_difference" not in ds.data_vars:
+        raise ValueError("difference needs a Dataset of clustersim.compare (a scenario "
+                         f"dimension and {metric}_difference)")
+    baseline = ds.attrs.get("baseline")
+    others = ds.drop_sel(scenario=[baseline]) if baseline in ds["scenario"].values else ds
+    title = kwargs.pop("title", None) or (
+        f"{metric} minus {baseline}'s, replicate by replicate (same seeds): median and central "
+        f"{max(bands):.0%} of {ds.sizes.get('replicate', 0)} paired replicates")
+    return trajectories(others, f"{metric}_difference", clusters, bands=bands,
+                        marks=[("no difference", 0.0)], title=title, **kwargs)
 
 
 def _runs(ds, label):

@@ -4,6 +4,7 @@ import matplotlib
 matplotlib.use("Agg")
 
 import matplotlib.pyplot as plt  # noqa: E402
+import numpy as np  # noqa: E402
 import pytest  # noqa: E402
 
 from conftest import PACKAGE_BUILT, PYTHON_DIR, SMALL  # noqa: E402
@@ -94,3 +95,26 @@ def test_the_goals_plot_has_no_empty_panels_full_titles_and_axes_from_zero(runs)
     assert table.loc["G2", "unreachable"].startswith("at most 3 clusters can count, target 15")
     assert table.loc["G3", "unreachable"] == ""
     plt.close(fig)
+
+
+def test_compared_scenarios_overlay_and_their_differences_fan():
+    what_if = {"extends": str(SMALL), "policy": {"rd_super_deduction": 1.0}}
+    ds = cs.compare({"plan": SMALL, "deduction": what_if}, progress=False)
+    fig = cs.plot.trajectories(ds, "output_value")
+    labels = visible_axes(fig)[0].get_legend_handles_labels()[1]
+    assert "plan: median" in labels and "deduction: median" in labels
+    assert "bn yuan/year" in visible_axes(fig)[0].get_ylabel()
+    plt.close(fig)
+    fig = cs.plot.difference(ds, "output_value")
+    ax = visible_axes(fig)[0]
+    labels = ax.get_legend_handles_labels()[1]
+    # Only the what-if against the plan, with the zero line.
+    assert "deduction: median" in labels and not any(x.startswith("plan") for x in labels)
+    assert any(x.startswith("no difference") for x in labels)
+    median = [line for line in ax.lines if line.get_label() == "deduction: median"][0]
+    expected = (ds["output_value_difference"].sel(scenario="deduction")
+                .isel(cluster=0).median("replicate").values / 1e9)
+    np.testing.assert_allclose(median.get_ydata(), expected)
+    plt.close(fig)
+    with pytest.raises(ValueError, match="clustersim.compare"):
+        cs.plot.difference(cs.run(SMALL, progress=False), "output_value")
