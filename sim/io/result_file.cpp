@@ -500,15 +500,95 @@ std::vector<std::int8_t> read_goal_met(hid_t file, const std::string& dataset,
   return out;
 }
 
+bool is_sweep_result(const std::string& path) {
+  try {
+    h5::Handle file = open_result_file(path);
+    return H5Aexists(file, "sweep_method") > 0;
+  } catch (const InputError&) {
+    throw;
+  } catch (const std::exception& e) {
+    throw InputError({path, 0, 0}, "",
+                     fmt::format("damaged or incomplete result file ({})", e.what()));
+  }
+}
+
+namespace {
+
+// Each point's varied settings, "policy.ip_protection=0.5, ...", from /coords/run.
+std::vector<std::string> point_settings(hid_t file, std::size_t points, const Location& where) {
+  std::vector<std::string> out(points);
+  if (!h5::exists(file, "coords/run")) return out;
+  h5::Handle group = h5::open_group(file, "coords/run");
+  for (const auto& name : h5::member_names(group)) {
+    const auto values = h5::read_doubles(h5::open_dataset(group, name));
+    if (values.size() != points) {
+      throw InputError(where, "", fmt::format("/coords/run/{} has the wrong size", name));
+    }
+    for (std::size_t p = 0; p < points; ++p) {
+      out[p] += fmt::format("{}{}={:g}", out[p].empty() ? "" : ", ", name, values[p]);
+    }
+  }
+  return out;
+}
+
+}  // namespace
+
+std::vector<PointGoals> read_point_goal_results(const std::string& path) {
+  const Location where{path, 0, 0};
+  try {
+    h5::Handle file = open_result_file(path);
+    if (H5Aexists(file, "sweep_method") <= 0) {
+      throw InputError(where, "", "is not a sweep result: its goals are not per point");
+    }
+    const std::vector<GoalDefinition> definitions = read_goal_definitions(file, where);
+    h5::Handle value = h5::open_dataset(file, "goals/value_at_deadline");
+    const auto shape = h5::shape_of(value);
+    if (shape.size() != 3 || shape[1] != definitions.size()) {
+      throw InputError(where, "", "/goals/value_at_deadline has the wrong shape");
+    }
+    const std::size_t points = shape[0], per_point = shape[1] * shape[2];
+    const auto values = h5::read_doubles(value);
+    const auto first_met = h5::read_doubles(h5::open_dataset(file, "goals/first_met"));
+    const auto met = read_goal_met(file, "goals/met", path);
+    const auto cost = h5::exists(file, "goals/cost_to_deadline")
+                          ? h5::read_doubles(h5::open_dataset(file, "goals/cost_to_deadline"))
+                          : std::vector<double>{};
+    const auto size = checked_product({points, per_point});
+    if (!size || values.size() != *size || first_met.size() != *size || met.size() != *size ||
+        (!cost.empty() && cost.size() != *size)) {
+      throw InputError(where, "", "the /goals datasets disagree in size");
+    }
+    check_decimal_years(first_met, "goals/first_met", where);
+    const auto settings = point_settings(file, points, where);
+    std::vector<PointGoals> out;
+    for (std::size_t p = 0; p < points; ++p) {
+      const auto from = static_cast<std::ptrdiff_t>(p * per_point);
+      const auto to = from + static_cast<std::ptrdiff_t>(per_point);
+      GoalResults g;
+      g.goals = definitions;
+      g.replicates = shape[2];
+      g.value_at_deadline.assign(values.begin() + from, values.begin() + to);
+      g.first_met.assign(first_met.begin() + from, first_met.begin() + to);
+      g.met.assign(met.begin() + from, met.begin() + to);
+      if (!cost.empty()) g.cost_to_deadline.assign(cost.begin() + from, cost.begin() + to);
+      check_decided_values(g, where);
+      out.push_back({settings[p], std::move(g)});
+    }
+    return out;
+  } catch (const InputError&) {
+    throw;
+  } catch (const std::exception& e) {
+    throw InputError(where, "", fmt::format("damaged or incomplete result file ({})", e.what()));
+  }
+}
+
 GoalResults read_goal_results(const std::string& path) {
   const Location where{path, 0, 0};
   try {
     h5::Handle file = open_result_file(path);
     if (H5Aexists(file, "sweep_method") > 0) {
       throw InputError(where, "",
-                       "is a sweep result: its goals are per run ([run, goal, replicate]); read "
-                       "them with cs.load in Python (and, for a saltelli sweep, rank the "
-                       "settings with clustersim sensitivity)");
+                       "is a sweep result: its goals are per point (read_point_goal_results)");
     }
     GoalResults goals;
     goals.goals = read_goal_definitions(file, where);

@@ -74,6 +74,18 @@ h5::Handle open_result_file(const std::string& path);
 // clustersim result or is damaged.
 GoalResults read_goal_results(const std::string& path);
 
+// True when `path` is a sweep's result file (goals per point: [run, goal, replicate]).
+bool is_sweep_result(const std::string& path);
+
+// One point of a sweep: its settings as "key=value, ..." and its replicates' goal results.
+struct PointGoals {
+  std::string settings;
+  GoalResults goals;
+};
+// Reads a sweep result file's goal results, point by point; InputError when it is not a sweep
+// result or is damaged.
+std::vector<PointGoals> read_point_goal_results(const std::string& path);
+
 // Reads a goal's met values from `dataset` of `file` (a result file's /goals/met, a sweep run
 // file's met): 1 met by the deadline, 0 not, -1 undecided. Any other number is refused with an
 // InputError naming `path` and the dataset, rather than narrowed to int8 (257 would be 1).

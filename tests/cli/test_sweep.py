@@ -237,9 +237,24 @@ def test_a_damaged_finished_run_is_done_again_on_resume(tmp_path, local_small):
     assert_same_sweep(local_small, out)
 
 
-def test_goals_on_a_sweep_file_says_what_to_use(local_small):
+def test_goals_on_a_sweep_file_reports_each_point(local_small):
+    # It used to refuse a sweep file; now each point gets the report of its replicates.
     done = clustersim("goals", local_small)
-    assert done.returncode == 2 and "sweep result" in done.stderr, done.stderr
+    assert done.returncode == 0, done.stderr
+    headers = [line for line in done.stdout.splitlines() if line.startswith("Point ")]
+    assert headers[0] == "Point 0 of 6: policy.ip_protection=0, policy.rd_super_deduction=0.5"
+    assert headers[5] == "Point 5 of 6: policy.ip_protection=1, policy.rd_super_deduction=1.5"
+    assert len(headers) == 6
+    report = json.loads(clustersim("goals", local_small, "--json").stdout)
+    assert [p["point"] for p in report["points"]] == list(range(6))
+    with h5py.File(local_small, "r") as f:
+        met = f["goals/met"][()]  # [run, goal, replicate]
+    for p, point in enumerate(report["points"]):
+        for g, goal in enumerate(point["goals"]):
+            decided = met[p, g][met[p, g] >= 0]
+            assert goal["decided"] == decided.size
+            if decided.size:
+                assert goal["share_met"] == pytest.approx((decided == 1).mean())
 
 
 @pytest.mark.skipif(not PACKAGE_BUILT, reason="the Python package is not built")
