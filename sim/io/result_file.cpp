@@ -543,7 +543,9 @@ std::vector<PointGoals> read_point_goal_results(const std::string& path) {
     const std::vector<GoalDefinition> definitions = read_goal_definitions(file, where);
     h5::Handle value = h5::open_dataset(file, "goals/value_at_deadline");
     const auto shape = h5::shape_of(value);
-    if (shape.size() != 3 || shape[1] != definitions.size()) {
+    // Without goals or replicates a point holds no value, and the number of points would be
+    // bounded by nothing the file holds.
+    if (shape.size() != 3 || shape[1] != definitions.size() || shape[1] == 0 || shape[2] == 0) {
       throw InputError(where, "", "/goals/value_at_deadline has the wrong shape");
     }
     const std::size_t points = shape[0], per_point = shape[1] * shape[2];

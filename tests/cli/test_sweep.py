@@ -360,3 +360,21 @@ def test_a_sweep_in_a_folder_whose_name_is_not_utf8(tmp_path, local_small):
             assert left.keys() == right.keys() and left
             for name in left:
                 assert_same_dataset(name, left[name], right[name])
+
+
+def test_goals_refuses_a_sweep_file_whose_points_hold_no_replicates(local_small, tmp_path):
+    # A million points of no replicates are no values at all: without the check the reader
+    # made a million empty reports (found by reading the new per-point reader).
+    from conftest import sealed_h5
+    damaged = tmp_path / "damaged.h5"
+    shutil.copy(local_small, damaged)
+    with sealed_h5(damaged) as f:
+        for name in ("value_at_deadline", "first_met", "met", "cost_to_deadline"):
+            if f"goals/{name}" in f:
+                dtype = f[f"goals/{name}"].dtype
+                del f[f"goals/{name}"]
+                f.create_dataset(f"goals/{name}", shape=(1_000_000, 4, 0), dtype=dtype)
+        del f["coords/run"]  # nothing else bounds the points
+    done = clustersim("goals", damaged)
+    assert done.returncode == 2, done.stderr
+    assert "/goals/value_at_deadline has the wrong shape" in done.stderr
