@@ -110,16 +110,13 @@ GoalParams GoalParams::from(const sim::Scenario& sc) {
 // Every goal counts clusters, and only a cluster with firms can count: one that starts
 // without firms gains none (entrants come from its own firms, platforms and founders,
 // WorldReplicate::enter). Why a target above the clusters with firms cannot be met, or "".
-static std::string unreachable_count(const sim::Scenario& sc, double target) {
-  const auto starts = read_cluster_starts(sc);
-  const auto with_firms = static_cast<double>(std::count_if(
-      starts.begin(), starts.end(), [](const ClusterStart& s) { return s.firms > 0; }));
+static std::string unreachable_count(double target, double with_firms, std::size_t clusters) {
   if (target <= with_firms) return "";
-  const double empty = static_cast<double>(starts.size()) - with_firms;
+  const double empty = static_cast<double>(clusters) - with_firms;
   return fmt::format(
       "at most {:g} clusters can count, target {:g}: {:g} of the {} start without "
       "firms (world.initial_firms) and a cluster without firms gains none",
-      with_firms, target, empty, starts.size());
+      with_firms, target, empty, clusters);
 }
 
 std::vector<sim::GoalDefinition> plan_goals(const sim::Scenario& sc) {
@@ -127,23 +124,29 @@ std::vector<sim::GoalDefinition> plan_goals(const sim::Scenario& sc) {
   const std::string mark_text = fmt::format("{:g} bn yuan", p.output_mark / 1e9);
   const auto deadline = [&](std::size_t g) { return sim::quarter_end_decimal_year(p.deadline[g]); };
   const auto label = [](int quarter) { return sim::quarter_label(quarter); };
+  const auto starts = read_cluster_starts(sc);
+  const auto with_firms = static_cast<double>(std::count_if(
+      starts.begin(), starts.end(), [](const ClusterStart& s) { return s.firms > 0; }));
+  const auto unreachable = [&](std::size_t g) {
+    return unreachable_count(p.target[g], with_firms, starts.size());
+  };
   return {
       {"G1",
        fmt::format("{:g} clusters with annual output over {} by {}", p.target[0], mark_text,
                    label(p.deadline[0])),
-       "clusters", p.target[0], deadline(0), unreachable_count(sc, p.target[0])},
+       "clusters", p.target[0], deadline(0), unreachable(0)},
       {"G2",
        fmt::format("{:g} newly cultivated clusters (growth, R&D, scale) from {} to {}", p.target[1],
                    label(p.g2_window_start), label(p.deadline[1])),
-       "clusters", p.target[1], deadline(1), unreachable_count(sc, p.target[1])},
+       "clusters", p.target[1], deadline(1), unreachable(1)},
       {"G3",
        fmt::format("{:g} clusters with annual output over {} by {}", p.target[2], mark_text,
                    label(p.deadline[2])),
-       "clusters", p.target[2], deadline(2), unreachable_count(sc, p.target[2])},
+       "clusters", p.target[2], deadline(2), unreachable(2)},
       {"G4",
        fmt::format("{:g} clusters at a national-leading level of R&D, patents and talent by {}",
                    p.target[3], label(p.deadline[3])),
-       "clusters", p.target[3], deadline(3), unreachable_count(sc, p.target[3])},
+       "clusters", p.target[3], deadline(3), unreachable(3)},
   };
 }
 

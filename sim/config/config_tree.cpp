@@ -299,13 +299,17 @@ ConfigNode parse_document(const std::string& text, const std::string& file) {
   return tree;
 }
 
-// A per-cluster mapping that names some clusters but no `default` (cluster ids start with a
-// letter, dates with a digit).
+// A mapping with a key that names a cluster rather than a date (or `default`).
+bool is_per_cluster(const ConfigNode& node) {
+  return node.kind == ConfigNode::Kind::Map &&
+         std::any_of(node.entries.begin(), node.entries.end(), [](const ConfigEntry& e) {
+           return !e.key.empty() && !looks_like_date(e.key);
+         });
+}
+
+// A per-cluster mapping that names some clusters but no `default`.
 bool names_clusters_only(const ConfigNode& node) {
-  if (node.kind != ConfigNode::Kind::Map || node.child("default") != nullptr) return false;
-  return std::any_of(node.entries.begin(), node.entries.end(), [](const ConfigEntry& e) {
-    return !e.key.empty() && std::isdigit(static_cast<unsigned char>(e.key[0])) == 0;
-  });
+  return is_per_cluster(node) && node.child("default") == nullptr;
 }
 
 // Puts a setting's new value over the one it overrides. A value replaces the old one whole,
@@ -318,12 +322,7 @@ void overlay_setting(ConfigEntry& existing, ConfigEntry top) {
     return;
   }
   ConfigNode& old = existing.value;
-  const bool old_by_cluster =
-      old.kind == ConfigNode::Kind::Map &&
-      std::any_of(old.entries.begin(), old.entries.end(), [](const ConfigEntry& e) {
-        return !e.key.empty() && std::isdigit(static_cast<unsigned char>(e.key[0])) == 0;
-      });
-  if (!old_by_cluster) {
+  if (!is_per_cluster(old)) {
     ConfigEntry inherited{"default", old.where, std::move(old)};
     top.value.entries.insert(top.value.entries.begin(), std::move(inherited));
     existing = std::move(top);
@@ -418,6 +417,10 @@ ConfigNode read_with_parents(const std::string& path, const std::string& written
 }
 
 }  // namespace
+
+bool looks_like_date(const std::string& key) {
+  return !key.empty() && std::isdigit(static_cast<unsigned char>(key[0])) != 0;
+}
 
 std::vector<std::string> split_key(const std::string& key) {
   std::vector<std::string> parts;

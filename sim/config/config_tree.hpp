@@ -41,6 +41,10 @@ ConfigNode read_scenario_tree(const std::string& path, const Schema& schema);
 // The components of a dotted key path: "policy.hnte.status_quarters" -> {policy, hnte, ...}.
 std::vector<std::string> split_key(const std::string& key);
 
+// A mapping key that starts with a digit was meant as a date, even when it is not a valid one;
+// any other key of a setting's mapping is a cluster id (or `default`).
+bool looks_like_date(const std::string& key);
+
 // Parses one scenario document (no `extends` handling); errors name `file`.
 ConfigNode parse_scenario_text(const std::string& text, const std::string& file);
 

@@ -22,11 +22,6 @@ namespace {
 
 constexpr const char* kDateForms = "a year (2015), a quarter (2015Q4) or an ISO date (2015-10-01)";
 
-// A key that starts with a digit was meant as a date, even when it is not a valid one.
-bool looks_like_date(const std::string& key) {
-  return !key.empty() && std::isdigit(static_cast<unsigned char>(key[0])) != 0;
-}
-
 // The setting an unknown key meant, judged on the whole path written under it: for
 // `polcy: {hnte_tax_rate: 0.1}` the key is `polcy`, but `polcy.hnte_tax_rate` says more. The
 // path follows each first entry down while it reads as a name (not a date, a cluster's
