@@ -46,13 +46,15 @@ namespace {
 std::vector<sim::MetricInfo> metric_list() {
   std::vector<sim::MetricInfo> list;
   for (const MetricRow& row : WorldReplicate::metric_table()) {
-    list.push_back({std::string(row.name), std::string(row.unit), std::string(row.description)});
+    list.push_back(
+        {std::string(row.name), std::string(row.unit), std::string(row.description), row.kind});
   }
   for (const LedgerLine& line : ledger_lines()) {
-    list.push_back(
-        {"fiscal_cost_" + std::string(line.name), "yuan/quarter", std::string(line.description)});
+    list.push_back({"fiscal_cost_" + std::string(line.name), "yuan/quarter",
+                    std::string(line.description), sim::MetricKind::Flow});
   }
-  list.push_back({"fiscal_cost_total", "yuan/quarter", "sum of every fiscal_cost_ line"});
+  list.push_back({"fiscal_cost_total", "yuan/quarter", "sum of every fiscal_cost_ line",
+                  sim::MetricKind::Flow});
   return list;
 }
 
@@ -187,6 +189,18 @@ std::vector<double> ClusterModel::fact_values(const std::vector<sim::Snapshot>& 
   return fact_values_of(firm_stats(snapshots, dates));
 }
 
+namespace {
+
+// The national tax expenditures: tax national law forgoes, which the province does not pay.
+constexpr std::array<Ledger, 3> kNationalTaxLines = {kCostRdSuperDeduction, kCostHnteTaxRate,
+                                                     kCostTechTransferExemption};
+
+double ratio_or_nan(double numerator, double denominator) {
+  return denominator > 0 ? numerator / denominator : std::numeric_limits<double>::quiet_NaN();
+}
+
+}  // namespace
+
 std::vector<sim::ComparisonMeasure> ClusterModel::compare(
     const sim::Scenario& sc, const sim::MetricsArray& run,
     const sim::MetricsArray& counterfactual) const {
@@ -194,11 +208,49 @@ std::vector<sim::ComparisonMeasure> ClusterModel::compare(
   const std::size_t replicates = run.replicates(), steps = run.steps(), clusters = run.clusters();
   const int last = static_cast<int>(steps) - 1;
   const double mark = GoalParams::from(sc).output_mark;
+  // Money is in yuan; reports print bn yuan. Each money measure names its basis.
   std::vector<sim::ComparisonMeasure> out = {
-      {"output_gained", "bn yuan", "output gained over the run (sum of quarterly sales)", {}},
-      {"public_money", "bn yuan", "public money spent beyond the counterfactual's", {}},
-      {"output_per_public_yuan", "yuan/yuan", "output gained per yuan of public money", {}},
-      {"rd_gained", "bn yuan", "real R&D gained over the run", {}},
+      {"output_gained", "yuan", "output gained over the run (sum of quarterly sales)", {}},
+      {"public_money",
+       "yuan",
+       "public money spent beyond the counterfactual's, all of it: provincial budget plus "
+       "national tax expenditure, funds at cost less distributions",
+       {}},
+      {"provincial_budget",
+       "yuan",
+       "provincial budget beyond the counterfactual's (funds at cost less distributions)",
+       {}},
+      {"national_tax_expenditure",
+       "yuan",
+       "national tax expenditure beyond the counterfactual's (R&D super-deduction, HNTE rate, "
+       "technology-transfer exemption)",
+       {}},
+      {"fund_capital_gross",
+       "yuan",
+       "government capital committed to guide sub-funds and the angel fund, gross",
+       {}},
+      {"fund_capital_net",
+       "yuan",
+       "government capital committed to guide sub-funds and the angel fund, net of "
+       "distributions and of its share of the funds' NAV at the run's end",
+       {}},
+      {"provincial_budget_net",
+       "yuan",
+       "provincial budget net of the government's share of fund NAV at the run's end",
+       {}},
+      {"output_per_public_yuan",
+       "yuan/yuan",
+       "output gained per yuan of public money (all of it, funds at cost less distributions)",
+       {}},
+      {"output_per_provincial_yuan",
+       "yuan/yuan",
+       "output gained per yuan of provincial budget (funds at cost less distributions)",
+       {}},
+      {"output_per_provincial_yuan_net",
+       "yuan/yuan",
+       "output gained per yuan of provincial budget net of fund NAV at the run's end",
+       {}},
+      {"rd_gained", "yuan", "real R&D gained over the run", {}},
       {"patents_gained", "patents", "invention patents gained over the run", {}},
       {"clusters_over_mark_gained",
        "clusters",
@@ -209,21 +261,44 @@ std::vector<sim::ComparisonMeasure> ClusterModel::compare(
     const auto diff = [&](std::size_t metric) {
       return total_to(run, metric, r, last) - total_to(base, metric, r, last);
     };
+    // A stock at the run's end (the government's claim on fund NAV), summed over clusters.
+    const auto diff_at_end = [&](std::size_t metric) {
+      double difference = 0.0;
+      for (std::size_t c = 0; c < clusters; ++c) {
+        const auto t = static_cast<std::size_t>(last);
+        difference += run.at(metric, r, t, c) - base.at(metric, r, t, c);
+      }
+      return difference;
+    };
     const double output = diff(kOutputValue) / 4.0;  // annualised quarterly values
     const double money = diff(kFiscalCostTotal);
+    double national = 0.0;
+    for (Ledger line : kNationalTaxLines) national += diff(fiscal_cost_metric(line));
+    const double provincial = money - national;
+    const double nav_at_end = diff_at_end(kFundGovNav);
+    const double fund_gross = diff(kFundGovPaidIn);
+    const double fund_net = fund_gross - diff(kFundGovDistributions) - nav_at_end;
+    const double provincial_net = provincial - nav_at_end;
     const auto count_at_end = [&](const sim::MetricsArray& m) {
       const auto annual =
           trailing_annual_output(m.metric(kOutputValue) + r * steps * clusters, steps, clusters);
       return clusters_over_mark(annual, steps, clusters, mark).back();
     };
-    constexpr double kBn = 1e9;
-    out[0].per_replicate.push_back(output / kBn);
-    out[1].per_replicate.push_back(money / kBn);
-    out[2].per_replicate.push_back(money > 0 ? output / money
-                                             : std::numeric_limits<double>::quiet_NaN());
-    out[3].per_replicate.push_back(diff(kRdSpend) / kBn);
-    out[4].per_replicate.push_back(diff(kPatentsGranted));
-    out[5].per_replicate.push_back(count_at_end(run) - count_at_end(base));
+    const double values[] = {output,
+                             money,
+                             provincial,
+                             national,
+                             fund_gross,
+                             fund_net,
+                             provincial_net,
+                             ratio_or_nan(output, money),
+                             ratio_or_nan(output, provincial),
+                             ratio_or_nan(output, provincial_net),
+                             diff(kRdSpend),
+                             diff(kPatentsGranted),
+                             count_at_end(run) - count_at_end(base)};
+    static_assert(std::size(values) == 13);
+    for (std::size_t k = 0; k < out.size(); ++k) out[k].per_replicate.push_back(values[k]);
   }
   return out;
 }

@@ -61,6 +61,10 @@ enum Metric : std::size_t {
   kPrice,
   kMeanLogProductivity,
   kFirmsShortOfFunds,
+  kOutputValueTrailingYear,
+  kFundGovPaidIn,
+  kFundGovDistributions,
+  kFundGovNav,
   kFiscalCostFirst,
   kFiscalCostTotal = kFiscalCostFirst + 15,
   kMetricCount

@@ -90,7 +90,7 @@ double government_part(double proceeds, double cost, double gov_share, double co
 
 void FundFlows::reset(std::size_t clusters) {
   const std::size_t n = clusters;
-  for (auto* v : {&invested, &private_raised, &nav}) v->assign(n, 0.0);
+  for (auto* v : {&invested, &private_raised, &nav, &gov_nav}) v->assign(n, 0.0);
   gov_paid.assign(n * kFundKinds, 0.0);
   gov_returned.assign(n * kFundKinds, 0.0);
 }
@@ -288,15 +288,22 @@ void FundMarket::invest(int step, FirmTable& firms, FundFlows& flows) {
 }
 
 void FundMarket::value(const FirmTable& firms, FundFlows& flows) const {
+  // Cash comes back at cost, so the government's part of it is its share.
   for (std::size_t f = 0; f < funds_.size(); ++f) {
-    if (funds_.open[f] != 0) flows.nav[funds_.cluster[f]] += funds_.cash[f];
+    if (funds_.open[f] == 0) continue;
+    flows.nav[funds_.cluster[f]] += funds_.cash[f];
+    flows.gov_nav[funds_.cluster[f]] += funds_.gov_share[f] * funds_.cash[f];
   }
   for (std::size_t i :
        filter_.find(firms.size(), [&](std::size_t i) { return firms.holding[i] != 0; })) {
     const std::size_t row = row_of(firms, i);
-    flows.nav[funds_.cluster[holdings_.fund[row]]] +=
+    const std::size_t f = holdings_.fund[row];
+    const double value =
         holdings_.stake[row] *
         firm_valuation(4 * firms.sales[i], firms.cash[i] + firms.capital[i], p_.valuation_multiple);
+    flows.nav[funds_.cluster[f]] += value;
+    flows.gov_nav[funds_.cluster[f]] +=
+        government_part(value, holdings_.cost[row], funds_.gov_share[f], funds_.concession[f]);
   }
 }
 

@@ -82,6 +82,9 @@ double government_part(double proceeds, double cost, double gov_share, double co
 // What the fund phase reports per cluster.
 struct FundFlows {
   std::vector<double> invested, private_raised, nav;
+  // The government's claim on its funds' NAV per cluster: what it would receive if every fund
+  // were wound up at NAV, split as distributions are (government_part).
+  std::vector<double> gov_nav;
   // Government money by cluster and fund kind, [cluster * kFundKinds + kind].
   std::vector<double> gov_paid, gov_returned;
   void reset(std::size_t clusters);

@@ -423,6 +423,12 @@ void WorldReplicate::run_funds(int step) {
   }
 }
 
+double WorldReplicate::government_fund_money(std::size_t c, bool paid) const {
+  const auto& money = paid ? fund_flows_.gov_paid : fund_flows_.gov_returned;
+  return money[c * kFundKinds + std::size_t(FundKind::GuideSubFund)] +
+         money[c * kFundKinds + std::size_t(FundKind::Angel)];
+}
+
 void WorldReplicate::run_platforms(int step) {
   const PlatformParams& pp = setup_.platform;
   if (step >= 0) {
@@ -679,6 +685,25 @@ void WorldReplicate::step(int step) {
     if (check_every_phase_) check_finite(step, kPhases[k].name);
   }
   check_finite(step, nullptr);
+  remember_sales(step);
+}
+
+void WorldReplicate::remember_sales(int step) {
+  if (step < 0) return;  // the warm-up is not part of the run's record
+  if (step == 0) recent_quarters_ = 0;
+  newest_slot_ = static_cast<std::size_t>(step % 4);
+  for (std::size_t c = 0; c < clusters_; ++c)
+    recent_sales_[c * 4 + newest_slot_] = sum(c, kSumSales);
+  recent_quarters_ = std::min<std::size_t>(recent_quarters_ + 1, 4);
+}
+
+double WorldReplicate::trailing_year_sales(std::size_t c) const {
+  if (recent_quarters_ == 0) return 0.0;
+  // Oldest first, as trailing_annual_output adds them, so the two agree bit for bit.
+  const std::size_t n = recent_quarters_;
+  double total = 0.0;
+  for (std::size_t k = n; k-- > 0;) total += recent_sales_[c * 4 + (newest_slot_ + 4 - k) % 4];
+  return total * 4.0 / static_cast<double>(n);
 }
 
 }  // namespace models

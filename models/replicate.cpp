@@ -86,6 +86,7 @@ WorldReplicate::WorldReplicate(const WorldSetup& setup, std::uint64_t replicate,
   platform_capital_.assign(n * kPlatformKinds, 0.0);
   sums_.assign(n * kSumCount, 0.0);
   ledger_.assign(n * kLedgerCount, 0.0);
+  recent_sales_.assign(n * 4, 0.0);
   fund_flows_.reset(n);
   watch_stop(stop);
   initialise_firms();
@@ -294,78 +295,79 @@ constexpr bool in_metric_order(const std::array<MetricRow, N>& rows) {
 
 const std::array<MetricRow, kFiscalCostFirst>& WorldReplicate::metric_table() {
   using W = const WorldReplicate&;
+  using K = sim::MetricKind;
   // A cluster without firms has no market: its price and productivity are undefined.
   static constexpr std::array<MetricRow, kFiscalCostFirst> rows = {{
-      {kOutputValue, "output_value", "yuan/year", "cluster sales in the quarter, annualised (x4)",
+      {kOutputValue, "output_value", K::AnnualRate, "yuan/year", "cluster sales in the quarter, annualised (x4)",
        [](W w, std::size_t c) { return 4 * w.sum(c, kSumSales); }},
-      {kFirmsBackbone, "firms_backbone", "firms",
+      {kFirmsBackbone, "firms_backbone", K::Stock, "firms",
        "firms with annual sales at or above firm.backbone_revenue",
        [](W w, std::size_t c) { return w.sum(c, kSumBackbone); }},
-      {kFirmsSme, "firms_sme", "firms", "established firms below the backbone threshold",
+      {kFirmsSme, "firms_sme", K::Stock, "firms", "established firms below the backbone threshold",
        [](W w, std::size_t c) { return w.sum(c, kSumSme); }},
-      {kFirmsStartup, "firms_startup", "firms",
+      {kFirmsStartup, "firms_startup", K::Stock, "firms",
        "firms younger than firm.startup_age_quarters, not backbone",
        [](W w, std::size_t c) { return w.sum(c, kSumStartup); }},
-      {kFirmEntries, "firm_entries", "firms/quarter", "firms entering in the quarter",
+      {kFirmEntries, "firm_entries", K::Flow, "firms/quarter", "firms entering in the quarter",
        [](W w, std::size_t c) { return w.entries_[c]; }},
-      {kFirmExits, "firm_exits", "firms/quarter", "firms exiting in the quarter",
+      {kFirmExits, "firm_exits", K::Flow, "firms/quarter", "firms exiting in the quarter",
        [](W w, std::size_t c) { return w.sum(c, kSumExits); }},
-      {kRdSpend, "rd_spend", "yuan/quarter", "real R&D spending (excludes relabelled spending)",
+      {kRdSpend, "rd_spend", K::Flow, "yuan/quarter", "real R&D spending (excludes relabelled spending)",
        [](W w, std::size_t c) { return w.sum(c, kSumRdReal); }},
-      {kRdReported, "rd_reported", "yuan/quarter",
+      {kRdReported, "rd_reported", K::Flow, "yuan/quarter",
        "R&D reported for tax, including relabelled spending",
        [](W w, std::size_t c) { return w.sum(c, kSumRdReported); }},
-      {kRdIntensity, "rd_intensity", "1", "reported R&D over sales",
+      {kRdIntensity, "rd_intensity", K::Ratio, "1", "reported R&D over sales",
        [](W w, std::size_t c) {
          const double sales = w.sum(c, kSumSales);
          return sales > 0 ? w.sum(c, kSumRdReported) / sales : 0.0;
        }},
-      {kPatentsGranted, "patents_granted", "patents/quarter",
+      {kPatentsGranted, "patents_granted", K::Flow, "patents/quarter",
        "invention patents granted in the quarter",
        [](W w, std::size_t c) { return w.sum(c, kSumPatents); }},
-      {kHnteCount, "hnte_count", "firms", "firms holding HNTE certification in the quarter",
+      {kHnteCount, "hnte_count", K::Stock, "firms", "firms holding HNTE certification in the quarter",
        [](W w, std::size_t c) { return w.sum(c, kSumHnte); }},
-      {kResearchers, "researchers", "persons",
+      {kResearchers, "researchers", K::Stock, "persons",
        "researchers in the cluster, employed or seeking a job (FTE)",
        [](W w, std::size_t c) { return w.sum(c, kSumEmployed) + w.talent_.free[c]; }},
-      {kResearchersEmployed, "researchers_employed", "persons",
+      {kResearchersEmployed, "researchers_employed", K::Stock, "persons",
        "researchers employed by the cluster's firms (FTE)",
        [](W w, std::size_t c) { return w.sum(c, kSumEmployed); }},
-      {kResearcherInflow, "researcher_inflow", "persons/quarter",
+      {kResearcherInflow, "researcher_inflow", K::Flow, "persons/quarter",
        "graduates, talent-programme recruits and researchers moving in from other clusters",
        [](W w, std::size_t c) { return w.talent_.inflow[c]; }},
-      {kResearcherOutflow, "researcher_outflow", "persons/quarter",
+      {kResearcherOutflow, "researcher_outflow", K::Flow, "persons/quarter",
        "retirements, job seekers taking work outside research, and researchers moving to other "
        "clusters",
        [](W w, std::size_t c) { return w.talent_.outflow[c]; }},
-      {kResearcherWage, "researcher_wage", "yuan/quarter", "pay per researcher in the cluster",
+      {kResearcherWage, "researcher_wage", K::Ratio, "yuan/quarter", "pay per researcher in the cluster",
        [](W w, std::size_t c) { return w.talent_.wage[c]; }},
-      {kIncubatorTenants, "incubator_tenants", "firms",
+      {kIncubatorTenants, "incubator_tenants", K::Stock, "firms",
        "firms in incubators at the end of the quarter",
        [](W w, std::size_t c) { return w.sum(c, kSumTenants); }},
-      {kIncubatorGraduates, "incubator_graduates", "firms/quarter",
+      {kIncubatorGraduates, "incubator_graduates", K::Flow, "firms/quarter",
        "tenants graduating in the quarter", [](W w, std::size_t c) { return w.graduates_[c]; }},
-      {kVcInvested, "vc_invested", "yuan/quarter",
+      {kVcInvested, "vc_invested", K::Flow, "yuan/quarter",
        "equity invested in the cluster's firms by guide sub-funds, private VC and the angel fund",
        [](W w, std::size_t c) { return w.fund_flows_.invested[c]; }},
-      {kGuideFundPrivateRaised, "guide_fund_private_raised", "yuan/quarter",
+      {kGuideFundPrivateRaised, "guide_fund_private_raised", K::Flow, "yuan/quarter",
        "private money raised by new guide sub-funds of the cluster",
        [](W w, std::size_t c) { return w.fund_flows_.private_raised[c]; }},
-      {kFundNav, "fund_nav", "yuan",
+      {kFundNav, "fund_nav", K::Stock, "yuan",
        "net asset value of the cluster's funds: cash plus stakes at valuation",
        [](W w, std::size_t c) { return w.fund_flows_.nav[c]; }},
-      {kPlatformCapital, "platform_capital", "yuan", "capital of the cluster's R&D platforms",
+      {kPlatformCapital, "platform_capital", K::Stock, "yuan", "capital of the cluster's R&D platforms",
        [](W w, std::size_t c) {
          double platforms = 0.0;
          for (std::size_t k = 0; k < kPlatformKinds; ++k)
            platforms += w.platform_capital_[c * kPlatformKinds + k];
          return platforms;
        }},
-      {kTaxPaid, "tax_paid", "yuan/quarter", "enterprise income tax paid",
+      {kTaxPaid, "tax_paid", K::Flow, "yuan/quarter", "enterprise income tax paid",
        [](W w, std::size_t c) { return w.sum(c, kSumTax); }},
-      {kPrice, "price", "1", "market price of the cluster's output (1 at the start)",
+      {kPrice, "price", K::Ratio, "1", "market price of the cluster's output (1 at the start)",
        [](W w, std::size_t c) { return w.real_output_[c] > 0 ? w.price_[c] : kNaN; }},
-      {kMeanLogProductivity, "mean_log_productivity", "1",
+      {kMeanLogProductivity, "mean_log_productivity", K::Ratio, "1",
        "sales-weighted mean log-productivity of firms",
        [](W w, std::size_t c) {
          const double sales = w.sum(c, kSumSales);
@@ -373,9 +375,24 @@ const std::array<MetricRow, kFiscalCostFirst>& WorldReplicate::metric_table() {
                     ? w.sum(c, kSumSalesTimesLogProductivity) / sales
                     : kNaN;
        }},
-      {kFirmsShortOfFunds, "firms_short_of_funds", "firms",
+      {kFirmsShortOfFunds, "firms_short_of_funds", K::Stock, "firms",
        "firms whose R&D or investment in the quarter was cut to the cash and credit they had",
        [](W w, std::size_t c) { return w.sum(c, kSumShortOfFunds); }},
+      {kOutputValueTrailingYear, "output_value_trailing_year", K::TrailingYear, "yuan/year",
+       "cluster sales over the four quarters ending with this one: the plan's annual output "
+       "value, as the goals measure it (the first three quarters of a run: the quarters so far, "
+       "annualised)",
+       [](W w, std::size_t c) { return w.trailing_year_sales(c); }},
+      {kFundGovPaidIn, "fund_gov_paid_in", K::Flow, "yuan/quarter",
+       "government capital paid into the cluster's guide sub-funds and angel fund",
+       [](W w, std::size_t c) { return w.government_fund_money(c, /*paid=*/true); }},
+      {kFundGovDistributions, "fund_gov_distributions", K::Flow, "yuan/quarter",
+       "distributions of the cluster's guide sub-funds and angel fund returned to government",
+       [](W w, std::size_t c) { return w.government_fund_money(c, /*paid=*/false); }},
+      {kFundGovNav, "fund_gov_nav", K::Stock, "yuan",
+       "the government's claim on its funds' net asset value: its share of their cash and of "
+       "each stake at valuation, split as a sale's proceeds would be",
+       [](W w, std::size_t c) { return w.fund_flows_.gov_nav[c]; }},
   }};
   static_assert(in_metric_order(rows), "one row per metric before the fiscal costs, in order");
   return rows;

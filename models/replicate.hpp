@@ -126,6 +126,7 @@ class WorldReplicate;
 struct MetricRow {
   Metric metric;
   std::string_view name;
+  sim::MetricKind kind;
   std::string_view unit;
   std::string_view description;
   double (*value)(const WorldReplicate& world, std::size_t cluster);
@@ -157,6 +158,13 @@ class WorldReplicate final : public sim::Replicate {
   double& cost(std::size_t c, Ledger l) { return ledger_[c * kLedgerCount + l]; }
   double cost(std::size_t c, Ledger l) const { return ledger_[c * kLedgerCount + l]; }
   const Levers& levers(int step, std::size_t c) const { return setup_.levers[setup_.at(step, c)]; }
+  // The goals' annual output value (models/goals.hpp, trailing_annual_output): the sales of the
+  // last four recorded quarters, or of the quarters so far, annualised.
+  void remember_sales(int step);
+  double trailing_year_sales(std::size_t c) const;
+  // Government money paid into (or returned by) the cluster's guide sub-funds and angel fund in
+  // the quarter.
+  double government_fund_money(std::size_t c, bool paid) const;
   // The levers of every cluster in a step.
   std::span<const Levers> levers(int step) const {
     return {setup_.levers.data() + setup_.at(step, 0), clusters_};
@@ -232,6 +240,9 @@ class WorldReplicate final : public sim::Replicate {
   std::vector<double> platform_capital_;
   std::vector<double> sums_;    // [cluster][Sum] of the current step
   std::vector<double> ledger_;  // [cluster][Ledger] of the current step
+  // Sales of the last four recorded quarters, [cluster][step % 4], and how many there are.
+  std::vector<double> recent_sales_;
+  std::size_t recent_quarters_ = 0, newest_slot_ = 0;
 
   ProductivityRanking ranking_;
   sim::PhaseTimes* phase_times_ = nullptr;

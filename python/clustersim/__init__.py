@@ -3,7 +3,7 @@
     import clustersim as cs
     ds = cs.run("scenarios/shandong-2015.yaml", set={"policy.rd_super_deduction": 1.0})
     cs.goals(ds)                                   # the plan's goals, a pandas DataFrame
-    cs.plot.trajectories(ds, "output_value")      # fan charts per cluster
+    cs.plot.trajectories(ds, "output_value_trailing_year")   # fan charts per cluster
     cs.load("results/shandong-2015.h5")                 # any result file, the same Dataset
 
 See python/README.md.
@@ -30,13 +30,14 @@ from ._goals import goals, goals_report  # noqa: E402
 from ._run import run  # noqa: E402
 from ._scenario import validate  # noqa: E402
 from ._sensitivity import sensitivity  # noqa: E402
+from ._sweep import sweep  # noqa: E402
 
 Scenario = _core.Scenario
 __version__ = _core.version()
 
-__all__ = ["run", "compare", "load", "load_calibration", "goals", "goals_report", "validate", "schema",
-           "metrics", "plot", "sensitivity", "Scenario", "ScenarioError", "ResultFileError",
-           "__version__"]
+__all__ = ["run", "compare", "sweep", "load", "load_calibration", "goals", "goals_report",
+           "validate", "schema", "metrics", "plot", "sensitivity", "Scenario", "ScenarioError",
+           "ResultFileError", "__version__"]
 
 
 def schema():

@@ -73,10 +73,13 @@ def _assemble(metrics, coords, attrs):
     if "date" in coords and "time" in coords and "year" not in coords:
         # Time is a date, so that pandas-style selection means what it says: sel(time="2020")
         # is 2020Q1-Q4 and sel(time="2015Q4") one quarter. As a decimal year at the quarter's
-        # end, sel(time=2020) was 2019Q4. The decimal year stays as `year`.
-        dims, decimal, decimal_attrs = coords["time"]
-        coords["year"] = (dims, decimal, decimal_attrs)
-        coords["time"] = (dims, coords["date"][1],
+        # end, sel(time=2020) was 2019Q4. The decimal year stays as `year`: files of schema 1.1
+        # hold it in /coords/time_year (their /time is CF days since 1970), older files in /time.
+        if "time_year" in coords:
+            coords["year"] = coords.pop("time_year")
+        else:
+            coords["year"] = coords["time"]
+        coords["time"] = (coords["time"][0], coords["date"][1],
                           {"description": "last day of each simulated quarter; select a year "
                            "with sel(time=\"2020\"), a quarter with sel(time=\"2015Q4\")"})
     return xr.Dataset(data_vars=metrics, coords=coords, attrs=attrs)
@@ -94,9 +97,10 @@ def from_run(scenario, run, attrs):
     coords = {
         "replicate": (("replicate",), np.arange(replicates, dtype=np.int64),
                       {"description": "replicate index (random stream)"}),
+        # As a file's /coords/time_year; _assemble makes it `year` and time the quarter's end.
         "time": (("time",), np.array([q[0] for q in quarters], dtype=np.float64),
                  {"units": "year",
-                  "description": "decimal year at the end of each simulated quarter"}),
+                  "description": "decimal year at the end of each quarter (2014Q1: 2014.25)"}),
         "cluster": (("cluster",), _strings(c["id"] for c in catalogue),
                     {"description": "cluster id"}),
         "goal": (("goal",), _strings(goals["id"]), {"description": "goal id of the plan"}),
@@ -144,7 +148,8 @@ def from_run(scenario, run, attrs):
     metrics = {}
     for index, info in enumerate(_core.metrics()):
         metrics[info["name"]] = (METRIC_DIMS, run.metric(index),
-                                 {"units": info["units"], "description": info["description"]})
+                                 {"units": info["units"], "description": info["description"],
+                                  "kind": info["kind"]})
     return _assemble(metrics, coords, attrs)
 
 
@@ -267,8 +272,21 @@ def _load_checked(path, lazy, counterfactual):
         if not lazy:
             metrics = {name: (dims, _read(f[group][name]), a)
                        for name, (dims, a) in metric_info.items()}
-            return _assemble(metrics, coords, attrs)
-    return _load_lazily(path, coords, attrs, metric_info, group)
+            return _index_by_settings(_assemble(metrics, coords, attrs))
+    return _index_by_settings(_load_lazily(path, coords, attrs, metric_info, group))
+
+
+def _index_by_settings(ds):
+    """A sweep's varied settings index its points, so that sel takes a setting's value:
+    ds.sel({"policy.talent_programme.recruits_per_year": 200}). Each setting is an index of its
+    own beside the point number `run` (xarray selects on one index at a time: chain sel calls
+    for several settings)."""
+    settings = ds.attrs.get("sweep_settings", [])
+    settings = [str(s) for s in ([settings] if isinstance(settings, str) else settings)]
+    for setting in settings:
+        if setting in ds.coords and ds[setting].dims == ("run",) and setting not in ds.xindexes:
+            ds = ds.set_xindex(setting)
+    return ds
 
 
 def _as_counterfactual(f, coords, attrs):

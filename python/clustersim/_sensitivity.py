@@ -134,9 +134,13 @@ def _sweep_table(ds):
         name = f"goal_{field}"
         return ds[name].transpose(*GOAL_DIMS).values if name in ds.coords else None
 
+    def metric_kind(name):
+        attrs = ds[name].attrs
+        return str(attrs.get("kind", "")), str(attrs.get("units", ""))
+
     return _core.SweepTable(
         runs=ds.sizes["run"], replicates=ds.sizes["replicate"], steps=ds.sizes["time"],
         clusters=ds.sizes["cluster"], time_labels=[str(x) for x in ds["time_label"].values],
         goal_ids=[str(g) for g in ds["goal"].values] if "goal" in ds.coords else [],
         metric_names=sorted(str(name) for name in ds.data_vars), metric=metric,
-        goal_field=goal_field)
+        goal_field=goal_field, metric_kind=metric_kind)

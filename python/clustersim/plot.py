@@ -1,7 +1,7 @@
 """Figures of results with matplotlib; each function returns the Figure (pyplot-managed, so
 ``plt.show()`` and Jupyter's inline display work; ``fig.savefig(path)`` writes it).
 
-    fig = cs.plot.trajectories(ds, "output_value", clusters=["lithium_battery", "tires"])
+    fig = cs.plot.trajectories(ds, "output_value_trailing_year", clusters=["lithium_battery", "tires"])
     fig = cs.plot.goals(baseline, other_ds=what_if, labels=["plan", "what-if"])
     fig = cs.plot.sensitivity(cs.sensitivity(sweep, "G3"))
 """

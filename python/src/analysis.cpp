@@ -88,7 +88,7 @@ sim::SweepTable sweep_table(std::size_t runs, std::size_t replicates, std::size_
                             std::size_t clusters, std::vector<std::string> time_labels,
                             std::vector<std::string> goal_ids,
                             std::vector<std::string> metric_names, const py::function& metric,
-                            const py::function& goal_field) {
+                            const py::function& goal_field, const py::function& metric_kind) {
   if (time_labels.size() != steps) {
     throw py::value_error(std::to_string(time_labels.size()) + " time labels for " +
                           std::to_string(steps) + " steps");
@@ -106,6 +106,14 @@ sim::SweepTable sweep_table(std::size_t runs, std::size_t replicates, std::size_
   };
   t.goals = [goal_field](const std::string& field) {
     return doubles(goal_field(field), "goal_" + field);
+  };
+  // metric_kind(name) is (kind, units); a Dataset without kinds (an older file) goes by units.
+  t.metric_kind = [metric_kind](const std::string& name) {
+    const auto [kind, units] = metric_kind(name).cast<std::pair<std::string, std::string>>();
+    if (kind.empty()) return sim::metric_kind_from_units(units);
+    const auto parsed = sim::parse_metric_kind(kind);
+    if (!parsed) throw py::value_error("metric '" + name + "' has an unknown kind '" + kind + "'");
+    return *parsed;
   };
   return t;
 }
@@ -136,7 +144,9 @@ void export_analysis(py::module_& m) {
       .def(py::init(&sweep_table), py::arg("runs"), py::arg("replicates"), py::arg("steps"),
            py::arg("clusters"), py::arg("time_labels"), py::arg("goal_ids"),
            py::arg("metric_names"), py::arg("metric"), py::arg("goal_field"),
+           py::arg("metric_kind"),
            "metric(name) returns a metric as a [run, replicate, time, cluster] array, "
+           "metric_kind(name) its (kind, units) (kind '' for an older file: by units), "
            "goal_field(field) a goal field (met, value_at_deadline, cost_to_deadline) as a "
            "[run, goal, replicate] array, either None when there is none. ValueError for time "
            "labels that are not one per step.");

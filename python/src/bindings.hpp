@@ -46,5 +46,6 @@ void export_run(py::module_& m);       // Run, run, compare
 void export_files(py::module_& m);     // result files: write, check, read goal results
 void export_goals(py::module_& m);     // the goal report
 void export_analysis(py::module_& m);  // sensitivity: design, estimators, outcomes
+void export_sweep(py::module_& m);     // sweeps on this machine's cores
 
 }  // namespace clustersim_python

@@ -69,4 +69,5 @@ PYBIND11_MODULE(_core, m) {
   export_files(m);
   export_goals(m);
   export_analysis(m);
+  export_sweep(m);
 }

@@ -37,7 +37,8 @@ py::list metrics() {
   py::list out;
   for (const auto& info : model().metrics()) {
     out.append(py::dict(py::arg("name") = info.name, py::arg("units") = info.units,
-                        py::arg("description") = info.description));
+                        py::arg("description") = info.description,
+                        py::arg("kind") = sim::metric_kind_name(info.kind)));
   }
   return out;
 }
@@ -102,7 +103,7 @@ std::string repr(const sim::Scenario& s) {
 }  // namespace
 
 void export_scenario(py::module_& m) {
-  m.def("metrics", &metrics, "The model's metrics: name, units, description.");
+  m.def("metrics", &metrics, "The model's metrics: name, units, description, kind.");
   m.def("schema", &schema, "Every scenario setting of the model.");
 
   py::class_<sim::Scenario, std::shared_ptr<sim::Scenario>>(m, "Scenario")

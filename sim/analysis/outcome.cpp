@@ -47,6 +47,7 @@ struct Outcome {
   std::size_t column = 0;  // of the name, for errors found while evaluating
   double threshold = 0.0;  // clusters(M >= X)
   Steps steps;
+  MetricKind metric_kind = MetricKind::Flow;
 };
 
 // An arithmetic expression over outcomes: a leaf is an outcome or a number; an inner node
@@ -244,7 +245,28 @@ class Parser {
       out.steps = period();
     }
     expect(")", fmt::format("to close {}(", name));
+    out.metric_kind = table_.metric_kind(out.name);
+    check_aggregate(out, name);
     return out;
+  }
+
+  // sum, mean and end add a metric over clusters, and sum adds it over quarters too: refused
+  // where that gives a number that means nothing.
+  static void check_aggregate(const Outcome& out, const std::string& function) {
+    const MetricKind kind = out.metric_kind;
+    const char* kind_name = metric_kind_name(kind);
+    if (kind == MetricKind::Ratio && out.kind != Kind::Clusters) {
+      fail(out.column,
+           fmt::format("{0} is a ratio ({1}): {2}() would add it over clusters; use "
+                       "clusters({0} >= X[, P]), which compares each cluster's mean over P",
+                       out.name, metric_kind_meaning(kind), function));
+    }
+    if (out.kind == Kind::Sum && (kind == MetricKind::Stock || kind == MetricKind::TrailingYear)) {
+      fail(out.column,
+           fmt::format("{0} is a {1} ({2}): adding its quarters counts it once a quarter; use "
+                       "end({0}, P) for its level at the end of P or mean({0}, P) for its mean",
+                       out.name, kind_name, metric_kind_meaning(kind)));
+    }
   }
 
   // fact(F): a stylized fact of each run, with no period (it covers the run's snapshots).
@@ -385,24 +407,37 @@ std::vector<double> goal_outcome(const Outcome& outcome, const SweepTable& table
   return out;
 }
 
+// One cluster's value of a metric over a period, as its kind adds up (metric_kind.hpp).
+double period_value(MetricKind kind, const double* values, std::size_t clusters, std::size_t c,
+                    Steps s) {
+  if (kind == MetricKind::Stock || kind == MetricKind::TrailingYear)
+    return values[s.last * clusters + c];
+  double sum = 0.0;
+  for (std::size_t t = s.first; t <= s.last; ++t) sum += values[t * clusters + c];
+  if (kind == MetricKind::AnnualRate) return sum / 4.0;
+  if (kind == MetricKind::Ratio) return sum / static_cast<double>(s.last - s.first + 1);
+  return sum;
+}
+
 // One replicate's metric outcome; `values` points at its [step][cluster] block.
 double replicate_outcome(const Outcome& outcome, const double* values, std::size_t clusters) {
   const Steps s = outcome.steps;
+  double total = 0.0;
   if (outcome.kind == Kind::Clusters) {
-    double count = 0.0;
     for (std::size_t c = 0; c < clusters; ++c) {
-      double sum = 0.0;
-      for (std::size_t t = s.first; t <= s.last; ++t) sum += values[t * clusters + c];
-      count += sum >= outcome.threshold ? 1.0 : 0.0;
+      const double value = period_value(outcome.metric_kind, values, clusters, c, s);
+      total += value >= outcome.threshold ? 1.0 : 0.0;
     }
-    return count;
+    return total;
   }
-  double sum = 0.0;
   const std::size_t first = outcome.kind == Kind::End ? s.last : s.first;
   for (std::size_t t = first; t <= s.last; ++t) {
-    for (std::size_t c = 0; c < clusters; ++c) sum += values[t * clusters + c];
+    for (std::size_t c = 0; c < clusters; ++c) total += values[t * clusters + c];
   }
-  return outcome.kind == Kind::Mean ? sum / static_cast<double>(s.last - s.first + 1) : sum;
+  if (outcome.kind == Kind::Mean) return total / static_cast<double>(s.last - s.first + 1);
+  // sum(): only flows and annual rates reach here (check_aggregate).
+  return outcome.kind == Kind::Sum && outcome.metric_kind == MetricKind::AnnualRate ? total / 4.0
+                                                                                    : total;
 }
 
 std::vector<double> metric_outcome(const Outcome& outcome, const SweepTable& table) {

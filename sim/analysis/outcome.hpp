@@ -4,10 +4,14 @@
 //   G3              share of replicates meeting goal G3 by its deadline
 //   G3.value        mean over replicates of G3's value at its deadline
 //   G3.cost         mean over replicates of public money spent to G3's deadline
-//   sum(M[, P])     metric M summed over clusters and the quarters of period P
-//   mean(M[, P])    mean over the quarters of P of M summed over clusters
-//   clusters(M >= X[, P])   number of clusters whose M, summed over P, is at least X
-//   end(M[, P])     metric M summed over clusters in the last quarter of P (a stock)
+//   sum(M[, P])     total of M over period P, summed over clusters: a flow's quarters added,
+//                   an annual rate's quarters added and divided by four (sales in P, not four
+//                   times them); refused for a stock, a trailing year and a ratio
+//   mean(M[, P])    mean over the quarters of P of M summed over clusters (not for a ratio)
+//   end(M[, P])     M summed over clusters in the last quarter of P (not for a ratio)
+//   clusters(M >= X[, P])   number of clusters whose M over P is at least X: a flow's or an
+//                   annual rate's total as sum() counts it, a stock's or trailing year's last
+//                   quarter, a ratio's mean over P
 //   fact(F)         mean over replicates of the run's stylized fact F (Model::facts), when the
 //                   sweep recorded them (calibrations whose targets read them)
 //   A / B, A * B, A + B, A - B, -A, (A), numbers: arithmetic on the per-run values
@@ -23,6 +27,8 @@
 #include <string>
 #include <vector>
 
+#include "sim/run/metric_kind.hpp"
+
 namespace sim {
 
 // What outcomes are computed from: a sweep's shape and accessors to its arrays.
@@ -36,6 +42,8 @@ struct SweepTable {
   // A metric's values as [run][replicate][step][cluster]; throws InputError for an unknown
   // metric.
   std::function<std::vector<double>(const std::string& metric)> metric;
+  // What a metric's number is (sim/run/metric_kind.hpp), which decides how it adds up.
+  std::function<MetricKind(const std::string& metric)> metric_kind;
   // A goal field ("value_at_deadline", "met", "cost_to_deadline") as [run][goal][replicate];
   // throws InputError when the sweep has no such field.
   std::function<std::vector<double>(const std::string& field)> goals;

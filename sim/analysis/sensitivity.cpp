@@ -5,6 +5,7 @@
 #include <algorithm>
 #include <cmath>
 #include <filesystem>
+#include <map>
 #include <numeric>
 #include <optional>
 #include <stdexcept>
@@ -109,6 +110,25 @@ void check_shape(hid_t file, const std::string& dataset, const std::vector<hsize
   }
 }
 
+// A metric's kind from its `kind` attribute; in files written before it (sweep schema 1.1 and
+// older) the unit tells it, as metric_kind_from_units says.
+MetricKind kind_of_metric(hid_t dataset, const std::string& name, const std::string& path) {
+  if (H5Aexists(dataset, "kind") <= 0) {
+    const std::string units =
+        H5Aexists(dataset, "units") > 0 ? h5::read_string_attribute(dataset, "units") : "";
+    return metric_kind_from_units(units);
+  }
+  const std::string text = h5::read_string_attribute(dataset, "kind");
+  const auto kind = parse_metric_kind(text);
+  if (!kind) {
+    throw InputError({path, 0, 0}, "",
+                     fmt::format("/metrics/{} has kind '{}'; kinds are stock, flow, annual_rate, "
+                                 "trailing_year and ratio",
+                                 name, text));
+  }
+  return *kind;
+}
+
 // The table's shape, labels and names, checked against every metric and goal field.
 SweepTable read_table_shape(hid_t file, const std::string& path) {
   SweepTable t;
@@ -128,10 +148,13 @@ SweepTable read_table_shape(hid_t file, const std::string& path) {
   if (h5::exists(file, "goal")) t.goal_ids = h5::read_strings(h5::open_dataset(file, "goal"));
   if (h5::exists(file, "metrics"))
     t.metric_names = h5::member_names(h5::open_group(file, "metrics"));
+  std::map<std::string, MetricKind> kinds;
   for (const auto& name : t.metric_names) {
     check_shape(file, "metrics/" + name, {t.runs, t.replicates, t.steps, t.clusters},
                 "[run, replicate, time, cluster]", path);
+    kinds[name] = kind_of_metric(h5::open_dataset(file, "metrics/" + name), name, path);
   }
+  t.metric_kind = [kinds](const std::string& name) { return kinds.at(name); };
   if (h5::exists(file, "facts")) t.fact_names = h5::member_names(h5::open_group(file, "facts"));
   for (const auto& name : t.fact_names) {
     check_shape(file, "facts/" + name, {t.runs, t.replicates}, "[run, replicate]", path);

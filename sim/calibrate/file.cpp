@@ -513,6 +513,12 @@ SweepTable checking_table(const Scenario& base, const Model& model, std::set<std
     t.time_labels.push_back(quarter_label(base.calendar().quarter_of_step(s)));
   }
   for (const auto& m : model.metrics()) t.metric_names.push_back(m.name);
+  t.metric_kind = [&model](const std::string& name) {
+    for (const auto& m : model.metrics()) {
+      if (m.name == name) return m.kind;
+    }
+    return MetricKind::Flow;  // not reached: the parser admits only the model's metrics
+  };
   t.metric = [&used](const std::string& name) {
     used.insert(name);
     return std::vector<double>{};

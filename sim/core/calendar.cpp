@@ -1,5 +1,7 @@
 #include "sim/core/calendar.hpp"
 
+#include <chrono>
+
 #include <fmt/format.h>
 #include <charconv>
 #include <cmath>
@@ -98,6 +100,13 @@ std::optional<int> Calendar::step_of(const Date& d) const {
   const int q = quarter_number(d);
   if (q < first_quarter || q > last_quarter) return std::nullopt;
   return q - first_quarter;
+}
+
+long days_since_1970(const Date& d) {
+  using namespace std::chrono;
+  const year_month_day date{year{d.year}, month{static_cast<unsigned>(d.month)},
+                            day{static_cast<unsigned>(d.day)}};
+  return static_cast<long>(sys_days{date}.time_since_epoch().count());
 }
 
 }  // namespace sim

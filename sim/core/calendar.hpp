@@ -33,6 +33,9 @@ Date quarter_end(int quarter);
 // Decimal year at the end of a quarter: 2014Q1 -> 2014.25, 2015Q4 -> 2016.0.
 double quarter_end_decimal_year(int quarter);
 std::string quarter_label(int quarter);  // "2015Q4"
+// Days from 1970-01-01 to the date (negative before it): the CF convention's time unit, which
+// netCDF readers (xarray) decode to dates.
+long days_since_1970(const Date& d);
 // Whether a decimal year lies from the end of the calendar's first quarter (1900Q1: 1900.25)
 // to the end of its last (2200Q4: 2201.0): the decimal years quarter_label_at names.
 bool in_calendar_years(double decimal_year);

@@ -81,6 +81,7 @@ void write_metrics(hid_t parent, const Model& model, const MetricsArray& values,
     h5::attach_dimension(ds, cluster, 2);
     h5::write_attribute(ds, "units", infos[m].units);
     h5::write_attribute(ds, "description", infos[m].description);
+    h5::write_attribute(ds, "kind", std::string(metric_kind_name(infos[m].kind)));
   }
 }
 
@@ -170,18 +171,22 @@ void write_coordinates(hid_t file, const Scenario& scenario, std::size_t replica
                        h5::Handle& time, h5::Handle& cluster, h5::Handle& replicate) {
   const Calendar& cal = scenario.calendar();
   std::vector<double> years;
+  std::vector<std::int64_t> days;
   std::vector<std::string> iso, labels;
   for (int t = 0; t < cal.steps(); ++t) {
     const int q = cal.quarter_of_step(t);
     years.push_back(quarter_end_decimal_year(q));
+    days.push_back(days_since_1970(quarter_end(q)));
     iso.push_back(quarter_end(q).iso());
     labels.push_back(quarter_label(q));
   }
-  time = h5::write_doubles(file, "time", {years.size()}, years.data());
+  // CF-convention time, so that any netCDF reader (plain xarray too) decodes dates.
+  time = h5::write_ints(file, "time", {days.size()}, days.data());
   h5::make_dimension(time, "time");
-  h5::write_attribute(time, "units", std::string("year"));
-  h5::write_attribute(time, "description",
-                      std::string("decimal year at the end of each simulated quarter"));
+  h5::write_attribute(time, "units", std::string("days since 1970-01-01"));
+  h5::write_attribute(time, "calendar", std::string("proleptic_gregorian"));
+  h5::write_attribute(time, "standard_name", std::string("time"));
+  h5::write_attribute(time, "description", std::string("last day of each simulated quarter"));
 
   const auto& clusters = scenario.clusters().all();
   std::vector<std::string> ids, names, names_zh, regions, kinds, hosts;
@@ -211,6 +216,13 @@ void write_coordinates(hid_t file, const Scenario& scenario, std::size_t replica
     h5::write_attribute(ds, "description", description);
   };
   along("time_iso", iso, time, "ISO date of the last day of each quarter");
+  {
+    h5::Handle ds = h5::write_doubles(coords, "time_year", {years.size()}, years.data());
+    h5::attach_dimension(ds, time, 0);
+    h5::write_attribute(ds, "units", std::string("year"));
+    h5::write_attribute(ds, "description",
+                        std::string("decimal year at the end of each quarter (2014Q1: 2014.25)"));
+  }
   along("time_label", labels, time, "quarter label, e.g. 2015Q4");
   along("cluster_name", names, cluster, "English name of the cluster");
   along("cluster_name_zh", names_zh, cluster, "name of the cluster in the plan's text");

@@ -15,7 +15,8 @@ namespace sim {
 
 inline constexpr const char* kResultFiletype = "clustersim-result";
 inline constexpr int kResultSchemaMajor = 1;
-inline constexpr int kResultSchemaMinor = 0;
+// 1.1: each metric's kind (sim/run/metric_kind.hpp) as an attribute.
+inline constexpr int kResultSchemaMinor = 1;
 
 struct Provenance {
   std::string command_line;

@@ -135,8 +135,11 @@ std::string goals_report_text(const GoalResults& results) {
   out +=
       fmt::format("Compared with '{}' (same seeds, paired replicates)\n", results.counterfactual);
   for (const auto& c : summarise_comparison(results)) {
+    // Files hold yuan; people read bn yuan, with the unit printed.
+    const bool yuan = c.unit == "yuan";
+    const double scale = yuan ? 1e9 : 1.0;
     out += fmt::format("    {}: median {:.4g} {} (90% interval {:.4g} to {:.4g})\n", c.description,
-                       c.median, c.unit, c.p05, c.p95);
+                       c.median / scale, yuan ? "bn yuan" : c.unit, c.p05 / scale, c.p95 / scale);
   }
   return out;
 }
@@ -188,8 +191,9 @@ std::string goals_report_text(const std::vector<GoalSummary>& summaries) {
     }
     if (!std::isnan(s.cost_median)) {
       out += fmt::format(
-          "    public money spent by the deadline: median {:.4g} bn yuan (90% interval {:.4g} to "
-          "{:.4g})\n",
+          "    public money spent by the deadline (provincial budget plus national tax "
+          "expenditure, funds at cost less distributions): median {:.4g} bn yuan (90% interval "
+          "{:.4g} to {:.4g})\n",
           s.cost_median / 1e9, s.cost_p05 / 1e9, s.cost_p95 / 1e9);
     }
   }

@@ -12,6 +12,7 @@
 #include "sim/config/scenario.hpp"
 #include "sim/core/zeroed.hpp"
 #include "sim/run/goals.hpp"
+#include "sim/run/metric_kind.hpp"
 
 namespace sim {
 
@@ -19,6 +20,7 @@ struct MetricInfo {
   std::string name;
   std::string units;
   std::string description;
+  MetricKind kind = MetricKind::Stock;  // how it adds up over quarters (metric_kind.hpp)
 };
 
 // Metrics of a whole ensemble: value(metric, replicate, step, cluster).

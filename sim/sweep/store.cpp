@@ -23,8 +23,9 @@ namespace {
 constexpr const char* kManifestName = "sweep.h5";
 constexpr const char* kManifestFiletype = "clustersim-sweep-manifest";
 constexpr const char* kRunFiletype = "clustersim-sweep-run";
-// Sweep result files add the run dimension to schema 1.0.
-constexpr int kSweepSchemaMinor = 1;
+// Sweep result files add the run dimension to the result schema (1.1), and each metric's kind
+// (1.2).
+constexpr int kSweepSchemaMinor = 2;
 
 // The Debian HDF5 library is not built thread-safe: every call from the sweep's worker threads
 // goes through this lock (runs are seconds long, their files small, so it never contends much).
@@ -614,6 +615,7 @@ void SweepStore::assemble(const std::string& output, const Model& model,
       h5::attach_dimension(ds, cluster, 3);
       h5::write_attribute(ds, "units", info.units);
       h5::write_attribute(ds, "description", info.description);
+      h5::write_attribute(ds, "kind", std::string(metric_kind_name(info.kind)));
       datasets.push_back(std::move(ds));
     }
     for (std::size_t p = 0; p < points; ++p) {

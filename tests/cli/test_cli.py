@@ -63,13 +63,14 @@ def test_resolved_scenario_reproduces_the_run(tmp_path, small_result):
 def test_layout_and_provenance(small_result):
     with h5py.File(small_result, "r") as f:
         assert f.attrs["filetype"] == "clustersim-result"
-        assert list(f.attrs["schema_version"]) == [1, 0]
+        assert list(f.attrs["schema_version"]) == [1, 1]
         for key in ("clustersim_version", "git_commit", "build_flags", "created", "seed",
                     "threads", "wall_time_seconds", "command_line"):
             assert key in f.attrs, key
         assert f.attrs["seed"] == 7
         assert [c.decode() for c in f["cluster"][...]] == ["alpha", "beta", "gamma"]
-        assert f["time"][0] == pytest.approx(2014.25) and f["time"].shape == (12,)
+        assert f["coords/time_year"][0] == pytest.approx(2014.25) and f["time"].shape == (12,)
+        assert f["time"].attrs["units"] == "days since 1970-01-01" and f["time"][0] == 16160
         assert f["coords/time_iso"][0].decode() == "2014-03-31"
         assert f["coords/cluster_kind"][1].decode() == "traditional"
         # Every metric the issue on the full economics names, and a fiscal-cost line per lever

@@ -29,13 +29,25 @@ def test_compare_stores_the_counterfactual_and_reports_per_yuan(tmp_path):
     assert done.returncode == 0, done.stderr
     assert "Compared with 'small-none'" in done.stdout
     assert "output gained per yuan of public money" in done.stdout
+    # Each money figure names its basis, and the report prints bn yuan.
+    assert "output gained per yuan of provincial budget net of fund NAV" in done.stdout
+    assert re.search(r"national tax expenditure beyond the counterfactual's .*: median [-0-9.e]+ "
+                     r"bn yuan", done.stdout), done.stdout
     with h5py.File(out, "r") as f:
         assert f["comparison"].attrs["counterfactual"] in ("small-none", b"small-none")
         run_cost = f["metrics/fiscal_cost_total"][...].sum(axis=(1, 2))
         base_cost = f["counterfactual/metrics/fiscal_cost_total"][...].sum(axis=(1, 2))
-        # public_money is the paired difference of total fiscal cost, replicate by replicate.
-        assert np.allclose(f["comparison/public_money"][...], (run_cost - base_cost) / 1e9,
-                           rtol=1e-12)
+        # public_money is the paired difference of total fiscal cost, replicate by replicate,
+        # in yuan in the file (the report prints bn yuan).
+        assert np.allclose(f["comparison/public_money"][...], run_cost - base_cost, rtol=1e-12)
+        assert f["comparison/public_money"].attrs["units"] in ("yuan", b"yuan")
+        national = sum(f[f"{group}/fiscal_cost_{line}"][...].sum(axis=(1, 2)) * sign
+                       for group, sign in (("metrics", 1), ("counterfactual/metrics", -1))
+                       for line in ("rd_super_deduction", "hnte_tax_rate",
+                                    "tech_transfer_exemption"))
+        assert np.allclose(f["comparison/national_tax_expenditure"][...], national, rtol=1e-12)
+        assert np.allclose(f["comparison/provincial_budget"][...],
+                           run_cost - base_cost - national, rtol=1e-9)
         # The counterfactual spends nothing on the provincial levers.
         assert not f["counterfactual/metrics/fiscal_cost_platforms"][...].any()
         assert f["counterfactual/metrics/output_value"].shape == f["metrics/output_value"].shape

@@ -134,3 +134,20 @@ def test_calibration_submit_refuses_bad_arguments(tmp_path, small_local):
                           timeout=30)
     assert done.returncode == 2 and "bad.yaml:" in done.stderr and "populaton" in done.stderr, \
         done.stderr
+
+
+def test_python_sweep_as_slurm_jobs_waits_and_loads_the_local_result(local_slurm, tmp_path):
+    # cs.sweep(launcher="slurm") submits the array and the merge, waits for the merge, loads.
+    from conftest import PACKAGE_BUILT
+    if not PACKAGE_BUILT:
+        pytest.skip("the Python package is not built")
+    import clustersim as cs
+    local = tmp_path / "local.h5"
+    done = clustersim("sweep", SWEEP_SMALL, "-o", local, "--quiet", cwd=tmp_path)
+    assert done.returncode == 0, done.stderr
+    out = tmp_path / "slurm.h5"
+    ds = cs.sweep(SWEEP_SMALL, out, launcher="slurm", shards=2, executable=EXECUTABLE,
+                  env=local_slurm.env, poll_seconds=0.5)
+    assert_same_sweep(local, out)
+    assert ds.sizes["run"] == 6
+    assert any(p.name.startswith("clustersim-merge-") for p in tmp_path.iterdir())

@@ -96,7 +96,7 @@ def year_rows(time, year):
 
 def figures_table(path, goals, comparison):
     with h5py.File(path, "r") as f:
-        time = f["time"][...]
+        time = f["coords/time_year"][...]
         m, cf = f["metrics"], f["counterfactual/metrics"]
         output = m["output_value"][...].sum(axis=2)  # replicate x quarter, yuan/year
         output_cf = cf["output_value"][...].sum(axis=2)
@@ -178,7 +178,7 @@ def yearly_exit_shares(path):
     """Per year: firms exiting in the year over the firms alive at its start, replicate means."""
     with h5py.File(path, "r") as f:
         m = f["metrics"]
-        time = f["time"][...]
+        time = f["coords/time_year"][...]
         firms = (m["firms_backbone"][...] + m["firms_sme"][...] + m["firms_startup"][...]).sum(axis=2)
         exits = m["firm_exits"][...].sum(axis=2)
         entries = m["firm_entries"][...].sum(axis=2)
@@ -225,7 +225,7 @@ def texts(dataset):
 def public_money_table(path):
     """Each ledger line summed over 2014-2020 and the clusters, baseline and no-policy."""
     with h5py.File(path, "r") as f:
-        time = f["time"][...]
+        time = f["coords/time_year"][...]
         within = (time > 2014) & (time <= 2021)
         lines = [n for n in f["metrics"] if n.startswith("fiscal_cost_")]
         rows = ["| ledger line | shandong-2015, bn yuan | no-policy, bn yuan |", "|---|---:|---:|"]
@@ -241,7 +241,7 @@ def public_money_table(path):
 def productivity_growth_table(path):
     """Yearly growth of sales-weighted log-productivity, 2014Q4 to 2020Q4."""
     with h5py.File(path, "r") as f:
-        time = f["time"][...]
+        time = f["coords/time_year"][...]
         ids = texts(f["cluster"])
         first, last = np.nonzero(time == 2015.0)[0][0], np.nonzero(time == 2021.0)[0][0]
         years = time[last] - time[first]
@@ -315,7 +315,7 @@ def goal_criteria_table(path):
     """G2's and G4's criteria at the deadline over every cluster and replicate."""
     with h5py.File(path, "r") as f:
         goals = yaml.safe_load(f["scenario"][()])["goals"]
-        time = f["time"][...]
+        time = f["coords/time_year"][...]
         m = f["metrics"]
         output = trailing_year(m["output_value"][...] / 4)
         rd = trailing_year(m["rd_reported"][...])

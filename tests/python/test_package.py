@@ -228,7 +228,7 @@ def test_dataset_coordinates_and_attributes(py_run):
         assert name in py_run.coords, name
     assert py_run["date"].dtype.kind == "M"
     assert str(py_run["date"].values[0])[:10] == "2014-03-31"
-    assert py_run.attrs["seed"] == 11 and py_run.attrs["schema_version"] == [1, 0]
+    assert py_run.attrs["seed"] == 11 and py_run.attrs["schema_version"] == [1, 1]
     assert "run:" in py_run.attrs["scenario"] and py_run.attrs["filetype"] == "clustersim-result"
 
 

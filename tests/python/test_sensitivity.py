@@ -144,8 +144,10 @@ def write_sweep(path, method="grid", settings=("policy.a",), base_samples=None, 
         for i, name in enumerate(settings):
             attach(f.create_dataset(f"coords/run/{name}", data=np.arange(runs) + i), ["run"])
         metric_dims = ["run", "replicate", "time", "cluster"]
-        attach(f.create_dataset("metrics/output", data=output), metric_dims)
-        attach(f.create_dataset("metrics/patents", data=np.zeros_like(output)), metric_dims)
+        for name, values in (("output", output), ("patents", np.zeros_like(output))):
+            metric = f.create_dataset(f"metrics/{name}", data=values)
+            attach(metric, metric_dims)
+            metric.attrs["kind"] = "flow"  # how sum() adds it up (an amount per quarter)
         goal_dims = ["run", "goal", "replicate"]
         attach(f.create_dataset("goals/met", data=np.array(met, dtype=np.int8)), goal_dims)
         attach(f.create_dataset("goals/value_at_deadline", data=np.array(value)), goal_dims)
@@ -237,13 +239,15 @@ def test_outcomes_in_memory_follow_dimension_names_and_name_what_is_missing(swee
         evaluate_outcome(ds.isel(replicate=0), "G1")
     table = _core.SweepTable(runs=2, replicates=2, steps=8, clusters=3, time_labels=LABELS,
                              goal_ids=[], metric_names=["output"],
-                             metric=lambda name: ds[name].values, goal_field=lambda f: None)
+                             metric=lambda name: ds[name].values, goal_field=lambda f: None,
+                             metric_kind=lambda name: ("flow", ""))
     with pytest.raises(ValueError, match="metric output has 64 values; the sweep's shape "
                                          "needs 96"):
         _core.evaluate_outcome(table, "sum(output)")
     with pytest.raises(ValueError, match="7 time labels for 8 steps"):
         _core.SweepTable(runs=2, replicates=2, steps=8, clusters=2, time_labels=LABELS[1:],
-                         goal_ids=[], metric_names=[], metric=print, goal_field=print)
+                         goal_ids=[], metric_names=[], metric=print, goal_field=print,
+                         metric_kind=print)
 
 def test_sensitivity_refuses_what_is_not_a_saltelli_sweep(sweep_file):
     with pytest.raises(ValueError, match="not a saltelli sweep \\(its method is 'grid'\\)"):

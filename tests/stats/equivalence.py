@@ -174,7 +174,8 @@ def read_result(path):
                                      "not readable here (expects 1.x)")
             if "run" in f:
                 raise BadInput(path, "a sweep file; compare the result files of two runs")
-            times = f["time"][...]
+            # Schema 1.1 keeps the decimal year in /coords/time_year (/time is CF days).
+            times = f["coords/time_year"][...] if "coords/time_year" in f else f["time"][...]
             labels = [_text(t) for t in f["coords"]["time_label"][...]]
 
             def quarter_of(decimal_year):

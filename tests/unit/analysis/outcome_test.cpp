@@ -25,19 +25,29 @@ sim::SweepTable table() {
   t.clusters = 2;
   t.time_labels = {"2019Q1", "2019Q2", "2019Q3", "2019Q4", "2020Q1", "2020Q2", "2020Q3", "2020Q4"};
   t.goal_ids = {"G1", "G2"};
-  t.metric_names = {"output", "patents"};
+  t.metric_names = {"output", "patents", "sales_rate", "firms", "trailing", "price"};
   t.metric = [](const std::string& name) {
     std::vector<double> v;
+    const double scale = name == "sales_rate" ? 4.0 : name == "patents" ? 0.0 : 1.0;
     for (int run = 0; run < 2; ++run) {
       for (int rep = 0; rep < 2; ++rep) {
         for (int step = 0; step < 8; ++step) {
           for (int c = 0; c < 2; ++c) {
-            v.push_back(name == "output" ? 1000.0 * run + 100.0 * rep + 10.0 * step + c : 0.0);
+            v.push_back(scale * (1000.0 * run + 100.0 * rep + 10.0 * step + c));
           }
         }
       }
     }
     return v;
+  };
+  // "output" and "patents" are flows; "sales_rate" is output as an annual rate (x4); "firms",
+  // "trailing" and "price" hold output's numbers as a stock, a trailing year and a ratio.
+  t.metric_kind = [](const std::string& name) {
+    if (name == "sales_rate") return sim::MetricKind::AnnualRate;
+    if (name == "firms") return sim::MetricKind::Stock;
+    if (name == "trailing") return sim::MetricKind::TrailingYear;
+    if (name == "price") return sim::MetricKind::Ratio;
+    return sim::MetricKind::Flow;
   };
   t.goals = [](const std::string& field) -> std::vector<double> {
     if (field == "met") return {1, 0, 0, 0, /* run 1 */ 1, 1, -1, 1};
@@ -204,8 +214,12 @@ TEST(Outcome, UnknownNamesListTheValidOnes) {
   expect_error("G1.price", 4,
                "no goal field 'price'; fields are value and cost (G1 alone is the share of "
                "replicates meeting it)");
-  expect_error("sum(revenue)", 5, "no metric 'revenue'; metrics are output, patents");
-  expect_error("mean( revenue, 2020)", 7, "no metric 'revenue'; metrics are output, patents");
+  expect_error(
+      "sum(revenue)", 5,
+      "no metric 'revenue'; metrics are output, patents, sales_rate, firms, trailing, price");
+  expect_error(
+      "mean( revenue, 2020)", 7,
+      "no metric 'revenue'; metrics are output, patents, sales_rate, firms, trailing, price");
   expect_error("median(output)", 1,
                "no function 'median'; functions are sum, mean, end, clusters and fact");
   expect_error("output", 1,
@@ -250,6 +264,51 @@ TEST(Outcome, MalformedExpressions) {
   expect_error("clusters(output >= inf)", 20, "expected a finite number such as 100e9, found 'i'");
   expect_error("sum(output >= 5)", 12, "expected ')' to close sum(, found '>'");
   expect_error("G1.", 4, "expected a goal field (value or cost), found the end");
+}
+
+// --- metric kinds: each adds up over quarters and clusters as what it is ------------------
+
+TEST(OutcomeKinds, AnAnnualRateSumsToTheAmountInThePeriodNotFourTimesIt) {
+  // sales_rate is output x 4: its sum over 2020 is 2020's output, once.
+  EXPECT_EQ(outcome("sum(sales_rate, 2020)"), outcome("sum(output, 2020)"));
+  EXPECT_EQ(outcome("sum(sales_rate)"), outcome("sum(output)"));
+  // Its mean is the yearly rate: four times a quarter's mean.
+  EXPECT_EQ(outcome("mean(sales_rate, 2020)"), (Values{4 * 211.0, 4 * 2211.0}));
+  EXPECT_EQ(outcome("clusters(sales_rate >= 420, 2020)"), outcome("clusters(output >= 420, 2020)"));
+}
+
+TEST(OutcomeKinds, AStockCountsByItsLastQuarterAndCannotBeSummedOverQuarters) {
+  EXPECT_EQ(outcome("end(firms, 2020)"), outcome("end(output, 2020)"));
+  EXPECT_EQ(outcome("mean(firms, 2020)"), outcome("mean(output, 2020)"));
+  // clusters() compares each cluster's level at the end of the period, not its sum.
+  EXPECT_EQ(outcome("clusters(firms >= 71, 2020)"), outcome("clusters(output >= 71, 2020Q4)"));
+  expect_error("sum(firms, 2020)", 5,
+               "firms is a stock (a level at the end of each quarter; a period's value is its "
+               "last quarter's): adding its quarters counts it once a quarter; use end(firms, "
+               "P) for its level at the end of P or mean(firms, P) for its mean");
+}
+
+TEST(OutcomeKinds, ATrailingYearIsReadAtThePeriodsEnd) {
+  EXPECT_EQ(outcome("end(trailing, 2020)"), outcome("end(output, 2020)"));
+  EXPECT_EQ(outcome("clusters(trailing >= 71, 2020)"), outcome("clusters(output >= 71, 2020Q4)"));
+  const auto e = error_of("sum(trailing, 2020)");
+  ASSERT_TRUE(e.has_value());
+  EXPECT_NE(e->detail().find("trailing is a trailing_year"), std::string::npos) << e->detail();
+}
+
+TEST(OutcomeKinds, ARatioIsComparedClusterByClusterAndNeverAdded) {
+  // A cluster's mean over 2020 is 1000 run + 100 replicate + 55 + cluster: in run 0, 55 and
+  // 56 in replicate 0, 155 and 156 in replicate 1. Added over 2020 it would be four times that.
+  EXPECT_EQ(outcome("clusters(price >= 56, 2020)"), (Values{1.5, 2.0}));
+  EXPECT_EQ(outcome("clusters(price >= 156, 2020)"), (Values{0.5, 2.0}));
+  for (const char* function : {"sum", "mean", "end"}) {
+    const std::string expression = std::string(function) + "(price, 2020)";
+    const auto e = error_of(expression);
+    ASSERT_TRUE(e.has_value()) << expression;
+    EXPECT_EQ(e->where().column, std::string(function).size() + 2);
+    EXPECT_NE(e->detail().find("price is a ratio"), std::string::npos) << e->detail();
+    EXPECT_NE(e->detail().find("use clusters(price >= X[, P])"), std::string::npos);
+  }
 }
 
 }  // namespace

@@ -33,6 +33,9 @@ struct SweepSpec {
   std::size_t metric_clusters = 2;  // a different value writes a metric of the wrong shape
   bool time_labels = true;
   bool sweep_attributes = true;
+  // The metric's kind and units attributes (none written when empty).
+  std::string output_kind = "flow";
+  std::string output_units;
   // output[run][replicate][step][cluster] from the run's unit-cube settings (x1, x2).
   std::function<double(double, double, std::size_t)> output = [](double x1, double x2,
                                                                  std::size_t replicate) {
@@ -109,8 +112,11 @@ void write_sweep(const std::string& path, const SweepSpec& spec) {
     }
   }
   h5::Handle metrics = h5::create_group(file, "metrics");
-  h5::write_doubles(metrics, "output",
-                    {spec.runs, spec.replicates, spec.steps, spec.metric_clusters}, output.data());
+  h5::Handle output_ds = h5::write_doubles(
+      metrics, "output", {spec.runs, spec.replicates, spec.steps, spec.metric_clusters},
+      output.data());
+  if (!spec.output_kind.empty()) h5::write_attribute(output_ds, "kind", spec.output_kind);
+  if (!spec.output_units.empty()) h5::write_attribute(output_ds, "units", spec.output_units);
   h5::Handle goals = h5::create_group(file, "goals");
   std::vector<std::int8_t> met;
   std::vector<double> value;
@@ -335,6 +341,34 @@ TEST_F(SweepFile, FileErrorsSayWhatIsWrong) {
   expect_file_error(error_of([&] { sim::read_sweep_table(path); }), path,
                     "damaged or incomplete result file (HDF5 failed: open dataset "
                     "coords/time_label)");
+}
+
+// A metric's kind decides how sum() adds it up; a file written before kinds existed goes by its
+// unit, and a kind nobody knows is refused rather than guessed.
+TEST_F(SweepFile, AMetricsKindComesFromItsAttributeOrItsUnit) {
+  SweepSpec annual;
+  annual.output_kind = "annual_rate";
+  const auto rate = sim::evaluate_outcome("sum(output)", sim::read_sweep_table(write(annual)));
+  const auto flow = sim::evaluate_outcome("sum(output)", sim::read_sweep_table(write()));
+  ASSERT_EQ(rate.size(), flow.size());
+  for (std::size_t i = 0; i < rate.size(); ++i) EXPECT_EQ(rate[i] * 4, flow[i]);
+
+  SweepSpec older;
+  older.output_kind.clear();
+  older.output_units = "yuan/year";
+  EXPECT_EQ(sim::evaluate_outcome("sum(output)", sim::read_sweep_table(write(older))), rate);
+  older.output_units = "firms";
+  const auto stock =
+      error_of([&] { sim::evaluate_outcome("sum(output)", sim::read_sweep_table(write(older))); });
+  ASSERT_TRUE(stock.has_value());
+  EXPECT_NE(stock->detail().find("output is a stock"), std::string::npos) << stock->detail();
+
+  SweepSpec unknown;
+  unknown.output_kind = "velocity";
+  const std::string path = write(unknown);
+  expect_file_error(error_of([&] { sim::read_sweep_table(path); }), path,
+                    "/metrics/output has kind 'velocity'; kinds are stock, flow, annual_rate, "
+                    "trailing_year and ratio");
 }
 
 }  // namespace

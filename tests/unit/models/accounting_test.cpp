@@ -9,6 +9,7 @@
 
 #include "models/cluster_model.hpp"
 #include "models/fund.hpp"
+#include "models/goals.hpp"
 #include "sim/run/ensemble.hpp"
 
 namespace {
@@ -210,6 +211,129 @@ TEST(Accounting, CollaborationAndBudgetLeversCostWhatTheirRulesSay) {
         EXPECT_DOUBLE_EQ(m.at(open, r, t, c), on ? 0.3 * open_budget / 4.0 : 0.0);
       }
     }
+  }
+}
+
+// The goals' own measure of annual output, recorded as a metric, is what the goals compute from
+// output_value, bit for bit: from a cold start and after a warm-up (whose quarters it leaves out).
+TEST(Accounting, TheTrailingYearMetricIsTheGoalsAnnualOutput) {
+  const models::ClusterModel model;
+  for (const char* warm_up : {"world.warm_up_quarters=0", "world.warm_up_quarters=4"}) {
+    SCOPED_TRACE(warm_up);
+    const auto sc = load(model, {warm_up});
+    const auto result = run_with_threads(model, sc, 2);
+    const auto& m = result.metrics;
+    const std::size_t block = m.steps() * m.clusters();
+    for (std::size_t r = 0; r < m.replicates(); ++r) {
+      const double* recorded = m.metric(models::kOutputValueTrailingYear) + r * block;
+      const auto expected = models::trailing_annual_output(
+          m.metric(models::kOutputValue) + r * block, m.steps(), m.clusters());
+      ASSERT_EQ(std::memcmp(recorded, expected.data(), block * sizeof(double)), 0);
+    }
+  }
+}
+
+TEST(Accounting, EveryMetricSaysHowItAddsUp) {
+  const models::ClusterModel model;
+  const auto& infos = model.metrics();
+  EXPECT_EQ(infos[models::kOutputValue].kind, sim::MetricKind::AnnualRate);
+  EXPECT_EQ(infos[models::kOutputValueTrailingYear].kind, sim::MetricKind::TrailingYear);
+  EXPECT_EQ(infos[models::kFirmsBackbone].kind, sim::MetricKind::Stock);
+  EXPECT_EQ(infos[models::kFundNav].kind, sim::MetricKind::Stock);
+  EXPECT_EQ(infos[models::kRdSpend].kind, sim::MetricKind::Flow);
+  EXPECT_EQ(infos[models::kPrice].kind, sim::MetricKind::Ratio);
+  EXPECT_EQ(infos[models::kFiscalCostTotal].kind, sim::MetricKind::Flow);
+  // The unit agrees with the kind: flows are per quarter, annual rates per year.
+  for (const auto& info : infos) {
+    SCOPED_TRACE(info.name);
+    if (info.kind == sim::MetricKind::Flow) EXPECT_TRUE(info.units.ends_with("/quarter"));
+    if (info.kind == sim::MetricKind::AnnualRate || info.kind == sim::MetricKind::TrailingYear)
+      EXPECT_TRUE(info.units.ends_with("/year"));
+    if (info.kind == sim::MetricKind::Stock)
+      EXPECT_FALSE(info.units.find('/') != std::string::npos);
+  }
+}
+
+// --- cost accounting: provincial against national money, funds gross and net ---------------
+
+double measure(const std::vector<sim::ComparisonMeasure>& measures, const std::string& name,
+               std::size_t r) {
+  for (const auto& m : measures) {
+    if (m.name == name) return m.per_replicate.at(r);
+  }
+  ADD_FAILURE() << "no measure " << name;
+  return 0.0;
+}
+
+TEST(Accounting, FundMoneyGrossNetAndTheGovernmentsShareOfNav) {
+  const models::ClusterModel model;
+  const auto sc = load(model);
+  const auto result = run_with_threads(model, sc, 2);
+  const auto& m = result.metrics;
+  double nav_at_end = 0.0;
+  for (std::size_t r = 0; r < m.replicates(); ++r) {
+    for (std::size_t t = 0; t < m.steps(); ++t) {
+      for (std::size_t c = 0; c < m.clusters(); ++c) {
+        // The fiscal lines of the two funds are the government's paid-in less distributions.
+        const double lines = m.at(models::fiscal_cost_metric(models::kCostGuideFund), r, t, c) +
+                             m.at(models::fiscal_cost_metric(models::kCostAngelFund), r, t, c);
+        const double net =
+            m.at(models::kFundGovPaidIn, r, t, c) - m.at(models::kFundGovDistributions, r, t, c);
+        EXPECT_NEAR(lines, net, 1e-9 * std::max(1.0, std::abs(net)));
+        // The government's claim is part of the funds' NAV.
+        const double gov_nav = m.at(models::kFundGovNav, r, t, c);
+        EXPECT_GE(gov_nav, 0.0);
+        EXPECT_LE(gov_nav, m.at(models::kFundNav, r, t, c) * (1 + 1e-12));
+        if (t + 1 == m.steps()) nav_at_end += gov_nav;
+      }
+    }
+  }
+  EXPECT_GT(nav_at_end, 0.0);  // the funds hold something at the end
+}
+
+TEST(Accounting, PublicMoneyIsProvincialBudgetPlusNationalTaxExpenditure) {
+  const models::ClusterModel model;
+  const auto sc = load(model);
+  const auto counterfactual = sim::Scenario::load(kSmall, model.schema(), {});
+  const auto run = run_with_threads(model, sc, 2);
+  const auto base = run_with_threads(model, counterfactual, 2);
+  const auto measures = model.compare(sc, run.metrics, base.metrics);
+  for (std::size_t r = 0; r < run.metrics.replicates(); ++r) {
+    SCOPED_TRACE(r);
+    const double all = measure(measures, "public_money", r);
+    const double provincial = measure(measures, "provincial_budget", r);
+    const double national = measure(measures, "national_tax_expenditure", r);
+    EXPECT_NEAR(all, provincial + national, 1e-9 * std::abs(all));
+    EXPECT_GT(national, 0.0);
+    EXPECT_GT(provincial, 0.0);
+    // Net of the fund value it still owns, the province spent less, and each yuan of it bought
+    // more output.
+    const double gross = measure(measures, "fund_capital_gross", r);
+    const double net = measure(measures, "fund_capital_net", r);
+    EXPECT_GT(gross, 0.0);
+    EXPECT_LT(net, gross);
+    // The credit is the government's claim on fund NAV at the run's end, beyond the
+    // counterfactual's.
+    double nav_gained = 0.0;
+    const std::size_t last = run.metrics.steps() - 1;
+    for (std::size_t c = 0; c < run.metrics.clusters(); ++c) {
+      nav_gained += run.metrics.at(models::kFundGovNav, r, last, c) -
+                    base.metrics.at(models::kFundGovNav, r, last, c);
+    }
+    EXPECT_GT(nav_gained, 0.0);
+    EXPECT_NEAR(provincial - measure(measures, "provincial_budget_net", r), nav_gained,
+                1e-9 * nav_gained);
+    EXPECT_LT(measure(measures, "provincial_budget_net", r), provincial);
+    const double output = measure(measures, "output_gained", r);
+    EXPECT_DOUBLE_EQ(measure(measures, "output_per_public_yuan", r), output / all);
+    EXPECT_DOUBLE_EQ(measure(measures, "output_per_provincial_yuan", r), output / provincial);
+    EXPECT_DOUBLE_EQ(measure(measures, "output_per_provincial_yuan_net", r),
+                     output / measure(measures, "provincial_budget_net", r));
+  }
+  // Money is in yuan in the data (reports print bn yuan).
+  for (const auto& m : measures) {
+    if (m.name.find("money") != std::string::npos || m.name.find("budget") != std::string::npos)
+      EXPECT_EQ(m.unit, "yuan") << m.name;
   }
 }
 
