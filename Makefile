@@ -14,6 +14,8 @@ PACKAGES   := cmake make g++ pkg-config git \
 # Only for `make notebook` (Jupyter in a browser) and `make venv`.
 NOTEBOOK_PACKAGES := jupyter-notebook python3-nbconvert
 VENV_PACKAGES      := python3-venv
+# Only for `make deb` (dpkg-shlibdeps finds the packages of the shared libraries).
+DEB_PACKAGES       := dpkg-dev file
 # Only for `make fuzz` (libFuzzer comes with clang's runtime libraries).
 FUZZ_PACKAGES      := clang-14 libclang-rt-14-dev
 # Only for `make tsan` (to unpack and patch Debian's oneTBB source).
@@ -22,7 +24,7 @@ FUZZ_SECONDS       ?= 60
 FUZZ_SEED          ?= 0
 ROOT_FLAG  := $(shell [ "$$(id -u)" = 0 ] && echo --allow-root)
 
-.PHONY: all deps configure build run test bench-peers sanitized-build asan tsan fuzz notebook venv clean
+.PHONY: all deps configure build run test deb bench-peers sanitized-build asan tsan fuzz notebook venv clean
 
 all: build
 
@@ -50,6 +52,12 @@ run: build
 
 test: build
 	cd $(BUILD) && ctest --output-on-failure -j$$(nproc)
+
+# A Debian package of the install (CPack, CMakeLists.txt): build/clustersim_<version>_<arch>.deb.
+# tests/install/check_deb.sh installs it, runs it outside the tree and removes it (CI does).
+deb: build
+	@$(MAKE) --no-print-directory deps PACKAGES="$(DEB_PACKAGES)"
+	cd $(BUILD) && cpack -G DEB
 
 # clustersim bench beside the NumPy reference firm core, the 2-thread speed-up, the scale
 # scenario's bytes per firm and one-replicate runs per second, as ratios from one run
