@@ -24,7 +24,7 @@ FUZZ_SECONDS       ?= 60
 FUZZ_SEED          ?= 0
 ROOT_FLAG  := $(shell [ "$$(id -u)" = 0 ] && echo --allow-root)
 
-.PHONY: all deps configure build run test deb bench-peers sanitized-build asan tsan fuzz notebook venv clean
+.PHONY: all deps configure build run test docs deb bench-peers sanitized-build asan tsan fuzz notebook venv clean
 
 all: build
 
@@ -52,6 +52,16 @@ run: build
 
 test: build
 	cd $(BUILD) && ctest --output-on-failure -j$$(nproc)
+
+# Every block of numbers the docs show, regenerated from this build (make test fails on a
+# stale one): the tour's output and the baseline's figures, the recipes' outputs, the metric
+# table, the calibration tables, and the lever table (about 2 minutes on 2 cores).
+docs: build
+	$(PYTHON) tests/docs/baseline_figures.py --update
+	$(PYTHON) tests/docs/recipes.py --update --clustersim-python $(BUILD)/python
+	$(PYTHON) tests/docs/metric_table.py --clustersim-python $(BUILD)/python
+	$(PYTHON) tests/calibration/calibration_tables.py --update
+	$(PYTHON) tests/levers/lever_table.py --update models/README.md
 
 # A Debian package of the install (CPack, CMakeLists.txt): build/clustersim_<version>_<arch>.deb.
 # tests/install/check_deb.sh installs it, runs it outside the tree and removes it (CI does).
