@@ -36,6 +36,9 @@ def test_the_install_holds_the_program_scenarios_data_docs_and_package(prefix):
                  "share/clustersim/scenarios/data/clusters.csv",
                  "share/doc/clustersim/README.md", "share/doc/clustersim/models.md"):
         assert (prefix / part).is_file(), part
+    # cs.sweep(launcher="slurm") runs the installed submit script.
+    submit = prefix / "share/clustersim/scenarios/sweeps/slurm/submit.sh"
+    assert os.access(submit, os.X_OK), submit
     if PACKAGE_BUILT:
         package = prefix / "lib" / f"python{PYVER}" / "site-packages" / "clustersim"
         assert (package / "__init__.py").is_file()
