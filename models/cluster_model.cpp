@@ -263,11 +263,10 @@ std::vector<sim::ComparisonMeasure> ClusterModel::compare(
     };
     // A stock at the run's end (the government's claim on fund NAV), summed over clusters.
     const auto diff_at_end = [&](std::size_t metric) {
+      const auto t = static_cast<std::size_t>(last);
       double difference = 0.0;
-      for (std::size_t c = 0; c < clusters; ++c) {
-        const auto t = static_cast<std::size_t>(last);
+      for (std::size_t c = 0; c < clusters; ++c)
         difference += run.at(metric, r, t, c) - base.at(metric, r, t, c);
-      }
       return difference;
     };
     const double output = diff(kOutputValue) / 4.0;  // annualised quarterly values

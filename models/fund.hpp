@@ -92,6 +92,10 @@ struct FundFlows {
   double& returned(std::size_t c, FundKind k) {
     return gov_returned[c * kFundKinds + std::size_t(k)];
   }
+  double paid(std::size_t c, FundKind k) const { return gov_paid[c * kFundKinds + std::size_t(k)]; }
+  double returned(std::size_t c, FundKind k) const {
+    return gov_returned[c * kFundKinds + std::size_t(k)];
+  }
 };
 
 // The equity stakes funds hold, one row per stake: a firm refers to its row by

@@ -424,9 +424,9 @@ void WorldReplicate::run_funds(int step) {
 }
 
 double WorldReplicate::government_fund_money(std::size_t c, bool paid) const {
-  const auto& money = paid ? fund_flows_.gov_paid : fund_flows_.gov_returned;
-  return money[c * kFundKinds + std::size_t(FundKind::GuideSubFund)] +
-         money[c * kFundKinds + std::size_t(FundKind::Angel)];
+  const FundFlows& f = fund_flows_;
+  return paid ? f.paid(c, FundKind::GuideSubFund) + f.paid(c, FundKind::Angel)
+              : f.returned(c, FundKind::GuideSubFund) + f.returned(c, FundKind::Angel);
 }
 
 void WorldReplicate::run_platforms(int step) {

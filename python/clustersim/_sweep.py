@@ -3,6 +3,7 @@ jobs, and load the result."""
 import os
 import re
 import shutil
+import signal
 import subprocess
 import sys
 import time
@@ -72,7 +73,7 @@ def _run_launched(command, env=None):
     try:
         code = process.wait()
     except KeyboardInterrupt:
-        process.send_signal(2)
+        process.send_signal(signal.SIGINT)
         process.wait()
         raise
     if code != 0:

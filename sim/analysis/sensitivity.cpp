@@ -121,10 +121,9 @@ MetricKind kind_of_metric(hid_t dataset, const std::string& name, const std::str
   const std::string text = h5::read_string_attribute(dataset, "kind");
   const auto kind = parse_metric_kind(text);
   if (!kind) {
-    throw InputError({path, 0, 0}, "",
-                     fmt::format("/metrics/{} has kind '{}'; kinds are stock, flow, annual_rate, "
-                                 "trailing_year and ratio",
-                                 name, text));
+    throw InputError(
+        {path, 0, 0}, "",
+        fmt::format("/metrics/{} has kind '{}'; kinds are {}", name, text, metric_kind_names()));
   }
   return *kind;
 }

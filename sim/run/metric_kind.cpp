@@ -50,6 +50,15 @@ std::optional<MetricKind> parse_metric_kind(std::string_view name) {
   return std::nullopt;
 }
 
+std::string metric_kind_names() {
+  std::string out;
+  for (std::size_t k = 0; k < kKinds.size(); ++k) {
+    if (k > 0) out += k + 1 == kKinds.size() ? " and " : ", ";
+    out += kKinds[k].name;
+  }
+  return out;
+}
+
 MetricKind metric_kind_from_units(std::string_view units) {
   const auto ends_with = [&](std::string_view tail) {
     return units.size() >= tail.size() && units.substr(units.size() - tail.size()) == tail;

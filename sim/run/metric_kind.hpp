@@ -26,7 +26,10 @@ std::optional<MetricKind> parse_metric_kind(std::string_view name);
 // tells "per quarter" and "per year"; any other unit is read as a stock.
 MetricKind metric_kind_from_units(std::string_view units);
 
-// One line on how the kind aggregates, for `clustersim schema` and the docs.
+// One line on how the kind aggregates, for messages and the docs.
 const char* metric_kind_meaning(MetricKind kind);
+
+// Every kind's name, for messages: "stock, flow, annual_rate, trailing_year and ratio".
+std::string metric_kind_names();
 
 }  // namespace sim

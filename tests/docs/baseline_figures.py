@@ -140,8 +140,11 @@ def figures_table(path, goals, comparison):
     for name in ("output_gained", "public_money", "output_per_public_yuan", "rd_gained",
                  "patents_gained"):
         measure = next(c for c in comparison if c["name"] == name)
-        rows.append((f"against no-policy: {measure['description']}, {measure['unit']}",
-                     band_of(measure["median"], measure["p05"], measure["p95"])))
+        # The JSON holds yuan; the text shows bn yuan, as the goals report prints them.
+        scale, unit = (1e9, "bn yuan") if measure["unit"] == "yuan" else (1, measure["unit"])
+        rows.append((f"against no-policy: {measure['description']}, {unit}",
+                     band_of(measure["median"] / scale, measure["p05"] / scale,
+                             measure["p95"] / scale)))
     lines = ["| figure | median (90% interval) over 32 replicates |", "|---|---|"]
     lines += [f"| {name} | {value} |" for name, value in rows]
     return "\n".join(lines)
