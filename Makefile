@@ -9,11 +9,10 @@ PACKAGES   := cmake make g++ pkg-config git \
               pybind11-dev python3-dev python3-numpy python3-h5py python3-xarray python3-h5netcdf \
               python3-pandas python3-pytest python3-scipy netcdf-bin \
               python3-matplotlib python3-tqdm python3-yaml python3-nbclient python3-nbformat \
-              python3-ipykernel \
+              python3-ipykernel python3-venv \
               libboost-dev openmpi-bin libopenmpi-dev slurm-wlm munge
-# Only for `make notebook` (Jupyter in a browser) and `make venv`.
+# Only for `make notebook` (Jupyter in a browser).
 NOTEBOOK_PACKAGES := jupyter-notebook python3-nbconvert
-VENV_PACKAGES      := python3-venv
 # Only for `make deb` (dpkg-shlibdeps finds the packages of the shared libraries).
 DEB_PACKAGES       := dpkg-dev file
 # Only for `make fuzz` (libFuzzer comes with clang's runtime libraries).
@@ -134,13 +133,11 @@ notebook: build
 	cd python/notebooks && PYTHONPATH=$(CURDIR)/$(BUILD)/python \
 	  jupyter notebook $(ROOT_FLAG) 01-what-if.ipynb
 
-# .venv: a venv that sees Debian's packages (--system-site-packages) and this build's clustersim.
+# .venv: a venv that sees Debian's packages (--system-site-packages) and this build's clustersim
+# (python/make_venv.sh; tests/install/test_venv.py runs it).
+VENV := .venv
 venv: build
-	@$(MAKE) --no-print-directory deps PACKAGES="$(VENV_PACKAGES)"
-	$(PYTHON) -m venv --system-site-packages .venv
-	echo "$(CURDIR)/$(BUILD)/python" > \
-	  "$$(.venv/bin/python -c 'import sysconfig; print(sysconfig.get_path("purelib"))')/clustersim.pth"
-	.venv/bin/python -c 'import clustersim; print("clustersim", clustersim.__version__, "in .venv")'
+	python/make_venv.sh $(PYTHON) $(VENV) $(CURDIR)/$(BUILD)/python
 
 clean:
 	rm -rf $(BUILD) build-asan build-tsan

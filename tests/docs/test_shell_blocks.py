@@ -34,7 +34,7 @@ NOT_RUN = {
     f"{PROGRAM} posterior shandong-posterior.h5": "needs the calibration above; "
                                                   "tests/cli/test_calibrate.py",
     "export PYTHONPATH=$PWD/build/python": "a shell setting; tests/conftest.py does the same",
-    "make venv": "checked by hand (its venv imports build/python)",
+    "make venv": "its recipe, python/make_venv.sh, is run by tests/install/test_venv.py",
     ". .venv/bin/activate": "a shell setting",
     f"{PROGRAM} bench": "a performance measurement (minutes); tests/bench",
     f"{PROGRAM} bench --threads 1 --json": "a performance measurement; tests/bench",
