@@ -184,9 +184,9 @@ def _dims_of(dataset, fallback):
 
 
 def _fallback(ndim, trailing):
-    """Dims for an array without attached scales: an optional leading run dimension."""
+    """Dims for an array without attached scales: an optional leading point dimension."""
     if ndim == len(trailing) + 1:
-        return ("run",) + trailing
+        return ("point",) + trailing
     return trailing[-ndim:] if ndim <= len(trailing) else trailing
 
 
@@ -232,9 +232,10 @@ def load(path, lazy=None, counterfactual=False):
 
     ``lazy``: None reads files whose metrics exceed 256 MiB lazily (values are read from the
     file when used; the file stays open until ``ds.close()``), True or False forces it. Sweep
-    files, whose metrics have a leading ``run`` dimension, come back with that dimension and
-    the per-run coordinates of ``/coords/run`` (a dataset, a compound dataset whose fields
-    become coordinates, or a group of datasets).
+    files, whose metrics have a leading ``point`` dimension (the sweep's design points), come
+    back with that dimension and each point's settings from ``/coords/point`` as coordinates
+    that ``sel`` takes by value. Sweep files written before schema 1.3 called the dimension
+    ``run``; it is renamed ``point`` on loading.
 
     ``counterfactual=True`` reads instead the counterfactual run a file holds when it was
     written with ``--compare`` (or ``run(..., compare=...)``): its metrics, with its scenario
@@ -272,19 +273,28 @@ def _load_checked(path, lazy, counterfactual):
         if not lazy:
             metrics = {name: (dims, _read(f[group][name]), a)
                        for name, (dims, a) in metric_info.items()}
-            return _index_by_settings(_assemble(metrics, coords, attrs))
-    return _index_by_settings(_load_lazily(path, coords, attrs, metric_info, group))
+            return _index_by_settings(_points_named(_assemble(metrics, coords, attrs)))
+    return _index_by_settings(_points_named(_load_lazily(path, coords, attrs, metric_info,
+                                                         group)))
+
+
+def _points_named(ds):
+    """A sweep file before schema 1.3 named its design-point dimension ``run``, the word the
+    progress lines and run files use for one point x replicate: call it ``point``."""
+    if "run" in ds.dims and "point" not in ds.dims:
+        ds = ds.rename({"run": "point"})
+    return ds
 
 
 def _index_by_settings(ds):
     """A sweep's varied settings index its points, so that sel takes a setting's value:
     ds.sel({"policy.talent_programme.recruits_per_year": 200}). Each setting is an index of its
-    own beside the point number `run` (xarray selects on one index at a time: chain sel calls
+    own beside the point number `point` (xarray selects on one index at a time: chain sel calls
     for several settings)."""
     settings = ds.attrs.get("sweep_settings", [])
     settings = [str(s) for s in ([settings] if isinstance(settings, str) else settings)]
     for setting in settings:
-        if setting in ds.coords and ds[setting].dims == ("run",) and setting not in ds.xindexes:
+        if setting in ds.coords and ds[setting].dims == ("point",) and setting not in ds.xindexes:
             ds = ds.set_xindex(setting)
     return ds
 
@@ -309,21 +319,21 @@ def _read_structure(f, metrics_group="metrics"):
         if isinstance(text, str):
             attrs["scenario"] = text
         else:
-            coords["scenario"] = (_dims_of(f["scenario"], ("run",)), text, {})
+            coords["scenario"] = (_dims_of(f["scenario"], ("point",)), text, {})
     for name, item in f.items():
-        # Dimensions (replicate, time, cluster, goal, run) are the root's dimension scales.
+        # Dimensions (replicate, time, cluster, goal, point) are the root's dimension scales.
         if isinstance(item, h5py.Dataset) and plain(item.attrs.get("CLASS", b"")) == \
                 "DIMENSION_SCALE":
             coords[name] = ((name,), _read(item), _attrs(item))
     if "coords" in f:
         for name, item in f["coords"].items():
-            if isinstance(item, h5py.Group):  # a sweep's per-run settings, one dataset each
+            if isinstance(item, h5py.Group):  # a sweep's per-point settings, one dataset each
                 for sub, ds in item.items():
                     if isinstance(ds, h5py.Dataset):
                         coords[sub] = (_dims_of(ds, (name,)), _read(ds), _attrs(ds))
             elif item.dtype.names:  # compound: one coordinate per field
                 data = item[...]
-                dims = _dims_of(item, ("run",))
+                dims = _dims_of(item, ("point",))
                 for field in item.dtype.names:
                     values = data[field]
                     if values.dtype.kind in ("O", "S"):

@@ -42,15 +42,16 @@ def goal_results(ds):
     return out
 
 
-def _runs(ds):
-    if "run" in ds.dims and "run" in ds.coords["goal_met"].dims:
-        return [(ds["run"].values[i] if "run" in ds.coords else i, ds.isel(run=i))
-                for i in range(ds.sizes["run"])]
+def _points(ds):
+    """A sweep's design points, each (point number, its Dataset); one (None, ds) otherwise."""
+    if "point" in ds.dims and "point" in ds.coords["goal_met"].dims:
+        return [(ds["point"].values[i] if "point" in ds.coords else i, ds.isel(point=i))
+                for i in range(ds.sizes["point"])]
     return [(None, ds)]
 
 
 def goals(ds):
-    """A DataFrame of the plan's goals, one row per goal (per run and goal for sweeps).
+    """A DataFrame of the plan's goals, one row per goal (per design point and goal for sweeps).
 
     The columns are the fields of ``clustersim goals --json``, with the same numbers (the
     engine computes them): description, unit, target, deadline (decimal year); replicates,
@@ -63,21 +64,21 @@ def goals(ds):
     """
     ds = _as_dataset(ds)
     rows = []
-    for run, part in _runs(ds):
+    for point, part in _points(ds):
         report = json.loads(_core.goals_report(goal_results(part), json=True))
         for row in report["goals"]:
             # JSON writes 1.0 as 1: every number is a float but for the counts.
             row = {k: math.nan if v is None else
                    float(v) if isinstance(v, int) and k not in _COUNTS else v
                    for k, v in row.items()}
-            if run is not None:
-                row = {"run": run, **row}
+            if point is not None:
+                row = {"point": point, **row}
             row["deadline_quarter"] = _core.quarter_label(row["deadline"])
             row["first_met_median_quarter"] = _core.quarter_label(row["first_met_median"])
             row["first_met_earliest_quarter"] = _core.quarter_label(row["first_met_earliest"])
             rows.append(row)
     frame = pd.DataFrame(rows)
-    index = ["run", "id"] if "run" in frame.columns else ["id"]
+    index = ["point", "id"] if "point" in frame.columns else ["id"]
     return frame.set_index(index) if rows else frame
 
 
@@ -86,7 +87,7 @@ def goals_report(ds):
     comparison with a counterfactual when the file has one)."""
     ds = _as_dataset(ds)
     parts = []
-    for run, part in _runs(ds):
+    for point, part in _points(ds):
         text = _core.goals_report(goal_results(part))
         parts.append(text if run is None else f"run {run}\n{text}")
     return "".join(parts)

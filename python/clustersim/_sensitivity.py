@@ -47,18 +47,19 @@ def sensitivity(ds, outcome, bootstrap=1000, confidence=0.95, seed=0):
     if isinstance(outcome, str):
         y, name = evaluate_outcome(ds, outcome), outcome
     elif isinstance(outcome, xr.DataArray):
-        y, name = _per_run(outcome), str(outcome.name or "outcome")
+        y, name = _per_point(outcome), str(outcome.name or "outcome")
     else:
         raise TypeError(f"outcome must be an expression (str) or an xarray DataArray, not "
                         f"{type(outcome).__name__}")
     expected = base_samples * (len(settings) + 2)
     if y.shape != (expected,):
         raise ValueError(f"the outcome has {y.size} values; the saltelli sweep of {base_samples} "
-                         f"base samples and {len(settings)} settings has {expected} runs")
+                         f"base samples and {len(settings)} settings has {expected} points")
     bad = np.flatnonzero(~np.isfinite(y))
     if bad.size:
-        raise ValueError(f"the outcome {name!r} is not finite in {bad.size} run(s), first run "
-                         f"{bad[0]} ({y[bad[0]]}); Sobol indices need a number for every run")
+        raise ValueError(f"the outcome {name!r} is not finite at {bad.size} point(s), first "
+                         f"point {bad[0]} ({y[bad[0]]}); Sobol indices need a number for every "
+                         f"point")
     try:
         r = _core.sobol_indices(y, len(settings), base_samples, bootstrap=int(bootstrap),
                                 confidence=float(confidence), seed=int(seed))
@@ -76,41 +77,42 @@ def sensitivity(ds, outcome, bootstrap=1000, confidence=0.95, seed=0):
 def _design(ds):
     """The varied settings (design column order) and base samples of a saltelli sweep."""
     method = ds.attrs.get("sweep_method")
-    if method is None or "run" not in ds.dims:
-        raise ValueError("the dataset is not a sweep (no sweep_method attribute or run "
+    if method is None or "point" not in ds.dims:
+        raise ValueError("the dataset is not a sweep (no sweep_method attribute or point "
                          "dimension); load the result of `clustersim sweep`")
     if method != "saltelli":
         raise ValueError(f"not a saltelli sweep (its method is {method!r}): Sobol indices need "
-                         f"the runs of a Saltelli design")
+                         f"the points of a Saltelli design")
     settings = ds.attrs.get("sweep_settings", [])
     settings = [settings] if isinstance(settings, str) else [str(s) for s in settings]
     base_samples = int(ds.attrs.get("sweep_base_samples", 0))
-    runs = ds.sizes["run"]
-    if not settings or base_samples < 1 or runs != base_samples * (len(settings) + 2):
+    points = ds.sizes["point"]
+    if not settings or base_samples < 1 or points != base_samples * (len(settings) + 2):
         raise ValueError(f"wrong shape: a saltelli sweep of {base_samples} base samples and "
                          f"{len(settings)} settings has {base_samples * (len(settings) + 2)} "
-                         f"runs, the dataset has {runs}")
+                         f"points, the dataset has {points}")
     return settings, base_samples
 
 
-def _per_run(da):
-    """A DataArray outcome as one value per run (its mean over replicates if it has them)."""
+def _per_point(da):
+    """A DataArray outcome as one value per design point (its mean over replicates if it has
+    them)."""
     if "replicate" in da.dims:
         da = da.mean("replicate", skipna=False)
-    if da.dims != ("run",):
-        raise ValueError(f"an outcome DataArray must have dims (run,) or (run, replicate), not "
-                         f"{da.dims}")
+    if da.dims != ("point",):
+        raise ValueError(f"an outcome DataArray must have dims (point,) or (point, replicate), "
+                         f"not {da.dims}")
     return np.asarray(da.values, dtype=np.float64)
 
 
 # --- outcome expressions ----------------------------------------------------------------------
 
-METRIC_DIMS = ("run", "replicate", "time", "cluster")
-GOAL_DIMS = ("run", "goal", "replicate")
+METRIC_DIMS = ("point", "replicate", "time", "cluster")
+GOAL_DIMS = ("point", "goal", "replicate")
 
 
 def evaluate_outcome(ds, expression):
-    """The outcome named by ``expression`` for each run of a sweep Dataset, as a NumPy array:
+    """The outcome named by ``expression`` for each design point of a sweep Dataset, as a NumPy array:
     the engine's evaluation (sim/analysis/outcome.cpp), so the numbers and the errors
     (ScenarioError naming the expression's column) are those of ``clustersim sensitivity
     --outcome`` on the same file."""
@@ -135,11 +137,13 @@ def _sweep_table(ds):
         return ds[name].transpose(*GOAL_DIMS).values if name in ds.coords else None
 
     def metric_kind(name):
+        if name not in ds.data_vars:  # the engine checks names against metric_names if any
+            raise ValueError(f"no metric {name!r}; the dataset holds no metrics")
         attrs = ds[name].attrs
         return str(attrs.get("kind", "")), str(attrs.get("units", ""))
 
     return _core.SweepTable(
-        runs=ds.sizes["run"], replicates=ds.sizes["replicate"], steps=ds.sizes["time"],
+        points=ds.sizes["point"], replicates=ds.sizes["replicate"], steps=ds.sizes["time"],
         clusters=ds.sizes["cluster"], time_labels=[str(x) for x in ds["time_label"].values],
         goal_ids=[str(g) for g in ds["goal"].values] if "goal" in ds.coords else [],
         metric_names=sorted(str(name) for name in ds.data_vars), metric=metric,

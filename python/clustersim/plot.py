@@ -108,8 +108,9 @@ def trajectories(ds, metric, clusters=None, *, bands=(0.5, 0.9), marks="auto", g
     if metric not in ds.data_vars:
         raise ValueError(f"no metric {metric!r}; metrics are {', '.join(ds.data_vars)}")
     da = ds[metric]
-    if "run" in da.dims:
-        raise ValueError("this dataset holds several runs; select one, e.g. ds.isel(run=0)")
+    if "point" in da.dims:
+        raise ValueError("this dataset holds a sweep's design points; select one, e.g. "
+                         "ds.isel(point=0)")
     ids = _cluster_ids(ds, clusters)
     units = str(da.attrs.get("units", ""))
     scale, unit_label = _scale(units)
@@ -209,10 +210,11 @@ def difference(ds, metric, clusters=None, *, bands=(0.5, 0.9), **kwargs):
                         marks=[("no difference", 0.0)], title=title, **kwargs)
 
 
-def _runs(ds, label):
-    if "run" in ds.dims:
-        runs = ds["run"].values if "run" in ds.coords else range(ds.sizes["run"])
-        return [(f"{label} run {r}", ds.isel(run=i)) for i, r in enumerate(runs)]
+def _points(ds, label):
+    """A sweep's design points, each (a label naming the point, its Dataset)."""
+    if "point" in ds.dims:
+        points = ds["point"].values if "point" in ds.coords else range(ds.sizes["point"])
+        return [(f"{label} point {p}", ds.isel(point=i)) for i, p in enumerate(points)]
     return [(label, ds)]
 
 
@@ -237,7 +239,7 @@ def goals(ds, other_ds=None, *, labels=None, ncols=None, figsize=None, title=Non
             labels = [f"{label} ({i + 1})" for i, label in enumerate(labels)]
     if len(labels) != len(datasets):
         raise ValueError(f"{len(datasets)} datasets but {len(labels)} labels")
-    entries = [e for label, d in zip(labels, datasets) for e in _runs(d, label)]
+    entries = [e for label, d in zip(labels, datasets) for e in _points(d, label)]
     tables = [(label, _goal_table(d)) for label, d in entries]
     goal_ids = list(dict.fromkeys(g for _, t in tables for g in t.index))
     if not goal_ids:

@@ -84,7 +84,7 @@ std::vector<double> doubles(const py::object& values, const std::string& name) {
 // A sweep in memory (a Dataset's arrays) as the table outcomes are computed from. The lookups
 // are called only for what an expression names, so a lazily loaded Dataset reads only that;
 // they run with the GIL held, as evaluate_outcome never releases it.
-sim::SweepTable sweep_table(std::size_t runs, std::size_t replicates, std::size_t steps,
+sim::SweepTable sweep_table(std::size_t points, std::size_t replicates, std::size_t steps,
                             std::size_t clusters, std::vector<std::string> time_labels,
                             std::vector<std::string> goal_ids,
                             std::vector<std::string> metric_names, const py::function& metric,
@@ -94,7 +94,7 @@ sim::SweepTable sweep_table(std::size_t runs, std::size_t replicates, std::size_
                           std::to_string(steps) + " steps");
   }
   sim::SweepTable t;
-  t.runs = runs;
+  t.points = points;
   t.replicates = replicates;
   t.steps = steps;
   t.clusters = clusters;
@@ -141,7 +141,7 @@ void export_analysis(py::module_& m) {
 
   py::class_<sim::SweepTable>(
       m, "SweepTable", "A sweep's arrays in memory, for evaluate_outcome(table, expression).")
-      .def(py::init(&sweep_table), py::arg("runs"), py::arg("replicates"), py::arg("steps"),
+      .def(py::init(&sweep_table), py::arg("points"), py::arg("replicates"), py::arg("steps"),
            py::arg("clusters"), py::arg("time_labels"), py::arg("goal_ids"),
            py::arg("metric_names"), py::arg("metric"), py::arg("goal_field"),
            py::arg("metric_kind"),

@@ -51,7 +51,7 @@ struct Outcome {
 };
 
 // An arithmetic expression over outcomes: a leaf is an outcome or a number; an inner node
-// combines its two children (or negates its one) per run.
+// combines its two children (or negates its one) per point.
 struct Expression {
   enum class Op { Outcome, Number, Add, Subtract, Multiply, Divide, Negate };
   Op op = Op::Number;
@@ -384,25 +384,25 @@ std::vector<double> goal_outcome(const Outcome& outcome, const SweepTable& table
       std::find(table.goal_ids.begin(), table.goal_ids.end(), outcome.name) -
       table.goal_ids.begin());
   const std::vector<double> met = table.goals("met");
-  check_size(met, {table.runs, goals, replicates}, "/goals/met");
+  check_size(met, {table.points, goals, replicates}, "/goals/met");
   const std::vector<double> values = outcome.kind == Kind::GoalShare ? met
                                      : outcome.kind == Kind::GoalValue
                                          ? table.goals("value_at_deadline")
                                          : table.goals("cost_to_deadline");
   check_size(values, {met.size()}, "a /goals field");
-  std::vector<double> out(table.runs, 0.0);
-  for (std::size_t run = 0; run < table.runs; ++run) {
-    const std::size_t base = (run * goals + g) * replicates;
+  std::vector<double> out(table.points, 0.0);
+  for (std::size_t point = 0; point < table.points; ++point) {
+    const std::size_t base = (point * goals + g) * replicates;
     double sum = 0.0;
     for (std::size_t r = 0; r < replicates; ++r) {
       if (met[base + r] < 0) {
-        fail(outcome.column, fmt::format("goal {} is undecided in run {} (replicate {}): the run "
-                                         "ends before the goal's deadline",
-                                         outcome.name, run, r));
+        fail(outcome.column, fmt::format("goal {} is undecided at point {} (replicate {}): the "
+                                         "run ends before the goal's deadline",
+                                         outcome.name, point, r));
       }
       sum += outcome.kind == Kind::GoalShare ? (met[base + r] == 1 ? 1.0 : 0.0) : values[base + r];
     }
-    out[run] = sum / static_cast<double>(replicates);
+    out[point] = sum / static_cast<double>(replicates);
   }
   return out;
 }
@@ -443,30 +443,30 @@ double replicate_outcome(const Outcome& outcome, const double* values, std::size
 std::vector<double> metric_outcome(const Outcome& outcome, const SweepTable& table) {
   const std::vector<double> values = table.metric(outcome.name);
   const std::size_t block = table.steps * table.clusters;
-  check_size(values, {table.runs, table.replicates, table.steps, table.clusters},
+  check_size(values, {table.points, table.replicates, table.steps, table.clusters},
              "metric " + outcome.name);
-  if (table.steps == 0) return std::vector<double>(table.runs, std::nan(""));
-  std::vector<double> out(table.runs, 0.0);
-  for (std::size_t run = 0; run < table.runs; ++run) {
+  if (table.steps == 0) return std::vector<double>(table.points, std::nan(""));
+  std::vector<double> out(table.points, 0.0);
+  for (std::size_t point = 0; point < table.points; ++point) {
     double sum = 0.0;
     for (std::size_t r = 0; r < table.replicates; ++r) {
-      sum +=
-          replicate_outcome(outcome, &values[(run * table.replicates + r) * block], table.clusters);
+      sum += replicate_outcome(outcome, &values[(point * table.replicates + r) * block],
+                               table.clusters);
     }
-    out[run] = sum / static_cast<double>(table.replicates);
+    out[point] = sum / static_cast<double>(table.replicates);
   }
   return out;
 }
 
-// A fact's mean over each run's replicates; a NaN (too few firms for it) stays NaN.
+// A fact's mean over each point's replicates; a NaN (too few firms for it) stays NaN.
 std::vector<double> fact_outcome(const Outcome& outcome, const SweepTable& table) {
   const std::vector<double> values = table.fact(outcome.name);
-  check_size(values, {table.runs, table.replicates}, "fact " + outcome.name);
-  std::vector<double> out(table.runs, 0.0);
-  for (std::size_t run = 0; run < table.runs; ++run) {
+  check_size(values, {table.points, table.replicates}, "fact " + outcome.name);
+  std::vector<double> out(table.points, 0.0);
+  for (std::size_t point = 0; point < table.points; ++point) {
     double sum = 0.0;
-    for (std::size_t r = 0; r < table.replicates; ++r) sum += values[run * table.replicates + r];
-    out[run] = sum / static_cast<double>(table.replicates);
+    for (std::size_t r = 0; r < table.replicates; ++r) sum += values[point * table.replicates + r];
+    out[point] = sum / static_cast<double>(table.replicates);
   }
   return out;
 }
@@ -491,26 +491,26 @@ std::vector<double> evaluate_leaf(const Outcome& outcome, const SweepTable& tabl
 std::vector<double> evaluate(const Expression& e, const SweepTable& table) {
   using Op = Expression::Op;
   if (e.op == Op::Outcome) return evaluate_leaf(e.outcome, table);
-  if (e.op == Op::Number) return std::vector<double>(table.runs, e.number);
+  if (e.op == Op::Number) return std::vector<double>(table.points, e.number);
   std::vector<double> out = evaluate(e.children[0], table);
   if (e.op == Op::Negate) {
     for (double& x : out) x = -x;
     return out;
   }
   const std::vector<double> right = evaluate(e.children[1], table);
-  for (std::size_t run = 0; run < out.size(); ++run) {
+  for (std::size_t point = 0; point < out.size(); ++point) {
     switch (e.op) {
       case Op::Add:
-        out[run] += right[run];
+        out[point] += right[point];
         break;
       case Op::Subtract:
-        out[run] -= right[run];
+        out[point] -= right[point];
         break;
       case Op::Multiply:
-        out[run] *= right[run];
+        out[point] *= right[point];
         break;
       default:
-        out[run] /= right[run];
+        out[point] /= right[point];
         break;
     }
   }

@@ -1,4 +1,4 @@
-// Outcomes of a sweep: one number per run (point) computed from its replicates' metrics or
+// Outcomes of a sweep: one number per design point computed from its replicates' metrics or
 // goals, named by a small expression language (results/README.md, "Outcomes"):
 //
 //   G3              share of replicates meeting goal G3 by its deadline
@@ -12,14 +12,15 @@
 //   clusters(M >= X[, P])   number of clusters whose M over P is at least X: a flow's or an
 //                   annual rate's total as sum() counts it, a stock's or trailing year's last
 //                   quarter, a ratio's mean over P
-//   fact(F)         mean over replicates of the run's stylized fact F (Model::facts), when the
+//   fact(F)         mean over replicates of the replicate runs' stylized fact F (Model::facts),
+//   when the
 //                   sweep recorded them (calibrations whose targets read them)
-//   A / B, A * B, A + B, A - B, -A, (A), numbers: arithmetic on the per-run values
+//   A / B, A * B, A + B, A - B, -A, (A), numbers: arithmetic on the per-point values
 //
 // A period P is a year (2020: its four quarters), a quarter (2020Q4), or a range
 // (2016Q1:2020Q4; either end may be a year); without one, the whole run. A year must lie
 // wholly in the run. Metric outcomes are averaged over replicates; a NaN in a metric makes the
-// run's outcome NaN (nothing is skipped silently).
+// point's outcome NaN (nothing is skipped silently).
 #pragma once
 
 #include <cstddef>
@@ -33,22 +34,22 @@ namespace sim {
 
 // What outcomes are computed from: a sweep's shape and accessors to its arrays.
 struct SweepTable {
-  std::size_t runs = 0, replicates = 0, steps = 0, clusters = 0;
+  std::size_t points = 0, replicates = 0, steps = 0, clusters = 0;
   std::vector<std::string> time_labels;  // one per step, e.g. "2014Q1"
   std::vector<std::string> goal_ids;     // e.g. "G1"
   // Names of the metrics, for messages naming the valid ones; when empty, only `metric`
   // decides whether a name is known.
   std::vector<std::string> metric_names;
-  // A metric's values as [run][replicate][step][cluster]; throws InputError for an unknown
+  // A metric's values as [point][replicate][step][cluster]; throws InputError for an unknown
   // metric.
   std::function<std::vector<double>(const std::string& metric)> metric;
   // What a metric's number is (sim/run/metric_kind.hpp), which decides how it adds up.
   std::function<MetricKind(const std::string& metric)> metric_kind;
-  // A goal field ("value_at_deadline", "met", "cost_to_deadline") as [run][goal][replicate];
+  // A goal field ("value_at_deadline", "met", "cost_to_deadline") as [point][goal][replicate];
   // throws InputError when the sweep has no such field.
   std::function<std::vector<double>(const std::string& field)> goals;
   // The stylized facts the sweep recorded (none: fact(F) is refused), and one's values as
-  // [run][replicate].
+  // [point][replicate].
   std::vector<std::string> fact_names;
   std::function<std::vector<double>(const std::string& fact)> fact;
 };

@@ -21,7 +21,7 @@ namespace fs = std::filesystem;
 namespace sim {
 namespace {
 
-// Goal fields of a sweep file, each [run][goal][replicate].
+// Goal fields of a sweep file, each [point][goal][replicate].
 constexpr const char* kGoalFields[] = {"value_at_deadline", "met", "first_met", "cost_to_deadline"};
 
 // Runs `read`, turning any failure other than an InputError (an HDF5 call that failed, a
@@ -77,9 +77,9 @@ std::vector<std::string> read_string_array_attribute(hid_t object, const std::st
 h5::Handle open_sweep_file(const std::string& path) {
   const Location where{path, 0, 0};
   h5::Handle file = open_result_file(path);
-  if (H5Aexists(file, "sweep_method") <= 0 || !h5::exists(file, "run")) {
+  if (H5Aexists(file, "sweep_method") <= 0 || !h5::exists(file, sweep_point_dimension(file))) {
     throw InputError(where, "",
-                     "not a sweep result file (no sweep_method attribute or run dimension); "
+                     "not a sweep result file (no sweep_method attribute or point dimension); "
                      "`clustersim sweep` writes one");
   }
   return file;
@@ -128,15 +128,24 @@ MetricKind kind_of_metric(hid_t dataset, const std::string& name, const std::str
   return *kind;
 }
 
+InputError unknown_metric(const std::string& path, const std::vector<std::string>& names,
+                          const std::string& name) {
+  return {{path, 0, 0},
+          "",
+          names.empty()
+              ? fmt::format("no metric '{}'; the file holds no metrics", name)
+              : fmt::format("no metric '{}'; metrics are {}", name, fmt::join(names, ", "))};
+}
+
 // The table's shape, labels and names, checked against every metric and goal field.
 SweepTable read_table_shape(hid_t file, const std::string& path) {
   SweepTable t;
-  t.runs = dimension_length(file, "run", path);
+  t.points = dimension_length(file, sweep_point_dimension(file), path);
   t.replicates = dimension_length(file, "replicate", path);
   t.steps = dimension_length(file, "time", path);
   t.clusters = dimension_length(file, "cluster", path);
-  if (t.runs == 0 || t.replicates == 0) {
-    throw InputError({path, 0, 0}, "", "the sweep has no runs or no replicates");
+  if (t.points == 0 || t.replicates == 0) {
+    throw InputError({path, 0, 0}, "", "the sweep has no points or no replicates");
   }
   t.time_labels = h5::read_strings(h5::open_dataset(file, "coords/time_label"));
   if (t.time_labels.size() != t.steps) {
@@ -149,20 +158,26 @@ SweepTable read_table_shape(hid_t file, const std::string& path) {
     t.metric_names = h5::member_names(h5::open_group(file, "metrics"));
   std::map<std::string, MetricKind> kinds;
   for (const auto& name : t.metric_names) {
-    check_shape(file, "metrics/" + name, {t.runs, t.replicates, t.steps, t.clusters},
-                "[run, replicate, time, cluster]", path);
+    check_shape(file, "metrics/" + name, {t.points, t.replicates, t.steps, t.clusters},
+                "[point, replicate, time, cluster]", path);
     kinds[name] = kind_of_metric(h5::open_dataset(file, "metrics/" + name), name, path);
   }
-  t.metric_kind = [kinds](const std::string& name) { return kinds.at(name); };
+  // The parser asks for a name's kind before its values; with no metrics in the file the name
+  // was not checked against the list, so an unknown one is refused here.
+  t.metric_kind = [kinds, path, names = t.metric_names](const std::string& name) {
+    const auto found = kinds.find(name);
+    if (found == kinds.end()) throw unknown_metric(path, names, name);
+    return found->second;
+  };
   if (h5::exists(file, "facts")) t.fact_names = h5::member_names(h5::open_group(file, "facts"));
   for (const auto& name : t.fact_names) {
-    check_shape(file, "facts/" + name, {t.runs, t.replicates}, "[run, replicate]", path);
+    check_shape(file, "facts/" + name, {t.points, t.replicates}, "[point, replicate]", path);
   }
   for (const char* field : kGoalFields) {
     const std::string dataset = std::string("goals/") + field;
     if (h5::exists(file, dataset)) {
-      check_shape(file, dataset, {t.runs, t.goal_ids.size(), t.replicates},
-                  "[run, goal, replicate]", path);
+      check_shape(file, dataset, {t.points, t.goal_ids.size(), t.replicates},
+                  "[point, goal, replicate]", path);
     }
   }
   return t;
@@ -173,8 +188,7 @@ std::vector<double> read_metric(const std::string& path, const std::vector<std::
   return guarded(path, [&] {
     h5::Handle file = open_sweep_file(path);
     if (std::find(names.begin(), names.end(), name) == names.end()) {
-      throw InputError({path, 0, 0}, "",
-                       fmt::format("no metric '{}'; metrics are {}", name, fmt::join(names, ", ")));
+      throw unknown_metric(path, names, name);
     }
     return h5::read_doubles(h5::open_dataset(file, "metrics/" + name));
   });
@@ -206,7 +220,7 @@ std::vector<std::size_t> ranking(const SobolResult& result) {
 // Non-finite values (no bootstrap: no intervals) become null (sim/core/json.hpp).
 std::string report_json(const std::vector<std::string>& settings, const SobolResult& result,
                         const std::string& outcome) {
-  const std::size_t runs = result.base_samples * saltelli_rows_per_sample(settings.size());
+  const std::size_t points = result.base_samples * saltelli_rows_per_sample(settings.size());
   nlohmann::ordered_json ranked = nlohmann::ordered_json::array();
   for (std::size_t k : ranking(result)) {
     const SobolIndex& s = result.factors[k];
@@ -222,7 +236,7 @@ std::string report_json(const std::vector<std::string>& settings, const SobolRes
   }
   const nlohmann::ordered_json report = {{"outcome", outcome},
                                          {"base_samples", result.base_samples},
-                                         {"runs", runs},
+                                         {"points", points},
                                          {"variance", result.variance},
                                          {"bootstrap", result.bootstrap},
                                          {"confidence", result.confidence},
@@ -233,11 +247,11 @@ std::string report_json(const std::vector<std::string>& settings, const SobolRes
 
 std::string report_text(const std::vector<std::string>& settings, const SobolResult& result,
                         const std::string& outcome) {
-  const std::size_t runs = result.base_samples * saltelli_rows_per_sample(settings.size());
+  const std::size_t points = result.base_samples * saltelli_rows_per_sample(settings.size());
   std::string out = fmt::format(
-      "Sobol indices of '{}' over a saltelli sweep of {} base samples ({} runs)\n"
+      "Sobol indices of '{}' over a saltelli sweep of {} base samples ({} points)\n"
       "variance of the outcome: {:.6g}\n",
-      outcome, result.base_samples, runs, result.variance);
+      outcome, result.base_samples, points, result.variance);
   if (result.bootstrap > 0) {
     out +=
         fmt::format("intervals: {:g}% bootstrap percentile intervals from {} resamples (seed {})\n",
@@ -272,7 +286,7 @@ SweepDesign read_sweep_design(const std::string& path) {
     SweepDesign design;
     design.method = h5::read_string_attribute(file, "sweep_method");
     design.settings = read_string_array_attribute(file, "sweep_settings");
-    design.runs = dimension_length(file, "run", path);
+    design.points = dimension_length(file, sweep_point_dimension(file), path);
     if (design.method != "saltelli") return design;
     const auto base = H5Aexists(file, "sweep_base_samples") > 0
                           ? h5::read_int_attribute(file, "sweep_base_samples")
@@ -282,17 +296,17 @@ SweepDesign read_sweep_design(const std::string& path) {
                        "a saltelli sweep needs a positive sweep_base_samples attribute");
     }
     design.base_samples = static_cast<std::size_t>(base[0]);
-    // Checked: a product that wraps around could equal the file's runs, and sobol_indices would
+    // Checked: a product that wraps around could equal the file's points, and sobol_indices would
     // then size its arrays by the huge base samples.
     const std::optional<std::size_t> expected =
         checked_product({design.base_samples, saltelli_rows_per_sample(design.settings.size())});
-    if (design.settings.empty() || expected != design.runs) {
+    if (design.settings.empty() || expected != design.points) {
       throw InputError(
           {path, 0, 0}, "",
           fmt::format("wrong shape: a saltelli sweep of {} base samples and {} settings has {} "
-                      "runs, the file has {}",
+                      "points, the file has {}",
                       design.base_samples, design.settings.size(),
-                      expected ? fmt::to_string(*expected) : "more than 2^64", design.runs));
+                      expected ? fmt::to_string(*expected) : "more than 2^64", design.points));
     }
     return design;
   });
@@ -335,7 +349,7 @@ SensitivityResult sensitivity_of(const std::string& path, const SensitivityOptio
   if (design.method != "saltelli") {
     throw InputError({path, 0, 0}, "",
                      fmt::format("not a saltelli sweep (its method is '{}'): Sobol indices need "
-                                 "the runs of a Saltelli design",
+                                 "the points of a Saltelli design",
                                  design.method));
   }
   const std::string& outcome = options.outcome;
@@ -343,8 +357,8 @@ SensitivityResult sensitivity_of(const std::string& path, const SensitivityOptio
   const auto bad = std::find_if(y.begin(), y.end(), [](double v) { return !std::isfinite(v); });
   if (bad != y.end()) {
     throw InputError({path, 0, 0}, "--outcome",
-                     fmt::format("'{}' is {} in run {} (a metric with missing values?); Sobol "
-                                 "indices need a number for every run",
+                     fmt::format("'{}' is {} at point {} (a metric with missing values?); Sobol "
+                                 "indices need a number for every point",
                                  outcome, *bad, bad - y.begin()));
   }
   try {

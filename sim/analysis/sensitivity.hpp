@@ -12,16 +12,16 @@
 
 namespace sim {
 
-// How a sweep's runs were chosen, from the root attributes of its result file.
+// How a sweep's design points were chosen, from the root attributes of its result file.
 struct SweepDesign {
   std::string method;                 // grid, list, latin_hypercube or saltelli
   std::vector<std::string> settings;  // varied settings, in design column order
   std::size_t base_samples = 0;       // saltelli only; 0 otherwise
-  std::size_t runs = 0;
+  std::size_t points = 0;             // design points (rows of the design)
 };
 
 // The design of a sweep result file. Throws InputError ({path, 0, 0}) when the file is not a
-// clustersim sweep result, is damaged, or (saltelli) has a run count that does not fit its
+// clustersim sweep result, is damaged, or (saltelli) has a number of points that does not fit its
 // base samples and settings.
 SweepDesign read_sweep_design(const std::string& path);
 
@@ -50,7 +50,7 @@ struct SensitivityResult {
 
 // The Sobol indices of `options.outcome` over the saltelli sweep in `path`. Throws InputError
 // for a file that is not a saltelli sweep, a bad outcome (key --outcome), a confidence outside
-// (0, 1), or an outcome that is not finite or does not vary over the runs.
+// (0, 1), or an outcome that is not finite or does not vary over the points.
 SensitivityResult sensitivity_of(const std::string& path, const SensitivityOptions& options);
 
 }  // namespace sim

@@ -524,17 +524,22 @@ bool is_sweep_result(const std::string& path) {
   }
 }
 
+std::string sweep_point_dimension(hid_t file) {
+  return h5::exists(file, "run") && !h5::exists(file, "point") ? "run" : "point";
+}
+
 namespace {
 
-// Each point's varied settings, "policy.ip_protection=0.5, ...", from /coords/run.
+// Each point's varied settings, "policy.ip_protection=0.5, ...", from /coords/point.
 std::vector<std::string> point_settings(hid_t file, std::size_t points, const Location& where) {
   std::vector<std::string> out(points);
-  if (!h5::exists(file, "coords/run")) return out;
-  h5::Handle group = h5::open_group(file, "coords/run");
+  const std::string coords = "coords/" + sweep_point_dimension(file);
+  if (!h5::exists(file, coords)) return out;
+  h5::Handle group = h5::open_group(file, coords);
   for (const auto& name : h5::member_names(group)) {
     const auto values = h5::read_doubles(h5::open_dataset(group, name));
     if (values.size() != points) {
-      throw InputError(where, "", fmt::format("/coords/run/{} has the wrong size", name));
+      throw InputError(where, "", fmt::format("/{}/{} has the wrong size", coords, name));
     }
     for (std::size_t p = 0; p < points; ++p) {
       out[p] += fmt::format("{}{}={:g}", out[p].empty() ? "" : ", ", name, values[p]);

@@ -75,8 +75,12 @@ h5::Handle open_result_file(const std::string& path);
 // clustersim result or is damaged.
 GoalResults read_goal_results(const std::string& path);
 
-// True when `path` is a sweep's result file (goals per point: [run, goal, replicate]).
+// True when `path` is a sweep's result file (goals per point: [point, goal, replicate]).
 bool is_sweep_result(const std::string& path);
+
+// The name of a sweep file's design-point dimension: "point", or "run" in files written
+// before sweep schema 1.3 (when the point's settings were under /coords/run).
+std::string sweep_point_dimension(hid_t file);
 
 // One point of a sweep: its settings as "key=value, ..." and its replicates' goal results.
 struct PointGoals {

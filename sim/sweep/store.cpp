@@ -23,9 +23,10 @@ namespace {
 constexpr const char* kManifestName = "sweep.h5";
 constexpr const char* kManifestFiletype = "clustersim-sweep-manifest";
 constexpr const char* kRunFiletype = "clustersim-sweep-run";
-// Sweep result files add the run dimension to the result schema (1.1), and each metric's kind
-// (1.2).
-constexpr int kSweepSchemaMinor = 2;
+// Sweep result files add the design-point dimension to the result schema (1.1), each metric's
+// kind (1.2), and name that dimension "point" (1.3; it was "run", which elsewhere means one
+// point x replicate).
+constexpr int kSweepSchemaMinor = 3;
 
 // The Debian HDF5 library is not built thread-safe: every call from the sweep's worker threads
 // goes through this lock (runs are seconds long, their files small, so it never contends much).
@@ -278,7 +279,7 @@ StoredRun read_run(const std::string& path, const SweepDefinition& sweep, std::s
 
 // --- the sweep's result file -------------------------------------------------------------------
 
-// Per-run goal arrays [run][goal][replicate], filled as run files are read.
+// Per-run goal arrays [point][goal][replicate], filled as run files are read.
 struct SweepGoals {
   std::vector<GoalDefinition> definitions;
   std::vector<double> value_at_deadline, first_met, cost_to_deadline;
@@ -299,37 +300,38 @@ void write_sweep_attributes(hid_t file, const SweepDefinition& sweep, const Scen
   h5::write_attribute(file, "sweep_fingerprint", fingerprint_text(sweep.fingerprint));
 }
 
-// The run dimension and each varied setting's value per run under /coords/run.
-h5::Handle write_run_coordinates(hid_t file, const SweepDefinition& sweep) {
-  const std::size_t runs = sweep.points.size();
-  std::vector<std::int64_t> index(runs);
-  for (std::size_t p = 0; p < runs; ++p) index[p] = static_cast<std::int64_t>(p);
-  h5::Handle run = h5::write_ints(file, "run", {runs}, index.data());
-  h5::make_dimension(run, "run");
-  h5::write_attribute(run, "description",
-                      std::string("point of the sweep's design; its settings are in /coords/run"));
+// The point dimension and each varied setting's value per design point under /coords/point.
+h5::Handle write_point_coordinates(hid_t file, const SweepDefinition& sweep) {
+  const std::size_t points = sweep.points.size();
+  std::vector<std::int64_t> index(points);
+  for (std::size_t p = 0; p < points; ++p) index[p] = static_cast<std::int64_t>(p);
+  h5::Handle point = h5::write_ints(file, "point", {points}, index.data());
+  h5::make_dimension(point, "point");
+  h5::write_attribute(
+      point, "description",
+      std::string("point of the sweep's design; its settings are in /coords/point"));
   h5::Handle coords = h5::open_group(file, "coords");
-  h5::Handle group = h5::create_group(coords, "run");
+  h5::Handle group = h5::create_group(coords, "point");
   for (std::size_t s = 0; s < sweep.settings.size(); ++s) {
-    std::vector<double> values(runs);
-    for (std::size_t p = 0; p < runs; ++p) values[p] = sweep.points[p][s];
-    h5::Handle ds = h5::write_doubles(group, sweep.settings[s], {runs}, values.data());
-    h5::attach_dimension(ds, run, 0);
+    std::vector<double> values(points);
+    for (std::size_t p = 0; p < points; ++p) values[p] = sweep.points[p][s];
+    h5::Handle ds = h5::write_doubles(group, sweep.settings[s], {points}, values.data());
+    h5::attach_dimension(ds, point, 0);
     h5::write_attribute(ds, "description",
-                        fmt::format("value of {} in each run (point)", sweep.settings[s]));
+                        fmt::format("value of {} at each design point", sweep.settings[s]));
   }
-  return run;
+  return point;
 }
 
-void write_sweep_goals(hid_t file, const SweepGoals& goals, const SweepDefinition& sweep, hid_t run,
-                       hid_t replicate) {
+void write_sweep_goals(hid_t file, const SweepGoals& goals, const SweepDefinition& sweep,
+                       hid_t point, hid_t replicate) {
   if (goals.definitions.empty()) return;
   h5::Handle group = h5::create_group(file, "goals");
   h5::Handle goal = write_goal_definitions(file, group, goals.definitions);
   const std::vector<hsize_t> shape{sweep.points.size(), goals.definitions.size(),
                                    static_cast<hsize_t>(sweep.replicates)};
   auto per_run = [&](h5::Handle ds, const std::string& units, const std::string& text) {
-    h5::attach_dimension(ds, run, 0);
+    h5::attach_dimension(ds, point, 0);
     h5::attach_dimension(ds, goal, 1);
     h5::attach_dimension(ds, replicate, 2);
     if (!units.empty()) h5::write_attribute(ds, "units", units);
@@ -347,22 +349,22 @@ void write_sweep_goals(hid_t file, const SweepGoals& goals, const SweepDefinitio
   }
 }
 
-// /facts/NAME [run][replicate]: each run's stylized facts.
+// /facts/NAME [point][replicate]: each run's stylized facts.
 void write_sweep_facts(hid_t file, const std::vector<MetricInfo>& infos,
                        const std::vector<double>& values, const std::vector<hsize_t>& shape,
-                       hid_t run, hid_t replicate) {
+                       hid_t point, hid_t replicate) {
   h5::Handle group = h5::create_group(file, "facts");
   const std::size_t block = shape[0] * shape[1];
   for (std::size_t f = 0; f < infos.size(); ++f) {
     h5::Handle ds = h5::write_doubles(group, infos[f].name, shape, values.data() + f * block);
-    h5::attach_dimension(ds, run, 0);
+    h5::attach_dimension(ds, point, 0);
     h5::attach_dimension(ds, replicate, 1);
     h5::write_attribute(ds, "units", infos[f].units);
     h5::write_attribute(ds, "description", infos[f].description);
   }
 }
 
-// Copies one stored run's goals into the sweep's [run][goal][replicate] arrays, sized for the
+// Copies one stored run's goals into the sweep's [point][goal][replicate] arrays, sized for the
 // goals of the first run; a run with other goals is refused.
 void gather_goals(SweepGoals& out, const GoalResults& g, std::size_t point, std::size_t replicate,
                   std::size_t replicates, const std::string& path) {
@@ -600,7 +602,7 @@ void SweepStore::assemble(const std::string& output, const Model& model,
     h5::write_strings(sweep_group, "definition", {sweep_.text}, true);
     h5::Handle time, cluster, replicate;
     write_coordinates(file, base, replicates, time, cluster, replicate);
-    h5::Handle run = write_run_coordinates(file, sweep_);
+    h5::Handle point = write_point_coordinates(file, sweep_);
 
     h5::Handle metrics_group = h5::create_group(file, "metrics");
     std::vector<h5::Handle> datasets;
@@ -609,7 +611,7 @@ void SweepStore::assemble(const std::string& output, const Model& model,
     for (std::size_t m : metric_index) {
       const MetricInfo& info = model.metrics()[m];
       h5::Handle ds = h5::create_doubles(metrics_group, info.name, shape, chunk);
-      h5::attach_dimension(ds, run, 0);
+      h5::attach_dimension(ds, point, 0);
       h5::attach_dimension(ds, replicate, 1);
       h5::attach_dimension(ds, time, 2);
       h5::attach_dimension(ds, cluster, 3);
@@ -642,9 +644,9 @@ void SweepStore::assemble(const std::string& output, const Model& model,
         }
       }
     }
-    write_sweep_goals(file, goals, sweep_, run, replicate);
+    write_sweep_goals(file, goals, sweep_, point, replicate);
     if (sweep_.facts)
-      write_sweep_facts(file, model.facts(), facts, {points, replicates}, run, replicate);
+      write_sweep_facts(file, model.facts(), facts, {points, replicates}, point, replicate);
     h5::check(H5Fflush(file, H5F_SCOPE_GLOBAL), "flush " + output);
   });
 }

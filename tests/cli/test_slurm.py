@@ -149,5 +149,5 @@ def test_python_sweep_as_slurm_jobs_waits_and_loads_the_local_result(local_slurm
     ds = cs.sweep(SWEEP_SMALL, out, launcher="slurm", shards=2, executable=EXECUTABLE,
                   env=local_slurm.env, poll_seconds=0.5)
     assert_same_sweep(local, out)
-    assert ds.sizes["run"] == 6
+    assert ds.sizes["point"] == 6
     assert any(p.name.startswith("clustersim-merge-") for p in tmp_path.iterdir())

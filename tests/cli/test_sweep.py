@@ -258,14 +258,14 @@ def test_goals_on_a_sweep_file_reports_each_point(local_small):
 
 
 @pytest.mark.skipif(not PACKAGE_BUILT, reason="the Python package is not built")
-def test_load_reads_the_run_dimension_and_its_settings(local_small):
+def test_load_reads_the_point_dimension_and_its_settings(local_small):
     import clustersim as cs
     ds = cs.load(local_small)
-    assert dict(ds.sizes) == {"run": 6, "replicate": 2, "time": 12, "cluster": 3, "goal": 4}
-    assert ds["output_value"].dims == ("run", "replicate", "time", "cluster")
+    assert dict(ds.sizes) == {"point": 6, "replicate": 2, "time": 12, "cluster": 3, "goal": 4}
+    assert ds["output_value"].dims == ("point", "replicate", "time", "cluster")
     np.testing.assert_array_equal(ds["policy.ip_protection"].values, [0, 0, 0, 1, 1, 1])
     np.testing.assert_array_equal(ds["policy.rd_super_deduction"].values, [0.5, 1, 1.5] * 2)
-    assert ds["policy.ip_protection"].dims == ("run",)
+    assert ds["policy.ip_protection"].dims == ("point",)
     assert ds.attrs["sweep_method"] == "grid"
     with h5py.File(local_small, "r") as f:
         np.testing.assert_array_equal(ds["output_value"].values, f["metrics/output_value"][()])
@@ -374,7 +374,7 @@ def test_goals_refuses_a_sweep_file_whose_points_hold_no_replicates(local_small,
                 dtype = f[f"goals/{name}"].dtype
                 del f[f"goals/{name}"]
                 f.create_dataset(f"goals/{name}", shape=(1_000_000, 4, 0), dtype=dtype)
-        del f["coords/run"]  # nothing else bounds the points
+        del f["coords/point"]  # nothing else bounds the points
     done = clustersim("goals", damaged)
     assert done.returncode == 2, done.stderr
     assert "/goals/value_at_deadline has the wrong shape" in done.stderr

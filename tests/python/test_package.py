@@ -383,11 +383,13 @@ def test_load_refuses_other_files(tmp_path):
         cs.load(other)
 
 
-# --- sweep files (a leading run dimension) ------------------------------------------------------
+# --- sweep files (a leading point dimension) ------------------------------------------------------
 
-def test_load_tolerates_a_leading_run_dimension(tmp_path, cli_file):
-    """A sweep-like file made from a run file: every metric and goal result gets a leading
-    `run` dimension of 2 (dimension scale /run), and /coords/run lists each run's setting."""
+def test_load_names_an_older_sweeps_run_dimension_point(tmp_path, cli_file):
+    """A sweep-like file made from a run file in the layout of sweep schema 1.2 and older:
+    every metric and goal result gets a leading `run` dimension of 2 (dimension scale /run),
+    and /coords/run lists each point's setting. It loads with that dimension named `point`,
+    as sweep schema 1.3 names it."""
     sweep = tmp_path / "sweep.h5"
     with h5py.File(cli_file, "r") as src, sealed_h5(sweep, "w") as f:
         for key, value in src.attrs.items():
@@ -425,14 +427,14 @@ def test_load_tolerates_a_leading_run_dimension(tmp_path, cli_file):
                         g[name].attrs[key] = value
     loaded = cs.load(sweep)
     single = cs.load(cli_file)
-    assert loaded["output_value"].dims == ("run", "replicate", "time", "cluster")
+    assert loaded["output_value"].dims == ("point", "replicate", "time", "cluster")
     assert list(loaded["policy.rd_super_deduction"].values) == [0.5, 1.0]
-    assert loaded["goal_met"].dims == ("run", "goal", "replicate")
+    assert loaded["goal_met"].dims == ("point", "goal", "replicate")
     for i in range(2):
-        part = loaded.isel(run=i)
+        part = loaded.isel(point=i)
         assert part["output_value"].values.tobytes() == single["output_value"].values.tobytes()
     table = cs.goals(loaded)
-    assert list(table.index.names) == ["run", "id"] and len(table) == 2 * loaded.sizes["goal"]
+    assert list(table.index.names) == ["point", "id"] and len(table) == 2 * loaded.sizes["goal"]
     assert table.loc[1].equals(cs.goals(single))
     lazy = cs.load(sweep, lazy=True)
     try:

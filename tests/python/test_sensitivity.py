@@ -3,6 +3,7 @@ cs.sensitivity (Ishigami), outcome expressions evaluated by the engine on a Data
 against hand-computed values and against its evaluation of the same file, the plot, and the
 errors."""
 import math
+import shutil
 
 import matplotlib
 
@@ -37,10 +38,11 @@ def ishigami_truth(a=7.0, b=0.1):
 
 
 def saltelli_dataset(settings, base_samples, lo=0.0, hi=1.0, method="saltelli"):
-    """A sweep Dataset as cs.load gives it, without metrics: the design's settings along run."""
+    """A sweep Dataset as cs.load gives it, without metrics: the design's settings along
+    point."""
     design = lo + (hi - lo) * _core.saltelli_design(len(settings), base_samples)
-    coords = {"run": np.arange(design.shape[0])}
-    coords.update({name: ("run", design[:, i]) for i, name in enumerate(settings)})
+    coords = {"point": np.arange(design.shape[0])}
+    coords.update({name: ("point", design[:, i]) for i, name in enumerate(settings)})
     attrs = {"sweep_method": method, "sweep_settings": list(settings),
              "sweep_base_samples": base_samples}
     return xr.Dataset(coords=coords, attrs=attrs)
@@ -85,7 +87,7 @@ def test_ishigami_through_the_python_path():
     np.testing.assert_array_equal(df.loc[SETTINGS, "ST_low"], r["total_low"])
     np.testing.assert_array_equal(df.loc[SETTINGS, "S1"], r["first"])
     # Per replicate: averaged over replicates first.
-    twice = xr.concat([y, y], dim="replicate").transpose("run", "replicate")
+    twice = xr.concat([y, y], dim="replicate").transpose("point", "replicate")
     np.testing.assert_array_equal(cs.sensitivity(ds, twice, bootstrap=500, seed=1), df)
 
 
@@ -103,13 +105,14 @@ def output_values():
 
 
 def write_sweep(path, method="grid", settings=("policy.a",), base_samples=None, output=None,
-                met=None):
+                met=None, point="point"):
     """A sweep result file in the layout `clustersim sweep` writes (netCDF-style dimension
     scales at the root). By default it holds the values of tests/unit/outcome_test.cpp; else
-    ``output`` [run, replicate, time, cluster] sets the runs, and every goal is met."""
+    ``output`` [point, replicate, time, cluster] sets the points, and every goal is met.
+    ``point="run"`` writes the layout of sweep schema 1.2 and older."""
     if output is None:
         output = output_values()
-        met = [[[1, 0], [0, 0]], [[1, 1], [-1, 1]]]  # G2 undecided in run 1, replicate 0
+        met = [[[1, 0], [0, 0]], [[1, 1], [-1, 1]]]  # G2 undecided at point 1, replicate 0
         value = [[[3, 5], [1, 2]], [[6, 8], [np.nan, 4]]]
         cost = [[[1e9, 3e9], [1e9, 1e9]], [[2e9, 2e9], [np.nan, 1e9]]]
     else:
@@ -126,7 +129,7 @@ def write_sweep(path, method="grid", settings=("policy.a",), base_samples=None, 
         f.attrs["replicates"] = np.int64(REPLICATES)
         text = h5py.string_dtype()
         scales = {
-            "run": f.create_dataset("run", data=np.arange(runs, dtype=np.int64)),
+            point: f.create_dataset(point, data=np.arange(runs, dtype=np.int64)),
             "replicate": f.create_dataset("replicate", data=np.arange(REPLICATES, dtype=np.int64)),
             "time": f.create_dataset("time", data=2019.25 + 0.25 * np.arange(STEPS)),
             "cluster": f.create_dataset("cluster", data=["alpha", "beta"], dtype=text),
@@ -142,13 +145,13 @@ def write_sweep(path, method="grid", settings=("policy.a",), base_samples=None, 
 
         attach(f.create_dataset("coords/time_label", data=LABELS, dtype=text), ["time"])
         for i, name in enumerate(settings):
-            attach(f.create_dataset(f"coords/run/{name}", data=np.arange(runs) + i), ["run"])
-        metric_dims = ["run", "replicate", "time", "cluster"]
+            attach(f.create_dataset(f"coords/{point}/{name}", data=np.arange(runs) + i), [point])
+        metric_dims = [point, "replicate", "time", "cluster"]
         for name, values in (("output", output), ("patents", np.zeros_like(output))):
             metric = f.create_dataset(f"metrics/{name}", data=values)
             attach(metric, metric_dims)
             metric.attrs["kind"] = "flow"  # how sum() adds it up (an amount per quarter)
-        goal_dims = ["run", "goal", "replicate"]
+        goal_dims = [point, "goal", "replicate"]
         attach(f.create_dataset("goals/met", data=np.array(met, dtype=np.int8)), goal_dims)
         attach(f.create_dataset("goals/value_at_deadline", data=np.array(value)), goal_dims)
         attach(f.create_dataset("goals/first_met", data=np.array(value)), goal_dims)
@@ -185,18 +188,31 @@ EXPECTED = {
 @pytest.mark.parametrize("expression", list(EXPECTED))
 def test_expressions_match_hand_values_and_the_engine(sweep_file, expression):
     ds = cs.load(sweep_file)
-    assert ds["output"].dims == ("run", "replicate", "time", "cluster")
-    assert ds["goal_met"].dims == ("run", "goal", "replicate")
+    assert ds["output"].dims == ("point", "replicate", "time", "cluster")
+    assert ds["goal_met"].dims == ("point", "goal", "replicate")
     ours = evaluate_outcome(ds, expression)
     np.testing.assert_allclose(ours, EXPECTED[expression], rtol=1e-12)
     np.testing.assert_allclose(ours, _core.evaluate_outcome(str(sweep_file), expression),
                                rtol=1e-12)
 
 
+def test_an_older_sweep_files_run_dimension_is_read_as_point(tmp_path):
+    """Sweep schema 1.2 and older called the design-point dimension `run` (/run, /coords/run):
+    cs.load names it `point`, and the engine reads it, with the same numbers."""
+    old = write_sweep(tmp_path / "old.h5", point="run")
+    ds = cs.load(old)
+    assert ds["output"].dims == ("point", "replicate", "time", "cluster")
+    assert ds["policy.a"].dims == ("point",)
+    for expression, expected in EXPECTED.items():
+        np.testing.assert_allclose(evaluate_outcome(ds, expression), expected, rtol=1e-12)
+        np.testing.assert_allclose(_core.evaluate_outcome(str(old), expression), expected,
+                                   rtol=1e-12)
+
+
 @pytest.mark.parametrize("expression, column, detail", [
-    ("G2", 1, "goal G2 is undecided in run 1 (replicate 0): the run ends before the goal's "
+    ("G2", 1, "goal G2 is undecided at point 1 (replicate 0): the run ends before the goal's "
               "deadline"),
-    ("  G2.value", 3, "goal G2 is undecided in run 1 (replicate 0)"),
+    ("  G2.value", 3, "goal G2 is undecided at point 1 (replicate 0)"),
     ("G9", 1, "no goal 'G9'; goals are G1, G2"),
     ("G1.price", 4, "no goal field 'price'; fields are value and cost"),
     ("sum(revenue)", 5, "no metric 'revenue'; metrics are output, patents"),
@@ -224,10 +240,24 @@ def test_expression_errors_match_the_engine(sweep_file, expression, column, deta
     assert message in str(engine_error.value)
 
 
+def test_a_sweep_without_metrics_names_the_missing_metric(sweep_file, tmp_path):
+    """Found by result_fuzz: with no metrics a name is not checked as it is parsed, and asking
+    for its kind failed outside the error path (C++: std::out_of_range, exit 1)."""
+    ds = cs.load(sweep_file).drop_vars(["output", "patents"])
+    with pytest.raises(ValueError, match="no metric 'output'; the dataset holds no metrics"):
+        evaluate_outcome(ds, "sum(output)")
+    bare = tmp_path / "bare.h5"
+    shutil.copy(sweep_file, bare)
+    with sealed_h5(bare) as f:
+        del f["metrics"]
+    with pytest.raises(cs.ScenarioError, match="no metric 'output'; the file holds no metrics"):
+        _core.evaluate_outcome(str(bare), "sum(output)")
+
+
 
 def test_outcomes_in_memory_follow_dimension_names_and_name_what_is_missing(sweep_file):
     ds = cs.load(sweep_file)
-    shuffled = ds.transpose("cluster", "time", "goal", "replicate", "run")
+    shuffled = ds.transpose("cluster", "time", "goal", "replicate", "point")
     for expression in ("sum(output, 2020)", "G1.value", "clusters(output >= 71, 2020Q4)"):
         np.testing.assert_array_equal(evaluate_outcome(shuffled, expression),
                                       EXPECTED[expression])
@@ -237,7 +267,7 @@ def test_outcomes_in_memory_follow_dimension_names_and_name_what_is_missing(swee
         evaluate_outcome(ds.drop_vars("goal_cost_to_deadline"), "G1.cost")
     with pytest.raises(ValueError, match="no replicate dimension"):
         evaluate_outcome(ds.isel(replicate=0), "G1")
-    table = _core.SweepTable(runs=2, replicates=2, steps=8, clusters=3, time_labels=LABELS,
+    table = _core.SweepTable(points=2, replicates=2, steps=8, clusters=3, time_labels=LABELS,
                              goal_ids=[], metric_names=["output"],
                              metric=lambda name: ds[name].values, goal_field=lambda f: None,
                              metric_kind=lambda name: ("flow", ""))
@@ -245,7 +275,7 @@ def test_outcomes_in_memory_follow_dimension_names_and_name_what_is_missing(swee
                                          "needs 96"):
         _core.evaluate_outcome(table, "sum(output)")
     with pytest.raises(ValueError, match="7 time labels for 8 steps"):
-        _core.SweepTable(runs=2, replicates=2, steps=8, clusters=2, time_labels=LABELS[1:],
+        _core.SweepTable(points=2, replicates=2, steps=8, clusters=2, time_labels=LABELS[1:],
                          goal_ids=[], metric_names=[], metric=print, goal_field=print,
                          metric_kind=print)
 
@@ -254,20 +284,20 @@ def test_sensitivity_refuses_what_is_not_a_saltelli_sweep(sweep_file):
         cs.sensitivity(cs.load(sweep_file), "G1")
     with pytest.raises(ValueError, match="not a sweep"):
         cs.sensitivity(xr.Dataset(), "G1")
-    short = saltelli_dataset(SETTINGS, 8).isel(run=slice(0, 39))
-    with pytest.raises(ValueError, match="8 base samples and 3 settings has 40 runs, the "
+    short = saltelli_dataset(SETTINGS, 8).isel(point=slice(0, 39))
+    with pytest.raises(ValueError, match="8 base samples and 3 settings has 40 points, the "
                                          "dataset has 39"):
         cs.sensitivity(short, short["x1"])
 
 
 def test_sensitivity_refuses_bad_outcomes():
     ds = saltelli_dataset(SETTINGS, 8)
-    with pytest.raises(ValueError, match=r"dims \(run,\) or \(run, replicate\)"):
+    with pytest.raises(ValueError, match=r"dims \(point,\) or \(point, replicate\)"):
         cs.sensitivity(ds, ds["x1"].expand_dims(cluster=2))
     with pytest.raises(TypeError, match="expression"):
         cs.sensitivity(ds, 3.0)
     missing = ds["x1"].where(ds["x1"] < 0.8)
-    with pytest.raises(ValueError, match="not finite in .* run"):
+    with pytest.raises(ValueError, match="not finite at .* point"):
         cs.sensitivity(ds, missing)
     with pytest.raises(ValueError, match="does not vary"):
         cs.sensitivity(ds, xr.zeros_like(ds["x1"]))
@@ -278,7 +308,7 @@ def test_sensitivity_refuses_bad_outcomes():
 
 
 def test_indices_of_an_expression_match_the_engines_path(tmp_path):
-    # A saltelli sweep of 2 settings and 128 base samples (512 runs) whose output in every
+    # A saltelli sweep of 2 settings and 128 base samples (512 points) whose output in every
     # quarter and cluster is x1 + 2 x2, plus 0.01 per replicate.
     n, settings = 128, ["policy.a", "policy.b"]
     design = _core.saltelli_design(2, n)

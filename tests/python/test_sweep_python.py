@@ -29,7 +29,7 @@ def test_a_sweep_file_runs_in_process_to_the_clis_file(cli_sweep, tmp_path):
     out = tmp_path / "py.h5"
     ds = cs.sweep(SWEEP_SMALL, out, threads=2, progress=False)
     assert_same_sweep(cli_sweep, out)
-    assert ds.sizes["run"] == 6 and ds.attrs["sweep_method"] == "grid"
+    assert ds.sizes["point"] == 6 and ds.attrs["sweep_method"] == "grid"
     with pytest.raises(FileExistsError):
         cs.sweep(SWEEP_SMALL, out, progress=False)
 
@@ -57,14 +57,14 @@ def test_points_are_selected_by_a_varied_settings_value(cli_sweep):
     ds = cs.load(cli_sweep)
     # Each varied setting indexes the points by its full name; sel calls chain.
     chosen = ds.sel({"policy.rd_super_deduction": 1.0})
-    assert chosen.sizes["run"] == 2
+    assert chosen.sizes["point"] == 2
     assert sorted(chosen["policy.ip_protection"].values.tolist()) == [0.0, 1.0]
     one = chosen.sel({"policy.ip_protection": 1.0})
-    i = int(one["run"])
+    i = int(one["point"])
     assert float(ds["policy.rd_super_deduction"][i]) == 1.0
     np.testing.assert_array_equal(one["output_value"].values,
-                                  ds.isel(run=i)["output_value"].values)
-    # The goals of a selected point read as a run's.
+                                  ds.isel(point=i)["output_value"].values)
+    # The goals of a selected point read as an ensemble's.
     assert len(cs.goals(one)) == ds.sizes["goal"]
 
 
@@ -74,8 +74,8 @@ def test_one_varied_setting_indexes_the_points_beside_their_number(tmp_path):
                      "vary: {grid: {policy.talent_programme.recruits_per_year: [0, 20]}}\n")
     ds = cs.sweep(sweep, tmp_path / "one.h5", progress=False)
     picked = ds.sel({"policy.talent_programme.recruits_per_year": 20})
-    assert int(picked["run"]) == 1
-    assert ds.sel(run=0)["policy.talent_programme.recruits_per_year"] == 0
+    assert int(picked["point"]) == 1
+    assert ds.sel(point=0)["policy.talent_programme.recruits_per_year"] == 0
 
 
 def test_mpirun_placement_gives_the_same_file(cli_sweep, tmp_path):

@@ -172,7 +172,7 @@ def read_result(path):
             if int(f.attrs["schema_version"][0]) != 1:
                 raise BadInput(path, f"result schema version {f.attrs['schema_version']} is "
                                      "not readable here (expects 1.x)")
-            if "run" in f:
+            if "point" in f or "run" in f:  # a sweep's design points (named run before 1.3)
                 raise BadInput(path, "a sweep file; compare the result files of two runs")
             # Schema 1.1 keeps the decimal year in /coords/time_year (/time is CF days).
             times = f["coords/time_year"][...] if "coords/time_year" in f else f["time"][...]

@@ -4,7 +4,7 @@ import numpy as np
 
 # The groups and root dimensions that hold a sweep's results (the rest is provenance).
 COMPARED_GROUPS = ("metrics", "goals", "coords")
-DIMENSIONS = ("run", "replicate", "time", "cluster", "goal")
+DIMENSIONS = ("point", "run", "replicate", "time", "cluster", "goal")
 
 
 def datasets(group, prefix=""):

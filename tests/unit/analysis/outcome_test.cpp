@@ -13,13 +13,13 @@
 
 namespace {
 
-// 2 runs x 2 replicates x 8 quarters (2019Q1..2020Q4) x 2 clusters. Metric "output" is
-// 1000 run + 100 replicate + 10 step + cluster, so every sum below has a closed form.
-// Goals [run][goal][replicate]: G1 met in 1 of 2 replicates in run 0 and in both in run 1;
-// G2 is undecided (-1) in run 1, replicate 0.
+// 2 points x 2 replicates x 8 quarters (2019Q1..2020Q4) x 2 clusters. Metric "output" is
+// 1000 point + 100 replicate + 10 step + cluster, so every sum below has a closed form.
+// Goals [point][goal][replicate]: G1 met in 1 of 2 replicates at point 0 and in both at point 1;
+// G2 is undecided (-1) at point 1, replicate 0.
 sim::SweepTable table() {
   sim::SweepTable t;
-  t.runs = 2;
+  t.points = 2;
   t.replicates = 2;
   t.steps = 8;
   t.clusters = 2;
@@ -29,11 +29,11 @@ sim::SweepTable table() {
   t.metric = [](const std::string& name) {
     std::vector<double> v;
     const double scale = name == "sales_rate" ? 4.0 : name == "patents" ? 0.0 : 1.0;
-    for (int run = 0; run < 2; ++run) {
+    for (int point = 0; point < 2; ++point) {
       for (int rep = 0; rep < 2; ++rep) {
         for (int step = 0; step < 8; ++step) {
           for (int c = 0; c < 2; ++c) {
-            v.push_back(scale * (1000.0 * run + 100.0 * rep + 10.0 * step + c));
+            v.push_back(scale * (1000.0 * point + 100.0 * rep + 10.0 * step + c));
           }
         }
       }
@@ -50,9 +50,9 @@ sim::SweepTable table() {
     return sim::MetricKind::Flow;
   };
   t.goals = [](const std::string& field) -> std::vector<double> {
-    if (field == "met") return {1, 0, 0, 0, /* run 1 */ 1, 1, -1, 1};
-    if (field == "value_at_deadline") return {3, 5, 1, 2, /* run 1 */ 6, 8, NAN, 4};
-    if (field == "cost_to_deadline") return {1e9, 3e9, 1e9, 1e9, /* run 1 */ 2e9, 2e9, NAN, 1e9};
+    if (field == "met") return {1, 0, 0, 0, /* point 1 */ 1, 1, -1, 1};
+    if (field == "value_at_deadline") return {3, 5, 1, 2, /* point 1 */ 6, 8, NAN, 4};
+    if (field == "cost_to_deadline") return {1e9, 3e9, 1e9, 1e9, /* point 1 */ 2e9, 2e9, NAN, 1e9};
     throw sim::InputError({"table", 0, 0}, "", "no goal field " + field);
   };
   return t;
@@ -93,14 +93,14 @@ TEST(Outcome, GoalShareValueAndCost) {
 }
 
 TEST(Outcome, SumOverClustersAndPeriods) {
-  // Whole run, per replicate: sum over 8 steps and 2 clusters of 1000 run + 100 rep + 10 t + c
-  // = 16 (1000 run + 100 rep) + 20 (0 + ... + 7) + 8; the mean over rep = 0, 1 adds 800.
+  // Whole run, per replicate: sum over 8 steps and 2 clusters of 1000 point + 100 rep + 10 t + c
+  // = 16 (1000 point + 100 rep) + 20 (0 + ... + 7) + 8; the mean over rep = 0, 1 adds 800.
   EXPECT_EQ(outcome("sum(output)"), (Values{1368.0, 17368.0}));
-  // 2020Q4 is step 7: 2 (1000 run + 100 rep + 70) + 1, mean over replicates.
+  // 2020Q4 is step 7: 2 (1000 point + 100 rep + 70) + 1, mean over replicates.
   EXPECT_EQ(outcome("sum(output, 2020Q4)"), (Values{241.0, 2241.0}));
-  // 2020: steps 4..7, 8 (1000 run + 100 rep) + 20 (4 + 5 + 6 + 7) + 4.
+  // 2020: steps 4..7, 8 (1000 point + 100 rep) + 20 (4 + 5 + 6 + 7) + 4.
   EXPECT_EQ(outcome("sum(output, 2020)"), (Values{844.0, 8844.0}));
-  // 2019Q3:2020Q2: steps 2..5, 8 (1000 run + 100 rep) + 20 (2 + 3 + 4 + 5) + 4.
+  // 2019Q3:2020Q2: steps 2..5, 8 (1000 point + 100 rep) + 20 (2 + 3 + 4 + 5) + 4.
   EXPECT_EQ(outcome("sum(output, 2019Q3:2020Q2)"), (Values{684.0, 8684.0}));
   EXPECT_EQ(outcome(" sum ( output , 2019q3 : 2020Q2 ) "), (Values{684.0, 8684.0}));
   // Years as ends of a range: 2019:2020 is the whole run.
@@ -110,18 +110,18 @@ TEST(Outcome, SumOverClustersAndPeriods) {
 }
 
 TEST(Outcome, MeanOverQuarters) {
-  // 2020: (8000 run + 800 rep + 444) / 4 per replicate.
+  // 2020: (8000 point + 800 rep + 444) / 4 per replicate.
   EXPECT_EQ(outcome("mean(output, 2020)"), (Values{211.0, 2211.0}));
   EXPECT_EQ(outcome("mean(output, 2020Q4)"), outcome("sum(output, 2020Q4)"));
   EXPECT_EQ(outcome("mean(output)"), (Values{1368.0 / 8, 17368.0 / 8}));
 }
 
 TEST(Outcome, ClustersAtLeastAThreshold) {
-  // 2020Q4: run 0 has clusters 70, 71 (replicate 0) and 170, 171 (replicate 1).
+  // 2020Q4: point 0 has clusters 70, 71 (replicate 0) and 170, 171 (replicate 1).
   EXPECT_EQ(outcome("clusters(output >= 71, 2020Q4)"), (Values{1.5, 2.0}));
   EXPECT_EQ(outcome("clusters(output >= 171, 2020Q4)"), (Values{0.5, 2.0}));
   EXPECT_EQ(outcome("clusters(output>=1.71e2,2020Q4)"), (Values{0.5, 2.0}));
-  // Whole run, per cluster: 8000 run + 800 rep + 280 + 8 c, so 280 and 288 in run 0, rep 0.
+  // Whole run, per cluster: 8000 point + 800 rep + 280 + 8 c, so 280 and 288 at point 0, rep 0.
   EXPECT_EQ(outcome("clusters(output >= 285)"), (Values{1.5, 2.0}));
   EXPECT_EQ(outcome("clusters(output >= -1)"), (Values{2.0, 2.0}));
 }
@@ -133,7 +133,7 @@ TEST(Outcome, EndIsTheLastQuarterOfThePeriod) {
 }
 
 TEST(Outcome, ArithmeticCombinesRunValues) {
-  // Per run: sum(output, 2020) is 844 and 8844, sum(output, 2019) 524 and 8524.
+  // Per point: sum(output, 2020) is 844 and 8844, sum(output, 2019) 524 and 8524.
   EXPECT_EQ(outcome("sum(output, 2020) / sum(output, 2019)"),
             (Values{844.0 / 524.0, 8844.0 / 8524.0}));
   EXPECT_EQ(outcome("sum(output, 2020) - sum(output, 2019)"), (Values{320.0, 320.0}));
@@ -149,7 +149,7 @@ TEST(Outcome, NaNInAMetricIsNotSkipped) {
   sim::SweepTable t = table();
   t.metric = [](const std::string&) {
     std::vector<double> v(2 * 2 * 8 * 2, 1.0);
-    v[3] = NAN;  // run 0, replicate 0, step 1, cluster 1
+    v[3] = NAN;  // point 0, replicate 0, step 1, cluster 1
     return v;
   };
   const auto whole = sim::evaluate_outcome("sum(output)", t);
@@ -162,7 +162,7 @@ TEST(Outcome, NaNInAMetricIsNotSkipped) {
 // and 2 clusters: 0) matched an empty metric, and the loops walked 2^62 replicates past its end.
 TEST(Outcome, AShapeWhoseSizeOverflowsIsRefused) {
   sim::SweepTable t = table();
-  t.runs = 1;
+  t.points = 1;
   t.replicates = std::size_t{1} << 62;
   t.steps = 2;
   t.clusters = 2;
@@ -174,14 +174,14 @@ TEST(Outcome, AShapeWhoseSizeOverflowsIsRefused) {
   EXPECT_THROW(sim::evaluate_outcome("G1", t), std::invalid_argument);
 }
 
-// fact(F) is each run's stylized fact, averaged over its replicates; a fact the sweep did not
+// fact(F) is each point's stylized fact, averaged over its replicates; a fact the sweep did not
 // record, or any fact of a sweep that recorded none, is an error naming what there is.
 TEST(Outcome, FactIsTheMeanOverReplicates) {
   sim::SweepTable t = table();
   t.fact_names = {"growth_sd", "size_tail_exponent"};
   t.fact = [](const std::string& name) -> std::vector<double> {
-    if (name == "growth_sd") return {0.1, 0.3, /* run 1 */ 0.2, 0.2};
-    return {1.0, NAN, /* run 1 */ 1.5, 2.5};
+    if (name == "growth_sd") return {0.1, 0.3, /* point 1 */ 0.2, 0.2};
+    return {1.0, NAN, /* point 1 */ 1.5, 2.5};
   };
   EXPECT_EQ(sim::evaluate_outcome("fact(growth_sd)", t), (Values{0.2, 0.2}));
   EXPECT_EQ(sim::evaluate_outcome("fact( growth_sd ) * 10", t), (Values{2.0, 2.0}));
@@ -203,7 +203,7 @@ TEST(Outcome, FactIsTheMeanOverReplicates) {
 
 TEST(Outcome, UndecidedGoalIsAnError) {
   const std::string detail =
-      "goal G2 is undecided in run 1 (replicate 0): the run ends before the goal's deadline";
+      "goal G2 is undecided at point 1 (replicate 0): the run ends before the goal's deadline";
   expect_error("G2", 1, detail);
   expect_error("  G2.value", 3, detail);
   expect_error("G2.cost", 1, detail);
@@ -297,7 +297,7 @@ TEST(OutcomeKinds, ATrailingYearIsReadAtThePeriodsEnd) {
 }
 
 TEST(OutcomeKinds, ARatioIsComparedClusterByClusterAndNeverAdded) {
-  // A cluster's mean over 2020 is 1000 run + 100 replicate + 55 + cluster: in run 0, 55 and
+  // A cluster's mean over 2020 is 1000 point + 100 replicate + 55 + cluster: at point 0, 55 and
   // 56 in replicate 0, 155 and 156 in replicate 1. Added over 2020 it would be four times that.
   EXPECT_EQ(outcome("clusters(price >= 56, 2020)"), (Values{1.5, 2.0}));
   EXPECT_EQ(outcome("clusters(price >= 156, 2020)"), (Values{0.5, 2.0}));

@@ -28,15 +28,18 @@ struct SweepSpec {
   std::string method = "saltelli";
   std::vector<std::string> settings = {"policy.a", "policy.b"};
   std::size_t base_samples = 8;
-  std::size_t runs = 8 * 4;  // base_samples * (settings + 2)
+  std::size_t points = 8 * 4;  // base_samples * (settings + 2)
+  // The design-point dimension: "point", or "run" as sweep schema 1.2 and older named it.
+  std::string point_dimension = "point";
   std::size_t replicates = 2, steps = 4, clusters = 2;
   std::size_t metric_clusters = 2;  // a different value writes a metric of the wrong shape
   bool time_labels = true;
   bool sweep_attributes = true;
+  bool metrics = true;  // false: no /metrics group
   // The metric's kind and units attributes (none written when empty).
   std::string output_kind = "flow";
   std::string output_units;
-  // output[run][replicate][step][cluster] from the run's unit-cube settings (x1, x2).
+  // output[point][replicate][step][cluster] from the point's unit-cube settings (x1, x2).
   std::function<double(double, double, std::size_t)> output = [](double x1, double x2,
                                                                  std::size_t replicate) {
     return x1 + 2.0 * x2 + 0.01 * static_cast<double>(replicate);
@@ -80,7 +83,7 @@ void write_sweep(const std::string& path, const SweepSpec& spec) {
     h5::Handle ds = h5::write_ints(file, name, {n}, index.data());
     h5::make_dimension(ds, name);
   };
-  dimension("run", spec.runs);
+  dimension(spec.point_dimension, spec.points);
   dimension("replicate", spec.replicates);
   std::vector<double> years;
   std::vector<std::string> labels;
@@ -93,16 +96,16 @@ void write_sweep(const std::string& path, const SweepSpec& spec) {
   h5::make_dimension(h5::write_strings(file, "goal", {"G1"}), "goal");
   h5::Handle coords = h5::create_group(file, "coords");
   if (spec.time_labels) h5::write_strings(coords, "time_label", labels);
-  h5::Handle run_coords = h5::create_group(coords, "run");
+  h5::Handle point_coords = h5::create_group(coords, spec.point_dimension);
   for (std::size_t i = 0; i < factors; ++i) {
     std::vector<double> column;
-    for (std::size_t run = 0; run < spec.runs; ++run) {
+    for (std::size_t run = 0; run < spec.points; ++run) {
       column.push_back(design[(run * factors + i) % design.size()]);
     }
-    h5::write_doubles(run_coords, spec.settings[i], {spec.runs}, column.data());
+    h5::write_doubles(point_coords, spec.settings[i], {spec.points}, column.data());
   }
   std::vector<double> output;
-  for (std::size_t run = 0; run < spec.runs; ++run) {
+  for (std::size_t run = 0; run < spec.points; ++run) {
     const double x1 = design[(run * factors) % design.size()];
     const double x2 = factors > 1 ? design[(run * factors + 1) % design.size()] : 0.0;
     for (std::size_t r = 0; r < spec.replicates; ++r) {
@@ -111,22 +114,24 @@ void write_sweep(const std::string& path, const SweepSpec& spec) {
       }
     }
   }
-  h5::Handle metrics = h5::create_group(file, "metrics");
-  h5::Handle output_ds = h5::write_doubles(
-      metrics, "output", {spec.runs, spec.replicates, spec.steps, spec.metric_clusters},
-      output.data());
-  if (!spec.output_kind.empty()) h5::write_attribute(output_ds, "kind", spec.output_kind);
-  if (!spec.output_units.empty()) h5::write_attribute(output_ds, "units", spec.output_units);
+  if (spec.metrics) {
+    h5::Handle metrics = h5::create_group(file, "metrics");
+    h5::Handle output_ds = h5::write_doubles(
+        metrics, "output", {spec.points, spec.replicates, spec.steps, spec.metric_clusters},
+        output.data());
+    if (!spec.output_kind.empty()) h5::write_attribute(output_ds, "kind", spec.output_kind);
+    if (!spec.output_units.empty()) h5::write_attribute(output_ds, "units", spec.output_units);
+  }
   h5::Handle goals = h5::create_group(file, "goals");
   std::vector<std::int8_t> met;
   std::vector<double> value;
-  for (std::size_t run = 0; run < spec.runs; ++run) {
+  for (std::size_t run = 0; run < spec.points; ++run) {
     for (std::size_t r = 0; r < spec.replicates; ++r) {
       met.push_back(static_cast<std::int8_t>(r == 0 ? run % 2 : 1));
       value.push_back(static_cast<double>(run + r));
     }
   }
-  const std::vector<hsize_t> goal_shape{spec.runs, 1, spec.replicates};
+  const std::vector<hsize_t> goal_shape{spec.points, 1, spec.replicates};
   h5::write_bytes(goals, "met", goal_shape, met.data());
   h5::write_doubles(goals, "value_at_deadline", goal_shape, value.data());
   h5::write_doubles(goals, "first_met", goal_shape, value.data());
@@ -177,13 +182,13 @@ TEST_F(SweepFile, ReadsTheDesign) {
   EXPECT_EQ(design.method, "saltelli");
   EXPECT_EQ(design.settings, (std::vector<std::string>{"policy.a", "policy.b"}));
   EXPECT_EQ(design.base_samples, 8u);
-  EXPECT_EQ(design.runs, 32u);
+  EXPECT_EQ(design.points, 32u);
 }
 
 TEST_F(SweepFile, ReadsTheTableAndItsOutcomes) {
   const std::string path = write();
   const sim::SweepTable table = sim::read_sweep_table(path);
-  EXPECT_EQ(table.runs, 32u);
+  EXPECT_EQ(table.points, 32u);
   EXPECT_EQ(table.replicates, 2u);
   EXPECT_EQ(table.steps, 4u);
   EXPECT_EQ(table.clusters, 2u);
@@ -196,14 +201,29 @@ TEST_F(SweepFile, ReadsTheTableAndItsOutcomes) {
   const auto share = sim::evaluate_outcome("G1", table);
   const auto value = sim::evaluate_outcome("G1.value", table);
   ASSERT_EQ(quarter.size(), 32u);
-  for (std::size_t run = 0; run < 32; ++run) {
+  for (std::size_t point = 0; point < 32; ++point) {
     // Two clusters of x1 + 2 x2 + 0.01 replicate, averaged over replicates 0 and 1.
-    EXPECT_NEAR(quarter[run], 2.0 * (design[2 * run] + 2.0 * design[2 * run + 1]) + 0.01, 1e-12);
-    EXPECT_EQ(share[run], run % 2 == 1 ? 1.0 : 0.5);
-    EXPECT_EQ(value[run], static_cast<double>(run) + 0.5);
+    EXPECT_NEAR(quarter[point], 2.0 * (design[2 * point] + 2.0 * design[2 * point + 1]) + 0.01,
+                1e-12);
+    EXPECT_EQ(share[point], point % 2 == 1 ? 1.0 : 0.5);
+    EXPECT_EQ(value[point], static_cast<double>(point) + 0.5);
   }
   expect_file_error(error_of([&] { table.metric("nothing"); }), path,
                     "no metric 'nothing'; metrics are output");
+}
+
+// Sweep schema 1.2 and older named the design-point dimension "run" (/run, /coords/run).
+TEST_F(SweepFile, AnOlderFilesRunDimensionIsItsPoints) {
+  SweepSpec old;
+  old.point_dimension = "run";
+  const std::string path = write(old);
+  EXPECT_EQ(sim::read_sweep_design(path).points, 32u);
+  const sim::SweepTable table = sim::read_sweep_table(path);
+  EXPECT_EQ(table.points, 32u);
+  const auto old_values = sim::evaluate_outcome("sum(output, 2020Q4)", table);
+  // write() puts the current layout at the same path.
+  const auto values = sim::evaluate_outcome("sum(output, 2020Q4)", sim::read_sweep_table(write()));
+  EXPECT_EQ(old_values, values);
 }
 
 TEST_F(SweepFile, ReportRanksByTotalIndex) {
@@ -213,7 +233,7 @@ TEST_F(SweepFile, ReportRanksByTotalIndex) {
   const std::string text =
       sim::sensitivity_report({"policy.a", "policy.b"}, result, "sum(output, 2020Q4)", false);
   EXPECT_NE(text.find("Sobol indices of 'sum(output, 2020Q4)' over a saltelli sweep of 8 base "
-                      "samples (32 runs)\n"),
+                      "samples (32 points)\n"),
             std::string::npos)
       << text;
   EXPECT_NE(text.find("variance of the outcome: "), std::string::npos);
@@ -227,7 +247,7 @@ TEST_F(SweepFile, ReportRanksByTotalIndex) {
   const auto parsed = nlohmann::json::parse(json);
   EXPECT_EQ(parsed["outcome"], "sum(output, 2020Q4)") << json;
   EXPECT_EQ(parsed["base_samples"], 8);
-  EXPECT_EQ(parsed["runs"], 32);
+  EXPECT_EQ(parsed["points"], 32);
   EXPECT_TRUE(parsed["variance"].is_number());
   EXPECT_EQ(parsed["bootstrap"], 100);
   EXPECT_EQ(parsed["confidence"], 0.9);
@@ -272,7 +292,7 @@ TEST_F(SweepFile, AnalysisRefusesOtherDesignsAndBadOutcomes) {
                       sim::sensitivity_of(path, {"G1", 10, 0.95, 0});
                     }),
                     path,
-                    "not a saltelli sweep (its method is 'grid'): Sobol indices need the runs of "
+                    "not a saltelli sweep (its method is 'grid'): Sobol indices need the points of "
                     "a Saltelli design");
 
   path = write();
@@ -304,7 +324,8 @@ TEST_F(SweepFile, AnalysisRefusesOtherDesignsAndBadOutcomes) {
   const auto nan = error_of([&] { sim::sensitivity_of(path, {"sum(output)", 10, 0.95, 0}); });
   ASSERT_TRUE(nan.has_value());
   EXPECT_EQ(nan->key(), "--outcome");
-  EXPECT_NE(nan->detail().find("'sum(output)' is nan in run "), std::string::npos) << nan->detail();
+  EXPECT_NE(nan->detail().find("'sum(output)' is nan at point "), std::string::npos)
+      << nan->detail();
 }
 
 TEST_F(SweepFile, FileErrorsSayWhatIsWrong) {
@@ -318,22 +339,32 @@ TEST_F(SweepFile, FileErrorsSayWhatIsWrong) {
   single_run.sweep_attributes = false;
   std::string path = write(single_run);
   expect_file_error(error_of([&] { sim::read_sweep_table(path); }), path,
-                    "not a sweep result file (no sweep_method attribute or run dimension); "
+                    "not a sweep result file (no sweep_method attribute or point dimension); "
                     "`clustersim sweep` writes one");
 
   SweepSpec short_sweep;
-  short_sweep.runs = 30;
+  short_sweep.points = 30;
   path = write(short_sweep);
   expect_file_error(error_of([&] { sim::read_sweep_design(path); }), path,
-                    "wrong shape: a saltelli sweep of 8 base samples and 2 settings has 32 runs, "
+                    "wrong shape: a saltelli sweep of 8 base samples and 2 settings has 32 points, "
                     "the file has 30");
 
   SweepSpec narrow;
   narrow.metric_clusters = 1;
   path = write(narrow);
   expect_file_error(error_of([&] { sim::read_sweep_table(path); }), path,
-                    "/metrics/output has shape [32, 2, 4, 1]; expected [run, replicate, time, "
+                    "/metrics/output has shape [32, 2, 4, 1]; expected [point, replicate, time, "
                     "cluster] = [32, 2, 4, 2]");
+
+  // Found by result_fuzz: with no /metrics a metric's name is not checked when it is parsed,
+  // and asking for its kind threw std::out_of_range (exit 1).
+  SweepSpec no_metrics;
+  no_metrics.metrics = false;
+  path = write(no_metrics);
+  expect_file_error(error_of([&] {
+                      sim::sensitivity_of(path, {"sum(output)", 10, 0.95, 0});
+                    }),
+                    path, "no metric 'output'; the file holds no metrics");
 
   SweepSpec unlabelled;
   unlabelled.time_labels = false;
