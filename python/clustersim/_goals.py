@@ -86,8 +86,20 @@ def goals_report(ds):
     """The goal report as text, exactly as ``clustersim goals`` prints it (including the
     comparison with a counterfactual when the file has one)."""
     ds = _as_dataset(ds)
+    points = _points(ds)
     parts = []
-    for point, part in _points(ds):
+    for point, part in points:
         text = _core.goals_report(goal_results(part))
-        parts.append(text if run is None else f"run {run}\n{text}")
+        if point is not None:
+            text = f"Point {point} of {len(points)}: {_point_settings(ds, part)}\n{text}"
+        parts.append(text)
     return "".join(parts)
+
+
+def _point_settings(ds, part):
+    """A point's varied settings as ``clustersim goals`` prints them: "key=value, ..." in the
+    order of /coords/point (by name), values as C's %g."""
+    settings = ds.attrs.get("sweep_settings", [])
+    settings = [settings] if isinstance(settings, str) else [str(s) for s in settings]
+    return ", ".join(f"{name}={float(part[name]):g}" for name in sorted(settings)
+                     if name in part.coords)

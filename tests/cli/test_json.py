@@ -75,6 +75,6 @@ def test_sensitivity_json(tmp_path):
     assert done.returncode == 0, done.stderr
     report = run_json("sensitivity", out, "--outcome", "sum(output_value, 2016)", "--json",
                       "--bootstrap", "0")
-    assert report["runs"] == 40
+    assert report["points"] == 40
     # Without a bootstrap there are no intervals: null, not NaN.
     assert all(s["S1_low"] is None for s in report["settings"])

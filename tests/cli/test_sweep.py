@@ -284,7 +284,7 @@ def test_sensitivity_ranks_the_settings_of_a_saltelli_sweep(saltelli_result):
                       "--json", "--bootstrap", "200")
     assert done.returncode == 0, done.stderr
     report = json.loads(done.stdout)
-    assert report["runs"] == 40 and report["base_samples"] == 8
+    assert report["points"] == 40 and report["base_samples"] == 8
     rows = report["settings"]
     assert {r["setting"] for r in rows} == {"policy.rd_super_deduction",
                                             "policy.post_subsidy.rate", "policy.ip_protection"}

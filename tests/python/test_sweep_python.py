@@ -93,3 +93,15 @@ def test_a_launcher_needs_its_count():
         cs.sweep(SWEEP_SMALL, "/tmp/never.h5", launcher="mpirun")
     with pytest.raises(ValueError, match="launcher must be one of"):
         cs.sweep(SWEEP_SMALL, "/tmp/never.h5", launcher="qsub")
+
+
+def test_a_sweeps_goal_report_is_the_clis_point_by_point(cli_sweep):
+    ds = cs.load(cli_sweep)
+    printed = clustersim("goals", cli_sweep)
+    assert printed.returncode == 0, printed.stderr
+    assert cs.goals_report(ds) == printed.stdout
+    assert printed.stdout.startswith("Point 0 of 6: policy.ip_protection=0, "
+                                     "policy.rd_super_deduction=0.5\n")
+    table = cs.goals(ds)
+    assert list(table.index.names) == ["point", "id"]
+    assert len(table) == ds.sizes["point"] * ds.sizes["goal"]
