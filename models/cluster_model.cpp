@@ -156,6 +156,16 @@ std::vector<sim::MemoryItem> ClusterModel::memory_per_firm() const {
   return firm_memory_items();
 }
 
+// The report draws the goals' own output measure per cluster against the 100 bn yuan mark,
+// and each ledger line's public money (models/README.md, "Whose money, and on what basis").
+sim::ReportLayout ClusterModel::report_layout() const {
+  sim::ReportLayout layout{"output_value_trailing_year", "goals.output_mark", {}};
+  for (const LedgerLine& line : ledger_lines()) {
+    layout.cost_metrics.push_back("fiscal_cost_" + std::string(line.name));
+  }
+  return layout;
+}
+
 std::vector<int> ClusterModel::snapshot_steps(const sim::Scenario& sc) const {
   if (!sc.flag("output.firm_snapshots")) return {};
   return fact_steps(sc);

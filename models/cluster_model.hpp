@@ -25,6 +25,7 @@ class ClusterModel final : public sim::Model {
   const std::vector<sim::MetricInfo>& facts() const override;
   std::vector<int> fact_steps(const sim::Scenario& scenario) const override;
   std::vector<double> fact_values(const std::vector<sim::Snapshot>& snapshots) const override;
+  sim::ReportLayout report_layout() const override;
 
  private:
   sim::Schema schema_;

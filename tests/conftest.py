@@ -52,10 +52,10 @@ def sealed_h5(path, mode="r+"):
     seal(path)
 
 
-def clustersim(*args, cwd=None):
+def clustersim(*args, cwd=None, env=None, timeout=600):
     """Runs the executable; returns the CompletedProcess (text output)."""
     return subprocess.run([str(EXECUTABLE), *map(str, args)], capture_output=True, text=True,
-                          cwd=cwd, timeout=600)
+                          cwd=cwd, env=env, timeout=timeout)
 
 
 @pytest.fixture(scope="session")

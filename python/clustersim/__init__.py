@@ -27,6 +27,7 @@ from ._compare import compare  # noqa: E402
 from ._dataset import load  # noqa: E402
 from ._errors import ResultFileError, ScenarioError  # noqa: E402
 from ._goals import goals, goals_report  # noqa: E402
+from ._report import report  # noqa: E402
 from ._run import run  # noqa: E402
 from ._scenario import validate  # noqa: E402
 from ._sensitivity import sensitivity  # noqa: E402
@@ -36,8 +37,8 @@ Scenario = _core.Scenario
 __version__ = _core.version()
 
 __all__ = ["run", "compare", "sweep", "load", "load_calibration", "goals", "goals_report",
-           "validate", "schema", "metrics", "plot", "sensitivity", "Scenario", "ScenarioError",
-           "ResultFileError", "__version__"]
+           "validate", "schema", "metrics", "plot", "sensitivity", "report", "Scenario",
+           "ScenarioError", "ResultFileError", "__version__"]
 
 
 def schema():

@@ -247,7 +247,7 @@ def load(path, lazy=None, counterfactual=False):
         raise FileNotFoundError(f"no such result file: {path}")
     check_seal(path)
     try:
-        return _load_checked(path, lazy, counterfactual)
+        ds = _load_checked(path, lazy, counterfactual)
     except ResultFileError:
         raise
     except (KeyError, ValueError, TypeError, IndexError, AttributeError, OSError) as e:
@@ -255,6 +255,8 @@ def load(path, lazy=None, counterfactual=False):
         # file is sealed, so it is as clustersim wrote it, or made or edited on purpose.
         raise ResultFileError(f"damaged or incomplete result file ({type(e).__name__}: {e})",
                               file=path) from e
+    ds.encoding["source"] = path  # xarray's convention; cs.report finds the file by it
+    return ds
 
 
 def _load_checked(path, lazy, counterfactual):

@@ -114,4 +114,7 @@ def run(scenario, set=None, *, replicates=None, seed=None, threads=None, progres
             "wall_time_seconds": result.wall_seconds,
         }
     attrs["scenario"] = resolved.resolved_yaml
-    return _dataset.from_run(resolved, result, attrs)
+    ds = _dataset.from_run(resolved, result, attrs)
+    if output is not None:
+        ds.encoding["source"] = output  # xarray's convention; cs.report finds the file by it
+    return ds

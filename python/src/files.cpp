@@ -10,6 +10,8 @@
 #include "sim/config/scenario.hpp"
 #include "sim/io/result_file.hpp"
 #include "sim/io/seal.hpp"
+#include "sim/report/pdf.hpp"
+#include "sim/report/report.hpp"
 
 namespace clustersim_python {
 namespace {
@@ -41,6 +43,15 @@ void export_files(py::module_& m) {
       "read_goal_results",
       [](const std::string& path) { return goals_to_python(sim::read_goal_results(path)); },
       py::arg("path"));
+  // `clustersim report`'s own code: the same file and options give the same bytes.
+  m.def(
+      "report_html",
+      [](const std::string& path, const std::string& date, std::size_t bootstrap) {
+        return sim::report::report_html(path, model(), {date, bootstrap});
+      },
+      py::arg("path"), py::arg("date") = "", py::arg("bootstrap") = 200);
+  m.def("print_pdf", &sim::report::print_pdf, py::arg("html"), py::arg("pdf"),
+        py::arg("timeout_seconds") = 120, py::call_guard<py::gil_scoped_release>());
 }
 
 }  // namespace clustersim_python

@@ -66,5 +66,6 @@ std::unique_ptr<Command> add_calibrate(CLI::App& app);
 std::unique_ptr<Command> add_posterior(CLI::App& app);
 std::unique_ptr<Command> add_show(CLI::App& app);
 std::unique_ptr<Command> add_diff(CLI::App& app);
+std::unique_ptr<Command> add_report(CLI::App& app);
 
 }  // namespace sim::cli

@@ -140,6 +140,14 @@ class PreparedModel {
   virtual std::unique_ptr<Replicate> start(std::uint64_t replicate, StopFlags stop) const = 0;
 };
 
+// What `clustersim report` draws for a model (sim/report/report.hpp); empty names draw nothing.
+struct ReportLayout {
+  std::string fan_metric;    // drawn per cluster against the mark and the goals' deadlines
+  std::string mark_setting;  // a number setting of the scenario, drawn as a line on those fans
+  // Public money per lever (flows in yuan/quarter), summed over the run for "cost by lever".
+  std::vector<std::string> cost_metrics;
+};
+
 class Model {
  public:
   virtual ~Model() = default;
@@ -179,6 +187,7 @@ class Model {
                                                  const MetricsArray& /*counterfactual*/) const {
     return {};
   }
+  virtual ReportLayout report_layout() const { return {}; }
 };
 
 }  // namespace sim

@@ -283,7 +283,7 @@ def test_sensitivity_refuses_base_samples_whose_run_count_overflows(saltelli_run
     done = clustersim("sensitivity", path, "--outcome", "sum(output_value)")
     assert done.returncode == 2, done.stderr
     assert str(path) in done.stderr and "wrong shape" in done.stderr, done.stderr
-    assert "has more than 2^64 runs, the file has 40" in done.stderr, done.stderr
+    assert "has more than 2^64 points, the file has 40" in done.stderr, done.stderr
 
 
 @pytest.mark.parametrize("base_samples", [-1, 100001])
