@@ -1,5 +1,5 @@
-// Fuzz target: the result-file readers behind `clustersim goals`, `stats`, `sensitivity` and
-// `merge`, run through the command line itself (sim::run_cli), must end with exit 0 or 2 on
+// Fuzz target: the result-file readers behind `clustersim goals`, `stats`, `sensitivity`,
+// `report` and `merge`, run through the command line itself (sim::run_cli), must end with exit 0 or 2 on
 // any file: anything else (exit 1, a crash, a hang, a sanitizer report) is a finding.
 //
 // The input is either raw bytes or, mostly, a program of edits. Raw bytes written as a file
@@ -336,6 +336,8 @@ void read_as_every_command(const std::string& path) {
       "sensitivity");
   expect_clean_exit(cli({"sensitivity", path, "--outcome", "G1.cost", "--bootstrap", "20"}),
                     "sensitivity G1.cost");
+  const std::string html = (bases().work / "report.html").string();
+  expect_clean_exit(cli({"report", path, "-o", html, "--force", "--bootstrap", "20"}), "report");
 }
 
 void merge_with(const fs::path& edited_file, const std::string& edited) {
