@@ -66,10 +66,10 @@ int run_cli(int argc, char** argv, const Model& model) {
   app.require_subcommand(1);
   app.set_version_flag("--version", clustersim_version());
   std::vector<std::unique_ptr<cli::Command>> commands;
-  for (auto add : {cli::add_run, cli::add_validate, cli::add_show, cli::add_diff, cli::add_schema,
-                   cli::add_goals, cli::add_stats, cli::add_sweep, cli::add_merge,
-                   cli::add_sensitivity, cli::add_bench, cli::add_calibrate, cli::add_posterior,
-                   cli::add_report}) {
+  for (auto add :
+       {cli::add_run, cli::add_validate, cli::add_show, cli::add_diff, cli::add_schema,
+        cli::add_goals, cli::add_stats, cli::add_sweep, cli::add_merge, cli::add_sensitivity,
+        cli::add_bench, cli::add_calibrate, cli::add_posterior, cli::add_report}) {
     commands.push_back(add(app));
   }
   try {

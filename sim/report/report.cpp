@@ -392,8 +392,9 @@ std::string cost_section(const Ensemble& e) {
   return R"(<div class="keep"><h2>Public money by lever</h2><p class="note">Each line's spending )"
          "over the whole "
          "run and every cluster, bn yuan: median over replicates with its 90% interval. "
-         "Provincial outlays and national tax expenditure both appear; fund capital counts "
-         "when paid in.</p>" +
+         "Provincial outlays and national tax expenditure both appear; a fund's line is its "
+         "capital when committed less the government's part of distributions (funds at "
+         "cost).</p>" +
          bar_chart_svg(e.costs, "bn yuan") + "</div>";
 }
 

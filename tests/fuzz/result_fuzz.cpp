@@ -1,6 +1,6 @@
 // Fuzz target: the result-file readers behind `clustersim goals`, `stats`, `sensitivity`,
-// `report` and `merge`, run through the command line itself (sim::run_cli), must end with exit 0 or 2 on
-// any file: anything else (exit 1, a crash, a hang, a sanitizer report) is a finding.
+// `report` and `merge`, run through the command line itself (sim::run_cli), must end with exit 0 or
+// 2 on any file: anything else (exit 1, a crash, a hang, a sanitizer report) is a finding.
 //
 // The input is either raw bytes or, mostly, a program of edits. Raw bytes written as a file
 // exercise the seal (sim/io/seal.hpp), which refuses them before HDF5 reads them. The edits
