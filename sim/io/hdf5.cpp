@@ -246,8 +246,14 @@ std::string name_of(hid_t object) {
   return name;
 }
 
+// Deflate, the only filter clustersim writes, shrinks data at most about 1032 times (zlib's
+// technical details), so a dataset stating more than this many times its file's bytes was not
+// written by clustersim: HDF5 would hand back fill values, and the reader would allocate them.
+constexpr std::uint64_t kMostExpansion = 1100;
+
 // A file's shape is untrusted: a product that wraps around would size the buffer HDF5 reads
-// into, and the caller's loops over the stated shape, wrongly, so it is refused.
+// into, and the caller's loops over the stated shape, wrongly, so it is refused; so is a shape
+// whose 8-byte values the file could not hold, even compressed.
 std::size_t element_count(hid_t dataset) {
   const std::vector<hsize_t> shape = shape_of(dataset);
   const std::optional<std::size_t> count = checked_product(shape);
@@ -255,6 +261,14 @@ std::size_t element_count(hid_t dataset) {
     throw std::runtime_error(
         fmt::format("dataset {} has shape [{}]: more elements than memory can address",
                     name_of(dataset), fmt::join(shape, ", ")));
+  }
+  hsize_t file_bytes = 0;
+  const Handle file(H5Iget_file_id(dataset), H5Fclose);
+  if (file.get() >= 0 && H5Fget_filesize(file, &file_bytes) >= 0 &&
+      *count > kMostExpansion * (std::uint64_t{file_bytes} + 4096) / sizeof(double)) {
+    throw std::runtime_error(
+        fmt::format("dataset {} has shape [{}]: more values than a file of {} bytes can hold",
+                    name_of(dataset), fmt::join(shape, ", "), file_bytes));
   }
   return *count;
 }
