@@ -207,22 +207,12 @@ std::vector<double> read_goal_field(const std::string& path, const std::string& 
   });
 }
 
-// Factor indices in report order: largest total index first (ties keep design order).
-std::vector<std::size_t> ranking(const SobolResult& result) {
-  std::vector<std::size_t> order(result.factors.size());
-  std::iota(order.begin(), order.end(), std::size_t{0});
-  std::stable_sort(order.begin(), order.end(), [&](std::size_t a, std::size_t b) {
-    return result.factors[a].total > result.factors[b].total;
-  });
-  return order;
-}
-
 // Non-finite values (no bootstrap: no intervals) become null (sim/core/json.hpp).
 std::string report_json(const std::vector<std::string>& settings, const SobolResult& result,
                         const std::string& outcome) {
   const std::size_t points = result.base_samples * saltelli_rows_per_sample(settings.size());
   nlohmann::ordered_json ranked = nlohmann::ordered_json::array();
-  for (std::size_t k : ranking(result)) {
+  for (std::size_t k : sobol_ranking(result)) {
     const SobolIndex& s = result.factors[k];
     ranked.push_back({{"setting", settings[k]},
                       {"S1", s.first},
@@ -265,7 +255,7 @@ std::string report_text(const std::vector<std::string>& settings, const SobolRes
   out += fmt::format("\n{:<{}}  {:>6}", "setting", width, "S1");
   out += intervals ? fmt::format("  {:<16}  {:>6}  {}\n", label, "ST", label)
                    : fmt::format("  {:>6}\n", "ST");
-  for (std::size_t i : ranking(result)) {
+  for (std::size_t i : sobol_ranking(result)) {
     const SobolIndex& s = result.factors[i];
     out += fmt::format("{:<{}}  {:6.3f}", settings[i], width, s.first);
     out += intervals ? fmt::format("  [{:6.3f}, {:6.3f}]  {:6.3f}  [{:6.3f}, {:6.3f}]\n",
@@ -279,6 +269,16 @@ std::string report_text(const std::vector<std::string>& settings, const SobolRes
 }
 
 }  // namespace
+
+// Factor indices in report order: largest total index first (ties keep design order).
+std::vector<std::size_t> sobol_ranking(const SobolResult& result) {
+  std::vector<std::size_t> order(result.factors.size());
+  std::iota(order.begin(), order.end(), std::size_t{0});
+  std::stable_sort(order.begin(), order.end(), [&](std::size_t a, std::size_t b) {
+    return result.factors[a].total > result.factors[b].total;
+  });
+  return order;
+}
 
 SweepDesign read_sweep_design(const std::string& path) {
   return guarded(path, [&] {

@@ -30,6 +30,9 @@ SweepDesign read_sweep_design(const std::string& path);
 // InputError ({path, 0, 0}) as read_sweep_design does, or for arrays of the wrong shape.
 SweepTable read_sweep_table(const std::string& path);
 
+// Factor indices in report order: largest total index first (ties keep design order).
+std::vector<std::size_t> sobol_ranking(const SobolResult& result);
+
 // The indices as a text table ranked by total index (setting, S1 [low, high], ST [low, high]),
 // with the outcome's variance and the number of base samples; or the same as JSON. `settings`
 // names the result's factors in order. Throws std::invalid_argument when their counts differ.

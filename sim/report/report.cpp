@@ -454,12 +454,7 @@ std::string sobol_section(const std::string& path, const std::vector<std::string
     try {
       const auto result = sensitivity_of(path, {outcome, options.bootstrap, 0.9, 0});
       out += "<table><tr><th>setting</th><th>S1 (90%)</th><th>ST (90%)</th></tr>";
-      std::vector<std::size_t> order(result.indices.factors.size());
-      for (std::size_t i = 0; i < order.size(); ++i) order[i] = i;
-      std::stable_sort(order.begin(), order.end(), [&](std::size_t x, std::size_t y) {
-        return result.indices.factors[x].total > result.indices.factors[y].total;
-      });
-      for (std::size_t k : order) {
+      for (std::size_t k : sobol_ranking(result.indices)) {
         const auto& f = result.indices.factors[k];
         out += fmt::format(R"(<tr><td>{}</td><td class="num">{:.3f} ({:.3f} to {:.3f})</td><td )"
                            R"(class="num">{:.3f} ({:.3f} to {:.3f})</td></tr>)",
