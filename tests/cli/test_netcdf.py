@@ -44,6 +44,7 @@ def test_the_readmes_plain_xarray_snippet_plots_dates_and_clusters(small_result,
     import matplotlib.pyplot as plt
     code = readme_plain_xarray_block().replace('"results/shandong-2015.h5"', repr(str(small_result)))
     code = re.sub(r"^big = .*$", 'big = ["alpha", "gamma"]', code, flags=re.M)
+    plt.close("all")  # the snippet draws on the current figure: not one another test left
     namespace = {}
     exec(compile(code, "README.md (plain xarray)", "exec"), namespace)
     ds = namespace["ds"]
