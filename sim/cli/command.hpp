@@ -67,5 +67,6 @@ std::unique_ptr<Command> add_posterior(CLI::App& app);
 std::unique_ptr<Command> add_show(CLI::App& app);
 std::unique_ptr<Command> add_diff(CLI::App& app);
 std::unique_ptr<Command> add_report(CLI::App& app);
+std::unique_ptr<Command> add_serve(CLI::App& app);
 
 }  // namespace sim::cli

@@ -28,15 +28,25 @@ struct RunOptions {
   bool quiet = false;
   bool force = false;
   std::string compare;  // counterfactual scenario file, or empty
+  // Overrides of the counterfactual, after its calendar, seed and replicates: the assumptions a
+  // comparison changes on both sides (clustersim serve's "Copy command" writes them).
+  std::vector<std::string> compare_sets;
 };
 
 // Loads the counterfactual scenario on the run's calendar, seed and replicates, and checks that
 // it describes the same clusters.
-std::optional<Scenario> load_counterfactual(const Model& model, const std::string& file,
+std::optional<Scenario> load_counterfactual(const Model& model, const RunOptions& options,
                                             const Scenario& run) {
-  if (file.empty()) return std::nullopt;
-  Scenario counterfactual =
-      Scenario::load(file, model.schema(), LoadOptions{counterfactual_overrides(run)});
+  const std::string& file = options.compare;
+  if (file.empty()) {
+    if (!options.compare_sets.empty()) {
+      throw InputError({"--compare-set", 0, 0}, "", "needs --compare: there is no counterfactual");
+    }
+    return std::nullopt;
+  }
+  std::vector<std::string> overrides = counterfactual_overrides(run);
+  overrides.insert(overrides.end(), options.compare_sets.begin(), options.compare_sets.end());
+  Scenario counterfactual = Scenario::load(file, model.schema(), LoadOptions{overrides});
   check_same_clusters(run, counterfactual, file);
   check_ensemble_fits(model, counterfactual);
   return counterfactual;
@@ -75,7 +85,7 @@ int run_scenario(const RunOptions& options, const Context& context) {
   const Model& model = context.model;
   const Scenario scenario = load_scenario(model, options);
   const std::optional<Scenario> counterfactual =
-      load_counterfactual(model, options.compare, scenario);
+      load_counterfactual(model, options, scenario);
   const std::string output =
       options.output.empty()
           ? (fs::path("results") / (fs::path(options.scenario.file).stem().string() + ".h5"))
@@ -167,6 +177,9 @@ class RunCommand final : public Command {
     cmd.add_option("--compare", options_.compare,
                    "Also run this counterfactual scenario with the same seed and replicates, and "
                    "report output gained per yuan of public money against it");
+    cmd.add_option("--compare-set", options_.compare_sets,
+                   "KEY=VALUE override of the counterfactual (repeatable), e.g. an assumption "
+                   "changed on both sides");
   }
   int run(const Context& context) override { return run_scenario(options_, context); }
 

@@ -1,0 +1,252 @@
+#include "sim/serve/jobs.hpp"
+
+#include <fmt/format.h>
+#include <algorithm>
+#include <chrono>
+
+#include "sim/io/posterior_draws.hpp"
+#include "sim/io/result_file.hpp"
+#include "sim/serve/summary.hpp"
+#include "sim/sweep/reading.hpp"
+
+namespace sim::serve {
+namespace {
+
+// How often a running job publishes a partial summary.
+constexpr auto kSummaryInterval = std::chrono::milliseconds(250);
+
+}  // namespace
+
+std::string job_key(const JobSpec& spec) {
+  Fnv1a hash;
+  hash.text(spec.run.resolved_yaml());
+  hash.text(spec.counterfactual.resolved_yaml());
+  hash.text(clustersim_version());
+  hash.text(git_commit());
+  return fmt::format("{:016x}", hash.value());
+}
+
+const char* state_name(JobState state) {
+  switch (state) {
+    case JobState::running:
+      return "running";
+    case JobState::done:
+      return "done";
+    case JobState::failed:
+      return "failed";
+    case JobState::cancelled:
+      return "cancelled";
+  }
+  return "?";
+}
+
+Job::Job(const Model& model, JobSpec spec, std::string key)
+    : model_(model), spec_(std::move(spec)), key_(std::move(key)) {
+  thread_ = std::thread([this] { execute(); });
+}
+
+Job::~Job() {
+  cancel();
+  if (thread_.joinable()) thread_.join();
+}
+
+JobState Job::state() const {
+  const std::lock_guard lock(mutex_);
+  return state_;
+}
+
+nlohmann::json Job::wait_for_update(std::uint64_t& seen, std::chrono::milliseconds timeout) {
+  std::unique_lock lock(mutex_);
+  updated_.wait_for(lock, timeout, [&] { return updates_ > seen; });
+  seen = updates_;
+  nlohmann::json out = {{"state", state_name(state_)},
+                        {"key", key_},
+                        {"replicates_done", done_.size()},
+                        {"replicates", spec_.run.replicates()}};
+  if (!error_.empty()) out["error"] = error_;
+  if (!summary_.is_null()) out["summary"] = summary_;
+  return out;
+}
+
+void Job::publish(nlohmann::json summary, std::optional<JobState> end, const std::string& error) {
+  {
+    const std::lock_guard lock(mutex_);
+    if (!summary.is_null()) summary_ = std::move(summary);
+    if (end) state_ = *end;
+    error_ = error;
+    ++updates_;
+  }
+  updated_.notify_all();
+}
+
+nlohmann::json Job::partial_summary(const std::vector<std::size_t>& done) {
+  std::vector<std::size_t> order = done;
+  std::sort(order.begin(), order.end());
+  EnsembleResult run, counterfactual;
+  run.metrics = select_replicates(run_.metrics, order);
+  counterfactual.metrics = select_replicates(counterfactual_.metrics, order);
+  run.goals = model_.evaluate_goals(spec_.run, run.metrics);
+  attach_comparison(model_, spec_.run, run, spec_.counterfactual, counterfactual);
+  return summarise(model_, run, counterfactual);
+}
+
+// Replicate r of the run and of the counterfactual are tasks 2r and 2r + 1, so that the pairs a
+// partial summary needs finish together.
+void Job::simulate() {
+  const auto replicates = static_cast<std::size_t>(spec_.run.replicates());
+  const auto steps = static_cast<std::size_t>(spec_.run.calendar().steps());
+  const std::size_t clusters = spec_.run.clusters().size();
+  const std::size_t metrics = model_.metrics().size();
+  const ReplicateOverrides draws = replicate_overrides(spec_.run);
+  const Scenario* scenarios[2] = {&spec_.run, &spec_.counterfactual};
+  EnsembleResult* results[2] = {&run_, &counterfactual_};
+  std::vector<std::vector<Scenario>> own(2);
+  std::unique_ptr<PreparedModel> prepared[2];
+  std::vector<int> snapshot_steps[2];
+  std::vector<std::vector<Snapshot>> taken[2];
+  for (int half = 0; half < 2; ++half) {
+    results[half]->metrics = MetricsArray(metrics, replicates, steps, clusters);
+    for (std::size_t r = 0; r < draws.size(); ++r) {
+      own[half].push_back(replicate_scenario(*scenarios[half], draws, r));
+    }
+    if (draws.empty()) prepared[half] = model_.prepare(*scenarios[half]);
+    snapshot_steps[half] = model_.snapshot_steps(*scenarios[half]);
+    taken[half].assign(snapshot_steps[half].size(), std::vector<Snapshot>(replicates));
+  }
+  const auto start = std::chrono::steady_clock::now();
+  for_each_task(2 * replicates, [&](std::size_t task, const std::atomic<bool>& stop) {
+    const std::size_t r = task / 2;
+    const std::size_t half = task % 2;
+    RunControl control;
+    control.cancel = &cancel_;
+    control.stop = &stop;
+    std::vector<Snapshot> mine;
+    if (prepared[half] != nullptr) {
+      run_replicate(*prepared[half], r, results[half]->metrics, r, control, snapshot_steps[half],
+                    mine);
+    } else {
+      run_replicate(*model_.prepare(own[half][r]), r, results[half]->metrics, r, control,
+                    snapshot_steps[half], mine);
+    }
+    for (std::size_t k = 0; k < mine.size(); ++k) taken[half][k][r] = std::move(mine[k]);
+    const std::lock_guard lock(mutex_);
+    finished_[task] = 1;
+    if (finished_[task ^ 1U] != 0) done_.push_back(r);
+  });
+  for (std::size_t half = 0; half < 2; ++half) {
+    for (std::size_t k = 0; k < snapshot_steps[half].size(); ++k) {
+      results[half]->snapshots.push_back(stack_snapshots(snapshot_steps[half][k], taken[half][k]));
+    }
+    results[half]->goals = model_.evaluate_goals(*scenarios[half], results[half]->metrics);
+    results[half]->wall_seconds =
+        std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+  }
+  attach_comparison(model_, spec_.run, run_, spec_.counterfactual, counterfactual_);
+}
+
+void Job::execute() {
+  finished_.assign(2 * static_cast<std::size_t>(spec_.run.replicates()), 0);
+  std::exception_ptr failure;
+  std::atomic<bool> simulated{false};
+  std::thread worker([&] {
+    try {
+      simulate();
+    } catch (...) {
+      failure = std::current_exception();
+    }
+    simulated.store(true);
+    updated_.notify_all();
+  });
+  std::size_t summarised = 0;
+  while (!simulated.load()) {
+    std::vector<std::size_t> done;
+    {
+      std::unique_lock lock(mutex_);
+      updated_.wait_for(lock, kSummaryInterval);
+      done = done_;
+    }
+    if (simulated.load() || done.size() == summarised || cancel_.load()) continue;
+    summarised = done.size();
+    publish(partial_summary(done), std::nullopt, "");
+  }
+  worker.join();
+  try {
+    if (failure) std::rethrow_exception(failure);
+    publish(summarise(model_, run_, counterfactual_), JobState::done, "");
+  } catch (const Cancelled&) {
+    publish(nullptr, JobState::cancelled, "");
+  } catch (const std::exception& e) {
+    publish(nullptr, JobState::failed, e.what());
+  }
+}
+
+std::shared_ptr<Job> JobBoard::submit(const std::string& client, JobSpec spec) {
+  const std::string key = job_key(spec);
+  const std::lock_guard lock(mutex_);
+  auto found = jobs_.find(key);
+  if (found != jobs_.end() && (found->second->state() == JobState::cancelled ||
+                               found->second->state() == JobState::failed)) {
+    jobs_.erase(found);
+    found = jobs_.end();
+  }
+  std::shared_ptr<Job> job;
+  if (found != jobs_.end()) {
+    job = found->second;
+  } else {
+    std::size_t running = 0;
+    for (const auto& [k, j] : jobs_) running += j->state() == JobState::running ? 1U : 0U;
+    if (running >= max_running_) return nullptr;
+    job = std::make_shared<Job>(model_, std::move(spec), key);
+    jobs_[key] = job;
+  }
+  recent_.remove(key);
+  recent_.push_front(key);
+  const auto previous = wanted_by_.find(client);
+  const std::string before = previous != wanted_by_.end() ? previous->second : "";
+  if (wanted_by_.size() >= kMaxClients && previous == wanted_by_.end()) {
+    wanted_by_.erase(wanted_by_.begin());
+  }
+  wanted_by_[client] = key;
+  if (!before.empty() && before != key) {
+    const bool still_wanted =
+        std::any_of(wanted_by_.begin(), wanted_by_.end(),
+                    [&](const auto& entry) { return entry.second == before; });
+    const auto old = jobs_.find(before);
+    if (!still_wanted && old != jobs_.end() && old->second->state() == JobState::running) {
+      old->second->cancel();
+    }
+  }
+  trim();
+  return job;
+}
+
+std::shared_ptr<Job> JobBoard::find(const std::string& key) {
+  const std::lock_guard lock(mutex_);
+  const auto found = jobs_.find(key);
+  return found == jobs_.end() ? nullptr : found->second;
+}
+
+void JobBoard::cancel_all() {
+  const std::lock_guard lock(mutex_);
+  for (const auto& [key, job] : jobs_) job->cancel();
+}
+
+// Drops the least recently used jobs that are not running beyond max_kept.
+void JobBoard::trim() {
+  std::size_t kept = 0;
+  for (auto it = recent_.begin(); it != recent_.end();) {
+    const auto job = jobs_.find(*it);
+    if (job == jobs_.end()) {
+      it = recent_.erase(it);
+      continue;
+    }
+    if (job->second->state() != JobState::running && ++kept > max_kept_) {
+      jobs_.erase(job);
+      it = recent_.erase(it);
+      continue;
+    }
+    ++it;
+  }
+}
+
+}  // namespace sim::serve
