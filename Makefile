@@ -11,7 +11,8 @@ PACKAGES   := cmake make g++ pkg-config git \
               python3-matplotlib python3-tqdm python3-yaml python3-nbclient python3-nbformat \
               python3-ipykernel python3-venv \
               libboost-dev openmpi-bin libopenmpi-dev slurm-wlm munge \
-              chromium fonts-wqy-microhei poppler-utils
+              chromium fonts-wqy-microhei poppler-utils \
+              libcpp-httplib-dev chromium-driver python3-selenium
 # Only for `make notebook` (Jupyter in a browser).
 NOTEBOOK_PACKAGES := jupyter-notebook python3-nbconvert
 # Only for `make deb` (dpkg-shlibdeps finds the packages of the shared libraries).
