@@ -364,6 +364,12 @@ void serve(const Model& model, const ServeOptions& options, const std::atomic<bo
   httplib::Server server;
   server.new_task_queue = [] { return new httplib::ThreadPool(kHttpThreads); };
   server.set_payload_max_length(kMaxBody);
+  // httplib's default also sets SO_REUSEPORT, with which a second server would share a port in
+  // use rather than fail.
+  server.set_socket_options([](socket_t socket) {
+    const int yes = 1;
+    setsockopt(socket, SOL_SOCKET, SO_REUSEADDR, &yes, sizeof(yes));
+  });
   int port = options.port;
   if (port == 0) {
     port = server.bind_to_any_port(options.host);

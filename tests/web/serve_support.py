@@ -46,7 +46,10 @@ class Server:
             query["token"] = self.token
         url = self.base + path + ("?" + urllib.parse.urlencode(query) if query else "")
         data = body if body is None or isinstance(body, bytes) else json.dumps(body).encode()
-        request = urllib.request.Request(url, data=data, headers=headers or {},
+        headers = dict(headers or {})
+        if data is not None:
+            headers.setdefault("Content-Type", "application/json")
+        request = urllib.request.Request(url, data=data, headers=headers,
                                          method="POST" if data is not None else "GET")
         try:
             with urllib.request.urlopen(request, timeout=120) as response:
