@@ -63,21 +63,24 @@ class Server:
         assert status == 200, body
         return json.loads(body)
 
-    def events(self, job):
-        """The job's server-sent events, (event, data) pairs, until its end event."""
+    def stream(self, job):
+        """The job's server-sent events as they come, (event, data) pairs, up to its end."""
         url = self.base + "/api/events?" + urllib.parse.urlencode({"token": self.token,
                                                                    "job": job})
-        out, event = [], None
+        event = None
         with urllib.request.urlopen(url, timeout=300) as stream:
             for raw in stream:
                 line = raw.decode().rstrip("\n")
                 if line.startswith("event: "):
                     event = line[len("event: "):]
                 elif line.startswith("data: "):
-                    out.append((event, json.loads(line[len("data: "):])))
+                    yield event, json.loads(line[len("data: "):])
                     if event == "end":
-                        return out
-        return out
+                        return
+
+    def events(self, job):
+        """All the job's server-sent events, once it has ended."""
+        return list(self.stream(job))
 
     def stop(self, sig=signal.SIGINT, timeout=30):
         """Stops it with `sig`; returns (exit code, stderr)."""
