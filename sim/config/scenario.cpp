@@ -556,6 +556,9 @@ std::string Scenario::resolved_yaml() const {
 void add_engine_settings(Schema& schema) {
   schema.add(text("name", "\"\"", "Short name of the scenario (defaults to the file name)."));
   schema.add(text("description", "\"\"", "What the scenario represents, in a sentence or two."));
+  schema.add(text("plan", "\"\"",
+                  "The policy document the scenario models, under its own title (in Chinese for "
+                  "the Shandong plan); reports and the web app print it."));
   schema.add(date("run.start", "2014Q1", "First quarter simulated."));
   schema.add(date("run.end", "2020Q4", "Last quarter simulated (inclusive)."));
   schema.add(integer("run.replicates", "runs", 1, kMaxReplicates, "32",

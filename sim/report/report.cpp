@@ -537,7 +537,7 @@ std::string calibration_body(const std::string& path) {
 // --- the document ----------------------------------------------------------------------------
 
 struct Identity {
-  std::string filetype, scenario_name, description, scenario, created;
+  std::string filetype, scenario_name, description, plan, scenario, created;
 };
 
 std::string provenance_section(hid_t file, const std::string& path, const Identity& id) {
@@ -584,7 +584,7 @@ std::string document(const std::string& title, const std::string& subtitle,
 std::string render(const std::string& path, const Model& model, const ReportOptions& options) {
   if (is_calibration(path)) {
     h5::Handle file = h5::open_file(path);
-    Identity id{"clustersim-calibration", "", "", "", text_attribute(file, "created")};
+    Identity id{"clustersim-calibration", "", "", "", "", text_attribute(file, "created")};
     const std::string body = calibration_body(path) + provenance_section(file, path, id);
     return document("Calibration: " + fs::path(path).filename().string(),
                     escape(fmt::format("clustersim report, {}", report_date(options, id.created))),
@@ -595,12 +595,14 @@ std::string render(const std::string& path, const Model& model, const ReportOpti
   id.scenario = scalar_text(file, "scenario");
   id.scenario_name = text_attribute(file, "scenario_name");
   id.description = scenario_text_of(id.scenario, "description");
+  id.plan = scenario_text_of(id.scenario, "plan");
   id.created = text_attribute(file, "created");
   const bool sweep = H5Aexists(file, "sweep_method") > 0;
   std::string body =
       sweep ? sweep_body(file, path, model, options) : ensemble_body(file, path, model);
   body += provenance_section(file, path, id);
   std::string subtitle = escape(id.description.empty() ? id.scenario_name : id.description);
+  if (!id.plan.empty()) subtitle = escape(id.plan) + " · " + subtitle;
   subtitle += escape(fmt::format("{}clustersim report, {}", subtitle.empty() ? "" : " · ",
                                  report_date(options, id.created)));
   return document((sweep ? "Sweep: " : "Scenario: ") + id.scenario_name, subtitle, body);

@@ -79,6 +79,7 @@ class App {
             {"commit", git_commit()},
             {"scenario", options_.scenario},
             {"scenario_name", base_.name()},
+            {"plan", base_.text("plan")},
             {"compare", options_.compare},
             {"seed", base_.seed()},
             {"replicates", base_.replicates()},
