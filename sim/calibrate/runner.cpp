@@ -477,7 +477,10 @@ CalibrationState run_calibration(const Model& model, const CalibrationDefinition
     }
     return CalibrationState::Finished;
   };
-  if (!launched_by_mpi()) return run(Ranks{});
+  if (!launched_by_mpi()) {
+    refuse_unjoined_srun_tasks("calibration", 1);
+    return run(Ranks{});
+  }
   if (options.shards > 0 || options.step) {
     throw InputError({"<command line>", 0, 0}, options.step ? "--step" : "--shard",
                      "shards and steps are a job array's processes; under mpirun the ranks "
@@ -485,6 +488,7 @@ CalibrationState run_calibration(const Model& model, const CalibrationDefinition
   }
 #if CLUSTERSIM_WITH_MPI
   const MpiJob mpi;
+  refuse_unjoined_srun_tasks("calibration", mpi.size());
   return run(Ranks{mpi.rank(), [] { MpiJob::barrier(); }});
 #else
   throw InputError({"<command line>", 0, 0}, "",

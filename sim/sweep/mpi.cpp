@@ -487,6 +487,7 @@ void sweep_over_mpi(const Model& model, const SweepDefinition& sweep, const Swee
   const SweepStore store(runs_folder_of(options.output), sweep);
   const std::vector<Scenario> scenarios = point_scenarios(sweep, model);
   const MpiSession mpi;
+  refuse_unjoined_srun_tasks("sweep", mpi.size());  // each rank alone: no other rank waits
   if (!mpi.threads()) {
     if (mpi.rank() == 0) {
       fmt::print(stderr,

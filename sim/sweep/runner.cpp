@@ -189,9 +189,28 @@ bool launched_by_mpi() {
                              [](const char* name) { return std::getenv(name) != nullptr; });
 }
 
+void refuse_unjoined_srun_tasks(std::string_view what, int mpi_ranks) {
+  const char* step_tasks = std::getenv("SLURM_STEP_NUM_TASKS");
+  const std::optional<long> tasks =
+      step_tasks == nullptr ? std::nullopt : parse_whole<long>(step_tasks);
+  if (!tasks || *tasks <= 1 || mpi_ranks != 1) return;
+  for (const char* name : {"OMPI_COMM_WORLD_SIZE", "PMI_SIZE"}) {
+    const char* size = std::getenv(name);
+    if (size != nullptr && std::string_view(size) == "1") return;
+  }
+  throw InputError({"<command line>", 0, 0}, "",
+                   fmt::format("srun started {} tasks, but MPI sees each as a job of 1 rank: the "
+                               "MPI library did not join them, and each would run the whole {}. "
+                               "Give srun the MPI plugin your MPI speaks (srun --mpi=pmix for "
+                               "Open MPI, --mpi=pmi2 for MPICH; srun --mpi=list lists them), "
+                               "start the ranks with mpirun, or run one task (srun -n 1)",
+                               *tasks, what));
+}
+
 void run_sweep(const Model& model, const SweepDefinition& sweep, const SweepOptions& options) {
   // A shard writes no result file, only its runs; the merge checks the output.
   check_output_path(options.output, options.force || options.shards > 0);
+  if (!launched_by_mpi()) refuse_unjoined_srun_tasks("sweep", 1);
   if (launched_by_mpi()) {
     if (options.shards > 0) {
       // Every rank would run the same shard into the same folder.

@@ -6,6 +6,7 @@
 #include <atomic>
 #include <cstddef>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "sim/core/progress.hpp"
@@ -60,6 +61,13 @@ void assemble_and_tidy(const Model& model, const SweepStore& store, const SweepO
 
 // True when an MPI launcher (mpirun, srun --mpi) started this process.
 bool launched_by_mpi();
+
+// Throws InputError when srun started this process as one of several tasks
+// (SLURM_STEP_NUM_TASKS > 1) while MPI sees `mpi_ranks` == 1: the MPI library did not join the
+// tasks into one job (srun without the --mpi plugin the library speaks), and each task would
+// run the whole `what` ("sweep", "calibration") into the same folder. A launcher that started
+// one rank on purpose (OMPI_COMM_WORLD_SIZE or PMI_SIZE of 1) is left alone.
+void refuse_unjoined_srun_tasks(std::string_view what, int mpi_ranks);
 
 // Runs the sweep where the options (or an MPI launcher) say, and assembles its result file
 // unless this is one shard. Throws InputError for bad input and Cancelled when stopped
