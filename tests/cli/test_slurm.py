@@ -82,6 +82,109 @@ def test_slurm_array_and_merge_match_the_local_sweep(local_slurm, tmp_path):
     assert_same_sweep(local, out)
 
 
+def mpi_job_environment(local_slurm):
+    """The local Slurm's environment for an MPI job: Open MPI's mpirun as root (the tests run
+    as root), and no leak reports from Open MPI's exit under ASan (as in test_mpi_stop.py)."""
+    env = dict(local_slurm.env, OMPI_ALLOW_RUN_AS_ROOT="1", OMPI_ALLOW_RUN_AS_ROOT_CONFIRM="1")
+    if "ASAN_OPTIONS" in env:
+        env["ASAN_OPTIONS"] += ":detect_leaks=0"
+    return env
+
+
+@pytest.mark.parametrize("launcher", [["--launcher", "srun", "--srun-mpi", "pmix"],
+                                      ["--launcher", "mpirun"], []],
+                         ids=["srun-pmix", "mpirun", "srun-default"])
+def test_slurm_mpi_job_matches_the_local_sweep(local_slurm, tmp_path, launcher):
+    """submit.sh --mpi: one job of 2 MPI ranks, started by srun (Slurm's launcher; Debian's
+    Open MPI connects to it through PMIx, which this Slurm's MpiDefault=none does not choose,
+    hence --srun-mpi pmix) or by Open MPI's mpirun inside the allocation, writes the sweep
+    result itself, the one-process result bit for bit. Without --srun-mpi, srun starts two
+    processes that Open MPI cannot join into one job: clustersim refuses (exit 2) rather than
+    run the sweep twice."""
+    local = tmp_path / "local.h5"
+    done = clustersim("sweep", SWEEP_SMALL, "-o", local, "--quiet", cwd=tmp_path)
+    assert done.returncode == 0, done.stderr
+    out, logs = tmp_path / "slurm" / "sweep.h5", tmp_path / "logs"
+    out.parent.mkdir()
+    logs.mkdir()
+    submitted = subprocess.run(
+        [str(SLURM_DIR / "submit.sh"), "--mpi", *launcher, "--clustersim", str(EXECUTABLE),
+         "--logs", str(logs), str(SWEEP_SMALL), str(out), "2"],
+        env=mpi_job_environment(local_slurm), cwd=tmp_path, capture_output=True, text=True,
+        timeout=60)
+    assert submitted.returncode == 0, submitted.stdout + submitted.stderr
+    name = launcher[1] if launcher else "srun"
+    job = re.search(rf"^mpi job (\d+): 2 MPI rank\(s\) started by {name} run the sweep of ",
+                    submitted.stdout, re.M)
+    assert job, submitted.stdout
+    job = job.group(1)
+    states = local_slurm.wait_for_jobs([job], timeout=90)
+    log = (logs / f"clustersim-sweep-mpi-{job}.out").read_text()
+    started = {"srun-pmix": "started by srun --mpi=pmix --ntasks=2,",
+               "mpirun": "started by mpirun -n 2,", "srun-default": "started by srun --ntasks=2,"}
+    key = "srun-pmix" if "pmix" in launcher else ("mpirun" if launcher else "srun-default")
+    assert f"2 MPI rank(s) {started[key]}" in log, log
+    if not launcher:
+        [(_, state, _, exit_code)] = states[job]
+        assert (state, exit_code) == ("FAILED", "2:0"), (states, log)
+        assert "srun started 2 tasks" in log and "--mpi=" in log, log
+        assert "MPI sweep finished with exit code 2" in log, log
+        assert not out.exists()
+        return
+    assert_all_completed(states, log)
+    assert "MPI sweep finished with exit code 0" in log, log
+    assert out.is_file(), log
+    assert not (out.parent / "sweep.h5.d").exists()  # the ranks' runs, assembled and removed
+    assert_same_sweep(local, out)
+
+
+def test_mpi_submit_dry_run_and_bad_arguments(tmp_path):
+    submit = str(SLURM_DIR / "submit.sh")
+    base = ["--clustersim", str(EXECUTABLE)]
+    done = subprocess.run([submit, *base, "--mpi", "--dry-run", str(SWEEP_SMALL),
+                           str(tmp_path / "o.h5"), "4", "--", "--partition=p"],
+                          capture_output=True, text=True, timeout=30)
+    assert done.returncode == 0, done.stderr
+    env_line, sbatch_line = done.stdout.splitlines()
+    assert env_line.endswith(" LAUNCHER=srun"), env_line
+    assert sbatch_line == (f"sbatch --parsable --export=ALL --ntasks=4 --partition=p "
+                           f"{SLURM_DIR / 'sweep-mpi.sbatch'}"), sbatch_line
+    done = subprocess.run([submit, *base, "--mpi", "--launcher", "mpirun", "--cpus-per-task", "2",
+                           "--dry-run", str(SWEEP_SMALL), str(tmp_path / "o.h5"), "3"],
+                          capture_output=True, text=True, timeout=30)
+    assert done.returncode == 0, done.stderr
+    assert "LAUNCHER=mpirun" in done.stdout and "--ntasks=3 --cpus-per-task=2" in done.stdout
+    cases = [(["--mpi", "--launcher", "mpiexec"], "--launcher mpiexec: expected srun or mpirun"),
+             (["--mpi", "--tasks", "1"], "--tasks, --throttle and --no-merge are for the array"),
+             (["--launcher", "srun"], "--launcher and --srun-mpi go with --mpi"),
+             (["--mpi", "--launcher", "mpirun", "--srun-mpi", "pmix"], "with --launcher srun"),
+             (["--mpi", "--srun-mpi", "pmi 2"], "--srun-mpi pmi 2: a plugin name")]
+    for args, message in cases:
+        done = subprocess.run([submit, *base, *args, "--dry-run", str(SWEEP_SMALL),
+                               str(tmp_path / "o.h5"), "2"], capture_output=True, text=True,
+                              timeout=30)
+        assert done.returncode == 2 and message in done.stderr, (args, done.stderr)
+
+
+def test_mpi_sbatch_refuses_bad_settings(tmp_path):
+    """sweep-mpi.sbatch run by hand with a wrong setting stops at once with exit code 2."""
+    script = str(SLURM_DIR / "sweep-mpi.sbatch")
+    job = {"SLURM_JOB_ID": "1", "SLURM_NTASKS": "2", "SWEEP": str(SWEEP_SMALL),
+           "OUT": str(tmp_path / "o.h5"), "CLUSTERSIM": str(EXECUTABLE)}
+    cases = [({}, "not in a Slurm job"),
+             ({**job, "LAUNCHER": "mpiexec"}, "LAUNCHER=mpiexec: expected srun or mpirun"),
+             ({**job, "LAUNCHER": "mpirun", "MPIRUN": "no-such-mpirun"},
+              "no-such-mpirun is not on PATH"),
+             ({**job, "SRUN_MPI": "pmix;x"}, "SRUN_MPI=pmix;x is not an srun --mpi plugin"),
+             ({**job, "SWEEP": str(tmp_path / "none.yaml")}, "no such readable file")]
+    for extra, message in cases:
+        env = {"PATH": "/usr/bin:/bin", **extra}
+        done = subprocess.run(["bash", script], env=env, capture_output=True, text=True,
+                              timeout=30, cwd=tmp_path)
+        assert done.returncode == 2 and message in done.stderr, (extra, done.stderr)
+    assert not (tmp_path / "o.h5").exists()
+
+
 def test_slurm_rounds_of_shards_and_steps_give_the_local_posterior(local_slurm, small_local,
                                                                     tmp_path):
     """scenarios/calibration/slurm/submit.sh submits one round; each step job submits the next
@@ -101,9 +204,11 @@ def test_slurm_rounds_of_shards_and_steps_give_the_local_posterior(local_slurm, 
     deadline = time.monotonic() + 240
     while not out.exists():
         records = local_slurm.run("scontrol", "show", "job", "-o", check=False).stdout
+        # This calibration's jobs only (their folders are under tmp_path): the module's
+        # Slurm keeps other tests' jobs, some of which fail on purpose.
         failed = [line for line in records.splitlines()
                   if re.search(r"JobState=(FAILED|CANCELLED|TIMEOUT)|DependencyNeverSatisfied",
-                               line)]
+                               line) and str(tmp_path) in line]
         job_logs = "\n".join(f"--- {p.name}\n{p.read_text()}" for p in sorted(logs.iterdir()))
         assert not failed, "\n".join(failed) + "\n" + job_logs
         assert time.monotonic() < deadline, f"no posterior after 240 s\n{records}\n{job_logs}"

@@ -1,5 +1,6 @@
 #!/bin/bash
-# Submits a clustersim sweep to Slurm: a job array of shards, then a merge once all succeed.
+# Submits a clustersim sweep to Slurm: a job array of shards, then a merge once all succeed;
+# or, with --mpi, one job of MPI ranks started by srun (default) or mpirun.
 set -euo pipefail
 
 here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd -P)
@@ -8,15 +9,19 @@ program=$(basename "$0")
 usage() {
   cat <<EOF
 usage: $program [options] SWEEP OUT N [-- SBATCH_OPTION...]
+       $program --mpi [--launcher srun|mpirun] [options] SWEEP OUT N [-- SBATCH_OPTION...]
 
 Submits N Slurm array tasks, task K running shard K/N of the sweep
 (sweep-array.sbatch: clustersim sweep SWEEP --shard K/N -o OUT, writing under OUT.d/), and a
 merge job (merge.sbatch: clustersim merge OUT.d -o OUT) that starts once every task has
 succeeded. Prints both job ids.
 
+With --mpi, submits one job of N tasks instead (sweep-mpi.sbatch), whose N MPI ranks share
+the runs (clustersim sweep SWEEP -o OUT under the launcher); it writes OUT itself.
+
   SWEEP   the sweep file (YAML)
   OUT     the merged result file (.h5); the shards go to OUT.d/
-  N       the number of shards, 1 or more (array tasks 0..N-1)
+  N       the number of shards, 1 or more (array tasks 0..N-1); with --mpi, of MPI ranks
 
 options:
   --tasks LIST       submit only these tasks of the N, e.g. 3,7 or 2-4 (to resubmit failed
@@ -28,6 +33,11 @@ options:
                      build/bin/clustersim)
   --logs DIR         the jobs' output files go to DIR (default: the current folder)
   --no-merge         submit the array only
+  --mpi              one MPI job of N ranks instead of the array and the merge
+  --launcher L       with --mpi: srun (default: Slurm starts the ranks; the cluster's MPI must
+                     support it, through PMIx or PMI-2) or mpirun (the MPI's own launcher)
+  --srun-mpi TYPE    with --mpi and srun: srun's --mpi plugin, e.g. pmix or pmi2 (default: the
+                     cluster's MpiDefault; srun --mpi=list lists them)
   --dry-run          print the sbatch commands instead of running them
   -h, --help         this text
 
@@ -46,6 +56,7 @@ absolute() {
 }
 
 tasks="" throttle="" cpus="" clustersim=${CLUSTERSIM:-} logs="" merge=1 dry_run=0
+mpi=0 launcher="" srun_mpi=""
 positional=() extra=()
 while (( $# > 0 )); do
   case "$1" in
@@ -61,6 +72,11 @@ while (( $# > 0 )); do
     --logs) (( $# >= 2 )) || fail "--logs needs a folder"; logs=$2; shift 2 ;;
     --logs=*) logs=${1#*=}; shift ;;
     --no-merge) merge=0; shift ;;
+    --mpi) mpi=1; shift ;;
+    --launcher) (( $# >= 2 )) || fail "--launcher needs srun or mpirun"; launcher=$2; shift 2 ;;
+    --launcher=*) launcher=${1#*=}; shift ;;
+    --srun-mpi) (( $# >= 2 )) || fail "--srun-mpi needs a plugin name"; srun_mpi=$2; shift 2 ;;
+    --srun-mpi=*) srun_mpi=${1#*=}; shift ;;
     --dry-run) dry_run=1; shift ;;
     --) shift; extra=("$@"); break ;;
     -*) usage >&2; fail "unknown option $1" ;;
@@ -78,6 +94,16 @@ out=$(absolute "$out")
 [[ "$shards" =~ ^[1-9][0-9]*$ ]] || fail "N=$shards is not a positive whole number"
 [[ -z "$throttle" || "$throttle" =~ ^[1-9][0-9]*$ ]] || fail "--throttle $throttle is not a positive whole number"
 [[ -z "$cpus" || "$cpus" =~ ^[1-9][0-9]*$ ]] || fail "--cpus-per-task $cpus is not a positive whole number"
+if (( mpi )); then
+  [[ -z "$tasks" && -z "$throttle" && "$merge" == 1 ]] ||
+    fail "--tasks, --throttle and --no-merge are for the array; --mpi submits one job"
+  launcher=${launcher:-srun}
+  [[ "$launcher" == srun || "$launcher" == mpirun ]] || fail "--launcher $launcher: expected srun or mpirun"
+  [[ -z "$srun_mpi" || ( "$launcher" == srun && "$srun_mpi" =~ ^[a-z0-9_]+$ ) ]] ||
+    fail "--srun-mpi $srun_mpi: a plugin name (srun --mpi=list), with --launcher srun"
+else
+  [[ -z "$launcher" && -z "$srun_mpi" ]] || fail "--launcher and --srun-mpi go with --mpi"
+fi
 if [[ -n "$tasks" ]]; then
   [[ "$tasks" =~ ^[0-9]+(-[0-9]+)?(,[0-9]+(-[0-9]+)?)*$ ]] ||
     fail "--tasks $tasks: expected a list like 3,7 or 2-4"
@@ -111,6 +137,27 @@ merge_options=("${common[@]}")
 # than --export=ALL,NAME=value) keeps paths with commas intact.
 export SWEEP=$sweep OUT=$out SHARDS=$shards CLUSTERSIM=$clustersim
 unset THREADS  # the tasks take their threads from --cpus-per-task
+
+if (( mpi )); then
+  # sweep-mpi.sbatch reads these; SHARDS means nothing to it.
+  unset SHARDS
+  export LAUNCHER=$launcher
+  if [[ -n "$srun_mpi" ]]; then export SRUN_MPI=$srun_mpi; else unset SRUN_MPI; fi
+  mpi_options=("${common[@]}" "--ntasks=$shards")
+  [[ -n "$cpus" ]] && mpi_options+=("--cpus-per-task=$cpus")
+  [[ -n "$logs" ]] && mpi_options+=("--output=$logs/clustersim-sweep-mpi-%j.out")
+  if (( dry_run )); then
+    echo "SWEEP=$SWEEP OUT=$OUT CLUSTERSIM=$CLUSTERSIM LAUNCHER=$LAUNCHER${SRUN_MPI:+ SRUN_MPI=$SRUN_MPI}"
+    echo sbatch "${mpi_options[@]}" ${extra[@]+"${extra[@]}"} "$here/sweep-mpi.sbatch"
+    exit 0
+  fi
+  command -v sbatch >/dev/null || fail "sbatch not found: run this on a Slurm login node"
+  mpi_job=$(sbatch "${mpi_options[@]}" ${extra[@]+"${extra[@]}"} "$here/sweep-mpi.sbatch")
+  mpi_job=${mpi_job%%;*}
+  [[ "$mpi_job" =~ ^[0-9]+$ ]] || { echo "$program: sbatch printed no job id: $mpi_job" >&2; exit 1; }
+  echo "mpi job $mpi_job: $shards MPI rank(s) started by $launcher run the sweep of $sweep into $out"
+  exit 0
+fi
 
 if (( dry_run )); then
   echo "SWEEP=$SWEEP OUT=$OUT SHARDS=$SHARDS CLUSTERSIM=$CLUSTERSIM"
