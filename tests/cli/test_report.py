@@ -146,6 +146,23 @@ def test_the_pdf_prints_the_goals_the_names_in_both_languages_and_the_seal(tmp_p
     subprocess.run(["pdftoppm", "-png", "-r", "50", str(pdf), str(pages)], check=True)
 
 
+@pytest.mark.skipif(CHROMIUM is None or shutil.which("pdftotext") is None,
+                    reason="needs Debian's chromium and poppler-utils (make installs them)")
+def test_the_plans_chinese_title_prints(tmp_path):
+    title = "关于加快推动创新型产业集群发展的意见（鲁政办发〔2015〕4号）"
+    shipped = subprocess.run([str(EXECUTABLE), "show", "shandong-2015"], capture_output=True,
+                             text=True, check=True).stdout
+    assert f'plan: "{title}"' in shipped
+    result = tmp_path / "titled.h5"
+    done = clustersim("run", SMALL, "--set", f"plan={title}", "-o", result, "--quiet")
+    assert done.returncode == 0, done.stderr
+    pdf = tmp_path / "titled.pdf"
+    report(result, "-o", tmp_path / "titled.html", "--pdf", pdf, timeout=300)
+    text = subprocess.run(["pdftotext", str(pdf), "-"], capture_output=True, text=True,
+                          check=True).stdout
+    assert title in text.replace("\n", "")
+
+
 def test_no_browser_is_a_clear_error(tmp_path):
     env = {**os.environ, "CLUSTERSIM_CHROMIUM": "/nonexistent/chromium"}
     done = clustersim("report", STORED, "-o", tmp_path / "r.html", "--pdf", tmp_path / "r.pdf",
