@@ -28,6 +28,11 @@ std::string job_key(const JobSpec& spec) {
   return fmt::format("{:016x}", hash.value());
 }
 
+double job_bytes(const Model& model, const Scenario& run) {
+  return 2.0 * 8.0 * static_cast<double>(model.metrics().size()) * run.replicates() *
+         run.calendar().steps() * static_cast<double>(run.clusters().size());
+}
+
 const char* state_name(JobState state) {
   switch (state) {
     case JobState::running:
@@ -238,16 +243,22 @@ void JobBoard::cancel_all() {
   for (const auto& [key, job] : jobs_) job->cancel();
 }
 
-// Drops the least recently used jobs that are not running beyond max_kept.
+// Drops the least recently used jobs that are not running beyond max_kept and max_kept_bytes.
 void JobBoard::trim() {
   std::size_t kept = 0;
+  double bytes = 0.0;
   for (auto it = recent_.begin(); it != recent_.end();) {
     const auto job = jobs_.find(*it);
     if (job == jobs_.end()) {
       it = recent_.erase(it);
       continue;
     }
-    if (job->second->state() != JobState::running && ++kept > max_kept_) {
+    if (job->second->state() == JobState::running) {
+      ++it;
+      continue;
+    }
+    bytes += job_bytes(model_, job->second->spec().run);
+    if (++kept > max_kept_ || bytes > max_kept_bytes_) {
       jobs_.erase(job);
       it = recent_.erase(it);
       continue;

@@ -34,6 +34,9 @@ struct JobSpec {
 // The key of a spec: FNV-1a 64 of both resolved scenarios, the version and the commit, in hex.
 std::string job_key(const JobSpec& spec);
 
+// The bytes a job's metrics take: the ensemble's and its counterfactual's.
+double job_bytes(const Model& model, const Scenario& run);
+
 enum class JobState { running, done, failed, cancelled };
 const char* state_name(JobState state);
 
@@ -82,12 +85,16 @@ class Job {
 };
 
 // Jobs by key: at most `max_running` at once (beyond them a submit is refused as busy) and the
-// `max_kept` most recently used finished ones. Each client (a page) wants one job at a time;
-// a job no client wants any more is cancelled.
+// most recently used finished ones, at most `max_kept` of them and `max_kept_bytes` of metrics.
+// Each client (a page) wants one job at a time; a job no client wants any more is cancelled.
 class JobBoard {
  public:
-  JobBoard(const Model& model, std::size_t max_running, std::size_t max_kept)
-      : model_(model), max_running_(max_running), max_kept_(max_kept) {}
+  JobBoard(const Model& model, std::size_t max_running, std::size_t max_kept,
+           double max_kept_bytes)
+      : model_(model),
+        max_running_(max_running),
+        max_kept_(max_kept),
+        max_kept_bytes_(max_kept_bytes) {}
   // The job of `spec` for `client`: the cached or running one with its key, else a new one.
   // Returns nullptr when max_running jobs are running.
   std::shared_ptr<Job> submit(const std::string& client, JobSpec spec);
@@ -101,6 +108,7 @@ class JobBoard {
 
   const Model& model_;
   std::size_t max_running_, max_kept_;
+  double max_kept_bytes_;
   std::mutex mutex_;
   std::map<std::string, std::shared_ptr<Job>> jobs_;
   std::list<std::string> recent_;                // keys, most recently used first

@@ -12,6 +12,7 @@
 #include <sstream>
 #include <thread>
 
+#include "sim/config/memory.hpp"
 #include "sim/core/errors.hpp"
 #include "sim/io/result_file.hpp"
 #include "sim/report/report.hpp"
@@ -45,7 +46,8 @@ class App {
       : model_(model),
         options_(options),
         base_(Scenario::load(options.scenario, model.schema())),
-        board_(model, options.max_running, options.max_kept) {
+        board_(model, options.max_running, options.max_kept,
+               options.max_kept_share * physical_memory_bytes()) {
     // The counterfactual must load and match before the first page asks for it.
     const JobSpec spec = make_spec({}, std::nullopt, std::nullopt);
     (void)spec;
@@ -155,7 +157,10 @@ class App {
     if (replicates) sets.push_back(fmt::format("run.replicates={}", *replicates));
     if (seed) sets.push_back(fmt::format("run.seed={}", *seed));
     Scenario run = Scenario::load(options_.scenario, model_.schema(), LoadOptions{sets});
-    check_ensemble_fits(model_, run);
+    check_fits_in_memory(run, {"run.replicates", "run.end"}, job_bytes(model_, run),
+                         fmt::format("the metrics of the ensemble and its counterfactual ({} "
+                                     "replicates each)",
+                                     run.replicates()));
     std::vector<std::string> counterfactual_sets = counterfactual_overrides(run);
     counterfactual_sets.insert(counterfactual_sets.end(), compare_sets.begin(),
                                compare_sets.end());

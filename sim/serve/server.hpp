@@ -22,7 +22,8 @@ struct ServeOptions {
   std::string token;     // empty: a random one
   std::string invocation;
   std::size_t max_running = 4;  // ensembles at once
-  std::size_t max_kept = 8;     // finished ensembles kept
+  std::size_t max_kept = 8;     // finished ensembles kept, at most
+  double max_kept_share = 0.25;  // of physical memory, for the metrics of those kept
 };
 
 // The largest request body the app accepts (a page's changes are a few kB).

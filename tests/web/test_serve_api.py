@@ -5,6 +5,7 @@ cache, downloads, several clients, and a clean stop on SIGINT. The small test wo
 runs short."""
 import concurrent.futures
 import json
+import os
 import subprocess
 
 import pytest
@@ -193,3 +194,24 @@ def test_an_address_in_use_is_a_clear_error(server, tmp_path):
                           text=True, timeout=60, cwd=tmp_path)
     assert done.returncode == 2
     assert f"cannot listen on 127.0.0.1:{port}" in done.stderr
+
+
+def test_replicates_are_capped_by_the_memory_check(tmp_path):
+    """The plan at 100,000 replicates needs about 41 GB for the two ensembles' metrics."""
+    plan = serve_support.Server(cwd=tmp_path)
+    try:
+        setup = json.loads(plan.request("/api/setup")[1])
+        metrics = 46  # the model's metrics, as the small world's result file lists them
+        replicates = 100000
+        needed = 2 * 8 * metrics * replicates * len(setup["quarters"]) * len(setup["clusters"])
+        physical = os.sysconf("SC_PAGE_SIZE") * os.sysconf("SC_PHYS_PAGES")
+        status, body, _ = plan.request("/api/run", body={"client": "big", "changes": [],
+                                                         "replicates": replicates})
+        if needed <= 0.8 * physical:
+            pytest.skip(f"this machine has room for {needed / 1e9:.0f} GB")
+        assert status == 400
+        message = json.loads(body)["error"]
+        assert "key 'run.replicates'" in message
+        assert "the metrics of the ensemble and its counterfactual" in message
+    finally:
+        plan.stop()
