@@ -84,8 +84,7 @@ void print_header(const Scenario& scenario, int threads) {
 int run_scenario(const RunOptions& options, const Context& context) {
   const Model& model = context.model;
   const Scenario scenario = load_scenario(model, options);
-  const std::optional<Scenario> counterfactual =
-      load_counterfactual(model, options, scenario);
+  const std::optional<Scenario> counterfactual = load_counterfactual(model, options, scenario);
   const std::string output =
       options.output.empty()
           ? (fs::path("results") / (fs::path(options.scenario.file).stem().string() + ".h5"))

@@ -18,8 +18,7 @@ class ServeCommand final : public Command {
     CLI::App& cmd = this->app();
     cmd.add_option("scenario", options_.scenario, "Base scenario (file or shipped name)")
         ->capture_default_str();
-    cmd.add_option("--compare", options_.compare, "Counterfactual scenario")
-        ->capture_default_str();
+    cmd.add_option("--compare", options_.compare, "Counterfactual scenario")->capture_default_str();
     cmd.add_option("--host", options_.host,
                    "Address to listen on (default loopback only; another exposes the app, "
                    "still behind its token)")

@@ -76,7 +76,8 @@ Change read_change(const nlohmann::json& node, const Schema& schema, const std::
     change.value = read_number(node["value"], *setting, where + ".value");
   }
   if (node.contains("from") && !node["from"].is_null()) {
-    if (!setting->by_date) bad(where + ".from", fmt::format("{} does not vary by date", change.key));
+    if (!setting->by_date)
+      bad(where + ".from", fmt::format("{} does not vary by date", change.key));
     change.from = read_from(node["from"], where + ".from");
   }
   if (node.contains("clusters") && !node["clusters"].is_null()) {
@@ -132,7 +133,8 @@ int start_quarter(const Change& change, const Scenario& base) {
   if (!change.from) return first;
   const auto date = parse_date(*change.from);
   if (!date) bad(change.key + ".from", fmt::format("'{}' is not a year or quarter", *change.from));
-  return std::max(first, quarter_number(*date) + (quarter_start(quarter_number(*date)) == *date ? 0 : 1));
+  return std::max(first,
+                  quarter_number(*date) + (quarter_start(quarter_number(*date)) == *date ? 0 : 1));
 }
 
 }  // namespace
@@ -142,11 +144,10 @@ bool is_lever(const std::string& key) {
 }
 
 bool is_control(const Setting& setting) {
-  static const std::vector<std::string> kNoControl = {"run", "world", "goals", "calibration",
-                                                      "output", "name", "description"};
+  static const std::vector<std::string> kNoControl = {
+      "run", "world", "goals", "calibration", "output", "name", "description"};
   const bool numeric = setting.type == SettingType::Number ||
-                       setting.type == SettingType::Integer ||
-                       setting.type == SettingType::Boolean;
+                       setting.type == SettingType::Integer || setting.type == SettingType::Boolean;
   return numeric && std::find(kNoControl.begin(), kNoControl.end(), top_group(setting.key)) ==
                         kNoControl.end();
 }
@@ -219,8 +220,7 @@ nlohmann::json controls_json(const Scenario& base) {
   for (const Setting& s : base.schema().settings()) {
     if (!is_control(s)) continue;
     const SettingValue& now = base.value(s.key);
-    const bool constant =
-        now.overrides.empty() && now.base.is_constant();
+    const bool constant = now.overrides.empty() && now.base.is_constant();
     controls.push_back({{"key", s.key},
                         {"kind", is_lever(s.key) ? "lever" : "assumption"},
                         {"family", family(s.key)},

@@ -133,8 +133,8 @@ void Job::simulate() {
     // figures come early, instead of all of them at once near the end.
     tbb::this_task_arena::isolate([&] {
       if (prepared[half] != nullptr) {
-        run_replicate(*prepared[half], r, results[half]->metrics, r, control,
-                      snapshot_steps[half], mine);
+        run_replicate(*prepared[half], r, results[half]->metrics, r, control, snapshot_steps[half],
+                      mine);
       } else {
         run_replicate(*model_.prepare(own[half][r]), r, results[half]->metrics, r, control,
                       snapshot_steps[half], mine);

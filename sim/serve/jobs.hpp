@@ -79,7 +79,7 @@ class Job {
   JobState state_ = JobState::running;
   std::string error_;
   nlohmann::json summary_;
-  std::vector<char> finished_;    // per task (replicate x {run, counterfactual})
+  std::vector<char> finished_;     // per task (replicate x {run, counterfactual})
   std::vector<std::size_t> done_;  // replicates with both halves finished, in order of finish
   std::thread thread_;
 };
@@ -89,8 +89,7 @@ class Job {
 // Each client (a page) wants one job at a time; a job no client wants any more is cancelled.
 class JobBoard {
  public:
-  JobBoard(const Model& model, std::size_t max_running, std::size_t max_kept,
-           double max_kept_bytes)
+  JobBoard(const Model& model, std::size_t max_running, std::size_t max_kept, double max_kept_bytes)
       : model_(model),
         max_running_(max_running),
         max_kept_(max_kept),
@@ -111,7 +110,7 @@ class JobBoard {
   double max_kept_bytes_;
   std::mutex mutex_;
   std::map<std::string, std::shared_ptr<Job>> jobs_;
-  std::list<std::string> recent_;                // keys, most recently used first
+  std::list<std::string> recent_;                 // keys, most recently used first
   std::map<std::string, std::string> wanted_by_;  // client -> key
 };
 

@@ -96,8 +96,7 @@ class App {
 
   // The job a request body asks for; InputError for anything wrong with it.
   JobSpec spec_of(const nlohmann::json& body) const {
-    static const std::array<std::string, 4> kFields = {"client", "changes", "seed",
-                                                       "replicates"};
+    static const std::array<std::string, 4> kFields = {"client", "changes", "seed", "replicates"};
     if (!body.is_object()) throw InputError({"request", 0, 0}, "", "must be a JSON object");
     for (const auto& [name, value] : body.items()) {
       if (std::find(kFields.begin(), kFields.end(), name) == kFields.end()) {
@@ -162,13 +161,13 @@ class App {
                                      "replicates each)",
                                      run.replicates()));
     std::vector<std::string> counterfactual_sets = counterfactual_overrides(run);
-    counterfactual_sets.insert(counterfactual_sets.end(), compare_sets.begin(),
-                               compare_sets.end());
+    counterfactual_sets.insert(counterfactual_sets.end(), compare_sets.begin(), compare_sets.end());
     Scenario counterfactual =
         Scenario::load(options_.compare, model_.schema(), LoadOptions{counterfactual_sets});
     check_same_clusters(run, counterfactual, options_.compare);
-    std::string command = fmt::format("clustersim run {} --compare {}",
-                                      shell_quote(options_.scenario), shell_quote(options_.compare));
+    std::string command =
+        fmt::format("clustersim run {} --compare {}", shell_quote(options_.scenario),
+                    shell_quote(options_.compare));
     for (const auto& set : sets) command += " --set " + shell_quote(set);
     for (const auto& set : compare_sets) command += " --compare-set " + shell_quote(set);
     command += " -o result.h5";
@@ -202,9 +201,9 @@ std::string url_host(const std::string& host) {
 }
 
 // The request checks every route passes first: Host, Origin, token.
-httplib::Server::HandlerResponse check_request(const httplib::Request& req,
-                                               httplib::Response& res, const std::string& host,
-                                               int port, const std::string& token) {
+httplib::Server::HandlerResponse check_request(const httplib::Request& req, httplib::Response& res,
+                                               const std::string& host, int port,
+                                               const std::string& token) {
   if (!host_allowed(req.get_header_value("Host"), host, port)) {
     res.status = 403;
     res.set_content("refused: the Host header is not the address this server listens on\n",
@@ -217,7 +216,7 @@ httplib::Server::HandlerResponse check_request(const httplib::Request& req,
     return httplib::Server::HandlerResponse::Handled;
   }
   const std::string given = req.has_param("token") ? req.get_param_value("token")
-                                                    : req.get_header_value("X-Clustersim-Token");
+                                                   : req.get_header_value("X-Clustersim-Token");
   if (!same_token(given, token)) {
     res.status = 401;
     res.set_content("refused: open the address clustersim serve printed, with its token\n",
@@ -255,9 +254,8 @@ void add_routes(httplib::Server& server, App& app, const std::atomic<bool>& stop
         return;
       }
       JobSpec spec = app.spec_of(body);
-      nlohmann::json reply = {{"sets", spec.sets},
-                              {"compare_sets", spec.compare_sets},
-                              {"command", spec.command}};
+      nlohmann::json reply = {
+          {"sets", spec.sets}, {"compare_sets", spec.compare_sets}, {"command", spec.command}};
       const auto job = app.board().submit(client, std::move(spec));
       if (job == nullptr) {
         reply_error(res, 503, "busy: the most ensembles at once are running; try again soon");
@@ -279,9 +277,8 @@ void add_routes(httplib::Server& server, App& app, const std::atomic<bool>& stop
       return;
     }
     res.set_chunked_content_provider(
-        "text/event-stream",
-        [job, &stop, seen = std::uint64_t{0}, ended = false](std::size_t,
-                                                              httplib::DataSink& sink) mutable {
+        "text/event-stream", [job, &stop, seen = std::uint64_t{0}, ended = false](
+                                 std::size_t, httplib::DataSink& sink) mutable {
           if (ended || stop.load()) {
             sink.done();
             return true;
@@ -294,8 +291,8 @@ void add_routes(httplib::Server& server, App& app, const std::atomic<bool>& stop
           } else {
             const std::string state = update["state"];
             ended = state != "running";
-            event = fmt::format("event: {}\ndata: {}\n\n", ended ? "end" : "progress",
-                                update.dump());
+            event =
+                fmt::format("event: {}\ndata: {}\n\n", ended ? "end" : "progress", update.dump());
           }
           return sink.write(event.data(), event.size());
         });
@@ -308,20 +305,20 @@ void add_routes(httplib::Server& server, App& app, const std::atomic<bool>& stop
     }
     return job;
   };
-  server.Get("/api/result.h5", [&app, finished_job](const httplib::Request& req,
-                                                    httplib::Response& res) {
-    const auto job = finished_job(req, res);
-    if (job == nullptr) return;
-    const std::string path = app.download_result(*job);
-    std::ifstream in(path, std::ios::binary);
-    std::stringstream bytes;
-    bytes << in.rdbuf();
-    std::error_code ignored;
-    fs::remove(path, ignored);
-    res.set_header("Content-Disposition",
-                   fmt::format("attachment; filename=\"clustersim-{}.h5\"", job->key()));
-    res.set_content(bytes.str(), "application/x-hdf5");
-  });
+  server.Get("/api/result.h5",
+             [&app, finished_job](const httplib::Request& req, httplib::Response& res) {
+               const auto job = finished_job(req, res);
+               if (job == nullptr) return;
+               const std::string path = app.download_result(*job);
+               std::ifstream in(path, std::ios::binary);
+               std::stringstream bytes;
+               bytes << in.rdbuf();
+               std::error_code ignored;
+               fs::remove(path, ignored);
+               res.set_header("Content-Disposition",
+                              fmt::format("attachment; filename=\"clustersim-{}.h5\"", job->key()));
+               res.set_content(bytes.str(), "application/x-hdf5");
+             });
   server.Get("/api/report.html", [&app, finished_job](const httplib::Request& req,
                                                       httplib::Response& res) {
     const auto job = finished_job(req, res);

@@ -18,11 +18,11 @@ struct ServeOptions {
   std::string scenario = "shandong-2015";  // the base scenario (file or shipped name)
   std::string compare = "no-policy";       // the counterfactual
   std::string host = "127.0.0.1";
-  int port = 0;          // 0: any free port
-  std::string token;     // empty: a random one
+  int port = 0;       // 0: any free port
+  std::string token;  // empty: a random one
   std::string invocation;
-  std::size_t max_running = 4;  // ensembles at once
-  std::size_t max_kept = 8;     // finished ensembles kept, at most
+  std::size_t max_running = 4;   // ensembles at once
+  std::size_t max_kept = 8;      // finished ensembles kept, at most
   double max_kept_share = 0.25;  // of physical memory, for the metrics of those kept
 };
 

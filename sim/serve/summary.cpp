@@ -31,7 +31,8 @@ nlohmann::json fan(std::size_t replicates, std::size_t steps, const Value& value
       line[t] = quantile(column, p);
     }
     nlohmann::json numbers = nlohmann::json::array();
-    for (const double x : line) numbers.push_back(std::isnan(x) ? nlohmann::json() : nlohmann::json(x));
+    for (const double x : line)
+      numbers.push_back(std::isnan(x) ? nlohmann::json() : nlohmann::json(x));
     out.push_back(numbers);
   }
   return out;

@@ -40,9 +40,8 @@ TEST_F(ServeChanges, AStartKeepsTheBasesScheduleBeforeIt) {
 }
 
 TEST_F(ServeChanges, PerClusterValuesBecomeADefaultAndTheClustersThatDiffer) {
-  EXPECT_EQ(to_assignment({"policy.guide_fund.capital_per_year", 3e8, std::nullopt,
-                           {{"beta", 5e8}}},
-                          base),
+  EXPECT_EQ(to_assignment(
+                {"policy.guide_fund.capital_per_year", 3e8, std::nullopt, {{"beta", 5e8}}}, base),
             "policy.guide_fund.capital_per_year={default: 300000000, beta: 500000000}");
   // Only a cluster's value: the others keep the base's.
   const std::string only = to_assignment(
@@ -79,8 +78,8 @@ TEST_F(ServeChanges, RequestsNameWhatIsWrong) {
     }
     return std::string("accepted");
   };
-  EXPECT_NE(message(R"([{"key": "policy.hnte_tax_rat", "value": 1}])").find(
-                "did you mean policy.hnte_tax_rate"),
+  EXPECT_NE(message(R"([{"key": "policy.hnte_tax_rat", "value": 1}])")
+                .find("did you mean policy.hnte_tax_rate"),
             std::string::npos);
   EXPECT_NE(message(R"([{"key": "talent.mobile_share", "value": 1, "from": 2016}])")
                 .find("does not vary by date"),
@@ -95,8 +94,7 @@ TEST_F(ServeChanges, RequestsNameWhatIsWrong) {
             "accepted");
   EXPECT_THROW(to_assignment({"policy.hnte_tax_rate", 0.1, std::nullopt, {{"atlantis", 1}}}, base),
                sim::InputError);
-  EXPECT_THROW(to_assignment({"policy.hnte_tax_rate", 0.1, "someday", {}}, base),
-               sim::InputError);
+  EXPECT_THROW(to_assignment({"policy.hnte_tax_rate", 0.1, "someday", {}}, base), sim::InputError);
 }
 
 TEST_F(ServeChanges, ControlsSeparateLeversFromAssumptions) {
