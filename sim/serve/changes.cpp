@@ -60,7 +60,8 @@ Change read_change(const nlohmann::json& node, const Schema& schema, const std::
   Change change;
   for (const auto& [name, item] : node.items()) {
     if (name != "key" && name != "value" && name != "from" && name != "clusters") {
-      bad(where + "." + name, "is not a field of a change (key, value, from, clusters)");
+      bad(fmt::format("{}.{}", where, name),
+          "is not a field of a change (key, value, from, clusters)");
     }
   }
   if (!node.contains("key") || !node["key"].is_string()) bad(where + ".key", "must be a setting");
@@ -87,7 +88,7 @@ Change read_change(const nlohmann::json& node, const Schema& schema, const std::
       bad(where + ".clusters", fmt::format("{} does not vary by cluster", change.key));
     }
     for (const auto& [id, value] : clusters.items()) {
-      change.clusters[id] = read_number(value, *setting, where + ".clusters." + id);
+      change.clusters[id] = read_number(value, *setting, fmt::format("{}.clusters.{}", where, id));
     }
   }
   if (!change.value && change.clusters.empty()) {

@@ -27,7 +27,7 @@ struct ServeOptions {
 };
 
 // The largest request body the app accepts (a page's changes are a few kB).
-inline constexpr std::size_t kMaxBody = 64 * 1024;
+inline constexpr std::size_t kMaxBody = std::size_t{64} * 1024;
 
 // Serves until `stop` is raised; prints the page's address (with its token) on standard output
 // once listening. Throws InputError for a bad scenario or an address it cannot listen on.
