@@ -19,6 +19,7 @@
 #include "sim/serve/changes.hpp"
 #include "sim/serve/jobs.hpp"
 #include "sim/serve/page.hpp"
+#include "sim/serve/request.hpp"
 
 namespace fs = std::filesystem;
 
@@ -29,28 +30,15 @@ constexpr auto kEventWait = std::chrono::milliseconds(1000);
 constexpr std::size_t kMaxClientId = 64;
 constexpr std::size_t kHttpThreads = 16;
 
-std::string shell_quote(const std::string& word) {
-  const bool plain = !word.empty() && word.find_first_not_of(
-                                          "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ"
-                                          "0123456789._-/=:") == std::string::npos;
-  if (plain) return word;
-  std::string out = "'";
-  for (const char c : word) out += c == '\'' ? std::string("'\\''") : std::string(1, c);
-  return out + "'";
-}
-
 // What the app serves: the base scenario, its counterfactual and the jobs.
 class App {
  public:
   App(const Model& model, const ServeOptions& options)
       : model_(model),
         options_(options),
-        base_(Scenario::load(options.scenario, model.schema())),
+        requests_(model, options.scenario, options.compare),
         board_(model, options.max_running, options.max_kept,
                options.max_kept_share * physical_memory_bytes()) {
-    // The counterfactual must load and match before the first page asks for it.
-    const JobSpec spec = make_spec({}, std::nullopt, std::nullopt);
-    (void)spec;
     char pattern[] = "/tmp/clustersim-serve-XXXXXX";
     if (mkdtemp(pattern) == nullptr) throw WriteError("cannot make a temporary folder in /tmp");
     downloads_ = pattern;
@@ -63,8 +51,10 @@ class App {
   App& operator=(const App&) = delete;
 
   JobBoard& board() { return board_; }
+  const RunRequests& requests() const { return requests_; }
 
   nlohmann::json setup() const {
+    const Scenario& base_ = requests_.base();
     nlohmann::json clusters = nlohmann::json::array();
     for (std::size_t c = 0; c < base_.clusters().size(); ++c) {
       const auto& info = base_.clusters()[c];
@@ -94,22 +84,6 @@ class App {
             {"controls", controls_json(base_)}};
   }
 
-  // The job a request body asks for; InputError for anything wrong with it.
-  JobSpec spec_of(const nlohmann::json& body) const {
-    static const std::array<std::string, 4> kFields = {"client", "changes", "seed", "replicates"};
-    if (!body.is_object()) throw InputError({"request", 0, 0}, "", "must be a JSON object");
-    for (const auto& [name, value] : body.items()) {
-      if (std::find(kFields.begin(), kFields.end(), name) == kFields.end()) {
-        throw InputError({"request", 0, 0}, name.substr(0, 100),
-                         "is not a field of a run request (client, changes, seed, replicates)");
-      }
-    }
-    const std::vector<Change> changes =
-        parse_changes(body.value("changes", nlohmann::json::array()), model_.schema());
-    return make_spec(changes, whole_number(body, "seed", 0, 9007199254740991LL),
-                     whole_number(body, "replicates", 1, kMaxReplicates));
-  }
-
   std::string download_result(const Job& job) const {
     const fs::path path = downloads_ / fmt::format("{}-{}.h5", job.key(), next_download());
     const CounterfactualRun with{job.spec().counterfactual, job.counterfactual_result()};
@@ -127,17 +101,6 @@ class App {
   }
 
  private:
-  static std::optional<long long> whole_number(const nlohmann::json& body, const char* name,
-                                               long long low, long long high) {
-    if (!body.contains(name) || body[name].is_null()) return std::nullopt;
-    const auto& node = body[name];
-    if (!node.is_number_integer() || node.get<long long>() < low || node.get<long long>() > high) {
-      throw InputError({"request", 0, 0}, name,
-                       fmt::format("must be a whole number from {} to {}", low, high));
-    }
-    return node.get<long long>();
-  }
-
   std::string fan_unit(const std::string& metric) const {
     for (const auto& info : model_.metrics()) {
       if (info.name == metric) return info.units;
@@ -145,41 +108,11 @@ class App {
     return "";
   }
 
-  JobSpec make_spec(const std::vector<Change>& changes, std::optional<long long> seed,
-                    std::optional<long long> replicates) const {
-    std::vector<std::string> sets, compare_sets;
-    for (const Change& change : changes) {
-      const std::string assignment = to_assignment(change, base_);
-      sets.push_back(assignment);
-      if (!is_lever(change.key)) compare_sets.push_back(assignment);
-    }
-    if (replicates) sets.push_back(fmt::format("run.replicates={}", *replicates));
-    if (seed) sets.push_back(fmt::format("run.seed={}", *seed));
-    Scenario run = Scenario::load(options_.scenario, model_.schema(), LoadOptions{sets});
-    check_fits_in_memory(run, {"run.replicates", "run.end"}, job_bytes(model_, run),
-                         fmt::format("the metrics of the ensemble and its counterfactual ({} "
-                                     "replicates each)",
-                                     run.replicates()));
-    std::vector<std::string> counterfactual_sets = counterfactual_overrides(run);
-    counterfactual_sets.insert(counterfactual_sets.end(), compare_sets.begin(), compare_sets.end());
-    Scenario counterfactual =
-        Scenario::load(options_.compare, model_.schema(), LoadOptions{counterfactual_sets});
-    check_same_clusters(run, counterfactual, options_.compare);
-    std::string command =
-        fmt::format("clustersim run {} --compare {}", shell_quote(options_.scenario),
-                    shell_quote(options_.compare));
-    for (const auto& set : sets) command += " --set " + shell_quote(set);
-    for (const auto& set : compare_sets) command += " --compare-set " + shell_quote(set);
-    command += " -o result.h5";
-    return JobSpec{std::move(run), std::move(counterfactual), std::move(sets),
-                   std::move(compare_sets), std::move(command)};
-  }
-
   std::size_t next_download() const { return downloads_made_.fetch_add(1); }
 
   const Model& model_;
   ServeOptions options_;
-  Scenario base_;
+  RunRequests requests_;
   JobBoard board_;
   fs::path downloads_;
   mutable std::atomic<std::size_t> downloads_made_{0};
@@ -253,7 +186,7 @@ void add_routes(httplib::Server& server, App& app, const std::atomic<bool>& stop
         reply_error(res, 400, "request: key 'client': must be a text of 1 to 64 characters");
         return;
       }
-      JobSpec spec = app.spec_of(body);
+      JobSpec spec = app.requests().spec_of(body);
       nlohmann::json reply = {
           {"sets", spec.sets}, {"compare_sets", spec.compare_sets}, {"command", spec.command}};
       const auto job = app.board().submit(client, std::move(spec));
