@@ -68,6 +68,19 @@ wait "$pid"
 report_verdict sweep-sigterm 143 $? "$work/sweep-sigterm.log" $((SECONDS - start))
 check sweep-resume 0 "$clustersim" sweep sweep-saltelli.yaml --threads 2 -q -o "$work/stopped.h5"
 
+# The web app (clustersim serve) under its HTTP tests: several clients, jobs cancelled by newer
+# ones, partial summaries beside running replicates, SIGINT. The servers' reports go to files
+# (log_path), since the tests read the servers' output themselves.
+if [[ -n $(find "$build" -path '*clustersim_serve.dir*' -name 'jobs.cpp.o' -print -quit) ]]; then
+  start=$SECONDS
+  TSAN_OPTIONS="$TSAN_OPTIONS log_path=$work/serve-tsan" CLUSTERSIM="$clustersim" \
+    CLUSTERSIM_SOURCE_DIR="$source_dir" python3 -m pytest -q -p no:cacheprovider \
+    "$source_dir/tests/web/test_serve_api.py" > "$work/serve.log" 2>&1
+  code=$?
+  cat "$work"/serve-tsan.* >> "$work/serve.log" 2> /dev/null
+  report_verdict serve 0 "$code" "$work/serve.log" $((SECONDS - start))
+fi
+
 if ((failures > 0)); then
   echo "tsan: $failures of the checks failed"
   exit 1
