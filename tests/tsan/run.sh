@@ -74,7 +74,7 @@ check sweep-resume 0 "$clustersim" sweep sweep-saltelli.yaml --threads 2 -q -o "
 if [[ -n $(find "$build" -path '*clustersim_serve.dir*' -name 'jobs.cpp.o' -print -quit) ]]; then
   start=$SECONDS
   TSAN_OPTIONS="$TSAN_OPTIONS log_path=$work/serve-tsan" CLUSTERSIM="$clustersim" \
-    CLUSTERSIM_SOURCE_DIR="$source_dir" python3 -m pytest -q -p no:cacheprovider \
+    CLUSTERSIM_SOURCE_DIR="$source_dir" "${PYTHON:-/usr/bin/python3}" -m pytest -q -p no:cacheprovider \
     "$source_dir/tests/web/test_serve_api.py" > "$work/serve.log" 2>&1
   code=$?
   cat "$work"/serve-tsan.* >> "$work/serve.log" 2> /dev/null
