@@ -19,6 +19,7 @@ PROGRAM = "build/bin/clustersim"
 # Commands not run here, by their text as the README writes it (comments dropped).
 NOT_RUN = {
     "make run": "make's own steps; its clustersim commands are run below as the Makefile says",
+    f"{PROGRAM} serve": "a server that runs until Ctrl-C; tests/web drives it in Chromium",
     "make test": "this test runs inside it",
     f"{PROGRAM} validate my-scenario.yaml": "a placeholder for the reader's own file",
     f"{PROGRAM} sweep scenarios/sweeps/levers.yaml -o results/levers.h5":
