@@ -21,11 +21,16 @@ DEB_PACKAGES       := dpkg-dev file
 FUZZ_PACKAGES      := clang-14 libclang-rt-14-dev
 # Only for `make tsan` (to unpack and patch Debian's oneTBB source).
 TSAN_PACKAGES      := patch xz-utils
+# Only for `make hpc-test` (MPICH beside Open MPI, which stays Debian's default mpirun and mpicc).
+HPC_PACKAGES       := mpich libmpich-dev
+# Only for `make container-test` (runc: tests/install/container_test.sh says why not crun).
+CONTAINER_PACKAGES := podman runc debootstrap
 FUZZ_SECONDS       ?= 60
 FUZZ_SEED          ?= 0
 ROOT_FLAG  := $(shell [ "$$(id -u)" = 0 ] && echo --allow-root)
 
-.PHONY: all deps configure build run test docs deb bench-peers sanitized-build asan tsan fuzz notebook venv clean
+.PHONY: all deps configure build run test docs deb hpc-test container-test bench-peers \
+        sanitized-build asan tsan fuzz notebook venv clean
 
 all: build
 
@@ -69,6 +74,21 @@ docs: build
 deb: build
 	@$(MAKE) --no-print-directory deps PACKAGES="$(DEB_PACKAGES)"
 	cd $(BUILD) && cpack -G DEB
+
+# The build a cluster user makes (README.md, "On an HPC cluster"): as an unprivileged user made
+# for the test, with MPICH first on PATH, the README's cmake block run as written, installed to
+# $HOME/.local; from outside the tree the baseline and a sweep under MPICH's mpiexec, compared
+# with this build's (Open MPI) bit for bit (tests/install/hpc_test.sh, about 4 minutes).
+hpc-test: build
+	@$(MAKE) --no-print-directory deps PACKAGES="$(HPC_PACKAGES)"
+	tests/install/hpc_test.sh $(BUILD)
+
+# The Containerfile built with podman on a Debian 12 image made with debootstrap, the baseline
+# and a sweep run in it and compared with this build's bit for bit, the image saved as an OCI
+# archive (tests/install/container_test.sh, about 7 minutes).
+container-test: build
+	@$(MAKE) --no-print-directory deps PACKAGES="$(CONTAINER_PACKAGES)"
+	tests/install/container_test.sh $(BUILD)
 
 # clustersim bench beside the NumPy reference firm core, the 2-thread speed-up, the scale
 # scenario's bytes per firm and one-replicate runs per second, as ratios from one run

@@ -51,6 +51,43 @@ NOT_RUN = {
     "clustersim sweep scenarios/sweeps/levers.yaml -o results/levers.h5":
         "640 runs; the same sweep at 4 base samples makes the scratch folder's levers.h5",
 }
+# "On an HPC cluster": the build block runs as written in tests/install/hpc_test.sh (make
+# hpc-test, as an unprivileged user), the container commands in tests/install/container_test.sh
+# (make container-test); modules, Spack, Apptainer and a real cluster are not on this machine.
+HPC_BUILD = "tests/install/hpc_test.sh runs it as written, as an unprivileged user (make hpc-test)"
+NO_MODULES = "environment modules and Spack are not on this machine; the plain build is tested"
+NOT_RUN.update({
+    "cmake -B build -DCMAKE_BUILD_TYPE=Release -DCLUSTERSIM_TESTS=OFF": HPC_BUILD,
+    "cmake --build build -j 4": HPC_BUILD,
+    "cmake --install build --prefix $HOME/.local": HPC_BUILD,
+    "export PATH=$HOME/.local/bin:$PATH": "a shell setting; tests/install/hpc_test.sh sets it",
+    "module load gcc/12 cmake/3.27 openmpi/4.1 hdf5/1.14 intel-oneapi-tbb boost/1.83 "
+    "python/3.11": NO_MODULES,
+    "cmake -B build -DCMAKE_BUILD_TYPE=Release -DCLUSTERSIM_TESTS=OFF "
+    "-DCMAKE_PREFIX_PATH=$HOME/sw": NO_MODULES,
+    "spack install cmake hdf5+hl~mpi intel-oneapi-tbb yaml-cpp cli11 fmt eigen boost "
+    "nlohmann-json random123 zlib mpich py-pybind11": NO_MODULES,
+    "spack load cmake hdf5 intel-oneapi-tbb yaml-cpp cli11 fmt eigen boost nlohmann-json "
+    "random123 zlib mpich py-pybind11": NO_MODULES,
+    "scenarios/sweeps/slurm/submit.sh --mpi --clustersim $HOME/.local/bin/clustersim "
+    "my-sweep.yaml /scratch/$USER/my-sweep.h5 64":
+        "needs a Slurm cluster; tests/cli/test_slurm.py runs submit.sh --mpi on a local one",
+    "scenarios/sweeps/slurm/submit.sh --mpi --launcher mpirun --clustersim "
+    "$HOME/.local/bin/clustersim my-sweep.yaml /scratch/$USER/my-sweep.h5 64":
+        "needs a Slurm cluster; tests/cli/test_slurm.py runs submit.sh --mpi on a local one",
+    "podman build -t clustersim -f Containerfile .":
+        "minutes; tests/install/container_test.sh builds it (make container-test)",
+    "podman run --rm -v $PWD:/work clustersim clustersim run shandong-2015 -o baseline.h5":
+        "tests/install/container_test.sh runs it in the image it builds",
+    "podman save --format oci-archive -o clustersim.tar clustersim":
+        "tests/install/container_test.sh saves the image it builds",
+    "apptainer build clustersim.sif oci-archive://clustersim.tar":
+        "Apptainer and Singularity are not packaged in Debian 12; not tested",
+    "apptainer exec clustersim.sif clustersim run shandong-2015 -o baseline.h5":
+        "Apptainer is not packaged in Debian 12; not tested",
+    "srun --mpi=pmi2 -n 64 apptainer exec clustersim.sif clustersim sweep my-sweep.yaml "
+    "-o my-sweep.h5": "Apptainer is not packaged in Debian 12; not tested",
+})
 
 
 def commands(doc):

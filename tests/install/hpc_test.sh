@@ -2,9 +2,10 @@
 # The build a user makes on an HPC cluster, where they are not root, tested here (`make
 # hpc-test`; README.md, "On an HPC cluster"):
 #   1. as an unprivileged user made for the test, with the packages already installed and
-#      MPICH's mpicc and mpiexec first on PATH (what `module load mpich` does), a plain
-#      `cmake -B build -DCMAKE_BUILD_TYPE=Release`, `cmake --build`, and
-#      `cmake --install build --prefix $HOME/.local` of a copy of this tree in the user's home;
+#      MPICH's mpicc and mpiexec first on PATH (what `module load mpich` does), in a copy of
+#      this tree in the user's home: the README's build block (between its hpc-build markers:
+#      cmake -B build ..., cmake --build, cmake --install build --prefix $HOME/.local), run as
+#      written;
 #   2. from a folder outside the source tree, with nothing but PATH pointing at the prefix: the
 #      baseline run by name (`clustersim run shandong-2015`, found in the prefix), a small sweep
 #      (tests/install/hpc-sweep.yaml) under MPICH's `mpiexec -n 2`, and the installed Python
@@ -58,7 +59,7 @@ id "$user" >/dev/null 2>&1 || useradd --create-home --shell /bin/bash "$user"
 home=$(getent passwd "$user" | cut -d: -f6)
 [[ -d "$home" ]] || fail "user $user has no home folder $home"
 # What an earlier run left (the home is the test's own).
-rm -rf "$home/clustersim" "$home/build" "$home/.local" "$home/mpich-module" "$home/runs"
+rm -rf "$home/clustersim" "$home/.local" "$home/mpich-module" "$home/runs"
 as_user() {
   runuser -u "$user" -- env -i HOME="$home" USER="$user" LANG=C.UTF-8 \
     PATH="$home/mpich-module/bin:$home/.local/bin:/usr/local/bin:/usr/bin:/bin" "$@"
@@ -73,24 +74,21 @@ as_user ln -s /usr/bin/mpiexec.mpich "$home/mpich-module/bin/mpiexec"
 as_user ln -s /usr/bin/hydra_pmi_proxy "$home/mpich-module/bin/hydra_pmi_proxy"
 took
 
-step "configure as $user: cmake -B build -DCMAKE_BUILD_TYPE=Release -DCLUSTERSIM_TESTS=OFF"
-as_user bash -c 'cd ~/clustersim && cmake -B ~/build -DCMAKE_BUILD_TYPE=Release -DCLUSTERSIM_TESTS=OFF' \
-  >"$home/configure.log" 2>&1 || { cat "$home/configure.log"; exit 1; }
-grep -E "Found (MPI_C|HDF5|Python|pybind11)|statically" "$home/configure.log"
-grep -q '^MPI_C_LIB_NAMES:STRING=.*mpich' "$home/build/CMakeCache.txt" ||
+# The README's block, as written, one command at a time.
+block=$(sed -n '/^<!-- hpc-build: begin/,/^<!-- hpc-build: end/p' "$source_dir/README.md" |
+          sed -n '/^```sh$/,/^```$/p' | sed '1d;$d')
+[[ "$block" == *"cmake -B build"* && "$block" == *"cmake --install build --prefix"* ]] ||
+  fail "README.md has no hpc-build block with cmake -B build and cmake --install"
+while IFS= read -r command; do
+  [[ -n "$command" ]] || continue
+  step "as $user in ~/clustersim: $command"
+  as_user bash -euo pipefail -c "cd ~/clustersim && $command" </dev/null >"$home/step.log" 2>&1 ||
+    { tail -60 "$home/step.log"; exit 1; }
+  grep -E "Found (MPI_C|HDF5|pybind11)|statically|Python package" "$home/step.log" || true
+  took
+done <<<"$block"
+grep -q '^MPI_C_LIB_NAMES:STRING=.*mpich' "$home/clustersim/build/CMakeCache.txt" ||
   { echo "$program: CMake did not find MPICH, the MPI first on PATH" >&2; exit 1; }
-took
-
-step "build as $user: cmake --build build -j$(nproc)"
-as_user cmake --build "$home/build" -j"$(nproc)" >"$home/build.log" 2>&1 ||
-  { tail -50 "$home/build.log"; exit 1; }
-took
-
-step "install as $user: cmake --install build --prefix \$HOME/.local"
-as_user cmake --install "$home/build" --prefix "$home/.local" >"$home/install.log" 2>&1 ||
-  { cat "$home/install.log"; exit 1; }
-grep "Python package" "$home/install.log"
-took
 
 # --- 2. runs from the prefix, outside the source tree -------------------------------------------
 cp "$here/hpc-sweep.yaml" "$home/runs/"
