@@ -195,9 +195,11 @@ void Job::execute() {
 std::shared_ptr<Job> JobBoard::submit(const std::string& client, JobSpec spec) {
   const std::string key = job_key(spec);
   const std::lock_guard lock(mutex_);
+  want(client, key);
   auto found = jobs_.find(key);
-  if (found != jobs_.end() && (found->second->state() == JobState::cancelled ||
-                               found->second->state() == JobState::failed)) {
+  // A job cancelled (perhaps still winding down) or failed is run afresh.
+  if (found != jobs_.end() &&
+      (found->second->cancelled() || found->second->state() == JobState::failed)) {
     jobs_.erase(found);
     found = jobs_.end();
   }
@@ -205,31 +207,35 @@ std::shared_ptr<Job> JobBoard::submit(const std::string& client, JobSpec spec) {
   if (found != jobs_.end()) {
     job = found->second;
   } else {
-    std::size_t running = 0;
-    for (const auto& [k, j] : jobs_) running += j->state() == JobState::running ? 1U : 0U;
-    if (running >= max_running_) return nullptr;
+    const auto running = std::count_if(jobs_.begin(), jobs_.end(), [](const auto& entry) {
+      return entry.second->state() == JobState::running && !entry.second->cancelled();
+    });
+    if (static_cast<std::size_t>(running) >= max_running_) return nullptr;
     job = std::make_shared<Job>(model_, std::move(spec), key);
     jobs_[key] = job;
   }
   recent_.remove(key);
   recent_.push_front(key);
+  trim();
+  return job;
+}
+
+// Records that `client` now wants the job `key`, and cancels the job it wanted before when no
+// other client wants that one.
+void JobBoard::want(const std::string& client, const std::string& key) {
   const auto previous = wanted_by_.find(client);
   const std::string before = previous != wanted_by_.end() ? previous->second : "";
   if (wanted_by_.size() >= kMaxClients && previous == wanted_by_.end()) {
     wanted_by_.erase(wanted_by_.begin());
   }
   wanted_by_[client] = key;
-  if (!before.empty() && before != key) {
-    const bool still_wanted =
-        std::any_of(wanted_by_.begin(), wanted_by_.end(),
-                    [&](const auto& entry) { return entry.second == before; });
-    const auto old = jobs_.find(before);
-    if (!still_wanted && old != jobs_.end() && old->second->state() == JobState::running) {
-      old->second->cancel();
-    }
+  if (before.empty() || before == key) return;
+  const bool still_wanted = std::any_of(wanted_by_.begin(), wanted_by_.end(),
+                                        [&](const auto& entry) { return entry.second == before; });
+  const auto old = jobs_.find(before);
+  if (!still_wanted && old != jobs_.end() && old->second->state() == JobState::running) {
+    old->second->cancel();
   }
-  trim();
-  return job;
 }
 
 std::shared_ptr<Job> JobBoard::find(const std::string& key) {
@@ -243,7 +249,8 @@ void JobBoard::cancel_all() {
   for (const auto& [key, job] : jobs_) job->cancel();
 }
 
-// Drops the least recently used jobs that are not running beyond max_kept and max_kept_bytes.
+// Drops the least recently used jobs beyond the max_kept most recent and beyond max_kept_bytes
+// of metrics; a running job counts but is never dropped.
 void JobBoard::trim() {
   std::size_t kept = 0;
   double bytes = 0.0;
@@ -253,12 +260,9 @@ void JobBoard::trim() {
       it = recent_.erase(it);
       continue;
     }
-    if (job->second->state() == JobState::running) {
-      ++it;
-      continue;
-    }
     bytes += job_bytes(model_, job->second->spec().run);
-    if (++kept > max_kept_ || bytes > max_kept_bytes_) {
+    const bool over = ++kept > max_kept_ || bytes > max_kept_bytes_;
+    if (over && job->second->state() != JobState::running) {
       jobs_.erase(job);
       it = recent_.erase(it);
       continue;

@@ -50,6 +50,7 @@ class Job {
   const std::string& key() const { return key_; }
   const JobSpec& spec() const { return spec_; }
   void cancel() { cancel_.store(true); }
+  bool cancelled() const { return cancel_.load(); }
 
   // The job's state as JSON ({state, key, replicates_done, replicates, error?, summary?}) once
   // its update count passes `seen`, or after `timeout` with the current one; `seen` becomes
@@ -84,8 +85,8 @@ class Job {
   std::thread thread_;
 };
 
-// Jobs by key: at most `max_running` at once (beyond them a submit is refused as busy) and the
-// most recently used finished ones, at most `max_kept` of them and `max_kept_bytes` of metrics.
+// Jobs by key: at most `max_running` at once (beyond them a submit is refused as busy), and the
+// `max_kept` most recently asked for, within `max_kept_bytes` of metrics (running ones stay).
 // Each client (a page) wants one job at a time; a job no client wants any more is cancelled.
 class JobBoard {
  public:
@@ -103,6 +104,7 @@ class JobBoard {
   static constexpr std::size_t kMaxClients = 256;
 
  private:
+  void want(const std::string& client, const std::string& key);
   void trim();
 
   const Model& model_;

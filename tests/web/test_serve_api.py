@@ -215,3 +215,28 @@ def test_replicates_are_capped_by_the_memory_check(tmp_path):
         assert "the metrics of the ensemble and its counterfactual" in message
     finally:
         plan.stop()
+
+
+def test_at_most_four_run_at_once_and_the_eight_last_asked_for_are_kept(tmp_path):
+    own = serve_support.small_server(tmp_path)
+    try:
+        slow = [own.run({"client": f"slow{i}", "replicates": 5000, "seed": i, "changes": []})
+                for i in range(4)]
+        status, body, _ = own.request("/api/run", body={"client": "fifth", "replicates": 5000,
+                                                        "changes": []})
+        assert status == 503 and "busy" in json.loads(body)["error"]
+        for i in range(4):  # each client's next change cancels its slow run
+            own.run({"client": f"slow{i}", "replicates": 2, "seed": 1000 + i, "changes": []})
+        for reply in slow:
+            assert own.events(reply["job"])[-1][1]["state"] == "cancelled"
+        finished_jobs = []
+        for i in range(9):
+            reply = own.run({"client": "many", "replicates": 2, "seed": 2000 + i, "changes": []})
+            assert own.events(reply["job"])[-1][1]["state"] == "done"
+            finished_jobs.append(reply["job"])
+        # The four two-replicate runs above and these nine: the least recently asked for go.
+        assert own.request("/api/result.h5", params={"job": finished_jobs[0]})[0] == 404
+        for job in finished_jobs[1:]:
+            assert own.request("/api/result.h5", params={"job": job})[0] == 200, job
+    finally:
+        own.stop()
