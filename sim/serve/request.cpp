@@ -33,6 +33,18 @@ std::string shell_quote(const std::string& word) {
   return out + "'";
 }
 
+nlohmann::json parse_body(std::string_view body) {
+  try {
+    return nlohmann::json::parse(body);
+  } catch (const nlohmann::json::parse_error& e) {
+    throw InputError({"request", 0, 0}, "",
+                     fmt::format("the body is not JSON (at byte {})", e.byte));
+  } catch (const nlohmann::json::exception& e) {
+    // A number past a double's range: nlohmann's out_of_range 406.
+    throw InputError({"request", 0, 0}, "", fmt::format("the body cannot be read: {}", e.what()));
+  }
+}
+
 RunRequests::RunRequests(const Model& model, std::string scenario, std::string compare)
     : model_(model),
       scenario_(std::move(scenario)),

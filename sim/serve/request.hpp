@@ -5,6 +5,7 @@
 
 #include <optional>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include <nlohmann/json.hpp>
@@ -13,6 +14,10 @@
 #include "sim/serve/jobs.hpp"
 
 namespace sim::serve {
+
+// A request body as JSON; InputError (file "request") when it is not JSON or holds a number
+// no double can hold.
+nlohmann::json parse_body(std::string_view body);
 
 class RunRequests {
  public:

@@ -173,14 +173,8 @@ void add_routes(httplib::Server& server, App& app, const std::atomic<bool>& stop
     reply_json(res, 200, app.setup());
   });
   server.Post("/api/run", [&app](const httplib::Request& req, httplib::Response& res) {
-    nlohmann::json body;
     try {
-      body = nlohmann::json::parse(req.body);
-    } catch (const nlohmann::json::parse_error& e) {
-      reply_error(res, 400, fmt::format("request: the body is not JSON (at byte {})", e.byte));
-      return;
-    }
-    try {
+      const nlohmann::json body = parse_body(req.body);
       const std::string client = body.is_object() ? body.value("client", "") : "";
       if (client.empty() || client.size() > kMaxClientId) {
         reply_error(res, 400, "request: key 'client': must be a text of 1 to 64 characters");

@@ -59,6 +59,9 @@ def test_bodies_are_bounded_and_checked(server):
     assert status == 413
     status, body, _ = server.request("/api/run", body=b"{not json")
     assert status == 400 and b"not JSON" in body
+    # A number past a double's range (serve_fuzz found it answered with 500).
+    status, body, _ = server.request("/api/run", body=b'{"client": "x", "seed": 1e999}')
+    assert status == 400 and b"number overflow" in body
     for bad, words in [
         ({"changes": []}, "client"),
         ({"client": "x", "changes": "no"}, "must be a list"),
