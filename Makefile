@@ -114,9 +114,9 @@ FUZZ_WORK := $(CURDIR)/$(SANITIZED)/fuzz
 FUZZ_OPTIONS = -max_total_time=$(FUZZ_SECONDS) -seed=$(FUZZ_SEED) -rss_limit_mb=4096 \
                -print_final_stats=1 -artifact_prefix=$(FUZZ_WORK)/findings/
 fuzz: sanitized-build
-	cmake --build $(SANITIZED) -j$$(nproc) --target scenario_fuzz result_fuzz set_fuzz
+	cmake --build $(SANITIZED) -j$$(nproc) --target scenario_fuzz result_fuzz set_fuzz serve_fuzz
 	mkdir -p $(FUZZ_WORK)/corpus/scenario $(FUZZ_WORK)/corpus/result $(FUZZ_WORK)/corpus/set \
-	  $(FUZZ_WORK)/findings
+	  $(FUZZ_WORK)/corpus/serve $(FUZZ_WORK)/findings
 	# From scenarios/, so that the seeds' data/ paths resolve and validation goes deep; standard
 	# input from /dev/null, so that a data path of /dev/stdin reads nothing rather than waits.
 	cd scenarios && ../$(SANITIZED)/bin/scenario_fuzz $(FUZZ_OPTIONS) -timeout=10 \
@@ -125,6 +125,9 @@ fuzz: sanitized-build
 	# --set overrides of shandong-2015.yaml; 8 KiB inputs reach both limits on --set.
 	cd scenarios && ../$(SANITIZED)/bin/set_fuzz $(FUZZ_OPTIONS) -timeout=30 -max_len=8192 \
 	  -dict=../tests/fuzz/set.dict $(FUZZ_WORK)/corpus/set ../tests/fuzz/corpus/set </dev/null
+	# Run-request bodies of clustersim serve, against the plan and its counterfactual.
+	cd scenarios && ../$(SANITIZED)/bin/serve_fuzz $(FUZZ_OPTIONS) -timeout=30 -max_len=8192 \
+	  $(FUZZ_WORK)/corpus/serve ../tests/fuzz/corpus/serve </dev/null
 	# The commands' own output is muted (-close_fd_mask=3); libFuzzer's and sanitizers' is not.
 	$(SANITIZED)/bin/result_fuzz $(FUZZ_OPTIONS) -timeout=60 -close_fd_mask=3 \
 	  $(FUZZ_WORK)/corpus/result tests/fuzz/corpus/result
