@@ -33,6 +33,14 @@ double job_bytes(const Model& model, const Scenario& run) {
          run.calendar().steps() * static_cast<double>(run.clusters().size());
 }
 
+std::string counterfactual_key(const JobSpec& spec) {
+  Fnv1a hash;
+  hash.text(spec.counterfactual.resolved_yaml());
+  hash.text(clustersim_version());
+  hash.text(git_commit());
+  return fmt::format("{:016x}", hash.value());
+}
+
 const char* state_name(JobState state) {
   switch (state) {
     case JobState::running:
@@ -47,8 +55,15 @@ const char* state_name(JobState state) {
   return "?";
 }
 
-Job::Job(const Model& model, JobSpec spec, std::string key)
-    : model_(model), spec_(std::move(spec)), key_(std::move(key)) {
+Job::Job(const Model& model, JobSpec spec, std::string key, const EnsembleResult* counterfactual)
+    : model_(model),
+      spec_(std::move(spec)),
+      key_(std::move(key)),
+      counterfactual_key_(serve::counterfactual_key(spec_)) {
+  if (counterfactual != nullptr) {
+    counterfactual_ = *counterfactual;
+    counterfactual_known_ = true;
+  }
   thread_ = std::thread([this] { execute(); });
 }
 
@@ -69,7 +84,8 @@ nlohmann::json Job::wait_for_update(std::uint64_t& seen, std::chrono::millisecon
   nlohmann::json out = {{"state", state_name(state_)},
                         {"key", key_},
                         {"replicates_done", done_.size()},
-                        {"replicates", spec_.run.replicates()}};
+                        {"replicates", spec_.run.replicates()},
+                        {"counterfactual_reused", counterfactual_known_}};
   if (!error_.empty()) out["error"] = error_;
   if (!summary_.is_null()) out["summary"] = summary_;
   return out;
@@ -98,7 +114,7 @@ nlohmann::json Job::partial_summary(const std::vector<std::size_t>& done) {
 }
 
 // Replicate r of the run and of the counterfactual are tasks 2r and 2r + 1, so that the pairs a
-// partial summary needs finish together.
+// partial summary needs finish together; with the counterfactual known, task r is the run's.
 void Job::simulate() {
   const auto replicates = static_cast<std::size_t>(spec_.run.replicates());
   const auto steps = static_cast<std::size_t>(spec_.run.calendar().steps());
@@ -111,7 +127,8 @@ void Job::simulate() {
   std::unique_ptr<PreparedModel> prepared[2];
   std::vector<int> snapshot_steps[2];
   std::vector<std::vector<Snapshot>> taken[2];
-  for (int half = 0; half < 2; ++half) {
+  const std::size_t halves = counterfactual_known_ ? 1 : 2;
+  for (std::size_t half = 0; half < halves; ++half) {
     results[half]->metrics = MetricsArray(metrics, replicates, steps, clusters);
     for (std::size_t r = 0; r < draws.size(); ++r) {
       own[half].push_back(replicate_scenario(*scenarios[half], draws, r));
@@ -121,9 +138,9 @@ void Job::simulate() {
     taken[half].assign(snapshot_steps[half].size(), std::vector<Snapshot>(replicates));
   }
   const auto start = std::chrono::steady_clock::now();
-  for_each_task(2 * replicates, [&](std::size_t task, const std::atomic<bool>& stop) {
-    const std::size_t r = task / 2;
-    const std::size_t half = task % 2;
+  for_each_task(halves * replicates, [&](std::size_t task, const std::atomic<bool>& stop) {
+    const std::size_t r = task / halves;
+    const std::size_t half = task % halves;
     RunControl control;
     control.cancel = &cancel_;
     control.stop = &stop;
@@ -143,9 +160,9 @@ void Job::simulate() {
     for (std::size_t k = 0; k < mine.size(); ++k) taken[half][k][r] = std::move(mine[k]);
     const std::lock_guard lock(mutex_);
     finished_[task] = 1;
-    if (finished_[task ^ 1U] != 0) done_.push_back(r);
+    if (halves == 1 || finished_[task ^ 1U] != 0) done_.push_back(r);
   });
-  for (std::size_t half = 0; half < 2; ++half) {
+  for (std::size_t half = 0; half < halves; ++half) {
     for (std::size_t k = 0; k < snapshot_steps[half].size(); ++k) {
       results[half]->snapshots.push_back(stack_snapshots(snapshot_steps[half][k], taken[half][k]));
     }
@@ -211,7 +228,16 @@ std::shared_ptr<Job> JobBoard::submit(const std::string& client, JobSpec spec) {
       return entry.second->state() == JobState::running && !entry.second->cancelled();
     });
     if (static_cast<std::size_t>(running) >= max_running_) return nullptr;
-    job = std::make_shared<Job>(model_, std::move(spec), key);
+    // A finished job with the same counterfactual lends its ensemble: a lever change then
+    // simulates only the run.
+    const std::string shared = counterfactual_key(spec);
+    const auto donor = std::find_if(jobs_.begin(), jobs_.end(), [&](const auto& entry) {
+      return entry.second->state() == JobState::done &&
+             entry.second->counterfactual_key() == shared;
+    });
+    job = std::make_shared<Job>(
+        model_, std::move(spec), key,
+        donor != jobs_.end() ? &donor->second->counterfactual_result() : nullptr);
     jobs_[key] = job;
   }
   recent_.remove(key);

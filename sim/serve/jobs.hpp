@@ -33,6 +33,8 @@ struct JobSpec {
 
 // The key of a spec: FNV-1a 64 of both resolved scenarios, the version and the commit, in hex.
 std::string job_key(const JobSpec& spec);
+// The key of its counterfactual alone: jobs that differ only in levers share it.
+std::string counterfactual_key(const JobSpec& spec);
 
 // The bytes a job's metrics take: the ensemble's and its counterfactual's.
 double job_bytes(const Model& model, const Scenario& run);
@@ -42,17 +44,22 @@ const char* state_name(JobState state);
 
 class Job {
  public:
-  Job(const Model& model, JobSpec spec, std::string key);
+  // `counterfactual`, when given, is the finished ensemble of this job's counterfactual (from
+  // another job with the same counterfactual key): it is copied, and only the run is simulated.
+  Job(const Model& model, JobSpec spec, std::string key,
+      const EnsembleResult* counterfactual = nullptr);
   Job(const Job&) = delete;
   Job& operator=(const Job&) = delete;
   ~Job();
 
   const std::string& key() const { return key_; }
+  const std::string& counterfactual_key() const { return counterfactual_key_; }
   const JobSpec& spec() const { return spec_; }
   void cancel() { cancel_.store(true); }
   bool cancelled() const { return cancel_.load(); }
 
-  // The job's state as JSON ({state, key, replicates_done, replicates, error?, summary?}) once
+  // The job's state as JSON ({state, key, replicates_done, replicates, counterfactual_reused,
+  // error?, summary?}) once
   // its update count passes `seen`, or after `timeout` with the current one; `seen` becomes
   // the update count returned.
   nlohmann::json wait_for_update(std::uint64_t& seen, std::chrono::milliseconds timeout);
@@ -69,7 +76,8 @@ class Job {
 
   const Model& model_;
   JobSpec spec_;
-  std::string key_;
+  std::string key_, counterfactual_key_;
+  bool counterfactual_known_ = false;
   std::atomic<bool> cancel_{false};
   EnsembleResult run_, counterfactual_;
   std::vector<std::vector<Snapshot>> run_snapshots_;  // [snapshot step][replicate]

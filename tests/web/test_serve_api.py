@@ -243,3 +243,17 @@ def test_at_most_four_run_at_once_and_the_eight_last_asked_for_are_kept(tmp_path
             assert own.request("/api/result.h5", params={"job": job})[0] == 200, job
     finally:
         own.stop()
+
+
+def test_a_lever_change_reuses_the_counterfactual_and_matches_its_command(server, tmp_path):
+    base = server.run({"client": "reuse", "seed": 31, "replicates": 6, "changes": []})
+    assert finished(server, base)[-1][1]["counterfactual_reused"] is False
+    lever = server.run({"client": "reuse", "seed": 31, "replicates": 6, "changes": [
+        {"key": "policy.hnte_tax_rate", "value": 0.1, "from": 2015}]})
+    end = finished(server, lever)[-1][1]
+    assert end["state"] == "done" and end["counterfactual_reused"] is True
+    assert end["summary"]["goals"] == run_cli(tmp_path, lever)
+    # An assumption changes the counterfactual: simulated afresh.
+    assumption = server.run({"client": "reuse", "seed": 31, "replicates": 6, "changes": [
+        {"key": "talent.mobile_share", "value": 0.2}]})
+    assert finished(server, assumption)[-1][1]["counterfactual_reused"] is False
