@@ -43,7 +43,9 @@ done
 nproc_limit=32768 hard=$(ulimit -Hu)
 [[ "$hard" == unlimited ]] || (( hard > nproc_limit )) || nproc_limit=$((hard / 2))
 podman_=(podman --runtime runc)
-limits=(--ulimit "nofile=$(ulimit -Hn):$(ulimit -Hn)" --ulimit "nproc=$nproc_limit:$nproc_limit")
+nofile_limit=$(ulimit -Hn)
+[[ "$nofile_limit" != unlimited ]] || nofile_limit=1048576
+limits=(--ulimit "nofile=$nofile_limit:$nofile_limit" --ulimit "nproc=$nproc_limit:$nproc_limit")
 base=localhost/debian12-local image=localhost/clustersim:test
 
 step_start=0
