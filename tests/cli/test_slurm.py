@@ -228,17 +228,58 @@ def test_slurm_rounds_of_shards_and_steps_give_the_local_posterior(local_slurm, 
     assert not (out.parent / "posterior.h5.d").exists()
 
 
+def test_calibration_mpi_job_gives_the_local_posterior(local_slurm, small_local, tmp_path):
+    """scenarios/calibration/slurm/submit.sh --mpi: one job of 2 ranks started by srun (PMIx,
+    as for the sweep) runs the whole calibration, no rounds, and writes the one-process
+    posterior bit for bit."""
+    cal, local = small_local
+    out, logs = tmp_path / "slurm" / "posterior.h5", tmp_path / "logs"
+    out.parent.mkdir()
+    logs.mkdir()
+    submitted = subprocess.run(
+        [str(CALIBRATION_SLURM_DIR / "submit.sh"), "--mpi", "--srun-mpi", "pmix",
+         "--clustersim", str(EXECUTABLE), "--logs", str(logs), str(cal), str(out), "2"],
+        env=mpi_job_environment(local_slurm), cwd=tmp_path, capture_output=True, text=True,
+        timeout=60)
+    assert submitted.returncode == 0, submitted.stdout + submitted.stderr
+    job = re.match(r"mpi job (\d+): 2 MPI rank\(s\) started by srun run the calibration ",
+                   submitted.stdout)
+    assert job, submitted.stdout
+    job = job.group(1)
+    states = local_slurm.wait_for_jobs([job], timeout=240)
+    log = (logs / f"clustersim-calibrate-mpi-{job}.out").read_text()
+    assert_all_completed(states, log)
+    assert "2 MPI rank(s) started by srun --mpi=pmix --ntasks=2," in log, log
+    assert "MPI calibration finished with exit code 0" in log, log
+    assert_same_calibration(local, out)
+    assert not (out.parent / "posterior.h5.d").exists()
+
+
 def test_calibration_submit_refuses_bad_arguments(tmp_path, small_local):
     cal, _ = small_local
     submit = str(CALIBRATION_SLURM_DIR / "submit.sh")
     cases = [([cal, tmp_path / "o.h5", "0"], "N=0 is not a positive whole number"),
              ([tmp_path / "none.yaml", tmp_path / "o.h5", "2"], "no such readable file"),
              (["--max-rounds", "x", cal, tmp_path / "o.h5", "2"], "--max-rounds x is not"),
-             ([cal, tmp_path / "o.h5"], "expected CALIBRATION OUT N, got 2 argument(s)")]
+             ([cal, tmp_path / "o.h5"], "expected CALIBRATION OUT N, got 2 argument(s)"),
+             (["--mpi", "--launcher", "mpiexec", cal, tmp_path / "o.h5", "2"],
+              "--launcher mpiexec: expected srun or mpirun"),
+             (["--mpi", "--max-rounds", "3", cal, tmp_path / "o.h5", "2"],
+              "--round and --max-rounds are for rounds of arrays"),
+             (["--srun-mpi", "pmix", cal, tmp_path / "o.h5", "2"],
+              "--launcher and --srun-mpi go with --mpi")]
     for args, message in cases:
         done = subprocess.run([submit, "--clustersim", str(EXECUTABLE), *map(str, args)],
                               capture_output=True, text=True, timeout=30)
         assert done.returncode == 2 and message in done.stderr, (args, done.stderr)
+    done = subprocess.run([submit, "--clustersim", str(EXECUTABLE), "--mpi", "--launcher",
+                           "mpirun", "--dry-run", str(cal), str(tmp_path / "o.h5"), "4"],
+                          capture_output=True, text=True, timeout=30)
+    assert done.returncode == 0, done.stderr
+    env_line, sbatch_line = done.stdout.splitlines()
+    assert env_line.endswith(" LAUNCHER=mpirun"), env_line
+    assert sbatch_line == (f"sbatch --parsable --export=ALL --ntasks=4 "
+                           f"{CALIBRATION_SLURM_DIR / 'calibrate-mpi.sbatch'}"), sbatch_line
     bad = tmp_path / "bad.yaml"
     bad.write_text(cal.read_text().replace("population:", "populaton:"))
     done = subprocess.run([submit, "--clustersim", str(EXECUTABLE), str(bad),
