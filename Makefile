@@ -85,7 +85,7 @@ hpc-test: build
 
 # The Containerfile built with podman on a Debian 12 image made with debootstrap, the baseline
 # and a sweep run in it and compared with this build's bit for bit, the image saved as an OCI
-# archive (tests/install/container_test.sh, about 7 minutes).
+# archive (tests/install/container_test.sh: about 9.5 minutes, 7 once the base image is made).
 container-test: build
 	@$(MAKE) --no-print-directory deps PACKAGES="$(CONTAINER_PACKAGES)"
 	tests/install/container_test.sh $(BUILD)
