@@ -69,8 +69,7 @@ int run_cli(int argc, char** argv, const Model& model) {
   for (auto add :
        {cli::add_run, cli::add_validate, cli::add_show, cli::add_diff, cli::add_schema,
         cli::add_goals, cli::add_stats, cli::add_sweep, cli::add_merge, cli::add_sensitivity,
-        cli::add_bench, cli::add_calibrate, cli::add_posterior, cli::add_report,
-        cli::add_serve}) {
+        cli::add_bench, cli::add_calibrate, cli::add_posterior, cli::add_report, cli::add_serve}) {
     commands.push_back(add(app));
   }
   try {
