@@ -228,10 +228,13 @@ def test_at_most_four_run_at_once_and_the_eight_last_asked_for_are_kept(tmp_path
         status, body, _ = own.request("/api/run", body={"client": "fifth", "replicates": 5000,
                                                         "changes": []})
         assert status == 503 and "busy" in json.loads(body)["error"]
-        for i in range(4):  # each client's next change cancels its slow run
-            own.run({"client": f"slow{i}", "replicates": 2, "seed": 1000 + i, "changes": []})
+        newer = [own.run({"client": f"slow{i}", "replicates": 2, "seed": 1000 + i,
+                          "changes": []})
+                 for i in range(4)]  # each client's next change cancels its slow run
         for reply in slow:
             assert own.events(reply["job"])[-1][1]["state"] == "cancelled"
+        for reply in newer:  # four slots free again, however slow the machine
+            assert own.events(reply["job"])[-1][1]["state"] == "done"
         finished_jobs = []
         for i in range(9):
             reply = own.run({"client": "many", "replicates": 2, "seed": 2000 + i, "changes": []})
