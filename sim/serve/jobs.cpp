@@ -5,6 +5,7 @@
 #include <fmt/format.h>
 #include <algorithm>
 #include <chrono>
+#include <initializer_list>
 
 #include "sim/io/posterior_draws.hpp"
 #include "sim/io/result_file.hpp"
@@ -19,26 +20,30 @@ constexpr auto kSummaryInterval = std::chrono::milliseconds(250);
 
 }  // namespace
 
-std::string job_key(const JobSpec& spec) {
+namespace {
+
+// FNV-1a 64 of resolved scenarios and the build that runs them, in hex: what names a result.
+std::string results_key(std::initializer_list<const Scenario*> scenarios) {
   Fnv1a hash;
-  hash.text(spec.run.resolved_yaml());
-  hash.text(spec.counterfactual.resolved_yaml());
+  for (const Scenario* scenario : scenarios) hash.text(scenario->resolved_yaml());
   hash.text(clustersim_version());
   hash.text(git_commit());
   return fmt::format("{:016x}", hash.value());
+}
+
+}  // namespace
+
+std::string job_key(const JobSpec& spec) {
+  return results_key({&spec.run, &spec.counterfactual});
+}
+
+std::string counterfactual_key(const JobSpec& spec) {
+  return results_key({&spec.counterfactual});
 }
 
 double job_bytes(const Model& model, const Scenario& run) {
   return 2.0 * 8.0 * static_cast<double>(model.metrics().size()) * run.replicates() *
          run.calendar().steps() * static_cast<double>(run.clusters().size());
-}
-
-std::string counterfactual_key(const JobSpec& spec) {
-  Fnv1a hash;
-  hash.text(spec.counterfactual.resolved_yaml());
-  hash.text(clustersim_version());
-  hash.text(git_commit());
-  return fmt::format("{:016x}", hash.value());
 }
 
 const char* state_name(JobState state) {

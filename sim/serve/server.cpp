@@ -20,6 +20,7 @@
 #include "sim/serve/jobs.hpp"
 #include "sim/serve/page.hpp"
 #include "sim/serve/request.hpp"
+#include "sim/serve/summary.hpp"
 
 namespace fs = std::filesystem;
 
@@ -78,7 +79,7 @@ class App {
             {"clusters", clusters},
             {"quarters", quarters},
             {"fan_metric", layout.fan_metric},
-            {"fan_unit", fan_unit(layout.fan_metric)},
+            {"fan_unit", model_.metrics()[metric_index(model_, layout.fan_metric)].units},
             {"mark", mark != nullptr ? nlohmann::json(base_.number(layout.mark_setting))
                                      : nlohmann::json()},
             {"controls", controls_json(base_)}};
@@ -101,13 +102,6 @@ class App {
   }
 
  private:
-  std::string fan_unit(const std::string& metric) const {
-    for (const auto& info : model_.metrics()) {
-      if (info.name == metric) return info.units;
-    }
-    return "";
-  }
-
   std::size_t next_download() const { return downloads_made_.fetch_add(1); }
 
   const Model& model_;

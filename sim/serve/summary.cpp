@@ -5,8 +5,6 @@
 #include <stdexcept>
 
 namespace sim::serve {
-namespace {
-
 std::size_t metric_index(const Model& model, const std::string& name) {
   const auto& metrics = model.metrics();
   for (std::size_t m = 0; m < metrics.size(); ++m) {
@@ -14,6 +12,8 @@ std::size_t metric_index(const Model& model, const std::string& name) {
   }
   throw std::logic_error("the model's report layout names no metric of it: " + name);
 }
+
+namespace {
 
 // value(r, t): one number per replicate and step; its quantile fan over replicates.
 template <class Value>

@@ -15,6 +15,10 @@ namespace sim::serve {
 // The fans' quantiles, in the order of each fan's arrays.
 inline constexpr double kFanQuantiles[] = {0.05, 0.25, 0.5, 0.75, 0.95};
 
+// The model's metric of that name; std::logic_error when it has none (a model's report layout
+// names its own metrics).
+std::size_t metric_index(const Model& model, const std::string& name);
+
 // `run` and `counterfactual` hold the replicates done so far (the same ones, in replicate
 // order), with run.goals evaluated and compared on them.
 nlohmann::json summarise(const Model& model, const EnsembleResult& run,

@@ -43,19 +43,25 @@ def test_local_slurm_runs_an_array_and_a_dependent_job(local_slurm, tmp_path):
     assert text.startswith(f"after afterok:{array}"), text
 
 
+def local_sweep_and_folders(tmp_path):
+    """The small sweep run on local cores (the reference), and the result path and log folder a
+    Slurm submission of it writes to: (local.h5, slurm/sweep.h5, logs/)."""
+    local = tmp_path / "local.h5"
+    done = clustersim("sweep", SWEEP_SMALL, "-o", local, "--quiet", cwd=tmp_path)
+    assert done.returncode == 0, done.stderr
+    out, logs = tmp_path / "slurm" / "sweep.h5", tmp_path / "logs"
+    out.parent.mkdir()
+    logs.mkdir()
+    return local, out, logs
+
+
 def test_slurm_array_and_merge_match_the_local_sweep(local_slurm, tmp_path):
     help_text = clustersim("sweep", "--help")
     # (an unknown subcommand's --help prints the main help and exits 0)
     assert help_text.returncode == 0 and "--shard" in help_text.stdout, \
         f"{EXECUTABLE} has no sweep command with --shard:\n{help_text.stdout}{help_text.stderr}"
 
-    local = tmp_path / "local.h5"
-    done = clustersim("sweep", SWEEP_SMALL, "-o", local, "--quiet", cwd=tmp_path)
-    assert done.returncode == 0, done.stderr
-
-    out, logs = tmp_path / "slurm" / "sweep.h5", tmp_path / "logs"
-    out.parent.mkdir()
-    logs.mkdir()
+    local, out, logs = local_sweep_and_folders(tmp_path)
     submitted = subprocess.run(
         [str(SLURM_DIR / "submit.sh"), "--clustersim", str(EXECUTABLE), "--logs", str(logs),
          str(SWEEP_SMALL), str(out), "3"],
@@ -101,12 +107,7 @@ def test_slurm_mpi_job_matches_the_local_sweep(local_slurm, tmp_path, launcher):
     result itself, the one-process result bit for bit. Without --srun-mpi, srun starts two
     processes that Open MPI cannot join into one job: clustersim refuses (exit 2) rather than
     run the sweep twice."""
-    local = tmp_path / "local.h5"
-    done = clustersim("sweep", SWEEP_SMALL, "-o", local, "--quiet", cwd=tmp_path)
-    assert done.returncode == 0, done.stderr
-    out, logs = tmp_path / "slurm" / "sweep.h5", tmp_path / "logs"
-    out.parent.mkdir()
-    logs.mkdir()
+    local, out, logs = local_sweep_and_folders(tmp_path)
     submitted = subprocess.run(
         [str(SLURM_DIR / "submit.sh"), "--mpi", *launcher, "--clustersim", str(EXECUTABLE),
          "--logs", str(logs), str(SWEEP_SMALL), str(out), "2"],
